@@ -1,0 +1,679 @@
+//! [`Client`]: the one way Release Desk talks to a CMA — Contentful's or the embedded sandbox's.
+//!
+//! It owns transport concerns so no caller has to: the base URL and paths, the bearer token
+//! (never logged, never in an error), the CMA content type, `X-Contentful-Version` on versioned
+//! mutations, a client-side rate limiter shared by every clone, retries with backoff and jitter,
+//! and the mapping of every failure to a [`CmaError`].
+//!
+//! Retry rules (after the official SDK's `rate-limit.ts`, made safe for non-idempotent calls):
+//! - 429 is retried for every method: the server refused the request before doing anything.
+//!   The wait is `X-Contentful-RateLimit-Reset` seconds when given.
+//! - 5xx, timeouts and broken connections are retried only for GET, PUT and DELETE, which the CMA
+//!   makes idempotent (a PUT carries the version it expects). A POST is not repeated: it may have
+//!   taken effect.
+//! - A connection that could not be opened is retried for every method (nothing was sent).
+//! - 409 is never retried: it surfaces as [`CmaError::Conflict`].
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{Stream, TryStreamExt, stream};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{CmaError, ErrorBody};
+
+/// The CMA media type, sent on every request.
+pub const CMA_CONTENT_TYPE: &str = "application/vnd.contentful.management.v1+json";
+/// The optimistic-locking header.
+pub const VERSION_HEADER: &str = "x-contentful-version";
+/// Seconds until the rate limit allows another request.
+pub const RATE_LIMIT_RESET_HEADER: &str = "x-contentful-ratelimit-reset";
+/// Contentful's id for a request, for support.
+pub const REQUEST_ID_HEADER: &str = "x-contentful-request-id";
+
+/// A CMA personal access token. It can only be read through [`AccessToken::expose`]; `Debug`
+/// prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The token itself; only for putting it in a header or a file with owner-only permissions.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+/// Which Contentful API host to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Region {
+    /// `https://api.contentful.com`.
+    Us,
+    /// `https://api.eu.contentful.com` (EU data residency).
+    Eu,
+    /// Any base URL: the local sandbox, a proxy.
+    Custom(Url),
+}
+
+impl Region {
+    /// The base URL of the region's management API.
+    pub fn base_url(&self) -> Url {
+        match self {
+            Self::Us => Url::parse("https://api.contentful.com").expect("static URL is valid"),
+            Self::Eu => Url::parse("https://api.eu.contentful.com").expect("static URL is valid"),
+            Self::Custom(url) => url.clone(),
+        }
+    }
+}
+
+/// How failed requests are retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (the SDK uses 5).
+    pub max_retries: u32,
+    /// The backoff unit: attempt `n` waits `unit · √2ⁿ` (when no Reset header says otherwise).
+    pub unit: Duration,
+    /// Added to every wait (the SDK adds 500 ms).
+    pub extra: Duration,
+    /// Up to this much random jitter is added to every wait (the SDK uses 200 ms).
+    pub jitter: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            unit: Duration::from_secs(1),
+            extra: Duration::from_millis(500),
+            jitter: Duration::from_millis(200),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The wait before retry number `attempt` (1-based).
+    pub fn delay(&self, attempt: u32, reset_secs: Option<u64>) -> Duration {
+        let base = match reset_secs {
+            Some(secs) => Duration::from_secs(secs),
+            None => self
+                .unit
+                .mul_f64(std::f64::consts::SQRT_2.powi(attempt as i32)),
+        };
+        let jitter_ms = self.jitter.as_millis() as u64;
+        let jitter = if jitter_ms == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(rand::random_range(0..=jitter_ms))
+        };
+        base + self.extra + jitter
+    }
+}
+
+/// Everything a [`Client`] needs.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The API's base URL (no trailing path; `/spaces/…` is appended).
+    pub base_url: Url,
+    /// The bearer token.
+    pub token: AccessToken,
+    /// The space id.
+    pub space_id: String,
+    /// The environment id (`master`).
+    pub environment_id: String,
+    /// Requests per second for all clones of the client together; `None` for no limit
+    /// (the local sandbox). Contentful's free plans allow 7.
+    pub rate_limit: Option<NonZeroU32>,
+    /// Retry behaviour.
+    pub retry: RetryPolicy,
+    /// Timeout of one attempt.
+    pub request_timeout: Duration,
+    /// Timeout for opening a connection.
+    pub connect_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// A configuration with Contentful's defaults: 7 requests/s, 5 retries, 30 s timeout.
+    pub fn new(
+        region: Region,
+        token: AccessToken,
+        space_id: impl Into<String>,
+        environment_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: region.base_url(),
+            token,
+            space_id: space_id.into(),
+            environment_id: environment_id.into(),
+            rate_limit: NonZeroU32::new(7),
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Query parameters, in order; `set` replaces an earlier value of the same key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`, replacing an earlier value.
+    pub fn set(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// Sets `key` to `value` in place.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl ToString) {
+        let key = key.into();
+        let value = value.to_string();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// `limit=n`.
+    pub fn limit(self, n: u64) -> Self {
+        self.set("limit", n)
+    }
+
+    /// `order=…` (`-sys.updatedAt`, `title`, …).
+    pub fn order(self, order: &str) -> Self {
+        self.set("order", order)
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The pairs, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// How to wait for an asynchronous action to finish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollOptions {
+    /// Wait before the first poll.
+    pub initial_delay: Duration,
+    /// Starting interval; it grows by half each poll up to `max_interval`.
+    pub interval: Duration,
+    /// Longest interval between polls.
+    pub max_interval: Duration,
+    /// Give up after this long.
+    pub timeout: Duration,
+}
+
+impl Default for PollOptions {
+    fn default() -> Self {
+        Self {
+            initial_delay: Duration::from_millis(250),
+            interval: Duration::from_millis(250),
+            max_interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A CMA client. Cheap to clone; clones share the connection pool and the rate limiter.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ClientConfig,
+    auth: HeaderValue,
+    limiter: Option<DefaultDirectRateLimiter>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.config.base_url.as_str())
+            .field("space_id", &self.inner.config.space_id)
+            .field("environment_id", &self.inner.config.environment_id)
+            .field("token", &self.inner.config.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Installs rustls' `ring` crypto provider once per process (reqwest is built without a default).
+pub fn install_crypto_provider() {
+    // Err means a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// One request, before it is sent.
+pub(crate) struct Call {
+    method: Method,
+    path: Vec<String>,
+    query: Query,
+    body: Option<Vec<u8>>,
+    version: Option<u64>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, path: Vec<String>) -> Self {
+        Self {
+            method,
+            path,
+            query: Query::new(),
+            body: None,
+            version: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// `X-Contentful-Content-Type`, which creating an entry needs.
+    pub(crate) fn content_type_header(mut self, content_type: &str) -> Self {
+        self.headers
+            .push(("x-contentful-content-type", content_type.to_owned()));
+        self
+    }
+
+    pub(crate) fn query(mut self, query: Query) -> Self {
+        self.query = query;
+        self
+    }
+
+    pub(crate) fn version(mut self, version: u64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, CmaError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| CmaError::Decode {
+            what: "request body",
+            message: e.to_string(),
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method,
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+        )
+    }
+}
+
+/// A successful response: status and body bytes.
+pub(crate) struct Reply {
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Reply {
+    pub(crate) fn decode<T: DeserializeOwned>(&self, what: &'static str) -> Result<T, CmaError> {
+        serde_json::from_slice(&self.bytes).map_err(|e| CmaError::Decode {
+            what,
+            message: e.to_string(),
+        })
+    }
+}
+
+impl Client {
+    /// Builds a client. Fails only on an unusable configuration.
+    pub fn new(config: ClientConfig) -> Result<Self, CmaError> {
+        install_crypto_provider();
+        if config.base_url.cannot_be_a_base() {
+            return Err(CmaError::Config(format!(
+                "'{}' cannot be used as a base URL",
+                config.base_url
+            )));
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
+            .map_err(|_| CmaError::Config("the access token contains invalid characters".into()))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(CMA_CONTENT_TYPE));
+        headers.insert(
+            "x-contentful-user-agent",
+            HeaderValue::from_static(concat!("app release-desk/", env!("CARGO_PKG_VERSION"))),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("release-desk/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|e| CmaError::Config(e.to_string()))?;
+        let limiter = config.rate_limit.map(|per_second| {
+            // Burst of 1: requests are spaced evenly, so no one-second window ever sees more
+            // than the limit (a burst would provoke the very 429s this exists to avoid).
+            RateLimiter::direct(Quota::per_second(per_second).allow_burst(NonZeroU32::MIN))
+        });
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                auth,
+                limiter,
+            }),
+        })
+    }
+
+    /// The configuration (the token stays redacted in its `Debug`).
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The space id.
+    pub fn space_id(&self) -> &str {
+        &self.inner.config.space_id
+    }
+
+    /// The environment id.
+    pub fn environment_id(&self) -> &str {
+        &self.inner.config.environment_id
+    }
+
+    /// `["spaces", space, …rest]`.
+    pub(crate) fn space_path(&self, rest: &[&str]) -> Vec<String> {
+        let mut path = vec!["spaces".to_owned(), self.inner.config.space_id.clone()];
+        path.extend(rest.iter().map(|s| (*s).to_owned()));
+        path
+    }
+
+    /// `["spaces", space, "environments", env, …rest]`.
+    pub(crate) fn env_path(&self, rest: &[&str]) -> Vec<String> {
+        let mut path = self.space_path(&["environments", &self.inner.config.environment_id]);
+        path.extend(rest.iter().map(|s| (*s).to_owned()));
+        path
+    }
+
+    fn url(&self, call: &Call) -> Url {
+        let mut url = self.inner.config.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            // Each segment is percent-encoded, so no id can change the path's shape.
+            segments.pop_if_empty().extend(call.path.iter());
+        }
+        if !call.query.pairs().is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query.pairs());
+        }
+        url
+    }
+
+    /// Sends a call with rate limiting and retries; returns a 2xx reply or the typed error.
+    pub(crate) async fn execute(&self, call: Call) -> Result<Reply, CmaError> {
+        let url = self.url(&call);
+        let policy = &self.inner.config.retry;
+        let mut attempt: u32 = 0;
+        loop {
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.until_ready().await;
+            }
+            let mut request = self
+                .inner
+                .http
+                .request(call.method.clone(), url.clone())
+                .header(AUTHORIZATION, self.inner.auth.clone());
+            if let Some(version) = call.version {
+                request = request.header(VERSION_HEADER, version);
+            }
+            for (name, value) in &call.headers {
+                request = request.header(*name, value.as_str());
+            }
+            if let Some(body) = &call.body {
+                request = request.body(body.clone());
+            }
+            let retries_left = attempt < policy.max_retries;
+            match request.send().await {
+                Err(err) => {
+                    let nothing_sent = err.is_connect();
+                    if retries_left && (nothing_sent || call.is_idempotent()) {
+                        attempt += 1;
+                        tracing::debug!(%err, attempt, path = url.path(), "CMA request failed; retrying");
+                        tokio::time::sleep(policy.delay(attempt, None)).await;
+                        continue;
+                    }
+                    return Err(if err.is_timeout() {
+                        CmaError::Timeout
+                    } else {
+                        CmaError::Network(describe_transport_error(&err))
+                    });
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let bytes = match response.bytes().await {
+                        Ok(bytes) => bytes.to_vec(),
+                        Err(err) => {
+                            if retries_left && call.is_idempotent() {
+                                attempt += 1;
+                                tokio::time::sleep(policy.delay(attempt, None)).await;
+                                continue;
+                            }
+                            return Err(CmaError::Network(describe_transport_error(&err)));
+                        }
+                    };
+                    if status.is_success() {
+                        return Ok(Reply { bytes });
+                    }
+                    let reset = header_u64(&headers, RATE_LIMIT_RESET_HEADER);
+                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                        || (status.is_server_error() && call.is_idempotent());
+                    if retries_left && retryable {
+                        attempt += 1;
+                        let reset = (status == StatusCode::TOO_MANY_REQUESTS)
+                            .then_some(reset)
+                            .flatten();
+                        tracing::debug!(
+                            status = status.as_u16(),
+                            attempt,
+                            path = url.path(),
+                            "CMA request refused; retrying"
+                        );
+                        tokio::time::sleep(policy.delay(attempt, reset)).await;
+                        continue;
+                    }
+                    let body = ErrorBody::from_bytes_or_status(status.as_u16(), &bytes);
+                    let request_id = headers
+                        .get(REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                        .or_else(|| body.request_id.clone());
+                    return Err(CmaError::from_response(
+                        status.as_u16(),
+                        body,
+                        request_id,
+                        reset,
+                        header_u64(&headers, VERSION_HEADER),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Sends a call and decodes the JSON reply.
+    pub(crate) async fn fetch<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        what: &'static str,
+    ) -> Result<T, CmaError> {
+        self.execute(call).await?.decode(what)
+    }
+
+    /// Streams every item of a cursor-paged collection, fetching pages as they are consumed.
+    /// `cursor_param` is `pageNext` (releases) or `next` (scheduled actions).
+    pub(crate) fn cursor_stream<T>(
+        &self,
+        path: Vec<String>,
+        query: Query,
+        cursor_param: &'static str,
+        what: &'static str,
+    ) -> impl Stream<Item = Result<T, CmaError>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let client = self.clone();
+        stream::try_unfold(Some(query), move |state| {
+            let client = client.clone();
+            let path = path.clone();
+            async move {
+                let Some(query) = state else {
+                    return Ok(None);
+                };
+                let page: super::CursorCollection<T> = client
+                    .fetch(Call::new(Method::GET, path).query(query.clone()), what)
+                    .await?;
+                let next = page
+                    .pages
+                    .next_cursor()
+                    .filter(|_| !page.items.is_empty())
+                    .map(|cursor| query.set(cursor_param, cursor));
+                Ok(Some((page.items, next)))
+            }
+        })
+        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+    }
+
+    /// Streams every item of an offset-paged collection (`skip`/`limit`/`total`).
+    pub(crate) fn offset_stream<T>(
+        &self,
+        path: Vec<String>,
+        query: Query,
+        page_size: u64,
+        what: &'static str,
+    ) -> impl Stream<Item = Result<T, CmaError>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let client = self.clone();
+        stream::try_unfold(Some(0_u64), move |state| {
+            let client = client.clone();
+            let path = path.clone();
+            let query = query.clone();
+            async move {
+                let Some(skip) = state else {
+                    return Ok(None);
+                };
+                let query = query.set("skip", skip).set("limit", page_size);
+                let page: super::OffsetCollection<T> = client
+                    .fetch(Call::new(Method::GET, path).query(query), what)
+                    .await?;
+                let next = page.has_more().then_some(skip + page.items.len() as u64);
+                Ok(Some((page.items, next)))
+            }
+        })
+        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+    }
+
+    /// Polls `get` until `is_final` holds, politely, within `options.timeout`.
+    pub(crate) async fn poll_until<T, F, Fut>(
+        &self,
+        kind: &'static str,
+        id: &str,
+        options: &PollOptions,
+        mut get: F,
+        status_of: impl Fn(&T) -> (bool, String),
+    ) -> Result<T, CmaError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CmaError>>,
+    {
+        let started = tokio::time::Instant::now();
+        let deadline = started + options.timeout;
+        let mut interval = options.interval;
+        tokio::time::sleep(options.initial_delay.min(options.timeout)).await;
+        loop {
+            let value = get().await?;
+            let (is_final, status) = status_of(&value);
+            if is_final {
+                return Ok(value);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(CmaError::ActionTimedOut {
+                    kind,
+                    id: id.to_owned(),
+                    last_status: status,
+                    waited_secs: started.elapsed().as_secs(),
+                });
+            }
+            tokio::time::sleep(interval.min(deadline - now)).await;
+            interval = (interval.mul_f64(1.5)).min(options.max_interval);
+        }
+    }
+}
+
+/// A transport error without the URL's query (which never holds the token, but keep it short).
+fn describe_transport_error(err: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut message = if err.is_connect() {
+        "could not connect".to_owned()
+    } else if err.is_timeout() {
+        "timed out".to_owned()
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while reading the response".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    if let Some(url) = err.url() {
+        message.push_str(&format!(" ({}://{})", url.scheme(), url.authority()));
+    }
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Streams are boxed where callers store them.
+pub type BoxStream<T> = futures_util::stream::BoxStream<'static, Result<T, CmaError>>;
+
+/// Collects a stream into a vector (for callers that want everything).
+pub async fn collect_all<T>(
+    stream: impl Stream<Item = Result<T, CmaError>>,
+) -> Result<Vec<T>, CmaError> {
+    stream.try_collect().await
+}

@@ -1,0 +1,50 @@
+//! The Contentful Management API: wire types (serde) and the HTTP [`Client`].
+//!
+//! This is the one place that knows CMA JSON, paths, headers, errors, paging, retries and rate
+//! limits (contract: `shared/spec/cma-subset.md`). The sandbox serialises these very types, so
+//! the wire format is defined once.
+//!
+//! Architecture Invariant: nothing here knows egui, SQLite or the file system.
+
+mod action;
+mod client;
+mod common;
+mod endpoints;
+mod entry;
+mod error;
+mod release;
+mod scheduled;
+mod space;
+mod string_enum;
+mod webhook;
+
+pub use action::{
+    ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, BulkEntities,
+    ReleaseAction, ReleaseActionSys,
+};
+pub use client::{
+    AccessToken, BoxStream, CMA_CONTENT_TYPE, Client, ClientConfig, PollOptions, Query,
+    RATE_LIMIT_RESET_HEADER, REQUEST_ID_HEADER, Region, RetryPolicy, VERSION_HEADER, collect_all,
+    install_crypto_provider,
+};
+pub use common::{
+    ArraySys, Collection, CursorCollection, Extra, Link, LinkSys, LinkType, OffsetCollection,
+    Pages, Timestamp, cursor_from,
+};
+pub use endpoints::EntityKind;
+pub use entry::{
+    Asset, ContentType, ContentTypeField, ContentTypeSys, Entity, EntityState, EntitySys, Entry,
+    FieldItems, FieldType, Fields, Locale, MinMax, Pattern, Validation,
+};
+pub use error::{ApiError, CmaError, EntityError, ErrorBody, ErrorId, ErrorSys, FieldError};
+pub use release::{Release, ReleaseBody, ReleaseEntities, ReleaseStatus, ReleaseSys};
+pub use scheduled::{
+    ScheduledAction, ScheduledActionBody, ScheduledActionKind, ScheduledActionStatus,
+    ScheduledActionSys, ScheduledFor,
+};
+pub use space::{Environment, SimpleSys, Space};
+pub use webhook::{
+    SigningSecretBody, WebhookCallDetails, WebhookCallOverview, WebhookCallRequest,
+    WebhookCallResponse, WebhookCallSys, WebhookDefinition, WebhookHeader, WebhookHealth,
+    WebhookHealthCalls, WebhookSigningSecret, WebhookSys,
+};
