@@ -31,4 +31,6 @@
 //! - Unknown JSON fields are kept (`extra`), so what is read re-encodes without loss.
 
 pub mod cma;
+pub mod config;
+pub mod sandbox;
 pub mod signing;

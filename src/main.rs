@@ -1,24 +1,128 @@
 //! The `release-desk` command line: thin; it parses arguments, sets up logging and hands over
 //! to the library.
 
-use clap::Parser;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use release_desk::sandbox::seed::Seed;
+use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 /// Release Desk: run content releases on Contentful, or on the embedded sandbox.
 #[derive(Debug, Parser)]
 #[command(name = "release-desk", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the Contentful-compatible sandbox headless until Ctrl-C.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SandboxArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind (loopback unless you mean it).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// Data directory (default: the user data directory's `sandbox` folder).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Bearer token to require (default: generated on first start and kept).
+    #[arg(long, env = "SANDBOX_TOKEN")]
+    token: Option<String>,
+    /// What a fresh data directory is seeded with.
+    #[arg(long, value_enum, default_value_t = Seed::Demo)]
+    seed: Seed,
+    /// Answer 429 beyond this many requests per second.
+    #[arg(long)]
+    rate_limit: Option<NonZeroU32>,
+    /// Where the demo webhook delivers (activates it).
+    #[arg(long)]
+    webhook_url: Option<String>,
+    /// Do not archive a release after a successful publish.
+    #[arg(long)]
+    no_auto_archive: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
-    eprintln!(
-        "release-desk: the desktop app and the `sandbox` command are not built yet; \
-         see README.md for the state of the project."
-    );
-    std::process::exit(2);
+    match cli.command {
+        Some(Command::Sandbox(args)) => run_sandbox(args),
+        None => {
+            eprintln!(
+                "release-desk: the desktop window is not built yet (see README.md).\n\
+                 Try `release-desk sandbox` for the headless Contentful-compatible sandbox."
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_sandbox(args: SandboxArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("release-desk: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let mut config = SandboxConfig {
+            data_dir: Some(args.data.unwrap_or_else(release_desk::config::sandbox_dir)),
+            bind: SocketAddr::new(args.bind, args.port),
+            token: args.token,
+            seed: args.seed,
+            rate_limit: args.rate_limit,
+            webhook_url: args.webhook_url,
+            ..SandboxConfig::default()
+        };
+        config.behaviour.auto_archive = !args.no_auto_archive;
+        let data_dir = config.data_dir.clone().unwrap_or_default();
+        let sandbox = match Sandbox::start(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("release-desk sandbox: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // Machine-readable lines first (scripts and tests read them), then a human summary.
+        println!(
+            "base_url={}",
+            sandbox.base_url.as_str().trim_end_matches('/')
+        );
+        println!("space_id={}", sandbox.space_id);
+        println!("environment={}", sandbox.environment_id);
+        println!("token={}", sandbox.token);
+        if let Some(secret) = &sandbox.signing_secret {
+            println!("signing_secret={}", secret.expose());
+        }
+        eprintln!(
+            "Sandbox serving space '{}' (environment '{}') at {} — data in {}. Ctrl-C to stop.",
+            sandbox.space_id,
+            sandbox.environment_id,
+            sandbox.base_url,
+            data_dir.display()
+        );
+        if tokio::signal::ctrl_c().await.is_err() {
+            eprintln!("release-desk sandbox: cannot listen for Ctrl-C; stopping");
+        }
+        eprintln!("Stopping: letting webhook deliveries finish…");
+        sandbox.shutdown(std::time::Duration::from_secs(5)).await;
+        ExitCode::SUCCESS
+    })
 }

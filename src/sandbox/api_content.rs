@@ -1,0 +1,255 @@
+//! Handlers for the space, environment, locales, content types, entries and assets.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::core::{Core, new_id, valid_id};
+use super::entities::{self, EntityBody};
+use super::error::ApiErr;
+use super::routes::{
+    Body, Params, QueryParams, ok, param, reply, scope, sort_by_order, version_header,
+};
+use super::store::kind;
+use crate::cma::{ContentType, Entity, EntityKind, Locale, OffsetCollection};
+
+fn entity_kind(params: &Params) -> Result<EntityKind, ApiErr> {
+    match param(params, "kind") {
+        "entries" => Ok(EntityKind::Entry),
+        "assets" => Ok(EntityKind::Asset),
+        other => Err(ApiErr::not_found("Route", other)),
+    }
+}
+
+/// `GET /spaces/{s}`.
+pub async fn get_space(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let name = core.read(|tx| Ok(tx.setting("space_name")?))?;
+    Ok(ok(&json!({
+        "name": name.unwrap_or_else(|| core.space_id.clone()),
+        "sys": {"type": "Space", "id": core.space_id, "version": 1},
+    })))
+}
+
+/// `GET /spaces/{s}/environments/{e}`.
+pub async fn get_environment(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    Ok(ok(&json!({
+        "name": core.env_id,
+        "sys": {"type": "Environment", "id": core.env_id, "version": 1, "space": core.space_link(),
+                "status": {"sys": {"type": "Link", "linkType": "Status", "id": "ready"}}},
+    })))
+}
+
+/// `GET …/locales`.
+pub async fn list_locales(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let locales: Vec<Locale> = core.read(|tx| Ok(tx.all(kind::LOCALE)?))?;
+    let n = locales.len() as u64;
+    Ok(ok(&OffsetCollection::new(locales, n, 0, 100)))
+}
+
+/// `GET …/content_types`.
+pub async fn list_content_types(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let query = QueryParams::parse(raw.as_deref());
+    let all: Vec<ContentType> = core.read(|tx| Ok(tx.all(kind::CONTENT_TYPE)?))?;
+    Ok(ok(&offset_page(all, &query)?))
+}
+
+/// `GET …/content_types/{id}`.
+pub async fn get_content_type(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let id = param(&params, "id");
+    let ct: Option<ContentType> = core.read(|tx| Ok(tx.get(kind::CONTENT_TYPE, id)?))?;
+    ct.map(|ct| ok(&ct))
+        .ok_or_else(|| ApiErr::not_found("ContentType", id))
+}
+
+fn offset_page<T>(items: Vec<T>, query: &QueryParams) -> Result<OffsetCollection<T>, ApiErr> {
+    let limit = query.limit()?;
+    let skip = query.skip()?;
+    let total = items.len() as u64;
+    let page = items.into_iter().skip(skip).take(limit).collect();
+    Ok(OffsetCollection::new(
+        page,
+        total,
+        skip as u64,
+        limit as u64,
+    ))
+}
+
+/// `GET …/entries|assets` with `content_type`, `sys.id[in]`, `query`, `order`, `skip`, `limit`.
+pub async fn list_entities(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let k = entity_kind(&params)?;
+    let query = QueryParams::parse(raw.as_deref());
+    let mut all: Vec<Entity> = core.read(|tx| Ok(tx.all(entities::store_kind(k))?))?;
+    if let Some(ct) = query.get("content_type") {
+        all.retain(|e| e.sys.content_type.as_ref().is_some_and(|l| l.id() == ct));
+    }
+    if let Some(ids) = query.list("sys.id[in]") {
+        all.retain(|e| ids.contains(&e.sys.id));
+    }
+    if let Some(ids) = query.list("sys.id[nin]") {
+        all.retain(|e| !ids.contains(&e.sys.id));
+    }
+    if let Some(text) = query
+        .get("query")
+        .map(str::to_lowercase)
+        .filter(|t| !t.is_empty())
+    {
+        all.retain(|e| {
+            e.sys.id.to_lowercase().contains(&text)
+                || Value::Object(e.fields.clone())
+                    .to_string()
+                    .to_lowercase()
+                    .contains(&text)
+        });
+    }
+    let order = query.get("order").unwrap_or("-sys.updatedAt");
+    sort_by_order(&mut all, order, |e, field| match field {
+        "sys.createdAt" => e.sys.created_at.map(|t| t.to_string()),
+        "sys.updatedAt" => e.sys.updated_at.map(|t| t.to_string()),
+        "sys.id" => Some(e.sys.id.clone()),
+        other => other
+            .strip_prefix("fields.")
+            .map(|f| e.fields.get(f).map(Value::to_string).unwrap_or_default()),
+    })?;
+    Ok(ok(&offset_page(all, &query)?))
+}
+
+/// `GET …/entries|assets/{id}`.
+pub async fn get_entity(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let k = entity_kind(&params)?;
+    let entity = core.read(|tx| entities::load(tx, k, param(&params, "id")))?;
+    Ok(ok(&entity))
+}
+
+/// `POST …/entries` (with `X-Contentful-Content-Type`) or `POST …/assets` (201).
+pub async fn create_entity(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    headers: HeaderMap,
+    body: Body<EntityBody>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let k = entity_kind(&params)?;
+    let body = body.0.unwrap_or_default();
+    let content_type = headers
+        .get("x-contentful-content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let id = new_id();
+    let entity = core.write(|tx, events| {
+        entities::create(&core, tx, events, k, &id, content_type.as_deref(), body)
+    })?;
+    Ok(reply(StatusCode::CREATED, &entity))
+}
+
+/// `PUT …/entries|assets/{id}`: update with the version, or create with a chosen id.
+pub async fn put_entity(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    headers: HeaderMap,
+    body: Body<EntityBody>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let k = entity_kind(&params)?;
+    let id = param(&params, "id").to_owned();
+    let version = version_header(&headers)?;
+    let body = body.required()?;
+    let content_type = headers
+        .get("x-contentful-content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (status, entity) = core.write(|tx, events| {
+        let exists = tx.get::<Value>(entities::store_kind(k), &id)?.is_some();
+        if exists {
+            entities::update(&core, tx, events, k, &id, version, body).map(|e| (StatusCode::OK, e))
+        } else {
+            if !valid_id(&id) {
+                return Err(ApiErr::bad_request(format!("'{id}' is not a valid id")));
+            }
+            entities::create(&core, tx, events, k, &id, content_type.as_deref(), body)
+                .map(|e| (StatusCode::CREATED, e))
+        }
+    })?;
+    Ok(reply(status, &entity))
+}
+
+/// `DELETE …/entries|assets/{id}` (204).
+pub async fn delete_entity(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    headers: HeaderMap,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let k = entity_kind(&params)?;
+    let version = version_header(&headers)?;
+    core.write(|tx, events| entities::delete(&core, tx, events, k, param(&params, "id"), version))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+macro_rules! state_handler {
+    ($(#[$doc:meta])* $name:ident, $op:path $(, $extra:expr)?) => {
+        $(#[$doc])*
+        pub async fn $name(
+            State(core): State<Arc<Core>>,
+            Path(params): Path<Params>,
+            headers: HeaderMap,
+        ) -> Result<Response, ApiErr> {
+            scope(&core, &params)?;
+            let k = entity_kind(&params)?;
+            let version = version_header(&headers)?;
+            let entity = core.write(|tx, events| {
+                $op(&core, tx, events, k, param(&params, "id"), version $(, $extra)?)
+            })?;
+            Ok(ok(&entity))
+        }
+    };
+}
+
+state_handler!(
+    /// `PUT …/{id}/published`.
+    publish_entity, entities::publish, &super::webhooks::Cause::default()
+);
+state_handler!(
+    /// `DELETE …/{id}/published`.
+    unpublish_entity, entities::unpublish, &super::webhooks::Cause::default()
+);
+state_handler!(
+    /// `PUT …/{id}/archived`.
+    archive_entity, entities::archive
+);
+state_handler!(
+    /// `DELETE …/{id}/archived`.
+    unarchive_entity, entities::unarchive
+);

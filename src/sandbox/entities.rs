@@ -1,0 +1,389 @@
+//! Entries and assets: create, update, publish, unpublish, archive, unarchive, delete, with
+//! versions and publish state exactly by the spec's version rules (§5), and the `Entry.*` /
+//! `Asset.*` events each change causes.
+//!
+//! These functions run inside a store transaction; the routes call them for direct API calls,
+//! and the action executor calls them (with a [`Cause`]) for release, bulk and scheduled actions.
+
+use serde_json::{Value, json};
+
+use super::core::{Core, Events, to_value};
+use super::error::ApiErr;
+use super::store::{Tx, kind};
+use super::webhooks::Cause;
+use crate::cma::{
+    Entity, EntityKind, EntityState, EntitySys, Extra, Fields, Link, LinkType, Timestamp,
+};
+
+/// The editable part of an entry or asset: the body of create and update.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct EntityBody {
+    /// Locale-keyed field values.
+    #[serde(default)]
+    pub fields: Fields,
+    /// Tags and concepts.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+}
+
+/// The store kind of an entity kind.
+pub fn store_kind(k: EntityKind) -> &'static str {
+    match k {
+        EntityKind::Entry => kind::ENTRY,
+        EntityKind::Asset => kind::ASSET,
+    }
+}
+
+/// The entity kind of a link type, if it is an entry or asset.
+pub fn kind_of_link(link_type: &LinkType) -> Option<EntityKind> {
+    match link_type {
+        LinkType::Entry => Some(EntityKind::Entry),
+        LinkType::Asset => Some(EntityKind::Asset),
+        _ => None,
+    }
+}
+
+fn crn(k: EntityKind, id: &str) -> String {
+    format!("{}/{id}", k.segment())
+}
+
+/// Loads an entity or answers 404.
+pub fn load(tx: &Tx<'_>, k: EntityKind, id: &str) -> Result<Entity, ApiErr> {
+    tx.get(store_kind(k), id)?
+        .ok_or_else(|| ApiErr::not_found(k.type_name(), id))
+}
+
+/// Checks the `X-Contentful-Version` the client sent against the current version.
+pub fn check_version(current: u64, sent: Option<u64>) -> Result<(), ApiErr> {
+    match sent {
+        None => Err(ApiErr::missing_version()),
+        Some(v) if v != current => Err(ApiErr::version_mismatch(current)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Creates an entry (with its content type) or an asset at version 1.
+pub fn create(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    content_type: Option<&str>,
+    body: EntityBody,
+) -> Result<Entity, ApiErr> {
+    let EntityBody { fields, metadata } = body;
+    if tx.get::<Value>(store_kind(k), id)?.is_some() {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' already exists",
+            k.type_name()
+        )));
+    }
+    let content_type_link = match (k, content_type) {
+        (EntityKind::Entry, Some(ct)) => {
+            if tx.get::<Value>(kind::CONTENT_TYPE, ct)?.is_none() {
+                return Err(ApiErr::invalid_body(vec![json!({
+                    "name": "unknownContentType",
+                    "details": format!("The content type '{ct}' does not exist"),
+                    "path": ["sys", "contentType", "sys", "id"],
+                })]));
+            }
+            Some(Link::new(LinkType::ContentType, ct))
+        }
+        (EntityKind::Entry, None) => {
+            return Err(ApiErr::bad_request(
+                "The 'X-Contentful-Content-Type' header is required to create an entry.",
+            ));
+        }
+        (EntityKind::Asset, _) => None,
+    };
+    let now = core.now();
+    let entity = Entity {
+        fields,
+        metadata: Some(metadata.unwrap_or_else(|| json!({"tags": [], "concepts": []}))),
+        sys: EntitySys {
+            type_: k.type_name().to_owned(),
+            id: id.to_owned(),
+            version: Some(1),
+            published_version: None,
+            published_counter: None,
+            published_at: None,
+            first_published_at: None,
+            published_by: None,
+            archived_version: None,
+            archived_at: None,
+            archived_by: None,
+            content_type: content_type_link,
+            space: Some(core.space_link()),
+            environment: Some(core.env_link()),
+            created_at: Some(now),
+            updated_at: Some(now),
+            created_by: Some(core.user()),
+            updated_by: Some(core.user()),
+            revision: None,
+            extra: Extra::new(),
+        },
+        extra: Extra::new(),
+    };
+    tx.put(store_kind(k), id, &entity)?;
+    events.push(core.event(
+        k.type_name(),
+        "create",
+        to_value(&entity),
+        crn(k, id),
+        &Cause::default(),
+    ));
+    Ok(entity)
+}
+
+fn touch(core: &Core, sys: &mut EntitySys, now: Timestamp) {
+    sys.version = Some(sys.version.unwrap_or(0) + 1);
+    sys.updated_at = Some(now);
+    sys.updated_by = Some(core.user());
+}
+
+/// Replaces an entity's fields (version + 1). Archived entities refuse changes.
+pub fn update(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+    body: EntityBody,
+) -> Result<Entity, ApiErr> {
+    let EntityBody { fields, metadata } = body;
+    let mut entity = load(tx, k, id)?;
+    check_version(entity.sys.version.unwrap_or(0), version)?;
+    if entity.state() == EntityState::Archived {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is archived; unarchive it before changing it",
+            k.type_name()
+        )));
+    }
+    entity.fields = fields;
+    if metadata.is_some() {
+        entity.metadata = metadata;
+    }
+    touch(core, &mut entity.sys, core.now());
+    tx.put(store_kind(k), id, &entity)?;
+    events.push(core.event(
+        k.type_name(),
+        "save",
+        to_value(&entity),
+        crn(k, id),
+        &Cause::default(),
+    ));
+    Ok(entity)
+}
+
+/// The payload of `Entry.publish`: the published snapshot (sys has `revision`, no `version`).
+fn published_snapshot(entity: &Entity) -> Value {
+    let mut snapshot = entity.clone();
+    snapshot.sys.revision = snapshot.sys.published_counter;
+    snapshot.sys.version = None;
+    to_value(&snapshot)
+}
+
+/// The payload of `Entry.unpublish` / `.delete`: sys only, with deletion stamps.
+fn deleted_payload(core: &Core, entity: &Entity, now: Timestamp) -> Value {
+    let deleted_type = format!("Deleted{}", entity.sys.type_);
+    let mut sys = json!({
+        "type": deleted_type,
+        "id": entity.sys.id,
+        "revision": entity.sys.published_counter.unwrap_or(0),
+        "space": core.space_link(),
+        "environment": core.env_link(),
+        "createdAt": entity.sys.created_at,
+        "updatedAt": now,
+        "deletedAt": now,
+        "deletedBy": core.user(),
+    });
+    if let (Some(ct), Some(obj)) = (&entity.sys.content_type, sys.as_object_mut()) {
+        obj.insert("contentType".to_owned(), to_value(ct));
+    }
+    json!({ "sys": sys })
+}
+
+/// Publishes an entity: `publishedVersion = version`, then `version += 1` (spec §5).
+/// `version` is what the client sent (`None` when an action publishes on the user's behalf).
+pub fn publish(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+    cause: &Cause,
+) -> Result<Entity, ApiErr> {
+    let mut entity = load(tx, k, id)?;
+    if cause.is_direct() {
+        check_version(entity.sys.version.unwrap_or(0), version)?;
+    }
+    if entity.state() == EntityState::Archived {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is archived and cannot be published",
+            k.type_name()
+        )));
+    }
+    let now = core.now();
+    let sys = &mut entity.sys;
+    let current = sys.version.unwrap_or(0);
+    sys.published_version = Some(current);
+    sys.published_counter = Some(sys.published_counter.unwrap_or(0) + 1);
+    sys.published_at = Some(now);
+    sys.published_by = Some(core.user());
+    if sys.first_published_at.is_none() {
+        sys.first_published_at = Some(now);
+    }
+    sys.version = Some(current + 1);
+    sys.updated_at = Some(now);
+    sys.updated_by = Some(core.user());
+    tx.put(store_kind(k), id, &entity)?;
+    events.push(core.event(
+        k.type_name(),
+        "publish",
+        published_snapshot(&entity),
+        crn(k, id),
+        cause,
+    ));
+    Ok(entity)
+}
+
+/// Unpublishes an entity: clears `publishedVersion`/`publishedAt`, `version += 1`.
+pub fn unpublish(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+    cause: &Cause,
+) -> Result<Entity, ApiErr> {
+    let mut entity = load(tx, k, id)?;
+    if cause.is_direct() {
+        check_version(entity.sys.version.unwrap_or(0), version)?;
+    }
+    if entity.sys.published_version.is_none() {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is not published",
+            k.type_name()
+        )));
+    }
+    let now = core.now();
+    entity.sys.published_version = None;
+    entity.sys.published_at = None;
+    entity.sys.published_by = None;
+    touch(core, &mut entity.sys, now);
+    tx.put(store_kind(k), id, &entity)?;
+    events.push(core.event(
+        k.type_name(),
+        "unpublish",
+        deleted_payload(core, &entity, now),
+        crn(k, id),
+        cause,
+    ));
+    Ok(entity)
+}
+
+/// Archives an entity (only when not published): `archivedVersion = version`, `version += 1`.
+pub fn archive(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+) -> Result<Entity, ApiErr> {
+    let mut entity = load(tx, k, id)?;
+    check_version(entity.sys.version.unwrap_or(0), version)?;
+    if entity.sys.published_version.is_some() {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is published; unpublish it before archiving",
+            k.type_name()
+        )));
+    }
+    if entity.sys.archived_version.is_some() {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is already archived",
+            k.type_name()
+        )));
+    }
+    let now = core.now();
+    entity.sys.archived_version = entity.sys.version;
+    entity.sys.archived_at = Some(now);
+    entity.sys.archived_by = Some(core.user());
+    touch(core, &mut entity.sys, now);
+    tx.put(store_kind(k), id, &entity)?;
+    events.push(core.event(
+        k.type_name(),
+        "archive",
+        to_value(&entity),
+        crn(k, id),
+        &Cause::default(),
+    ));
+    Ok(entity)
+}
+
+/// Unarchives an entity (`version += 1`).
+pub fn unarchive(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+) -> Result<Entity, ApiErr> {
+    let mut entity = load(tx, k, id)?;
+    check_version(entity.sys.version.unwrap_or(0), version)?;
+    if entity.sys.archived_version.is_none() {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is not archived",
+            k.type_name()
+        )));
+    }
+    let now = core.now();
+    entity.sys.archived_version = None;
+    entity.sys.archived_at = None;
+    entity.sys.archived_by = None;
+    touch(core, &mut entity.sys, now);
+    tx.put(store_kind(k), id, &entity)?;
+    events.push(core.event(
+        k.type_name(),
+        "unarchive",
+        to_value(&entity),
+        crn(k, id),
+        &Cause::default(),
+    ));
+    Ok(entity)
+}
+
+/// Deletes an entity (only when not published).
+pub fn delete(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+) -> Result<(), ApiErr> {
+    let entity = load(tx, k, id)?;
+    if let Some(v) = version {
+        check_version(entity.sys.version.unwrap_or(0), Some(v))?;
+    }
+    if entity.sys.published_version.is_some() {
+        return Err(ApiErr::bad_request(format!(
+            "{} '{id}' is published; unpublish it before deleting",
+            k.type_name()
+        )));
+    }
+    tx.delete(store_kind(k), id)?;
+    events.push(core.event(
+        k.type_name(),
+        "delete",
+        deleted_payload(core, &entity, core.now()),
+        crn(k, id),
+        &Cause::default(),
+    ));
+    Ok(())
+}

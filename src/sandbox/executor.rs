@@ -1,0 +1,457 @@
+//! The action executor: runs release actions and bulk actions asynchronously,
+//! `created → inProgress → succeeded | failed` (spec §2, §3, §9).
+//!
+//! Publishing is all-or-nothing: every entity is validated first (links to entities published by
+//! the same action count as resolvable), and only if none has an error are they all published,
+//! in one transaction. A failed action carries every per-entity error. Jobs run one at a time,
+//! in the order they were queued; at start the executor picks up any action a previous process
+//! left unfinished.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::core::{Core, Events, Job, new_id, to_value};
+use super::entities::{self, kind_of_link};
+use super::error::ApiErr;
+use super::releases;
+use super::space_view::SpaceView;
+use super::store::{Tx, kind};
+use super::validation::{self, Options};
+use super::webhooks::Cause;
+use crate::cma::{
+    ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, EntityError,
+    EntityState, ErrorBody, ErrorId, Extra, Link, LinkType, ReleaseAction,
+};
+
+/// Most items in one bulk action.
+pub const MAX_BULK_ITEMS: usize = 200;
+/// Most active (created or in progress) bulk actions per space.
+pub const MAX_ACTIVE_BULK_ACTIONS: usize = 5;
+
+/// Runs queued jobs until the queue closes.
+pub async fn run(core: Arc<Core>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    resume_unfinished(&core);
+    while let Some(job) = jobs.recv().await {
+        tokio::time::sleep(core.behaviour.action_delay).await;
+        let result = match &job {
+            Job::Release {
+                release_id,
+                action_id,
+            } => run_release_action(&core, release_id, action_id).map(drop),
+            Job::Bulk { action_id } => run_bulk_action(&core, action_id),
+        };
+        if let Err(e) = result {
+            tracing::error!(?job, error = ?e.body, "action failed to run");
+        }
+    }
+}
+
+/// Re-queues actions that were `created` or `inProgress` when the last process stopped.
+fn resume_unfinished(core: &Core) {
+    let pending = core.read(|tx| {
+        let releases: Vec<ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
+        let bulks: Vec<BulkAction> = tx.all(kind::BULK_ACTION)?;
+        Ok((releases, bulks))
+    });
+    let Ok((releases, bulks)) = pending else {
+        return;
+    };
+    for a in releases.iter().filter(|a| !a.sys.status.is_final()) {
+        // Actions a schedule started are finished by the scheduler, which re-runs them.
+        if a.sys.extra.contains_key("scheduledAction") {
+            continue;
+        }
+        releases::queue(core, a);
+    }
+    for b in bulks.iter().filter(|b| !b.sys.status.is_final()) {
+        let _ = core.jobs.send(Job::Bulk {
+            action_id: b.sys.id.clone(),
+        });
+    }
+}
+
+/// The per-entity outcome of checking a set of entities for an action.
+fn check_entities(
+    view: &SpaceView,
+    links: &[Link],
+    action: &ActionKind,
+    check_versions: bool,
+) -> Vec<EntityError> {
+    let publishing: HashSet<(LinkType, String)> = if *action == ActionKind::Unpublish {
+        HashSet::new()
+    } else {
+        links
+            .iter()
+            .map(|l| (l.sys.link_type.clone(), l.sys.id.clone()))
+            .collect()
+    };
+    let options = Options::new(&view.locales, &publishing);
+    let mut errors = Vec::new();
+    for link in links {
+        let Some(entity) = view.entity(&link.sys.link_type, &link.sys.id) else {
+            errors.push(EntityError::new(
+                link.clone(),
+                ErrorBody::not_found(link.sys.link_type.as_str(), &link.sys.id),
+            ));
+            continue;
+        };
+        if check_versions
+            && let Some(expected) = link.sys.version
+            && entity.sys.version != Some(expected)
+        {
+            errors.push(EntityError::new(
+                link.clone(),
+                ErrorBody::new(ErrorId::VersionMismatch, "Version mismatch").with_details(json!({
+                    "expected": expected, "currentVersion": entity.sys.version
+                })),
+            ));
+            continue;
+        }
+        if *action == ActionKind::Unpublish {
+            continue;
+        }
+        if entity.state() == EntityState::Archived {
+            errors.push(EntityError::new(
+                link.clone(),
+                ErrorBody::new(
+                    ErrorId::BadRequest,
+                    format!(
+                        "{} '{}' is archived and cannot be published",
+                        link.sys.link_type, link.sys.id
+                    ),
+                ),
+            ));
+            continue;
+        }
+        if let Err(error) = validation::validate_for_publish(entity, view, &options) {
+            errors.push(EntityError::new(link.clone(), error));
+        }
+    }
+    errors
+}
+
+/// Applies `action` to every entity (inside the caller's transaction).
+fn apply(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    view: &SpaceView,
+    links: &[Link],
+    action: &ActionKind,
+    cause: &Cause,
+) -> Result<(), ApiErr> {
+    for link in links {
+        let Some(k) = kind_of_link(&link.sys.link_type) else {
+            continue;
+        };
+        match action {
+            ActionKind::Publish => {
+                entities::publish(core, tx, events, k, &link.sys.id, None, cause)?;
+            }
+            ActionKind::Unpublish => {
+                let published = view
+                    .entity(&link.sys.link_type, &link.sys.id)
+                    .is_some_and(|e| e.sys.published_version.is_some());
+                if published {
+                    entities::unpublish(core, tx, events, k, &link.sys.id, None, cause)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Runs one release action to its end; returns the final action. Idempotent for final actions.
+pub fn run_release_action(
+    core: &Core,
+    release_id: &str,
+    action_id: &str,
+) -> Result<ReleaseAction, ApiErr> {
+    // created → inProgress
+    let started = core.write(|tx, _| {
+        let Some(mut action) = tx.get::<ReleaseAction>(kind::RELEASE_ACTION, action_id)? else {
+            return Err(ApiErr::not_found("ReleaseAction", action_id));
+        };
+        if !action.sys.status.is_final() {
+            action.sys.status = ActionStatus::InProgress;
+            action.sys.updated_at = Some(core.now());
+            tx.put(kind::RELEASE_ACTION, action_id, &action)?;
+        }
+        Ok(action)
+    })?;
+    if started.sys.status.is_final() {
+        return Ok(started);
+    }
+    let outcome = core.write(|tx, events| {
+        let mut action: ReleaseAction = tx
+            .get(kind::RELEASE_ACTION, action_id)?
+            .ok_or_else(|| ApiErr::not_found("ReleaseAction", action_id))?;
+        let release = releases::load(core, tx, release_id)?;
+        let view = SpaceView::load(tx)?;
+        let links = release.entities.items.clone();
+        let mut cause = Cause {
+            release_id: Some(release_id.to_owned()),
+            release_version: Some(release.sys.version.to_string()),
+            release_action_id: Some(action_id.to_owned()),
+            ..Cause::default()
+        };
+        if let Some(sa) = action.sys.extra.get("scheduledAction") {
+            cause.scheduled_action_id = sa
+                .pointer("/sys/id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+        }
+        let errors = check_entities(&view, &links, &action.action, false);
+        if errors.is_empty() {
+            apply(core, tx, events, &view, &links, &action.action, &cause)?;
+            action.sys.status = ActionStatus::Succeeded;
+            action.error = None;
+        } else {
+            action.sys.status = ActionStatus::Failed;
+            action.error = Some(ErrorBody::validation_failed(errors));
+        }
+        action.sys.updated_at = Some(core.now());
+        tx.put(kind::RELEASE_ACTION, action_id, &action)?;
+        if action.sys.status == ActionStatus::Succeeded
+            && action.action == ActionKind::Publish
+            && core.behaviour.auto_archive
+        {
+            releases::set_archived(core, tx, events, release_id, None, true, &cause)?;
+        }
+        events.push(core.event(
+            "ReleaseAction",
+            "execute",
+            to_value(&action),
+            format!("release_actions/{action_id}"),
+            &cause,
+        ));
+        Ok(action)
+    });
+    match outcome {
+        Ok(action) => Ok(action),
+        Err(err) => fail_release_action(core, action_id, err),
+    }
+}
+
+/// Marks an action failed when running it hit an unexpected error (nothing was changed).
+fn fail_release_action(core: &Core, action_id: &str, err: ApiErr) -> Result<ReleaseAction, ApiErr> {
+    core.write(|tx, events| {
+        let mut action: ReleaseAction = tx
+            .get(kind::RELEASE_ACTION, action_id)?
+            .ok_or_else(|| ApiErr::not_found("ReleaseAction", action_id))?;
+        action.sys.status = ActionStatus::Failed;
+        action.error = Some((*err.body).clone());
+        action.sys.updated_at = Some(core.now());
+        tx.put(kind::RELEASE_ACTION, action_id, &action)?;
+        let cause = Cause {
+            release_id: Some(action.sys.release.id().to_owned()),
+            release_action_id: Some(action_id.to_owned()),
+            ..Cause::default()
+        };
+        events.push(core.event(
+            "ReleaseAction",
+            "execute",
+            to_value(&action),
+            format!("release_actions/{action_id}"),
+            &cause,
+        ));
+        Ok(action)
+    })
+}
+
+/// Starts a bulk action: checks the body and the limits, stores it `created`, fires
+/// `BulkAction.create`, and queues it.
+pub fn start_bulk_action(
+    core: &Core,
+    action: ActionKind,
+    payload: BulkActionPayload,
+) -> Result<BulkAction, ApiErr> {
+    let items = &payload.entities.items;
+    if items.is_empty() {
+        return Err(ApiErr::invalid_body(vec![json!({
+            "name": "size", "path": ["entities", "items"], "min": 1,
+            "details": "\"entities.items\" must contain at least 1 item"
+        })]));
+    }
+    if items.len() > MAX_BULK_ITEMS {
+        return Err(ApiErr::invalid_body(vec![json!({
+            "name": "size", "path": ["entities", "items"], "max": MAX_BULK_ITEMS,
+            "details": format!("\"entities.items\" must contain at most {MAX_BULK_ITEMS} items")
+        })]));
+    }
+    let mut errors = Vec::new();
+    for (i, link) in items.iter().enumerate() {
+        if kind_of_link(&link.sys.link_type).is_none() {
+            errors.push(json!({
+                "name": "any.only", "path": ["entities", "items", i, "sys", "linkType"],
+                "details": format!("\"entities.items[{i}].sys.linkType\" must be one of [Entry, Asset]")
+            }));
+        }
+        if action == ActionKind::Publish && link.sys.version.is_none() {
+            errors.push(json!({
+                "name": "any.required", "path": ["entities", "items", i, "sys", "version"],
+                "details": format!("\"entities.items[{i}].sys.version\" is required")
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiErr::invalid_body(errors));
+    }
+    let created = core.write(|tx, events| {
+        let active = tx
+            .all::<BulkAction>(kind::BULK_ACTION)?
+            .iter()
+            .filter(|b| !b.sys.status.is_final())
+            .count();
+        if active >= MAX_ACTIVE_BULK_ACTIONS {
+            return Err(ApiErr::rate_limited(format!(
+                "You have reached the limit for the number of active jobs ({MAX_ACTIVE_BULK_ACTIONS}); wait for one to finish"
+            )));
+        }
+        let now = core.now();
+        let id = new_id();
+        let bulk = BulkAction {
+            sys: BulkActionSys {
+                type_: "BulkAction".into(),
+                id: id.clone(),
+                status: ActionStatus::Created,
+                space: Some(core.space_link()),
+                environment: Some(core.env_link()),
+                created_by: Some(core.user()),
+                created_at: Some(now),
+                updated_at: Some(now),
+                extra: Extra::new(),
+            },
+            action: action.clone(),
+            payload: payload.clone(),
+            error: None,
+            extra: Extra::new(),
+        };
+        tx.put(kind::BULK_ACTION, &id, &bulk)?;
+        let cause = Cause {
+            bulk_action_id: Some(id.clone()),
+            ..Cause::default()
+        };
+        events.push(core.event("BulkAction", "create", to_value(&bulk), format!("bulk_actions/{id}"), &cause));
+        Ok(bulk)
+    })?;
+    let _ = core.jobs.send(Job::Bulk {
+        action_id: created.sys.id.clone(),
+    });
+    Ok(created)
+}
+
+/// Runs one bulk action to its end.
+pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
+    let started = core.write(|tx, _| {
+        let mut bulk: BulkAction = tx
+            .get(kind::BULK_ACTION, action_id)?
+            .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
+        if !bulk.sys.status.is_final() {
+            bulk.sys.status = ActionStatus::InProgress;
+            bulk.sys.updated_at = Some(core.now());
+            tx.put(kind::BULK_ACTION, action_id, &bulk)?;
+        }
+        Ok(bulk)
+    })?;
+    if started.sys.status.is_final() {
+        return Ok(());
+    }
+    let cause = Cause {
+        bulk_action_id: Some(action_id.to_owned()),
+        ..Cause::default()
+    };
+    let outcome = core.write(|tx, events| {
+        let mut bulk: BulkAction = tx
+            .get(kind::BULK_ACTION, action_id)?
+            .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
+        let view = SpaceView::load(tx)?;
+        let links = bulk.payload.entities.items.clone();
+        let checked_action = match (&bulk.action, &bulk.payload.action) {
+            (ActionKind::Validate, Some(for_action)) => for_action.clone(),
+            (ActionKind::Validate, None) => ActionKind::Publish,
+            (other, _) => other.clone(),
+        };
+        let errors = check_entities(
+            &view,
+            &links,
+            &checked_action,
+            bulk.action == ActionKind::Publish,
+        );
+        if errors.is_empty() {
+            apply(core, tx, events, &view, &links, &bulk.action, &cause)?;
+            bulk.sys.status = ActionStatus::Succeeded;
+            bulk.error = None;
+        } else {
+            bulk.sys.status = ActionStatus::Failed;
+            bulk.error = Some(
+                ErrorBody::new(ErrorId::BulkActionFailed, "Bulk action failed")
+                    .with_details(json!({ "errors": errors })),
+            );
+        }
+        bulk.sys.updated_at = Some(core.now());
+        tx.put(kind::BULK_ACTION, action_id, &bulk)?;
+        events.push(core.event(
+            "BulkAction",
+            "execute",
+            to_value(&bulk),
+            format!("bulk_actions/{action_id}"),
+            &cause,
+        ));
+        Ok(())
+    });
+    if let Err(err) = outcome {
+        core.write(|tx, events| {
+            let mut bulk: BulkAction = tx
+                .get(kind::BULK_ACTION, action_id)?
+                .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
+            bulk.sys.status = ActionStatus::Failed;
+            bulk.error = Some((*err.body).clone());
+            bulk.sys.updated_at = Some(core.now());
+            tx.put(kind::BULK_ACTION, action_id, &bulk)?;
+            events.push(core.event(
+                "BulkAction",
+                "execute",
+                to_value(&bulk),
+                format!("bulk_actions/{action_id}"),
+                &cause,
+            ));
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Validates and publishes (or unpublishes) one entity for a scheduled action, all-or-nothing.
+/// Returns the per-entity error when it could not.
+pub fn run_entity_action(
+    core: &Core,
+    link: &Link,
+    action: &ActionKind,
+    cause: &Cause,
+) -> Result<Option<ErrorBody>, ApiErr> {
+    core.write(|tx, events| {
+        let view = SpaceView::load(tx)?;
+        let links = vec![link.clone()];
+        let errors = check_entities(&view, &links, action, false);
+        if !errors.is_empty() {
+            return Ok(Some(ErrorBody::validation_failed(errors)));
+        }
+        if *action == ActionKind::Unpublish
+            && view
+                .entity(&link.sys.link_type, &link.sys.id)
+                .is_some_and(|e| e.sys.published_version.is_none())
+        {
+            return Ok(Some(ErrorBody::new(
+                ErrorId::BadRequest,
+                format!("{} '{}' is not published", link.sys.link_type, link.sys.id),
+            )));
+        }
+        apply(core, tx, events, &view, &links, action, cause)?;
+        Ok(None)
+    })
+}

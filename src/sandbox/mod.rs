@@ -1,0 +1,366 @@
+//! The embedded sandbox: a Contentful-compatible Content Management API for the subset in
+//! `shared/spec/cma-subset.md` (releases, release and bulk actions, scheduled actions, entries,
+//! assets, content types, webhooks), served over real HTTP from a SQLite store.
+//!
+//! It really runs things: actions execute asynchronously on the [`executor`], schedules fire on
+//! time from the [`scheduled`] ticker (and catch up after a restart), and every change is
+//! delivered as a signed webhook with retries and a call log ([`webhooks`]). It serialises the
+//! very `cma` types the client decodes. Nothing here knows the GUI.
+//!
+//! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
+//! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain;
+//! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite; [`seed`] the demo.
+
+pub mod api_content;
+pub mod api_releases;
+pub mod api_schedules;
+pub mod api_webhooks;
+pub mod clock;
+pub mod core;
+pub mod entities;
+pub mod error;
+pub mod executor;
+pub mod releases;
+pub mod routes;
+pub mod scheduled;
+pub mod seed;
+pub mod space_view;
+pub mod store;
+pub mod validation;
+pub mod webhooks;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use self::clock::Clock;
+use self::core::{Behaviour, Core, SIGNING_SECRET_KEY};
+use self::error::ApiErr;
+use self::seed::Seed;
+use self::store::{Store, StoreError, kind};
+use self::webhooks::{CallLog, Dispatcher, RecordedCall};
+use crate::cma::{AccessToken, ClientConfig, Region, WebhookDefinition};
+use crate::signing::SigningSecret;
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where the database lives; `None` for an in-memory sandbox (tests, benchmarks).
+    pub data_dir: Option<PathBuf>,
+    /// Address to bind; loopback by default. Port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// The bearer token; generated on first start (and kept) when `None`.
+    pub token: Option<String>,
+    /// What a fresh store is seeded with.
+    pub seed: Seed,
+    /// Answer 429 beyond this many requests per second.
+    pub rate_limit: Option<NonZeroU32>,
+    /// Where the seeded webhook delivers; set at every start when given.
+    pub webhook_url: Option<String>,
+    /// The space's signing secret; generated on first start (and kept) when `None`.
+    pub signing_secret: Option<SigningSecret>,
+    /// Behaviour switches (auto-archive, delays, limits).
+    pub behaviour: Behaviour,
+    /// Webhook retry delays and timeout.
+    pub webhook_retry: webhooks::RetryPolicy,
+    /// How often the scheduler looks for due actions.
+    pub scheduler_tick: Duration,
+    /// Where "now" comes from.
+    pub clock: Clock,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: None,
+            seed: Seed::Demo,
+            rate_limit: None,
+            webhook_url: None,
+            signing_secret: None,
+            behaviour: Behaviour::default(),
+            webhook_retry: webhooks::RetryPolicy::default(),
+            scheduler_tick: Duration::from_millis(250),
+            clock: Clock::System,
+        }
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The data directory could not be created or opened.
+    #[error("cannot use data directory {path}: {message}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Seeding or another setup step failed.
+    #[error("sandbox setup failed: {0}")]
+    Setup(String),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {message}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl From<ApiErr> for SandboxError {
+    fn from(e: ApiErr) -> Self {
+        Self::Setup(e.body.message_or_id().to_owned())
+    }
+}
+
+/// The call log, written to the store.
+struct StoreCallLog {
+    store: Arc<Mutex<Store>>,
+    space_id: String,
+}
+
+impl CallLog for StoreCallLog {
+    fn record(&self, call: RecordedCall) {
+        let details = call.details(&self.space_id);
+        let json = match serde_json::to_string(&details) {
+            Ok(json) => json,
+            Err(e) => {
+                tracing::error!(%e, "webhook call not logged");
+                return;
+            }
+        };
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let result: Result<(), StoreError> = store.write(|tx| {
+            tx.append_call(
+                &call.id,
+                &call.webhook_id,
+                call.is_healthy(),
+                call.request_at.as_millis(),
+                &json,
+            )
+        });
+        if let Err(e) = result {
+            tracing::error!(%e, "webhook call not logged");
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] stops it gracefully.
+pub struct Sandbox {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: url::Url,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The bearer token.
+    pub token: String,
+    /// The space id.
+    pub space_id: String,
+    /// The environment id.
+    pub environment_id: String,
+    /// The signing secret deliveries are signed with.
+    pub signing_secret: Option<SigningSecret>,
+    core: Arc<Core>,
+    stop: Option<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url.as_str())
+            .field("space_id", &self.space_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Opens (or seeds) the store, binds the address, and starts the server, the action
+    /// executor and the scheduler on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let store = match &config.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| SandboxError::DataDir {
+                    path: dir.clone(),
+                    message: e.to_string(),
+                })?;
+                Store::open(dir)?
+            }
+            None => Store::in_memory()?,
+        };
+        let store = Arc::new(Mutex::new(store));
+        let (space_id, token, seeded) = {
+            let mut guard = store.lock().unwrap_or_else(|e| e.into_inner());
+            guard.write(|tx| -> Result<_, StoreError> {
+                let seeded = tx.setting("space_id")?.is_some();
+                let space_id = match tx.setting("space_id")? {
+                    Some(id) => id,
+                    None => seed::space_of(config.seed).0,
+                };
+                tx.set_setting("space_id", &space_id)?;
+                let token = match (&config.token, tx.setting("token")?) {
+                    (Some(token), _) => token.clone(),
+                    (None, Some(stored)) => stored,
+                    (None, None) => format!("CFPAT-sandbox-{}", self::core::new_id()),
+                };
+                tx.set_setting("token", &token)?;
+                Ok((space_id, token, seeded))
+            })?
+        };
+        let env_id = "master".to_owned();
+        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let log = Arc::new(StoreCallLog {
+            store: store.clone(),
+            space_id: space_id.clone(),
+        });
+        let dispatcher = Dispatcher::start(
+            space_id.clone(),
+            env_id.clone(),
+            config.webhook_retry.clone(),
+            log,
+        );
+        let core = Arc::new(Core {
+            space_id: space_id.clone(),
+            env_id: env_id.clone(),
+            token: token.clone(),
+            behaviour: config.behaviour.clone(),
+            store,
+            clock: config.clock.clone(),
+            dispatcher,
+            jobs: jobs_tx,
+        });
+        let signing_secret = core.write(|tx, _| {
+            if !seeded {
+                seed::load(&core, tx, config.seed, config.webhook_url.as_deref())?;
+            } else if let Some(url) = &config.webhook_url {
+                point_webhooks_at(&core, tx, url)?;
+            }
+            let secret = match (&config.signing_secret, tx.setting(SIGNING_SECRET_KEY)?) {
+                (Some(secret), _) => secret.clone(),
+                (None, Some(stored)) => {
+                    SigningSecret::new(stored).unwrap_or_else(|_| SigningSecret::generate())
+                }
+                (None, None) => SigningSecret::generate(),
+            };
+            tx.set_setting(SIGNING_SECRET_KEY, secret.expose())?;
+            Ok(secret)
+        })?;
+
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| SandboxError::Bind {
+                addr: config.bind,
+                message: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| SandboxError::Bind {
+            addr: config.bind,
+            message: e.to_string(),
+        })?;
+        let rate = config
+            .rate_limit
+            .map(|n| Arc::new(routes::RateGate::new(n)));
+        let app = routes::router(core.clone(), rate);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let result = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(%e, "sandbox server stopped");
+            }
+        });
+        let executor = tokio::spawn(executor::run(core.clone(), jobs_rx));
+        let scheduler = tokio::spawn(scheduled::run(core.clone(), config.scheduler_tick));
+        let base_url = url::Url::parse(&format!("http://{addr}"))
+            .map_err(|e| SandboxError::Setup(e.to_string()))?;
+        Ok(Self {
+            base_url,
+            addr,
+            token,
+            space_id,
+            environment_id: env_id,
+            signing_secret: Some(signing_secret),
+            core,
+            stop: Some(stop_tx),
+            tasks: vec![server, executor, scheduler],
+        })
+    }
+
+    /// A client configuration for this sandbox (no rate limit: it is local).
+    pub fn client_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new(
+            Region::Custom(self.base_url.clone()),
+            AccessToken::new(self.token.clone()),
+            self.space_id.clone(),
+            self.environment_id.clone(),
+        );
+        config.rate_limit = None;
+        config
+    }
+
+    /// The clock the sandbox reads (tests move a manual one).
+    pub fn clock(&self) -> &Clock {
+        &self.core.clock
+    }
+
+    /// Waits until every queued webhook delivery (including retries) is done.
+    pub async fn deliveries_idle(&self) {
+        self.core.dispatcher.idle().await;
+    }
+
+    /// Stops accepting requests, lets in-flight webhook deliveries finish (up to `grace`), and
+    /// stops the executor and scheduler. Unfinished actions resume at the next start.
+    pub async fn shutdown(mut self, grace: Duration) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(grace, self.core.dispatcher.idle()).await;
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Points every webhook at `url` and activates it (the app's receiver port changes per launch).
+fn point_webhooks_at(core: &Core, tx: &store::Tx<'_>, url: &str) -> Result<(), ApiErr> {
+    let hooks: Vec<WebhookDefinition> = tx.all(kind::WEBHOOK)?;
+    for mut hook in hooks {
+        let Some(id) = hook.sys.as_ref().map(|s| s.id.clone()) else {
+            continue;
+        };
+        if hook.url != url || !hook.active {
+            hook.url = url.to_owned();
+            hook.active = true;
+            if let Some(sys) = hook.sys.as_mut() {
+                sys.version += 1;
+                sys.updated_at = Some(core.now());
+            }
+            tx.put(kind::WEBHOOK, &id, &hook)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,335 @@
+//! Releases (spec §1): create, update, delete, archive, unarchive — with the 200-entity limit,
+//! duplicate and unknown entities rejected, archived releases refusing changes — and the start
+//! of release actions (publish, unpublish, validate), which the executor then runs.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::core::{Core, Events, Job, new_id, to_value};
+use super::entities::check_version;
+use super::error::ApiErr;
+use super::store::{Tx, kind};
+use super::webhooks::Cause;
+use crate::cma::{
+    ActionKind, ActionStatus, EntityError, ErrorBody, ErrorId, Extra, Link, LinkType, Release,
+    ReleaseAction, ReleaseActionSys, ReleaseBody, ReleaseStatus, ReleaseSys,
+};
+
+/// Most entities in one release (entries and assets together).
+pub const MAX_RELEASE_ENTITIES: usize = 200;
+
+fn crn(id: &str) -> String {
+    format!("releases/{id}")
+}
+
+/// Loads a release or answers 404 (with the spec's details).
+pub fn load(core: &Core, tx: &Tx<'_>, id: &str) -> Result<Release, ApiErr> {
+    tx.get(kind::RELEASE, id)?.ok_or_else(|| {
+        ApiErr::new(
+            axum::http::StatusCode::NOT_FOUND,
+            ErrorBody::new(ErrorId::NotFound, "The resource could not be found.").with_details(
+                json!({"type": "Release", "environment": core.env_id, "space": core.space_id, "id": id}),
+            ),
+        )
+    })
+}
+
+/// Checks a release body: title, link types, the limit, duplicates, and that every entity exists.
+fn check_body(tx: &Tx<'_>, body: &ReleaseBody) -> Result<(), ApiErr> {
+    if body.title.trim().is_empty() {
+        return Err(ApiErr::invalid_body(vec![json!({
+            "name": "required", "path": ["title"], "details": "The property \"title\" is required here"
+        })]));
+    }
+    let items = &body.entities.items;
+    for (i, link) in items.iter().enumerate() {
+        if !matches!(link.sys.link_type, LinkType::Entry | LinkType::Asset) {
+            return Err(ApiErr::bad_request(format!(
+                "entities.items[{i}].sys.linkType must be Entry or Asset, not '{}'",
+                link.sys.link_type
+            )));
+        }
+    }
+    if items.len() > MAX_RELEASE_ENTITIES {
+        return Err(ApiErr::invalid_body(vec![json!({
+            "name": "size", "path": ["entities", "items"], "max": MAX_RELEASE_ENTITIES,
+            "details": format!("A release can hold at most {MAX_RELEASE_ENTITIES} entries and assets; this one has {}", items.len()),
+        })]));
+    }
+    let mut seen = HashSet::new();
+    for (i, link) in items.iter().enumerate() {
+        if !seen.insert((link.sys.link_type.clone(), link.sys.id.clone())) {
+            return Err(ApiErr::invalid_body(vec![json!({
+                "name": "unique", "path": ["entities", "items", i],
+                "details": format!("{} '{}' is in the release twice", link.sys.link_type, link.sys.id),
+            })]));
+        }
+    }
+    let mut missing = Vec::new();
+    for link in items {
+        let store_kind = if link.sys.link_type == LinkType::Asset {
+            kind::ASSET
+        } else {
+            kind::ENTRY
+        };
+        if tx.get::<Value>(store_kind, &link.sys.id)?.is_none() {
+            missing.push(EntityError {
+                entity: None,
+                sys: None,
+                error: ErrorBody::new(ErrorId::NotFound, "The resource could not be found.")
+                    .with_details(json!({"sys": {"id": link.sys.id, "type": link.sys.link_type}})),
+            });
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ApiErr::validation_failed(missing));
+    }
+    Ok(())
+}
+
+/// Creates a release (201).
+pub fn create(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    id: Option<&str>,
+    body: ReleaseBody,
+) -> Result<Release, ApiErr> {
+    check_body(tx, &body)?;
+    let id = id.map_or_else(new_id, str::to_owned);
+    if tx.get::<Value>(kind::RELEASE, &id)?.is_some() {
+        return Err(ApiErr::bad_request(format!(
+            "Release '{id}' already exists"
+        )));
+    }
+    let now = core.now();
+    let release = Release {
+        title: body.title,
+        entities: body.entities,
+        metadata: body.metadata,
+        sys: ReleaseSys {
+            type_: "Release".into(),
+            id: id.clone(),
+            version: 1,
+            status: ReleaseStatus::Active,
+            space: Some(core.space_link()),
+            environment: Some(core.env_link()),
+            created_by: Some(core.user()),
+            updated_by: Some(core.user()),
+            created_at: Some(now),
+            updated_at: Some(now),
+            archived_by: None,
+            archived_at: None,
+            last_action: None,
+            schema_version: Some("Release.v1".into()),
+            extra: Extra::new(),
+        },
+        extra: Extra::new(),
+    };
+    tx.put(kind::RELEASE, &id, &release)?;
+    events.push(core.event(
+        "Release",
+        "create",
+        to_value(&release),
+        crn(&id),
+        &Cause::default(),
+    ));
+    Ok(release)
+}
+
+fn refuse_if_archived(release: &Release) -> Result<(), ApiErr> {
+    if release.is_archived() {
+        return Err(ApiErr::bad_request(format!(
+            "Release '{}' is archived; unarchive it first",
+            release.sys.id
+        )));
+    }
+    Ok(())
+}
+
+/// Replaces a release's title and entities (version + 1).
+pub fn update(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    id: &str,
+    version: Option<u64>,
+    body: ReleaseBody,
+) -> Result<Release, ApiErr> {
+    let mut release = load(core, tx, id)?;
+    check_version(release.sys.version, version)?;
+    refuse_if_archived(&release)?;
+    check_body(tx, &body)?;
+    release.title = body.title;
+    release.entities = body.entities;
+    if body.metadata.is_some() {
+        release.metadata = body.metadata;
+    }
+    release.sys.version += 1;
+    release.sys.updated_at = Some(core.now());
+    release.sys.updated_by = Some(core.user());
+    tx.put(kind::RELEASE, id, &release)?;
+    events.push(core.event(
+        "Release",
+        "save",
+        to_value(&release),
+        crn(id),
+        &Cause::default(),
+    ));
+    Ok(release)
+}
+
+/// Deletes a release and all its actions (204).
+pub fn delete(core: &Core, tx: &Tx<'_>, events: &mut Events, id: &str) -> Result<(), ApiErr> {
+    let release = load(core, tx, id)?;
+    let actions: Vec<ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
+    if actions
+        .iter()
+        .any(|a| a.sys.release.id() == id && !a.sys.status.is_final())
+    {
+        return Err(ApiErr::bad_request(format!(
+            "Release '{id}' has an action in progress; wait for it to finish"
+        )));
+    }
+    for action in actions.iter().filter(|a| a.sys.release.id() == id) {
+        tx.delete(kind::RELEASE_ACTION, &action.sys.id)?;
+    }
+    tx.delete(kind::RELEASE, id)?;
+    events.push(core.event(
+        "Release",
+        "delete",
+        to_value(&release),
+        crn(id),
+        &Cause::default(),
+    ));
+    Ok(())
+}
+
+/// Archives (`archive = true`) or unarchives a release (version + 1).
+pub fn set_archived(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    id: &str,
+    version: Option<u64>,
+    archive: bool,
+    cause: &Cause,
+) -> Result<Release, ApiErr> {
+    let mut release = load(core, tx, id)?;
+    if cause.release_action_id.is_none() {
+        check_version(release.sys.version, version)?;
+    }
+    if archive == release.is_archived() {
+        return Err(ApiErr::bad_request(if archive {
+            format!("Release '{id}' is already archived")
+        } else {
+            format!("Release '{id}' is not archived")
+        }));
+    }
+    let now = core.now();
+    if archive {
+        release.sys.status = ReleaseStatus::Archived;
+        release.sys.archived_at = Some(now);
+        release.sys.archived_by = Some(core.user());
+    } else {
+        release.sys.status = ReleaseStatus::Active;
+        release.sys.archived_at = None;
+        release.sys.archived_by = None;
+    }
+    release.sys.version += 1;
+    release.sys.updated_at = Some(now);
+    release.sys.updated_by = Some(core.user());
+    tx.put(kind::RELEASE, id, &release)?;
+    let action = if archive { "archive" } else { "unarchive" };
+    events.push(core.event("Release", action, to_value(&release), crn(id), cause));
+    Ok(release)
+}
+
+/// Starts a release action: checks, creates it in `created`, links it as the release's
+/// `lastAction`, fires `ReleaseAction.create`, and queues it for the executor (unless `queue`
+/// is false: the scheduler runs the actions it creates itself).
+pub fn start_action(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    release_id: &str,
+    action: ActionKind,
+    version: Option<u64>,
+    cause: &Cause,
+) -> Result<ReleaseAction, ApiErr> {
+    let mut release = load(core, tx, release_id)?;
+    if action != ActionKind::Validate && cause.scheduled_action_id.is_none() {
+        check_version(release.sys.version, version)?;
+    }
+    refuse_if_archived(&release)?;
+    let actions: Vec<ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
+    let running: Vec<&ReleaseAction> = actions
+        .iter()
+        .filter(|a| a.sys.release.id() == release_id && !a.sys.status.is_final())
+        .collect();
+    if action == ActionKind::Validate {
+        if running.iter().any(|a| a.action == ActionKind::Validate) {
+            return Err(ApiErr::bad_request(format!(
+                "A validation of release '{release_id}' is already running; only one may run at a time"
+            )));
+        }
+    } else if running.iter().any(|a| a.action != ActionKind::Validate) {
+        return Err(ApiErr::bad_request(format!(
+            "Release '{release_id}' already has a {} action in progress",
+            running[0].action
+        )));
+    }
+    let now = core.now();
+    let id = new_id();
+    let created = ReleaseAction {
+        action,
+        sys: ReleaseActionSys {
+            type_: "ReleaseAction".into(),
+            id: id.clone(),
+            status: ActionStatus::Created,
+            release: Link::new(LinkType::Release, release_id),
+            space: Some(core.space_link()),
+            environment: Some(core.env_link()),
+            created_by: Some(core.user()),
+            updated_by: Some(core.user()),
+            created_at: Some(now),
+            updated_at: Some(now),
+            extra: Extra::new(),
+        },
+        error: None,
+        extra: Extra::new(),
+    };
+    let mut created = created;
+    if let Some(sa) = &cause.scheduled_action_id {
+        // Remembered so the executor can stamp the entity events with the schedule's id.
+        created.sys.extra.insert(
+            "scheduledAction".into(),
+            to_value(&Link::new(LinkType::ScheduledAction, sa.clone())),
+        );
+    }
+    tx.put(kind::RELEASE_ACTION, &id, &created)?;
+    release.sys.last_action = Some(Link::new(LinkType::ReleaseAction, id.clone()));
+    release.sys.updated_at = Some(now);
+    tx.put(kind::RELEASE, release_id, &release)?;
+    let mut action_cause = cause.clone();
+    action_cause.release_id = Some(release_id.to_owned());
+    action_cause.release_version = Some(release.sys.version.to_string());
+    action_cause.release_action_id = Some(id.clone());
+    events.push(core.event(
+        "ReleaseAction",
+        "create",
+        to_value(&created),
+        format!("release_actions/{id}"),
+        &action_cause,
+    ));
+    Ok(created)
+}
+
+/// Queues a release action for the executor.
+pub fn queue(core: &Core, action: &ReleaseAction) {
+    let _ = core.jobs.send(Job::Release {
+        release_id: action.sys.release.id().to_owned(),
+        action_id: action.sys.id.clone(),
+    });
+}

@@ -1,0 +1,491 @@
+//! The sandbox's HTTP surface: the axum router, the guard every request passes (bearer token,
+//! optional rate limit, request id), body and query extraction, and small shared helpers.
+//!
+//! Handlers live in `api_*` modules by area; each one checks the space/environment in its path,
+//! calls the domain functions in one store transaction, and answers the `cma` types as JSON.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::core::Core;
+use super::error::ApiErr;
+use super::{api_content, api_releases, api_schedules, api_webhooks};
+use crate::cma::CMA_CONTENT_TYPE;
+
+/// Largest accepted request body (spec §7: 1 MB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// State shared by handlers.
+pub type AppState = Arc<Core>;
+
+/// A fixed one-second window counter for the optional rate limit.
+pub struct RateGate {
+    limit: NonZeroU32,
+    window: Mutex<(u64, u32)>,
+}
+
+impl RateGate {
+    /// A gate allowing `limit` requests per second.
+    pub fn new(limit: NonZeroU32) -> Self {
+        Self {
+            limit,
+            window: Mutex::new((0, 0)),
+        }
+    }
+
+    /// Counts a request; returns the remaining budget, or `None` when over the limit.
+    fn admit(&self) -> Option<u32> {
+        let second = jiff::Timestamp::now().as_second() as u64;
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        if w.0 != second {
+            *w = (second, 0);
+        }
+        if w.1 >= self.limit.get() {
+            return None;
+        }
+        w.1 += 1;
+        Some(self.limit.get() - w.1)
+    }
+}
+
+/// Builds the router for a core; `rate` enables the optional rate limit.
+pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
+    let env = "/spaces/{space}/environments/{env}";
+    let api = Router::new()
+        .route("/spaces/{space}", get(api_content::get_space))
+        .route(env, get(api_content::get_environment))
+        .route(&format!("{env}/locales"), get(api_content::list_locales))
+        .route(
+            &format!("{env}/content_types"),
+            get(api_content::list_content_types),
+        )
+        .route(
+            &format!("{env}/content_types/{{id}}"),
+            get(api_content::get_content_type),
+        )
+        .route(
+            &format!("{env}/{{kind}}"),
+            get(api_content::list_entities).post(api_content::create_entity),
+        )
+        .route(
+            &format!("{env}/{{kind}}/{{id}}"),
+            get(api_content::get_entity)
+                .put(api_content::put_entity)
+                .delete(api_content::delete_entity),
+        )
+        .route(
+            &format!("{env}/{{kind}}/{{id}}/published"),
+            put(api_content::publish_entity).delete(api_content::unpublish_entity),
+        )
+        .route(
+            &format!("{env}/{{kind}}/{{id}}/archived"),
+            put(api_content::archive_entity).delete(api_content::unarchive_entity),
+        )
+        .route(
+            &format!("{env}/releases"),
+            get(api_releases::list_releases).post(api_releases::create_release),
+        )
+        .route(
+            &format!("{env}/releases/{{id}}"),
+            get(api_releases::get_release)
+                .put(api_releases::put_release)
+                .delete(api_releases::delete_release),
+        )
+        .route(
+            &format!("{env}/releases/{{id}}/published"),
+            put(api_releases::publish_release).delete(api_releases::unpublish_release),
+        )
+        .route(
+            &format!("{env}/releases/{{id}}/archived"),
+            put(api_releases::archive_release).delete(api_releases::unarchive_release),
+        )
+        .route(
+            &format!("{env}/releases/{{id}}/validate"),
+            post(api_releases::validate_release),
+        )
+        .route(
+            &format!("{env}/releases/{{id}}/actions/{{action}}"),
+            get(api_releases::get_release_action),
+        )
+        .route(
+            &format!("{env}/release_actions"),
+            get(api_releases::list_release_actions),
+        )
+        .route(
+            &format!("{env}/bulk_actions/{{action}}"),
+            post(api_releases::start_bulk_action),
+        )
+        .route(
+            &format!("{env}/bulk_actions/actions/{{id}}"),
+            get(api_releases::get_bulk_action),
+        )
+        .route(
+            "/spaces/{space}/scheduled_actions",
+            get(api_schedules::list).post(api_schedules::create),
+        )
+        .route(
+            "/spaces/{space}/scheduled_actions/{id}",
+            get(api_schedules::get)
+                .put(api_schedules::update)
+                .delete(api_schedules::cancel),
+        )
+        .route(
+            "/spaces/{space}/webhook_definitions",
+            get(api_webhooks::list).post(api_webhooks::create),
+        )
+        .route(
+            "/spaces/{space}/webhook_definitions/{id}",
+            get(api_webhooks::get)
+                .put(api_webhooks::put)
+                .delete(api_webhooks::delete),
+        )
+        .route(
+            "/spaces/{space}/webhook_settings/signing_secret",
+            get(api_webhooks::get_secret)
+                .put(api_webhooks::put_secret)
+                .delete(api_webhooks::delete_secret),
+        )
+        .route(
+            "/spaces/{space}/webhooks/{id}/calls",
+            get(api_webhooks::calls),
+        )
+        .route(
+            "/spaces/{space}/webhooks/{id}/calls/{call}",
+            get(api_webhooks::call_details),
+        )
+        .route(
+            "/spaces/{space}/webhooks/{id}/health",
+            get(api_webhooks::health),
+        )
+        .fallback(|| async { ApiErr::not_found("Route", "unknown path") });
+    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state((core.clone(), rate), guard))
+        .with_state(core)
+}
+
+/// Every request: a request id, the bearer token, and the optional rate limit.
+async fn guard(
+    State((core, rate)): State<(Arc<Core>, Option<Arc<RateGate>>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request_id = super::core::new_id();
+    let mut rate_headers = None;
+    let response = 'answer: {
+        let authorized = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), core.token.as_bytes()));
+        if !authorized {
+            break 'answer ApiErr::unauthorized().into_response();
+        }
+        if let Some(gate) = &rate {
+            match gate.admit() {
+                Some(remaining) => rate_headers = Some((gate.limit.get(), remaining, 0)),
+                None => {
+                    let mut response = ApiErr::rate_limited(
+                        "You have exceeded the rate limit of the Organization this Space belongs to by making too many API requests within a short timespan. Please wait a moment before trying the request again.",
+                    )
+                    .into_response();
+                    set_rate_headers(response.headers_mut(), gate.limit.get(), 0, 1);
+                    break 'answer response;
+                }
+            }
+        }
+        next.run(request).await
+    };
+    let mut response = response;
+    if let Some((limit, remaining, reset)) = rate_headers {
+        set_rate_headers(response.headers_mut(), limit, remaining, reset);
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-contentful-request-id", v);
+    }
+    response
+}
+
+fn set_rate_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset: u32) {
+    headers.insert("x-contentful-ratelimit-second-limit", limit.into());
+    headers.insert("x-contentful-ratelimit-second-remaining", remaining.into());
+    headers.insert("x-contentful-ratelimit-reset", reset.into());
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// A JSON answer with the CMA content type.
+pub fn reply<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => {
+            let mut response = (status, bytes).into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static(CMA_CONTENT_TYPE),
+            );
+            response
+        }
+        Err(e) => ApiErr::internal(e).into_response(),
+    }
+}
+
+/// 200 with JSON.
+pub fn ok<T: Serialize>(value: &T) -> Response {
+    reply(StatusCode::OK, value)
+}
+
+/// A request body read as JSON; an empty body is `None` (the SDK sends empty bodies with the
+/// JSON content type on `PUT …/published`).
+pub struct Body<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiErr;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiErr::too_large()
+            } else {
+                ApiErr::bad_request(rejection.body_text())
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        serde_json::from_slice(&bytes)
+            .map(|v| Self(Some(v)))
+            .map_err(|e| ApiErr::bad_request(format!("The request body is not valid: {e}")))
+    }
+}
+
+impl<T> Body<T> {
+    /// The body, or 400 when it was empty.
+    pub fn required(self) -> Result<T, ApiErr> {
+        self.0
+            .ok_or_else(|| ApiErr::bad_request("A JSON request body is required."))
+    }
+}
+
+/// Path parameters by name.
+pub type Params = HashMap<String, String>;
+
+/// Checks the space (and environment, when the path has one) of a request.
+pub fn scope(core: &Core, params: &Params) -> Result<(), ApiErr> {
+    if let Some(space) = params.get("space")
+        && *space != core.space_id
+    {
+        return Err(ApiErr::not_found("Space", space));
+    }
+    if let Some(env) = params.get("env")
+        && *env != core.env_id
+    {
+        return Err(ApiErr::not_found("Environment", env));
+    }
+    Ok(())
+}
+
+/// A path parameter that the route guarantees.
+pub fn param<'p>(params: &'p Params, name: &str) -> &'p str {
+    params.get(name).map_or("", String::as_str)
+}
+
+/// The `X-Contentful-Version` header: `None` when absent, 400 when unparsable.
+pub fn version_header(headers: &HeaderMap) -> Result<Option<u64>, ApiErr> {
+    match headers.get("x-contentful-version") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .map(Some)
+            .ok_or_else(ApiErr::missing_version),
+    }
+}
+
+/// Query parameters, in order.
+#[derive(Debug, Clone, Default)]
+pub struct QueryParams(pub Vec<(String, String)>);
+
+impl QueryParams {
+    /// Parses a raw query string.
+    pub fn parse(raw: Option<&str>) -> Self {
+        Self(
+            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A comma list (`a,b,c`), empty items dropped.
+    pub fn list(&self, key: &str) -> Option<Vec<String>> {
+        self.get(key).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+
+    /// `limit`: default 100, at most 1000, at least 1 (400 InvalidQuery otherwise).
+    pub fn limit(&self) -> Result<usize, ApiErr> {
+        self.number("limit", 100).and_then(|n| {
+            if n == 0 || n > 1000 {
+                Err(ApiErr::invalid_query(format!(
+                    "limit must be between 1 and 1000, not {n}"
+                )))
+            } else {
+                Ok(n)
+            }
+        })
+    }
+
+    /// `skip`: default 0.
+    pub fn skip(&self) -> Result<usize, ApiErr> {
+        self.number("skip", 0)
+    }
+
+    fn number(&self, key: &str, default: usize) -> Result<usize, ApiErr> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.trim().parse().map_err(|_| {
+                ApiErr::invalid_query(format!("{key} must be a non-negative integer, not '{v}'"))
+            }),
+        }
+    }
+
+    /// The query without the given keys, encoded, for building `pages.next`.
+    pub fn encode_without(&self, drop: &[&str]) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            if !drop.contains(&k.as_str()) {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
+}
+
+/// Decodes an opaque page cursor (the offset of the next page).
+pub fn decode_cursor(token: &str) -> Result<usize, ApiErr> {
+    token
+        .strip_prefix("c")
+        .and_then(|hex| usize::from_str_radix(hex, 16).ok())
+        .ok_or_else(|| ApiErr::invalid_query(format!("'{token}' is not a valid page cursor")))
+}
+
+/// Encodes an offset as an opaque page cursor.
+pub fn encode_cursor(offset: usize) -> String {
+    format!("c{offset:x}")
+}
+
+/// Pages a sorted list with a cursor: the page, and `pages` (`{}` on the last page; `next` is a
+/// relative URL keeping every filter, with `pageNext=<cursor>`).
+pub fn cursor_page<T: Serialize>(
+    items: Vec<T>,
+    query: &QueryParams,
+    path: &str,
+    cursor_keys: &[&str],
+) -> Result<serde_json::Value, ApiErr> {
+    let limit = query.limit()?;
+    let offset = match cursor_keys.iter().find_map(|k| query.get(k)) {
+        Some(token) => decode_cursor(token)?,
+        None => 0,
+    };
+    let end = (offset + limit).min(items.len());
+    let has_next = end < items.len();
+    let has_prev = offset > 0;
+    let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    let mut pages = serde_json::Map::new();
+    let base = query.encode_without(cursor_keys);
+    let sep = if base.is_empty() { "" } else { "&" };
+    if has_next {
+        pages.insert(
+            "next".into(),
+            format!("{path}?{base}{sep}pageNext={}", encode_cursor(end)).into(),
+        );
+    }
+    if has_prev {
+        pages.insert(
+            "prev".into(),
+            format!(
+                "{path}?{base}{sep}pagePrev={}",
+                encode_cursor(offset.saturating_sub(limit))
+            )
+            .into(),
+        );
+    }
+    Ok(serde_json::json!({
+        "sys": {"type": "Array"},
+        "limit": limit,
+        "items": page,
+        "pages": pages,
+    }))
+}
+
+/// Sorts by an `order` parameter over named keys (`-` prefix for descending).
+pub fn sort_by_order<T>(
+    items: &mut [T],
+    order: &str,
+    key: impl Fn(&T, &str) -> Option<String>,
+) -> Result<(), ApiErr> {
+    let fields: Vec<(bool, String)> = order
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|f| match f.strip_prefix('-') {
+            Some(rest) => (true, rest.to_owned()),
+            None => (false, f.to_owned()),
+        })
+        .collect();
+    for (_, field) in &fields {
+        if items
+            .first()
+            .is_some_and(|first| key(first, field).is_none())
+            && !known_order(field)
+        {
+            return Err(ApiErr::invalid_query(format!("cannot order by '{field}'")));
+        }
+    }
+    items.sort_by(|a, b| {
+        for (descending, field) in &fields {
+            let ord = key(a, field).cmp(&key(b, field));
+            let ord = if *descending { ord.reverse() } else { ord };
+            if ord.is_ne() {
+                return ord;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    Ok(())
+}
+
+fn known_order(field: &str) -> bool {
+    matches!(
+        field,
+        "sys.createdAt" | "sys.updatedAt" | "title" | "sys.id" | "scheduledFor.datetime"
+    )
+}

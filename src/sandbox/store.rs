@@ -1,0 +1,324 @@
+//! The sandbox's SQLite store: every CMA object as a JSON document, plus the webhook call log
+//! and settings.
+//!
+//! Documents are stored as the very JSON the API serves (the `cma` types), keyed by kind and id,
+//! with a monotonically increasing `seq` for stable ordering. Spaces here are small (hundreds of
+//! entities), so filters and ordering run in Rust over decoded documents; what must be fast —
+//! fetching one document, writing a transaction — is a primary-key operation.
+//!
+//! One [`rusqlite::Connection`] is owned by the store; callers reach it through a mutex in the
+//! sandbox core. Every write is a transaction; the database is in WAL mode with
+//! `synchronous=NORMAL`, so an acknowledged write survives a process crash.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A failure of the store: SQLite, or a document that no longer decodes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored document does not decode as its type.
+    #[error("stored {kind} '{id}' is corrupt: {message}")]
+    Corrupt {
+        /// Document kind.
+        kind: String,
+        /// Document id.
+        id: String,
+        /// Decoder message.
+        message: String,
+    },
+    /// Encoding a document failed (should not happen for `cma` types).
+    #[error("encoding {kind}: {message}")]
+    Encode {
+        /// Document kind.
+        kind: &'static str,
+        /// Encoder message.
+        message: String,
+    },
+}
+
+/// Kinds of documents, as stored in the `kind` column.
+pub mod kind {
+    /// Entries.
+    pub const ENTRY: &str = "Entry";
+    /// Assets.
+    pub const ASSET: &str = "Asset";
+    /// Content types.
+    pub const CONTENT_TYPE: &str = "ContentType";
+    /// Locales.
+    pub const LOCALE: &str = "Locale";
+    /// Releases.
+    pub const RELEASE: &str = "Release";
+    /// Release actions.
+    pub const RELEASE_ACTION: &str = "ReleaseAction";
+    /// Bulk actions.
+    pub const BULK_ACTION: &str = "BulkAction";
+    /// Scheduled actions.
+    pub const SCHEDULED_ACTION: &str = "ScheduledAction";
+    /// Webhook definitions (stored with secret header values; redacted when served).
+    pub const WEBHOOK: &str = "WebhookDefinition";
+}
+
+/// The SQLite-backed document store.
+pub struct Store {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS docs (
+    kind TEXT NOT NULL,
+    id   TEXT NOT NULL,
+    seq  INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS webhook_calls (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    webhook_id TEXT NOT NULL,
+    healthy    INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    json       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_calls_by_hook ON webhook_calls (webhook_id, seq);
+";
+
+impl Store {
+    /// Opens (or creates) the database file `sandbox.sqlite3` in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(dir.join("sandbox.sqlite3"))?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    /// Runs `f` in one transaction; commits if it returns `Ok`, rolls back otherwise.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let mut tx = Tx { tx };
+        let value = f(&mut tx)?;
+        tx.tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// Reads inside a (deferred) transaction, so the view is consistent.
+    pub fn read<T, E>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let mut tx = Tx { tx };
+        f(&mut tx)
+    }
+}
+
+/// A transaction over the store; every document operation goes through it.
+pub struct Tx<'c> {
+    tx: Transaction<'c>,
+}
+
+impl Tx<'_> {
+    /// One document, decoded.
+    pub fn get<T: DeserializeOwned>(&self, kind: &str, id: &str) -> Result<Option<T>, StoreError> {
+        let json: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT json FROM docs WHERE kind = ?1 AND id = ?2",
+                params![kind, id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        json.map(|j| decode(kind, id, &j)).transpose()
+    }
+
+    /// Every document of a kind, in insertion order.
+    pub fn all<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, json FROM docs WHERE kind = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![kind], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            out.push(decode(kind, &id, &json)?);
+        }
+        Ok(out)
+    }
+
+    /// How many documents of a kind exist.
+    pub fn count(&self, kind: &str) -> Result<u64, StoreError> {
+        Ok(self.tx.query_row(
+            "SELECT COUNT(*) FROM docs WHERE kind = ?1",
+            params![kind],
+            |row| row.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Inserts or replaces a document (its `seq` is kept on replace, so order is creation order).
+    pub fn put<T: Serialize>(
+        &self,
+        kind: &'static str,
+        id: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(value).map_err(|e| StoreError::Encode {
+            kind,
+            message: e.to_string(),
+        })?;
+        self.tx.execute(
+            "INSERT INTO docs (kind, id, seq, json)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM docs), ?3)
+             ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
+            params![kind, id, json],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a document; returns whether it existed.
+    pub fn delete(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "DELETE FROM docs WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+        )? > 0)
+    }
+
+    /// A setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a setting.
+    pub fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+        Ok(())
+    }
+
+    /// Appends one webhook call (its details JSON) to the call log.
+    pub fn append_call(
+        &self,
+        id: &str,
+        webhook_id: &str,
+        healthy: bool,
+        created_ms: i64,
+        details_json: &str,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR IGNORE INTO webhook_calls (id, webhook_id, healthy, created_ms, json)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, webhook_id, healthy, created_ms, details_json],
+        )?;
+        Ok(())
+    }
+
+    /// A page of a webhook's calls, newest first, and the total count.
+    pub fn calls(
+        &self,
+        webhook_id: &str,
+        skip: u64,
+        limit: u64,
+    ) -> Result<(Vec<serde_json::Value>, u64), StoreError> {
+        let total: i64 = self.tx.query_row(
+            "SELECT COUNT(*) FROM webhook_calls WHERE webhook_id = ?1",
+            params![webhook_id],
+            |row| row.get(0),
+        )?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, json FROM webhook_calls WHERE webhook_id = ?1
+             ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = stmt.query_map(params![webhook_id, limit as i64, skip as i64], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            out.push(decode("WebhookCall", &id, &json)?);
+        }
+        Ok((out, total as u64))
+    }
+
+    /// One call's details JSON.
+    pub fn call(
+        &self,
+        webhook_id: &str,
+        id: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let json: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT json FROM webhook_calls WHERE webhook_id = ?1 AND id = ?2",
+                params![webhook_id, id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        json.map(|j| decode("WebhookCall", id, &j)).transpose()
+    }
+
+    /// Total and healthy (2xx) calls of a webhook since `since_ms`.
+    pub fn call_health(&self, webhook_id: &str, since_ms: i64) -> Result<(u64, u64), StoreError> {
+        Ok(self.tx.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(healthy), 0) FROM webhook_calls
+             WHERE webhook_id = ?1 AND created_ms >= ?2",
+            params![webhook_id, since_ms],
+            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// Deletes everything (the "reset sandbox" action).
+    pub fn clear(&self) -> Result<(), StoreError> {
+        self.tx
+            .execute_batch("DELETE FROM docs; DELETE FROM webhook_calls; DELETE FROM settings;")?;
+        Ok(())
+    }
+}
+
+fn decode<T: DeserializeOwned>(kind: &str, id: &str, json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        message: e.to_string(),
+    })
+}
