@@ -6,4 +6,5 @@
 mod cma_client;
 mod cma_errors;
 mod cma_types;
+mod conformance;
 mod support;
