@@ -20,6 +20,8 @@
 //!   (rate limiter, retries, paging streams, action polling).
 //! - [`signing`]: Contentful webhook request signing and verification, shared by the sandbox
 //!   (which signs) and the receiver (which verifies).
+//! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
+//!   the call-log poller, and the event model (payloads as `cma` types, causes, summaries).
 //! - `main.rs`: the command line; thin.
 //!
 //! ## Invariants
@@ -30,7 +32,9 @@
 //! - A 409 is never retried; a POST is never repeated after it may have reached the server.
 //! - Unknown JSON fields are kept (`extra`), so what is read re-encodes without loss.
 
+pub mod app;
 pub mod cma;
 pub mod config;
 pub mod sandbox;
 pub mod signing;
+pub mod timeline;

@@ -63,12 +63,59 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Some(Command::Sandbox(args)) => run_sandbox(args),
-        None => {
-            eprintln!(
-                "release-desk: the desktop window is not built yet (see README.md).\n\
-                 Try `release-desk sandbox` for the headless Contentful-compatible sandbox."
-            );
-            ExitCode::from(2)
+        None => run_app(),
+    }
+}
+
+/// Opens the window on the embedded sandbox (data in the user's data directory).
+fn run_app() -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("release-desk: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The worker and the servers run on this runtime; eframe runs on the main thread inside it.
+    let _enter = runtime.enter();
+    let data_dir = release_desk::config::sandbox_dir();
+    let (embedded, client, connection) = match runtime
+        .block_on(release_desk::app::launch::start_embedded(data_dir.clone(), None))
+    {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("release-desk: the local sandbox could not start ({e}); data directory {}", data_dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Release Desk")
+            .with_inner_size([1400.0, 860.0])
+            .with_min_inner_size([900.0, 560.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    let setup = release_desk::app::AppSetup {
+        client,
+        connection,
+        worker: release_desk::app::worker::WorkerOptions::default(),
+        keep_alive: Some(Box::new(embedded)),
+    };
+    let result = eframe::run_native(
+        "Release Desk",
+        options,
+        Box::new(move |cc| {
+            let app = release_desk::app::App::new(&cc.egui_ctx, setup)
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            Ok(Box::new(app))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("release-desk: the window could not open: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -14,7 +14,7 @@ use super::{
 };
 
 /// Entries or assets: the two share every endpoint but the path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntityKind {
     /// `/entries`.
     Entry,
@@ -617,5 +617,14 @@ impl Client {
         let path = self.space_path(&["webhooks", webhook_id, "health"]);
         self.fetch(Call::new(Method::GET, path), "webhook health")
             .await
+    }
+
+    // ---- Release Desk sandbox extension -----------------------------------------------------
+
+    /// `POST /spaces/{s}/_sandbox/reset`: restores the embedded sandbox's demo data. Only the
+    /// sandbox serves it (Contentful answers 404).
+    pub async fn sandbox_reset(&self) -> Result<(), CmaError> {
+        let path = self.space_path(&["_sandbox", "reset"]);
+        self.execute(Call::new(Method::POST, path)).await.map(drop)
     }
 }

@@ -78,6 +78,10 @@ pub struct Core {
     pub dispatcher: Dispatcher,
     /// The action executor's queue.
     pub jobs: mpsc::UnboundedSender<Job>,
+    /// What a reset restores.
+    pub seed: super::seed::Seed,
+    /// Where the seeded webhook delivers.
+    pub webhook_url: Option<String>,
 }
 
 /// Events collected during a transaction, emitted after it commits.

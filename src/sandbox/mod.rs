@@ -239,6 +239,8 @@ impl Sandbox {
             clock: config.clock.clone(),
             dispatcher,
             jobs: jobs_tx,
+            seed: config.seed,
+            webhook_url: config.webhook_url.clone(),
         });
         let signing_secret = core.write(|tx, _| {
             if !seeded {
@@ -343,6 +345,23 @@ impl Drop for Sandbox {
             task.abort();
         }
     }
+}
+
+/// Clears the store and seeds it again, keeping the token, space id and signing secret
+/// (`POST /spaces/{s}/_sandbox/reset`, a Release Desk extension).
+pub fn reset(core: &Core) -> Result<(), ApiErr> {
+    core.write(|tx, _| {
+        let token = tx.setting("token")?;
+        let space_id = tx.setting("space_id")?;
+        let secret = tx.setting(SIGNING_SECRET_KEY)?;
+        tx.clear()?;
+        for (key, value) in [("token", token), ("space_id", space_id), (SIGNING_SECRET_KEY, secret)] {
+            if let Some(value) = value {
+                tx.set_setting(key, &value)?;
+            }
+        }
+        seed::load(core, tx, core.seed, core.webhook_url.as_deref())
+    })
 }
 
 /// Points every webhook at `url` and activates it (the app's receiver port changes per launch).

@@ -168,10 +168,21 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
             "/spaces/{space}/webhooks/{id}/health",
             get(api_webhooks::health),
         )
+        .route("/spaces/{space}/_sandbox/reset", post(reset))
         .fallback(|| async { ApiErr::not_found("Route", "unknown path") });
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state((core.clone(), rate), guard))
         .with_state(core)
+}
+
+/// `POST /spaces/{s}/_sandbox/reset` (Release Desk extension): restores the seed data.
+async fn reset(
+    State(core): State<Arc<Core>>,
+    axum::extract::Path(params): axum::extract::Path<Params>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    super::reset(&core)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Every request: a request id, the bearer token, and the optional rate limit.
@@ -411,6 +422,9 @@ pub fn cursor_page<T: Serialize>(
     cursor_keys: &[&str],
 ) -> Result<serde_json::Value, ApiErr> {
     let limit = query.limit()?;
+    // `pages.prev` links carry `pagePrev`: it positions the page like the next cursors do.
+    let cursor_keys: Vec<&str> = cursor_keys.iter().copied().chain(["pagePrev", "prev"]).collect();
+    let cursor_keys = cursor_keys.as_slice();
     let offset = match cursor_keys.iter().find_map(|k| query.get(k)) {
         Some(token) => decode_cursor(token)?,
         None => 0,

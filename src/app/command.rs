@@ -1,0 +1,95 @@
+//! [`Command`]: what a view asks the background worker to do (imperative names). Views push
+//! commands; they never await, call HTTP, or touch files.
+
+use crate::cma::{ActionKind, EntityKind, Link};
+
+/// Which releases to list, and in which order (server-side filters).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReleaseQuery {
+    /// Words that must all appear in the title (`title[match]`).
+    pub search: String,
+    /// Only active (`Some(false)`), only archived (`Some(true)`), or all (`None`).
+    pub archived: Option<bool>,
+    /// `order` parameter: `-sys.updatedAt` (default), `title`, `-title`, `sys.updatedAt`, …
+    pub order: String,
+}
+
+/// A request for I/O, handled by the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Load the content model (content types, locales) and the space's name.
+    LoadSpace,
+    /// Load the first page of releases (replacing the list), or the page after `cursor`.
+    LoadReleases {
+        /// Search, status filter and order.
+        query: ReleaseQuery,
+        /// The cursor of the page to load; `None` for the first page.
+        cursor: Option<String>,
+    },
+    /// Load one release, its entities and its action history.
+    OpenRelease {
+        /// Release id.
+        id: String,
+    },
+    /// Create a release with a title and entities.
+    CreateRelease {
+        /// Title.
+        title: String,
+        /// Entries and assets.
+        entities: Vec<Link>,
+    },
+    /// Replace a release's entities, sending the version the user saw.
+    SetReleaseEntities {
+        /// Release id.
+        id: String,
+        /// The version shown when the user made the change.
+        version: u64,
+        /// The title (unchanged).
+        title: String,
+        /// The new entity list.
+        entities: Vec<Link>,
+    },
+    /// Archive or unarchive a release.
+    SetReleaseArchived {
+        /// Release id.
+        id: String,
+        /// The version the user saw.
+        version: u64,
+        /// true to archive.
+        archived: bool,
+    },
+    /// Delete a release.
+    DeleteRelease {
+        /// Release id.
+        id: String,
+    },
+    /// Validate, publish or unpublish a release and follow the action to its end.
+    RunReleaseAction {
+        /// Release id.
+        id: String,
+        /// What to do.
+        action: ActionKind,
+    },
+    /// Load every entry and asset (for the entries view and pickers).
+    LoadEntities,
+    /// Load one entry or asset (for its detail panel).
+    LoadEntity {
+        /// Entry or asset.
+        kind: EntityKind,
+        /// Its id.
+        id: String,
+    },
+    /// Start a bulk action over the given entities and follow it to its end.
+    RunBulkAction {
+        /// publish, unpublish or validate.
+        action: ActionKind,
+        /// The entities, with the versions the user saw.
+        items: Vec<(EntityKind, String, u64)>,
+    },
+    /// Check the connection step by step and report what is wrong.
+    TestConnection,
+    /// Restore the sandbox's demo data (local sandbox only).
+    ResetSandbox,
+    /// Hide the conflict notice (state only; the worker ignores it).
+    DismissConflict,
+}

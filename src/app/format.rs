@@ -1,0 +1,86 @@
+//! Formatting for people: relative times, durations, plain-word error reasons.
+
+use crate::cma::{FieldError, Timestamp};
+
+/// "just now", "5 min ago", "3 h ago", or the date for older instants.
+pub fn relative_time(t: Timestamp) -> String {
+    let now = jiff::Timestamp::now();
+    let secs = now.as_second() - t.0.as_second();
+    match secs {
+        s if s < 0 => local_time(t),
+        s if s < 45 => "just now".into(),
+        s if s < 3600 => format!("{} min ago", (s + 30) / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        _ => local_time(t),
+    }
+}
+
+/// The instant in the system time zone, `2026-11-26 14:03`.
+pub fn local_time(t: Timestamp) -> String {
+    let zoned = t.0.to_zoned(jiff::tz::TimeZone::system());
+    zoned.strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A duration between two instants, "1.4 s" or "2 min 3 s".
+pub fn duration_between(from: Timestamp, to: Timestamp) -> String {
+    let ms = (to.as_millis() - from.as_millis()).max(0);
+    if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
+
+/// A field error in plain words: what is wrong, and what would fix it.
+pub fn field_error_reason(error: &FieldError) -> String {
+    let value = error
+        .value
+        .as_ref()
+        .map(|v| match v {
+            serde_json::Value::String(s) => format!("\"{s}\""),
+            other => other.to_string(),
+        })
+        .unwrap_or_default();
+    let num = |key: &str| error.extra.get(key).map(|v| v.to_string());
+    let base = match error.name.as_str() {
+        "required" => "Required, but empty".to_owned(),
+        "size" => match (num("min"), num("max")) {
+            (Some(min), Some(max)) => format!("Length must be between {min} and {max}; {value} is not"),
+            (Some(min), None) => format!("Must be at least {min} long; {value} is too short"),
+            (None, Some(max)) => format!("Must be at most {max} long; {value} is too long"),
+            _ => "Has the wrong length".to_owned(),
+        },
+        "range" => format!("{value} is outside the allowed range"),
+        "regexp" => format!("{value} does not match the required pattern"),
+        "prohibitRegexp" => format!("{value} matches a forbidden pattern"),
+        "in" => {
+            let expected = error
+                .extra
+                .get("expected")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            format!("{value} is not one of the allowed values {expected}")
+        }
+        "linkContentType" => {
+            let allowed = error
+                .extra
+                .get("contentTypeId")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            format!("Links to an entry of the wrong content type (allowed: {allowed})")
+        }
+        "linkMimetypeGroup" => "Links to a file of the wrong kind".to_owned(),
+        "notResolvable" => format!(
+            "Links to '{}', which is missing or not published (publish it too, or add it to the release)",
+            error.link_target_id().unwrap_or("?")
+        ),
+        "unique" => "Must be unique, but another entry has the same value".to_owned(),
+        "type" => format!("{value} has the wrong type"),
+        "unknown" => "Not a field of this content type".to_owned(),
+        other => error.details.clone().unwrap_or_else(|| other.to_owned()),
+    };
+    match &error.custom_message {
+        Some(custom) => format!("{base}. {custom}"),
+        None => base,
+    }
+}

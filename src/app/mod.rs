@@ -1,0 +1,349 @@
+//! The desktop app (eframe/egui): [`App`] owns the [`AppState`], the views, and the handle to
+//! the background worker.
+//!
+//! Data flow: a view draws from `&AppState` and pushes a [`Command`]; `App` hands commands to
+//! the worker (tokio), which calls the `cma` client; results come back as [`AppEvent`]s through
+//! a channel whose sender requests a repaint; [`App::logic`](eframe::App::logic) drains the
+//! channel into [`AppState::apply`] — the only place outside results change the state.
+//!
+//! Split after rerun's viewer: `logic` (events, shortcuts), `ui` (layout), `command_handling`
+//! (UI commands from menus, shortcuts and the palette).
+
+pub mod command;
+pub mod event;
+pub mod format;
+pub mod launch;
+pub mod state;
+pub mod theme;
+pub mod ui_command;
+pub mod views;
+pub mod widgets;
+pub mod worker;
+
+use std::sync::mpsc as std_mpsc;
+
+use egui::{RichText, Ui};
+
+use self::command::Command;
+use self::event::AppEvent;
+use self::state::{AppState, ConnectionInfo, Nav, Toast};
+use self::ui_command::{Palette, UiCommand};
+use self::views::ViewCtx;
+use self::views::entries::EntriesView;
+use self::views::inspector::{EntityDetail, FailureInspector};
+use self::views::release_detail::ReleaseDetailView;
+use self::views::releases::ReleasesView;
+use self::views::settings::SettingsView;
+use self::worker::{EventSink, WorkerHandle, WorkerOptions};
+use crate::cma::{Client, CmaError};
+
+/// Everything the app needs to start: where it is connected, and what keeps the backend alive.
+pub struct AppSetup {
+    /// The client configuration for the connection.
+    pub client: crate::cma::ClientConfig,
+    /// What the status bar and settings show.
+    pub connection: ConnectionInfo,
+    /// Worker options (poll interval, sandbox or not).
+    pub worker: WorkerOptions,
+    /// Held for the app's lifetime (the embedded sandbox); dropped on exit.
+    pub keep_alive: Option<Box<dyn std::any::Any + Send>>,
+}
+
+/// The Release Desk window.
+pub struct App {
+    /// The data.
+    pub state: AppState,
+    worker: WorkerHandle,
+    events: std_mpsc::Receiver<AppEvent>,
+    nav: Nav,
+    releases: ReleasesView,
+    detail: Option<ReleaseDetailView>,
+    entries: EntriesView,
+    settings: SettingsView,
+    inspector: Option<FailureInspector>,
+    entity_detail: Option<EntityDetail>,
+    palette: Option<Palette>,
+    toasts: egui_notify::Toasts,
+    focus_filter: bool,
+    _keep_alive: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl App {
+    /// Builds the app; must run inside the tokio runtime (the worker is spawned on it).
+    pub fn new(ctx: &egui::Context, setup: AppSetup) -> Result<Self, CmaError> {
+        theme::install(ctx);
+        let (tx, rx) = std_mpsc::channel();
+        let repaint_ctx = ctx.clone();
+        let sink = EventSink::new(tx, move || repaint_ctx.request_repaint());
+        let client = Client::new(setup.client)?;
+        let worker = worker::spawn(client, sink, setup.worker);
+        worker.send(Command::LoadSpace);
+        let state = AppState {
+            connection: Some(setup.connection),
+            ..AppState::default()
+        };
+        Ok(Self {
+            state,
+            worker,
+            events: rx,
+            nav: Nav::Releases,
+            releases: ReleasesView::new(),
+            detail: None,
+            entries: EntriesView::default(),
+            settings: SettingsView::default(),
+            inspector: None,
+            entity_detail: None,
+            palette: None,
+            toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
+            focus_filter: false,
+            _keep_alive: setup.keep_alive,
+        })
+    }
+
+    /// Drains worker results into the state (also used by tests between frames).
+    pub fn drain_events(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.state.apply(event);
+        }
+        for toast in self.state.toasts.drain(..) {
+            match toast {
+                Toast::Success(t) => {
+                    self.toasts.success(t);
+                }
+                Toast::Info(t) => {
+                    self.toasts.info(t);
+                }
+                Toast::Error(t) => {
+                    self.toasts.error(t).duration(Some(std::time::Duration::from_secs(8)));
+                }
+            }
+        }
+        if let Some(id) = self.state.just_created.take() {
+            self.open_release(id);
+        }
+    }
+
+    fn open_release(&mut self, id: String) {
+        self.nav = Nav::Releases;
+        self.state.conflict = None;
+        self.worker.send(Command::OpenRelease { id: id.clone() });
+        self.detail = Some(ReleaseDetailView::new(id));
+    }
+
+    fn run_ui_command(&mut self, command: UiCommand, ctx: &egui::Context) {
+        match command {
+            UiCommand::GoReleases => {
+                self.nav = Nav::Releases;
+                self.detail = None;
+            }
+            UiCommand::GoEntries => self.nav = Nav::Entries,
+            UiCommand::GoCalendar => self.nav = Nav::Calendar,
+            UiCommand::GoTimeline => self.nav = Nav::Timeline,
+            UiCommand::GoSettings => self.nav = Nav::Settings,
+            UiCommand::NewRelease => {
+                self.nav = Nav::Releases;
+                self.detail = None;
+                self.releases.open_create_dialog();
+            }
+            UiCommand::Reload => match (self.nav, &self.detail) {
+                (Nav::Releases, Some(d)) => self.worker.send(Command::OpenRelease { id: d.release_id.clone() }),
+                (Nav::Entries, _) => self.worker.send(Command::LoadEntities),
+                _ => self.worker.send(Command::LoadReleases {
+                    query: command::ReleaseQuery { order: "-sys.updatedAt".into(), archived: Some(false), ..Default::default() },
+                    cursor: None,
+                }),
+            },
+            UiCommand::FocusFilter => self.focus_filter = true,
+            UiCommand::CommandPalette => self.palette = Some(Palette::default()),
+            UiCommand::TestConnection => {
+                self.nav = Nav::Settings;
+                self.worker.send(Command::TestConnection);
+            }
+            UiCommand::ToggleTheme => {
+                let dark = ctx.global_style().visuals.dark_mode;
+                ctx.set_theme(if dark { egui::Theme::Light } else { egui::Theme::Dark });
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let pressed: Vec<UiCommand> = UiCommand::ALL
+            .into_iter()
+            .filter(|c| c.shortcut().is_some_and(|s| ctx.input_mut(|i| i.consume_shortcut(&s))))
+            .collect();
+        for command in pressed {
+            self.run_ui_command(command, ctx);
+        }
+    }
+
+    fn nav_ui(&mut self, ui: &mut Ui) {
+        ui.add_space(10.0);
+        ui.label(RichText::new("Release Desk").heading().strong());
+        if let Some(name) = &self.state.space_name {
+            ui.label(RichText::new(name).weak());
+        }
+        ui.add_space(14.0);
+        for nav in Nav::ALL {
+            let shortcut = match nav {
+                Nav::Releases => UiCommand::GoReleases,
+                Nav::Entries => UiCommand::GoEntries,
+                Nav::Calendar => UiCommand::GoCalendar,
+                Nav::Timeline => UiCommand::GoTimeline,
+                Nav::Settings => UiCommand::GoSettings,
+            };
+            let text = RichText::new(nav.label()).size(15.0);
+            let response = ui
+                .add_sized([ui.available_width(), 30.0], egui::Button::selectable(self.nav == nav, text))
+                .on_hover_text(shortcut.shortcut_text(ui.ctx()));
+            if response.clicked() {
+                if nav == Nav::Releases && self.nav == Nav::Releases {
+                    self.detail = None;
+                }
+                self.nav = nav;
+            }
+        }
+        ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
+            ui.add_space(8.0);
+            if ui
+                .button(format!("⌘ Commands  {}", UiCommand::CommandPalette.shortcut_text(ui.ctx())))
+                .on_hover_text("Every command and its shortcut")
+                .clicked()
+            {
+                self.palette = Some(Palette::default());
+            }
+        });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            let visuals = ui.visuals().clone();
+            match &self.state.connection {
+                Some(c) => {
+                    ui.label(RichText::new("●").color(theme::tone(&visuals, theme::Tone::Success)))
+                        .on_hover_text("Connected");
+                    ui.label(format!("{} · {} / {}", c.profile, c.space_id, c.environment_id));
+                    ui.separator();
+                    match &c.receiver {
+                        Some(addr) => ui.label(format!("Receiver {addr} · {} events", self.state.events_received)),
+                        None => ui.label(RichText::new("Receiver off").weak()),
+                    };
+                }
+                None => {
+                    ui.label("Not connected");
+                }
+            }
+            ui.separator();
+            let in_flight = self.state.actions_in_flight();
+            if in_flight > 0 {
+                ui.spinner();
+                ui.label(format!("{in_flight} action{} running", if in_flight == 1 { "" } else { "s" }));
+            } else {
+                ui.label(RichText::new("No action running").weak());
+            }
+        });
+    }
+
+    fn central_ui(&mut self, ui: &mut Ui) {
+        let mut commands = Vec::new();
+        let mut open_release = None;
+        let mut inspect = None;
+        let mut open_entity = None;
+        let mut back = false;
+        {
+            let mut cx = ViewCtx {
+                state: &self.state,
+                commands: &mut commands,
+                open_release: &mut open_release,
+                inspect_action: &mut inspect,
+                open_entity: &mut open_entity,
+                focus_filter: std::mem::take(&mut self.focus_filter),
+            };
+            match self.nav {
+                Nav::Releases => match &mut self.detail {
+                    Some(detail) => back = !detail.ui(ui, &mut cx),
+                    None => self.releases.ui(ui, &mut cx),
+                },
+                Nav::Entries => self.entries.ui(ui, &mut cx),
+                Nav::Calendar => {
+                    views_placeholder(ui, "Calendar", "Scheduled publishes and unpublishes will show here on a month and week calendar. Scheduling arrives in the next release of Release Desk.");
+                }
+                Nav::Timeline => {
+                    views_placeholder(ui, "Timeline", "Every webhook event of releases, actions and schedules will stream here live, with signature checks and payloads.");
+                }
+                Nav::Settings => self.settings.ui(ui, &mut cx),
+            }
+            let ctx = ui.ctx().clone();
+            if let Some(inspector) = &mut self.inspector
+                && !inspector.show(&ctx, &mut cx)
+            {
+                self.inspector = None;
+            }
+            if let Some(detail) = &mut self.entity_detail
+                && !detail.show(&ctx, &mut cx)
+            {
+                self.entity_detail = None;
+            }
+        }
+        if back {
+            self.detail = None;
+            self.state.conflict = None;
+        }
+        for command in commands {
+            if command == Command::DismissConflict {
+                self.state.conflict = None;
+            } else {
+                if matches!(command, Command::LoadReleases { .. }) {
+                    self.state.releases_loading = true;
+                }
+                self.worker.send(command);
+            }
+        }
+        if let Some(id) = open_release {
+            self.open_release(id);
+        }
+        if let Some(id) = inspect {
+            self.inspector = Some(FailureInspector::new(id));
+        }
+        if let Some((kind, id)) = open_entity {
+            self.worker.send(Command::LoadEntity { kind, id: id.clone() });
+            self.entity_detail = Some(EntityDetail { kind, id });
+        }
+    }
+}
+
+fn views_placeholder(ui: &mut Ui, title: &str, text: &str) {
+    ui.heading(title);
+    widgets::empty_state_ui(ui, &format!("{title} is on its way"), text, None);
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+        self.shortcuts(ctx);
+        if self.state.actions_in_flight() > 0 {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::bottom("status-bar")
+            .exact_size(28.0)
+            .show(ui, |ui| self.status_bar_ui(ui));
+        egui::Panel::left("nav")
+            .exact_size(theme::NAV_WIDTH)
+            .resizable(false)
+            .show(ui, |ui| self.nav_ui(ui));
+        egui::CentralPanel::default_margins().show(ui, |ui| self.central_ui(ui));
+        let ctx = ui.ctx().clone();
+        if let Some(palette) = &mut self.palette {
+            let (chosen, open) = palette.show(&ctx);
+            if !open {
+                self.palette = None;
+            }
+            if let Some(command) = chosen {
+                self.run_ui_command(command, &ctx);
+            }
+        }
+        self.toasts.show(&ctx);
+    }
+}

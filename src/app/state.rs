@@ -1,0 +1,387 @@
+//! [`AppState`]: everything the views draw from. It changes only through
+//! [`AppState::apply`] (results from the worker) and through the views' own UI state.
+//!
+//! Derived lists (filtered, sorted) are cached and rebuilt only when their inputs change, never
+//! per frame.
+
+use std::collections::HashMap;
+
+use super::event::{ActionTarget, AppEvent, TrackedAction};
+use serde_json::Value;
+
+use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
+
+/// The main areas of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Nav {
+    /// Releases and their detail.
+    Releases,
+    /// All entries and assets, bulk actions.
+    Entries,
+    /// Scheduled actions on a calendar.
+    Calendar,
+    /// Webhook events.
+    Timeline,
+    /// Connections and preferences.
+    Settings,
+}
+
+impl Nav {
+    /// Every area, in navigation order.
+    pub const ALL: [Nav; 5] = [
+        Nav::Releases,
+        Nav::Entries,
+        Nav::Calendar,
+        Nav::Timeline,
+        Nav::Settings,
+    ];
+
+    /// The label in the navigation.
+    pub fn label(self) -> &'static str {
+        match self {
+            Nav::Releases => "Releases",
+            Nav::Entries => "Entries",
+            Nav::Calendar => "Calendar",
+            Nav::Timeline => "Timeline",
+            Nav::Settings => "Settings",
+        }
+    }
+}
+
+/// Where the app is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// Profile name ("Local sandbox").
+    pub profile: String,
+    /// The API base URL.
+    pub base_url: String,
+    /// Space id.
+    pub space_id: String,
+    /// Environment id.
+    pub environment_id: String,
+    /// Whether it is the embedded sandbox (reset is possible).
+    pub is_sandbox: bool,
+    /// The webhook receiver's address, when one runs.
+    pub receiver: Option<String>,
+}
+
+/// A conflict to show: someone changed what the user edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictNotice {
+    /// What the user tried to change.
+    pub what: String,
+    /// The id to reload.
+    pub id: String,
+    /// The server's version now.
+    pub current_version: Option<u64>,
+    /// Who changed it last.
+    pub changed_by: Option<String>,
+}
+
+/// The data the app has loaded.
+#[derive(Debug, Default)]
+pub struct AppState {
+    /// Where we are connected.
+    pub connection: Option<ConnectionInfo>,
+    /// The space's name, once loaded.
+    pub space_name: Option<String>,
+    /// Content types by id.
+    pub content_types: HashMap<String, ContentType>,
+    /// Locales in order.
+    pub locales: Vec<Locale>,
+    /// Loaded releases, in server order (`-sys.updatedAt`).
+    pub releases: Vec<Release>,
+    /// The cursor of the next page of releases.
+    pub releases_next: Option<String>,
+    /// Whether a releases page is loading.
+    pub releases_loading: bool,
+    /// Whether the releases list has loaded at least once.
+    pub releases_loaded: bool,
+    /// The last error loading releases.
+    pub releases_error: Option<String>,
+    /// Latest action per release id.
+    pub latest_actions: HashMap<String, ReleaseAction>,
+    /// Action history per release id, newest first.
+    pub release_actions: HashMap<String, Vec<ReleaseAction>>,
+    /// Entries and assets by (kind, id).
+    pub entities: HashMap<(EntityKind, String), Entity>,
+    /// Whether every entity has been loaded (the entries view).
+    pub entities_loaded: bool,
+    /// Actions the app started, by id, in start order.
+    pub actions: Vec<TrackedAction>,
+    /// A conflict to show.
+    pub conflict: Option<ConflictNotice>,
+    /// The last connection test's report.
+    pub connection_report: Option<(bool, Vec<String>)>,
+    /// Messages for toasts, drained by the app each frame.
+    pub toasts: Vec<Toast>,
+    /// A release created through the dialog, for the view to open.
+    pub just_created: Option<String>,
+    /// Bumped whenever releases change, so views rebuild their cached rows.
+    pub releases_generation: u64,
+    /// Bumped whenever entities change.
+    pub entities_generation: u64,
+    /// Webhook events received (status bar).
+    pub events_received: u64,
+}
+
+/// A message for a toast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Toast {
+    /// A success.
+    Success(String),
+    /// Information.
+    Info(String),
+    /// A failure.
+    Error(String),
+}
+
+impl AppState {
+    /// Applies one result from the worker.
+    pub fn apply(&mut self, event: AppEvent) {
+        match event {
+            AppEvent::SpaceLoaded {
+                name,
+                content_types,
+                locales,
+            } => {
+                self.space_name = Some(name);
+                self.content_types = content_types
+                    .into_iter()
+                    .map(|ct| (ct.sys.id.clone(), ct))
+                    .collect();
+                self.locales = locales;
+                self.entities_generation += 1;
+            }
+            AppEvent::ReleasesLoaded {
+                items,
+                next_cursor,
+                append,
+            } => {
+                if !append {
+                    self.releases.clear();
+                }
+                for release in items {
+                    self.upsert_release(release);
+                }
+                self.releases_next = next_cursor;
+                self.releases_loading = false;
+                self.releases_loaded = true;
+                self.releases_error = None;
+                self.releases_generation += 1;
+            }
+            AppEvent::LatestActionsLoaded(actions) => {
+                for action in actions {
+                    self.note_action(action);
+                }
+                self.releases_generation += 1;
+            }
+            AppEvent::ReleaseUpdated(release) => {
+                self.upsert_release(release);
+                self.releases_generation += 1;
+            }
+            AppEvent::ReleaseEntitiesLoaded { entities, .. } => {
+                for entity in entities {
+                    self.upsert_entity(entity);
+                }
+                self.entities_generation += 1;
+            }
+            AppEvent::EntitiesLoaded(entities) => {
+                for entity in entities {
+                    self.upsert_entity(entity);
+                }
+                self.entities_loaded = true;
+                self.entities_generation += 1;
+            }
+            AppEvent::EntityLoaded(entity) => {
+                self.upsert_entity(entity);
+                self.entities_generation += 1;
+            }
+            AppEvent::ReleaseActionsLoaded {
+                release_id,
+                actions,
+            } => {
+                if let Some(latest) = actions.first() {
+                    self.latest_actions.insert(release_id.clone(), latest.clone());
+                }
+                self.release_actions.insert(release_id, actions);
+                self.releases_generation += 1;
+            }
+            AppEvent::ReleaseCreated(release) => {
+                self.toasts
+                    .push(Toast::Success(format!("Created release '{}'", release.title)));
+                self.just_created = Some(release.sys.id.clone());
+                self.releases.insert(0, release);
+                self.releases_generation += 1;
+            }
+            AppEvent::ReleaseDeleted(id) => {
+                self.releases.retain(|r| r.sys.id != id);
+                self.latest_actions.remove(&id);
+                self.release_actions.remove(&id);
+                self.toasts.push(Toast::Success("Release deleted".into()));
+                self.releases_generation += 1;
+            }
+            AppEvent::ActionUpdated(action) => self.track(action),
+            AppEvent::Conflict {
+                what,
+                id,
+                current_version,
+                changed_by,
+            } => {
+                self.conflict = Some(ConflictNotice {
+                    what,
+                    id,
+                    current_version,
+                    changed_by,
+                });
+            }
+            AppEvent::ConnectionTested { ok, report } => {
+                self.toasts.push(if ok {
+                    Toast::Success("Connection works".into())
+                } else {
+                    Toast::Error("Connection test failed; see Settings".into())
+                });
+                self.connection_report = Some((ok, report));
+            }
+            AppEvent::Failed { context, message } => {
+                if context == "Loading releases" {
+                    self.releases_loading = false;
+                    self.releases_error = Some(message.clone());
+                }
+                self.toasts.push(Toast::Error(format!("{context}: {message}")));
+            }
+            AppEvent::Notified(message) => self.toasts.push(Toast::Info(message)),
+            AppEvent::SandboxReset => {
+                self.releases.clear();
+                self.latest_actions.clear();
+                self.release_actions.clear();
+                self.entities.clear();
+                self.actions.clear();
+                self.releases_generation += 1;
+                self.entities_generation += 1;
+                self.toasts
+                    .push(Toast::Success("Sandbox restored to the demo space".into()));
+            }
+        }
+    }
+
+    fn upsert_release(&mut self, release: Release) {
+        match self.releases.iter_mut().find(|r| r.sys.id == release.sys.id) {
+            Some(slot) => *slot = release,
+            None => self.releases.push(release),
+        }
+    }
+
+    fn upsert_entity(&mut self, entity: Entity) {
+        let kind = if entity.sys.type_ == "Asset" {
+            EntityKind::Asset
+        } else {
+            EntityKind::Entry
+        };
+        self.entities.insert((kind, entity.sys.id.clone()), entity);
+    }
+
+    fn note_action(&mut self, action: ReleaseAction) {
+        let release_id = action.sys.release.id().to_owned();
+        let newer = self
+            .latest_actions
+            .get(&release_id)
+            .is_none_or(|old| old.sys.updated_at <= action.sys.updated_at);
+        if newer {
+            self.latest_actions.insert(release_id, action);
+        }
+    }
+
+    fn track(&mut self, action: TrackedAction) {
+        if action.status.is_final() {
+            let verb = action.action.to_string();
+            match (&action.status, &action.error) {
+                (crate::cma::ActionStatus::Succeeded, _) => self
+                    .toasts
+                    .push(Toast::Success(format!("{}: {verb} succeeded", action.label))),
+                (_, Some(error)) => self.toasts.push(Toast::Error(format!(
+                    "{}: {verb} failed — {} entit{} with errors",
+                    action.label,
+                    error.entity_errors().len(),
+                    if error.entity_errors().len() == 1 { "y" } else { "ies" }
+                ))),
+                _ => self
+                    .toasts
+                    .push(Toast::Error(format!("{}: {verb} failed", action.label))),
+            }
+        }
+        if let ActionTarget::Release(_) = &action.target {
+            self.releases_generation += 1;
+        }
+        match self.actions.iter_mut().find(|a| a.id == action.id) {
+            Some(slot) => *slot = action,
+            None => self.actions.push(action),
+        }
+    }
+
+    /// Actions still running.
+    pub fn actions_in_flight(&self) -> usize {
+        self.actions.iter().filter(|a| !a.status.is_final()).count()
+    }
+
+    /// The most recent tracked action on a release.
+    pub fn tracked_for_release(&self, release_id: &str) -> Option<&TrackedAction> {
+        self.actions
+            .iter()
+            .rev()
+            .find(|a| a.target == ActionTarget::Release(release_id.to_owned()))
+    }
+
+    /// A release by id.
+    pub fn release(&self, id: &str) -> Option<&Release> {
+        self.releases.iter().find(|r| r.sys.id == id)
+    }
+
+    /// The entity a link points at, if loaded.
+    pub fn entity(&self, link: &Link) -> Option<&Entity> {
+        let kind = match link.link_type() {
+            crate::cma::LinkType::Asset => EntityKind::Asset,
+            _ => EntityKind::Entry,
+        };
+        self.entities.get(&(kind, link.id().to_owned()))
+    }
+
+    /// The default locale code.
+    pub fn default_locale(&self) -> &str {
+        self.locales
+            .iter()
+            .find(|l| l.default)
+            .map_or("en-US", |l| l.code.as_str())
+    }
+
+    /// An entity's display title: the content type's display field in the default locale
+    /// (assets: their title), else its id.
+    pub fn display_title(&self, entity: &Entity) -> String {
+        let locale = self.default_locale();
+        let field = match &entity.sys.content_type {
+            Some(ct) => self
+                .content_types
+                .get(ct.id())
+                .and_then(|ct| ct.display_field.clone()),
+            None => Some("title".to_owned()),
+        };
+        field
+            .and_then(|f| entity.field(&f, locale).cloned())
+            .and_then(|v| match v {
+                Value::String(s) if !s.trim().is_empty() => Some(s),
+                _ => None,
+            })
+            .unwrap_or_else(|| entity.sys.id.clone())
+    }
+
+    /// The content type's name of an entity ("Asset" for assets).
+    pub fn content_type_name(&self, entity: &Entity) -> String {
+        match &entity.sys.content_type {
+            Some(ct) => self
+                .content_types
+                .get(ct.id())
+                .map_or_else(|| ct.id().to_owned(), |ct| ct.name.clone()),
+            None => "Asset".to_owned(),
+        }
+    }
+}

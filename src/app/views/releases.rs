@@ -1,0 +1,432 @@
+//! [`ReleasesView`]: the list of releases — a virtualised table with search, an active/archived
+//! filter, sortable columns, cursor paging as the user scrolls, and the create-release dialog.
+
+use egui::{Key, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use super::ViewCtx;
+use crate::app::command::{Command, ReleaseQuery};
+use crate::app::theme;
+use crate::app::widgets::{action_badge_ui, empty_state_ui, release_status_badge_ui};
+use crate::cma::{EntityKind, EntityState, Link, LinkType};
+
+/// Id of the filter box (Ctrl+F focuses it).
+pub const FILTER_ID: &str = "releases-filter";
+
+/// The releases list and its UI state.
+#[derive(Debug, Default)]
+pub struct ReleasesView {
+    search: String,
+    /// `None` all, `Some(false)` active, `Some(true)` archived.
+    archived: Option<bool>,
+    order: String,
+    selected: usize,
+    /// The query of the loaded list; a change reloads.
+    loaded_query: Option<ReleaseQuery>,
+    create: Option<CreateReleaseDialog>,
+}
+
+impl ReleasesView {
+    /// A view showing active releases first.
+    pub fn new() -> Self {
+        Self {
+            archived: Some(false),
+            order: "-sys.updatedAt".into(),
+            ..Self::default()
+        }
+    }
+
+    fn query(&self) -> ReleaseQuery {
+        ReleaseQuery {
+            search: self.search.trim().to_owned(),
+            archived: self.archived,
+            order: self.order.clone(),
+        }
+    }
+
+    /// Opens the create-release dialog.
+    pub fn open_create_dialog(&mut self) {
+        self.create = Some(CreateReleaseDialog::default());
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let query = self.query();
+        if self.loaded_query.as_ref() != Some(&query) {
+            self.loaded_query = Some(query.clone());
+            cx.send(Command::LoadReleases { query, cursor: None });
+        }
+        ui.horizontal(|ui| {
+            ui.heading("Releases");
+            ui.add_space(theme::SECTION_GAP);
+            let filter = ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .id(egui::Id::unique(FILTER_ID))
+                    .hint_text("Search titles  (Ctrl+F)")
+                    .desired_width(240.0),
+            );
+            if cx.focus_filter {
+                filter.request_focus();
+            }
+            ui.add_space(8.0);
+            for (label, value, tip) in [
+                ("Active", Some(false), "Releases open for changes"),
+                ("Archived", Some(true), "Published or archived releases"),
+                ("All", None, "Every release"),
+            ] {
+                if ui
+                    .selectable_label(self.archived == value, label)
+                    .on_hover_text(tip)
+                    .clicked()
+                {
+                    self.archived = value;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("➕ New release…")
+                    .on_hover_text("Create a release from entries (Ctrl+N)")
+                    .clicked()
+                {
+                    self.open_create_dialog();
+                }
+                if ui.button("⟳").on_hover_text("Reload the list").clicked() {
+                    cx.send(Command::LoadReleases {
+                        query: self.query(),
+                        cursor: None,
+                    });
+                }
+            });
+        });
+        ui.add_space(6.0);
+        self.table_ui(ui, cx);
+        self.dialog_ui(ui, cx);
+    }
+
+    fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let state = cx.state;
+        if let Some(error) = &state.releases_error
+            && state.releases.is_empty()
+        {
+            if let Some(retry) = empty_state_ui(
+                ui,
+                "Releases could not be loaded",
+                &format!("{error}. Check the connection in Settings, then retry."),
+                Some("Retry"),
+            ) && retry.clicked()
+            {
+                cx.send(Command::LoadReleases {
+                    query: self.query(),
+                    cursor: None,
+                });
+            }
+            return;
+        }
+        if state.releases_loaded && state.releases.is_empty() {
+            let guidance = if self.search.is_empty() {
+                "Create a release to group entries and assets you want to publish together."
+            } else {
+                "No release title contains those words. Clear the search or try other words."
+            };
+            if let Some(new) = empty_state_ui(ui, "No releases here", guidance, Some("New release…"))
+                && new.clicked()
+            {
+                self.open_create_dialog();
+            }
+            return;
+        }
+        if !state.releases_loaded {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Loading releases…");
+            });
+            return;
+        }
+        let rows = state.releases.len();
+        // Keyboard: arrows move the selection, Enter opens it.
+        let (up, down, enter) = ui.input(|i| {
+            (
+                i.key_pressed(Key::ArrowUp),
+                i.key_pressed(Key::ArrowDown),
+                i.key_pressed(Key::Enter),
+            )
+        });
+        let typing = ui.memory(|m| m.focused().is_some());
+        if !typing && self.create.is_none() {
+            if down {
+                self.selected = (self.selected + 1).min(rows.saturating_sub(1));
+            }
+            if up {
+                self.selected = self.selected.saturating_sub(1);
+            }
+            if enter && let Some(r) = state.releases.get(self.selected) {
+                *cx.open_release = Some(r.sys.id.clone());
+            }
+        }
+        let sort_header = |ui: &mut Ui, label: &str, field: &str, order: &mut String| {
+            let asc = field.to_owned();
+            let desc = format!("-{field}");
+            let arrow = if *order == asc {
+                " ⏶"
+            } else if *order == desc {
+                " ⏷"
+            } else {
+                ""
+            };
+            if ui
+                .add(egui::Button::new(RichText::new(format!("{label}{arrow}")).strong()).frame(false))
+                .on_hover_text(format!("Sort by {}", label.to_lowercase()))
+                .clicked()
+            {
+                *order = if *order == desc { asc } else { desc };
+            }
+        };
+        let mut order = self.order.clone();
+        let mut load_more = false;
+        let selected = self.selected;
+        let mut clicked_row = None;
+        TableBuilder::new(ui)
+            .striped(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::remainder().at_least(220.0).clip(true))
+            .column(Column::exact(90.0))
+            .column(Column::exact(80.0))
+            .column(Column::exact(170.0))
+            .column(Column::exact(190.0))
+            .header(24.0, |mut header| {
+                header.col(|ui| sort_header(ui, "Title", "title", &mut order));
+                header.col(|ui| {
+                    ui.strong("Status");
+                });
+                header.col(|ui| {
+                    ui.strong("Entities").on_hover_text("Entries and assets in the release");
+                });
+                header.col(|ui| {
+                    ui.strong("Last action");
+                });
+                header.col(|ui| sort_header(ui, "Updated", "sys.updatedAt", &mut order));
+            })
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, rows, |mut row| {
+                    let index = row.index();
+                    let Some(release) = state.releases.get(index) else {
+                        return;
+                    };
+                    if index + 20 >= rows && state.releases_next.is_some() {
+                        load_more = true;
+                    }
+                    row.set_selected(index == selected);
+                    row.col(|ui| {
+                        ui.label(&release.title);
+                    });
+                    row.col(|ui| {
+                        release_status_badge_ui(ui, &release.sys.status);
+                    });
+                    row.col(|ui| {
+                        ui.label(release.entities.items.len().to_string());
+                    });
+                    row.col(|ui| {
+                        let tracked = state.tracked_for_release(&release.sys.id);
+                        match (tracked, state.latest_actions.get(&release.sys.id)) {
+                            (Some(t), _) if !t.status.is_final() => {
+                                action_badge_ui(ui, &t.action, &t.status);
+                            }
+                            (_, Some(a)) => {
+                                action_badge_ui(ui, &a.action, &a.sys.status);
+                            }
+                            _ => {
+                                ui.label(RichText::new("—").weak());
+                            }
+                        }
+                    });
+                    row.col(|ui| {
+                        let when = release
+                            .sys
+                            .updated_at
+                            .map(|t| crate::app::format::relative_time(t))
+                            .unwrap_or_default();
+                        let by = release
+                            .sys
+                            .updated_by
+                            .as_ref()
+                            .map(|l| l.id().to_owned())
+                            .unwrap_or_default();
+                        ui.label(when).on_hover_text(format!("by {by}"));
+                    });
+                    if row.response().clicked() {
+                        clicked_row = Some(index);
+                    }
+                });
+            });
+        self.order = order;
+        if let Some(index) = clicked_row {
+            self.selected = index;
+            if let Some(r) = state.releases.get(index) {
+                *cx.open_release = Some(r.sys.id.clone());
+            }
+        }
+        if load_more && !state.releases_loading {
+            cx.send(Command::LoadReleases {
+                query: self.query(),
+                cursor: state.releases_next.clone(),
+            });
+        }
+    }
+
+    fn dialog_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let Some(dialog) = &mut self.create else {
+            return;
+        };
+        if !dialog.show(ui.ctx(), cx) {
+            self.create = None;
+        }
+    }
+}
+
+/// The create-release dialog: a title, then entries picked from a searchable list.
+#[derive(Debug, Default)]
+pub struct CreateReleaseDialog {
+    title: String,
+    picker: EntityPicker,
+    requested_entities: bool,
+}
+
+impl CreateReleaseDialog {
+    /// Draws the dialog; returns whether it stays open.
+    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
+        if !self.requested_entities && !cx.state.entities_loaded {
+            self.requested_entities = true;
+            cx.send(Command::LoadEntities);
+        }
+        let mut open = true;
+        let mut close = false;
+        egui::Window::new("New release")
+            .collapsible(false)
+            .resizable(true)
+            .default_size([560.0, 480.0])
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .open(&mut open)
+            .show(ctx, |ui| {
+                ui.label("Title");
+                let title = ui.add(
+                    egui::TextEdit::singleline(&mut self.title)
+                        .hint_text("e.g. Spring launch")
+                        .desired_width(f32::INFINITY),
+                );
+                title.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Release title"));
+                if self.title.is_empty() && !title.has_focus() && ui.memory(|m| m.focused().is_none()) {
+                    title.request_focus();
+                }
+                ui.add_space(8.0);
+                ui.label(format!("Entries ({} selected)", self.picker.selected.len()));
+                self.picker.ui(ui, cx.state, &[]);
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    let ready = !self.title.trim().is_empty();
+                    if ui
+                        .add_enabled(ready, egui::Button::new("Create release"))
+                        .on_disabled_hover_text("Give the release a title first")
+                        .clicked()
+                    {
+                        cx.send(Command::CreateRelease {
+                            title: self.title.trim().to_owned(),
+                            entities: self.picker.selected_links(),
+                        });
+                        close = true;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        close = true;
+                    }
+                });
+            });
+        open && !close
+    }
+}
+
+/// A searchable multi-select list of entries and assets (title, content type, state).
+#[derive(Debug, Default)]
+pub struct EntityPicker {
+    search: String,
+    /// Selected (kind, id), in selection order.
+    pub selected: Vec<(EntityKind, String)>,
+    cache: Vec<(EntityKind, String, String, String, EntityState)>,
+    cache_key: (u64, String),
+}
+
+impl EntityPicker {
+    /// The selection as links.
+    pub fn selected_links(&self) -> Vec<Link> {
+        self.selected
+            .iter()
+            .map(|(k, id)| match k {
+                EntityKind::Entry => Link::new(LinkType::Entry, id.clone()),
+                EntityKind::Asset => Link::new(LinkType::Asset, id.clone()),
+            })
+            .collect()
+    }
+
+    /// Draws the search box and the list; `exclude` hides entities already chosen elsewhere.
+    pub fn ui(&mut self, ui: &mut Ui, state: &crate::app::state::AppState, exclude: &[Link]) {
+        ui.add(
+            egui::TextEdit::singleline(&mut self.search)
+                .hint_text("Filter by title, content type or id")
+                .desired_width(f32::INFINITY),
+        );
+        let key = (state.entities_generation, self.search.to_lowercase());
+        if key != self.cache_key {
+            let needle = key.1.clone();
+            let mut rows: Vec<_> = state
+                .entities
+                .iter()
+                .filter(|((kind, id), _)| {
+                    !exclude.iter().any(|l| l.id() == id && matches!((l.link_type(), kind),
+                        (LinkType::Entry, EntityKind::Entry) | (LinkType::Asset, EntityKind::Asset)))
+                })
+                .map(|((kind, id), e)| {
+                    (*kind, id.clone(), state.display_title(e), state.content_type_name(e), e.state())
+                })
+                .filter(|(_, id, title, ct, _)| {
+                    needle.is_empty()
+                        || title.to_lowercase().contains(&needle)
+                        || ct.to_lowercase().contains(&needle)
+                        || id.to_lowercase().contains(&needle)
+                })
+                .collect();
+            rows.sort_by(|a, b| a.2.to_lowercase().cmp(&b.2.to_lowercase()));
+            self.cache = rows;
+            self.cache_key = key;
+        }
+        if state.entities.is_empty() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Loading entries…");
+            });
+            return;
+        }
+        let mut toggled = None;
+        egui::ScrollArea::vertical()
+            .max_height(280.0)
+            .auto_shrink([false, false])
+            .show_rows(ui, theme::ROW_HEIGHT, self.cache.len(), |ui, range| {
+                for i in range {
+                    let (kind, id, title, ct, entity_state) = &self.cache[i];
+                    let mut checked = self.selected.iter().any(|(k, s)| k == kind && s == id);
+                    ui.horizontal(|ui| {
+                        if ui.checkbox(&mut checked, title.as_str()).changed() {
+                            toggled = Some((*kind, id.clone()));
+                        }
+                        ui.label(RichText::new(ct).weak());
+                        crate::app::widgets::entity_state_badge_ui(ui, *entity_state);
+                    });
+                }
+            });
+        if let Some(item) = toggled {
+            if let Some(pos) = self.selected.iter().position(|s| *s == item) {
+                self.selected.remove(pos);
+            } else {
+                self.selected.push(item);
+            }
+        }
+    }
+}

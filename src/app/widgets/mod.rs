@@ -1,0 +1,7 @@
+//! Small reusable widgets: free functions `*_ui(ui, …) -> Response`.
+
+mod badge;
+mod empty_state;
+
+pub use badge::{action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui};
+pub use empty_state::empty_state_ui;
