@@ -22,6 +22,28 @@ struct Cli {
 enum Command {
     /// Serve the Contentful-compatible sandbox headless until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Record webhook deliveries headless: the timeline receiver and journal, one line per event.
+    Receive(ReceiveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ReceiveArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind (loopback unless you mean it).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// The space's webhook signing secret (64 characters); when set, unsigned, forged and
+    /// expired deliveries are refused with 403.
+    #[arg(long, env = "RELEASE_DESK_WEBHOOK_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// Journal directory (default: the user data directory's `timeline` folder).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// How old a signature may be, in seconds (0 turns the check off).
+    #[arg(long, default_value_t = release_desk::signing::DEFAULT_TTL_SECS)]
+    ttl: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,6 +85,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Some(Command::Sandbox(args)) => run_sandbox(args),
+        Some(Command::Receive(args)) => run_receive(args),
         None => run_app(),
     }
 }
@@ -79,12 +102,15 @@ fn run_app() -> ExitCode {
     // The worker and the servers run on this runtime; eframe runs on the main thread inside it.
     let _enter = runtime.enter();
     let data_dir = release_desk::config::sandbox_dir();
-    let (embedded, client, connection) = match runtime
-        .block_on(release_desk::app::launch::start_embedded(data_dir.clone(), None))
-    {
+    let (embedded, client, connection) = match runtime.block_on(
+        release_desk::app::launch::start_embedded(data_dir.clone(), None),
+    ) {
         Ok(started) => started,
         Err(e) => {
-            eprintln!("release-desk: the local sandbox could not start ({e}); data directory {}", data_dir.display());
+            eprintln!(
+                "release-desk: the local sandbox could not start ({e}); data directory {}",
+                data_dir.display()
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -170,6 +196,73 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
         }
         eprintln!("Stopping: letting webhook deliveries finish…");
         sandbox.shutdown(std::time::Duration::from_secs(5)).await;
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs the timeline receiver and journal headless, printing one line per stored event.
+fn run_receive(args: ReceiveArgs) -> ExitCode {
+    use release_desk::timeline::{LiveItem, Timeline, TimelineConfig, TimelineNotice};
+
+    let secret = match args.secret.map(release_desk::signing::SigningSecret::new) {
+        None => None,
+        Some(Ok(secret)) => Some(secret),
+        Some(Err(e)) => {
+            eprintln!("release-desk receive: --secret: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("release-desk: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let data_dir = args
+            .data
+            .unwrap_or_else(|| release_desk::config::data_dir().join("timeline"));
+        let mut config = TimelineConfig::new(&data_dir);
+        config.receiver.bind = SocketAddr::new(args.bind, args.port);
+        config.receiver.ttl_secs = args.ttl;
+        let signed = secret.is_some();
+        config.receiver.secret = secret;
+        let timeline = match Timeline::start(config).await {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("release-desk receive: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // Machine-readable lines first (scripts and tests read them), then one line per event.
+        println!("addr={}", timeline.addr());
+        println!("journal={}", timeline.journal().path().display());
+        eprintln!(
+            "Recording webhook deliveries at http://{}/webhooks/<source> ({}) into {}. Ctrl-C to stop.",
+            timeline.addr(),
+            if signed { "signatures required" } else { "no signing secret: nothing is verified" },
+            data_dir.display()
+        );
+        let mut live = timeline.subscribe();
+        let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+        loop {
+            tokio::select! {
+                item = live.recv() => match item {
+                    Some(LiveItem::Notice(TimelineNotice::Appended(event))) => println!("{}", event.log_line()),
+                    Some(LiveItem::Notice(TimelineNotice::AttemptCounted { id, attempt, attempts })) => {
+                        println!("retry of event {id}: attempt {attempt} ({attempts} attempts stored once)");
+                    }
+                    Some(LiveItem::Missed { count, .. }) => {
+                        println!("… {count} events not printed (they are in the journal)");
+                    }
+                    None => break,
+                },
+                _ = &mut stop => break,
+            }
+        }
+        eprintln!("Stopping: storing deliveries in flight…");
+        timeline.shutdown(std::time::Duration::from_secs(5)).await;
         ExitCode::SUCCESS
     })
 }

@@ -44,12 +44,29 @@ pub fn field_error_reason(error: &FieldError) -> String {
     let num = |key: &str| error.extra.get(key).map(|v| v.to_string());
     let base = match error.name.as_str() {
         "required" => "Required, but empty".to_owned(),
-        "size" => match (num("min"), num("max")) {
-            (Some(min), Some(max)) => format!("Length must be between {min} and {max}; {value} is not"),
-            (Some(min), None) => format!("Must be at least {min} long; {value} is too short"),
-            (None, Some(max)) => format!("Must be at most {max} long; {value} is too long"),
-            _ => "Has the wrong length".to_owned(),
-        },
+        "size" => {
+            let len = error.value.as_ref().and_then(|v| match v {
+                serde_json::Value::String(s) => Some((s.chars().count(), "characters")),
+                serde_json::Value::Array(a) => Some((a.len(), "items")),
+                _ => None,
+            });
+            let min = error.extra.get("min").and_then(serde_json::Value::as_f64);
+            let max = error.extra.get("max").and_then(serde_json::Value::as_f64);
+            match (len, min, max) {
+                (Some((n, unit)), Some(min), _) if (n as f64) < min => {
+                    format!("Too short: {n} {unit}, at least {min} needed")
+                }
+                (Some((n, unit)), _, Some(max)) if (n as f64) > max => {
+                    format!("Too long: {n} {unit}, at most {max} allowed")
+                }
+                _ => match (num("min"), num("max")) {
+                    (Some(min), Some(max)) => format!("Length must be between {min} and {max}"),
+                    (Some(min), None) => format!("Must be at least {min} long"),
+                    (None, Some(max)) => format!("Must be at most {max} long"),
+                    _ => "Has the wrong length".to_owned(),
+                },
+            }
+        }
         "range" => format!("{value} is outside the allowed range"),
         "regexp" => format!("{value} does not match the required pattern"),
         "prohibitRegexp" => format!("{value} matches a forbidden pattern"),

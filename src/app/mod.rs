@@ -114,7 +114,9 @@ impl App {
                     self.toasts.info(t);
                 }
                 Toast::Error(t) => {
-                    self.toasts.error(t).duration(Some(std::time::Duration::from_secs(8)));
+                    self.toasts
+                        .error(t)
+                        .duration(Some(std::time::Duration::from_secs(8)));
                 }
             }
         }
@@ -146,10 +148,16 @@ impl App {
                 self.releases.open_create_dialog();
             }
             UiCommand::Reload => match (self.nav, &self.detail) {
-                (Nav::Releases, Some(d)) => self.worker.send(Command::OpenRelease { id: d.release_id.clone() }),
+                (Nav::Releases, Some(d)) => self.worker.send(Command::OpenRelease {
+                    id: d.release_id.clone(),
+                }),
                 (Nav::Entries, _) => self.worker.send(Command::LoadEntities),
                 _ => self.worker.send(Command::LoadReleases {
-                    query: command::ReleaseQuery { order: "-sys.updatedAt".into(), archived: Some(false), ..Default::default() },
+                    query: command::ReleaseQuery {
+                        order: "-sys.updatedAt".into(),
+                        archived: Some(false),
+                        ..Default::default()
+                    },
                     cursor: None,
                 }),
             },
@@ -161,7 +169,11 @@ impl App {
             }
             UiCommand::ToggleTheme => {
                 let dark = ctx.global_style().visuals.dark_mode;
-                ctx.set_theme(if dark { egui::Theme::Light } else { egui::Theme::Dark });
+                ctx.set_theme(if dark {
+                    egui::Theme::Light
+                } else {
+                    egui::Theme::Dark
+                });
             }
         }
     }
@@ -169,7 +181,10 @@ impl App {
     fn shortcuts(&mut self, ctx: &egui::Context) {
         let pressed: Vec<UiCommand> = UiCommand::ALL
             .into_iter()
-            .filter(|c| c.shortcut().is_some_and(|s| ctx.input_mut(|i| i.consume_shortcut(&s))))
+            .filter(|c| {
+                c.shortcut()
+                    .is_some_and(|s| ctx.input_mut(|i| i.consume_shortcut(&s)))
+            })
             .collect();
         for command in pressed {
             self.run_ui_command(command, ctx);
@@ -193,7 +208,10 @@ impl App {
             };
             let text = RichText::new(nav.label()).size(15.0);
             let response = ui
-                .add_sized([ui.available_width(), 30.0], egui::Button::selectable(self.nav == nav, text))
+                .add_sized(
+                    [ui.available_width(), 30.0],
+                    egui::Button::selectable(self.nav == nav, text),
+                )
                 .on_hover_text(shortcut.shortcut_text(ui.ctx()));
             if response.clicked() {
                 if nav == Nav::Releases && self.nav == Nav::Releases {
@@ -205,7 +223,10 @@ impl App {
         ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
             ui.add_space(8.0);
             if ui
-                .button(format!("⌘ Commands  {}", UiCommand::CommandPalette.shortcut_text(ui.ctx())))
+                .button(format!(
+                    "⌘ Commands  {}",
+                    UiCommand::CommandPalette.shortcut_text(ui.ctx())
+                ))
                 .on_hover_text("Every command and its shortcut")
                 .clicked()
             {
@@ -219,12 +240,24 @@ impl App {
             let visuals = ui.visuals().clone();
             match &self.state.connection {
                 Some(c) => {
-                    ui.label(RichText::new("●").color(theme::tone(&visuals, theme::Tone::Success)))
-                        .on_hover_text("Connected");
-                    ui.label(format!("{} · {} / {}", c.profile, c.space_id, c.environment_id));
+                    let (rect, dot) =
+                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter().circle_filled(
+                        rect.center(),
+                        4.0,
+                        theme::tone(&visuals, theme::Tone::Success),
+                    );
+                    dot.on_hover_text("Connected");
+                    ui.label(format!(
+                        "{} · {} / {}",
+                        c.profile, c.space_id, c.environment_id
+                    ));
                     ui.separator();
                     match &c.receiver {
-                        Some(addr) => ui.label(format!("Receiver {addr} · {} events", self.state.events_received)),
+                        Some(addr) => ui.label(format!(
+                            "Receiver {addr} · {} events",
+                            self.state.events_received
+                        )),
                         None => ui.label(RichText::new("Receiver off").weak()),
                     };
                 }
@@ -236,7 +269,10 @@ impl App {
             let in_flight = self.state.actions_in_flight();
             if in_flight > 0 {
                 ui.spinner();
-                ui.label(format!("{in_flight} action{} running", if in_flight == 1 { "" } else { "s" }));
+                ui.label(format!(
+                    "{in_flight} action{} running",
+                    if in_flight == 1 { "" } else { "s" }
+                ));
             } else {
                 ui.label(RichText::new("No action running").weak());
             }
@@ -265,10 +301,18 @@ impl App {
                 },
                 Nav::Entries => self.entries.ui(ui, &mut cx),
                 Nav::Calendar => {
-                    views_placeholder(ui, "Calendar", "Scheduled publishes and unpublishes will show here on a month and week calendar. Scheduling arrives in the next release of Release Desk.");
+                    views_placeholder(
+                        ui,
+                        "Calendar",
+                        "Scheduled publishes and unpublishes will show here on a month and week calendar. Scheduling arrives in the next release of Release Desk.",
+                    );
                 }
                 Nav::Timeline => {
-                    views_placeholder(ui, "Timeline", "Every webhook event of releases, actions and schedules will stream here live, with signature checks and payloads.");
+                    views_placeholder(
+                        ui,
+                        "Timeline",
+                        "Every webhook event of releases, actions and schedules will stream here live, with signature checks and payloads.",
+                    );
                 }
                 Nav::Settings => self.settings.ui(ui, &mut cx),
             }
@@ -305,7 +349,10 @@ impl App {
             self.inspector = Some(FailureInspector::new(id));
         }
         if let Some((kind, id)) = open_entity {
-            self.worker.send(Command::LoadEntity { kind, id: id.clone() });
+            self.worker.send(Command::LoadEntity {
+                kind,
+                id: id.clone(),
+            });
             self.entity_detail = Some(EntityDetail { kind, id });
         }
     }

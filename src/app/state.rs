@@ -202,14 +202,17 @@ impl AppState {
                 actions,
             } => {
                 if let Some(latest) = actions.first() {
-                    self.latest_actions.insert(release_id.clone(), latest.clone());
+                    self.latest_actions
+                        .insert(release_id.clone(), latest.clone());
                 }
                 self.release_actions.insert(release_id, actions);
                 self.releases_generation += 1;
             }
             AppEvent::ReleaseCreated(release) => {
-                self.toasts
-                    .push(Toast::Success(format!("Created release '{}'", release.title)));
+                self.toasts.push(Toast::Success(format!(
+                    "Created release '{}'",
+                    release.title
+                )));
                 self.just_created = Some(release.sys.id.clone());
                 self.releases.insert(0, release);
                 self.releases_generation += 1;
@@ -248,7 +251,8 @@ impl AppState {
                     self.releases_loading = false;
                     self.releases_error = Some(message.clone());
                 }
-                self.toasts.push(Toast::Error(format!("{context}: {message}")));
+                self.toasts
+                    .push(Toast::Error(format!("{context}: {message}")));
             }
             AppEvent::Notified(message) => self.toasts.push(Toast::Info(message)),
             AppEvent::SandboxReset => {
@@ -266,7 +270,11 @@ impl AppState {
     }
 
     fn upsert_release(&mut self, release: Release) {
-        match self.releases.iter_mut().find(|r| r.sys.id == release.sys.id) {
+        match self
+            .releases
+            .iter_mut()
+            .find(|r| r.sys.id == release.sys.id)
+        {
             Some(slot) => *slot = release,
             None => self.releases.push(release),
         }
@@ -296,14 +304,18 @@ impl AppState {
         if action.status.is_final() {
             let verb = action.action.to_string();
             match (&action.status, &action.error) {
-                (crate::cma::ActionStatus::Succeeded, _) => self
-                    .toasts
-                    .push(Toast::Success(format!("{}: {verb} succeeded", action.label))),
+                (crate::cma::ActionStatus::Succeeded, _) => self.toasts.push(Toast::Success(
+                    format!("{}: {verb} succeeded", action.label),
+                )),
                 (_, Some(error)) => self.toasts.push(Toast::Error(format!(
                     "{}: {verb} failed — {} entit{} with errors",
                     action.label,
                     error.entity_errors().len(),
-                    if error.entity_errors().len() == 1 { "y" } else { "ies" }
+                    if error.entity_errors().len() == 1 {
+                        "y"
+                    } else {
+                        "ies"
+                    }
                 ))),
                 _ => self
                     .toasts

@@ -100,5 +100,7 @@ pub fn install(ctx: &egui::Context) {
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);
         style.spacing.button_padding = egui::vec2(10.0, 4.0);
         style.spacing.interact_size.y = 24.0;
+        // Rows and links are for clicking; text selection in labels would swallow those clicks.
+        style.interaction.selectable_labels = false;
     });
 }

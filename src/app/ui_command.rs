@@ -78,7 +78,10 @@ impl UiCommand {
             UiCommand::CommandPalette => Key::K,
             UiCommand::TestConnection => return None,
             UiCommand::ToggleTheme => {
-                return Some(KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::T));
+                return Some(KeyboardShortcut::new(
+                    Modifiers::COMMAND | Modifiers::SHIFT,
+                    Key::T,
+                ));
             }
         };
         Some(KeyboardShortcut::new(cmd, key))
@@ -86,7 +89,9 @@ impl UiCommand {
 
     /// The shortcut as text ("Ctrl+K"), or empty.
     pub fn shortcut_text(self, ctx: &egui::Context) -> String {
-        self.shortcut().map(|s| ctx.format_shortcut(&s)).unwrap_or_default()
+        self.shortcut()
+            .map(|s| ctx.format_shortcut(&s))
+            .unwrap_or_default()
     }
 }
 

@@ -147,7 +147,11 @@ impl Worker {
             Command::LoadReleases { query, cursor } => self.load_releases(query, cursor).await,
             Command::OpenRelease { id } => self.open_release(&id).await,
             Command::CreateRelease { title, entities } => {
-                match self.client.create_release(&ReleaseBody::new(title, entities)).await {
+                match self
+                    .client
+                    .create_release(&ReleaseBody::new(title, entities))
+                    .await
+                {
                     Ok(release) => {
                         let id = release.sys.id.clone();
                         self.sink.send(AppEvent::ReleaseCreated(release));
@@ -168,7 +172,10 @@ impl Worker {
                         self.sink.send(AppEvent::ReleaseUpdated(release));
                         self.open_release(&id).await;
                     }
-                    Err(e) => self.conflict_or_fail("Changing the release's entries", &id, e).await,
+                    Err(e) => {
+                        self.conflict_or_fail("Changing the release's entries", &id, e)
+                            .await
+                    }
                 }
             }
             Command::SetReleaseArchived {
@@ -190,7 +197,8 @@ impl Worker {
                     }
                     Err(e) => {
                         let what = if archived { "Archiving" } else { "Unarchiving" };
-                        self.conflict_or_fail(&format!("{what} the release"), &id, e).await;
+                        self.conflict_or_fail(&format!("{what} the release"), &id, e)
+                            .await;
                     }
                 }
             }
@@ -229,7 +237,11 @@ impl Worker {
 
     async fn load_releases(&self, query: ReleaseQuery, cursor: Option<String>) {
         let append = cursor.is_some();
-        match self.client.query_releases(&release_query(&query, cursor)).await {
+        match self
+            .client
+            .query_releases(&release_query(&query, cursor))
+            .await
+        {
             Ok(page) => {
                 let action_ids: Vec<String> = page
                     .items
@@ -257,7 +269,10 @@ impl Worker {
 
     async fn fetch_entities(&self, links: &[Link]) -> Result<Vec<Entity>, CmaError> {
         let mut out = Vec::new();
-        for (kind, link_type) in [(EntityKind::Entry, LinkType::Entry), (EntityKind::Asset, LinkType::Asset)] {
+        for (kind, link_type) in [
+            (EntityKind::Entry, LinkType::Entry),
+            (EntityKind::Asset, LinkType::Asset),
+        ] {
             let ids: Vec<&str> = links
                 .iter()
                 .filter(|l| *l.link_type() == link_type)
@@ -300,7 +315,10 @@ impl Worker {
 
     /// A 409 becomes a conflict notice naming who changed it; anything else a failure.
     async fn conflict_or_fail(&self, context: &str, id: &str, error: CmaError) {
-        if let CmaError::Conflict { current_version, .. } = &error {
+        if let CmaError::Conflict {
+            current_version, ..
+        } = &error
+        {
             let latest: Option<Release> = self.client.get_release(id).await.ok();
             self.sink.send(AppEvent::Conflict {
                 what: context.to_owned(),
@@ -326,7 +344,11 @@ impl Worker {
         let started = match action {
             ActionKind::Publish => self.client.publish_release(id, release.sys.version).await,
             ActionKind::Unpublish => self.client.unpublish_release(id, release.sys.version).await,
-            _ => self.client.validate_release(id, Some(ActionKind::Publish)).await,
+            _ => {
+                self.client
+                    .validate_release(id, Some(ActionKind::Publish))
+                    .await
+            }
         };
         let mut current = match started {
             Ok(a) => a,
@@ -337,7 +359,8 @@ impl Worker {
         loop {
             if last_status.as_ref() != Some(&current.sys.status) {
                 last_status = Some(current.sys.status.clone());
-                self.sink.send(AppEvent::ActionUpdated(tracked_release(&current, &label)));
+                self.sink
+                    .send(AppEvent::ActionUpdated(tracked_release(&current, &label)));
             }
             if current.sys.status.is_final() || tokio::time::Instant::now() > deadline {
                 break;
@@ -345,7 +368,11 @@ impl Worker {
             tokio::time::sleep(self.options.poll_interval).await;
             match self.client.get_release_action(id, &current.sys.id).await {
                 Ok(a) => current = a,
-                Err(e) => return self.sink.fail(&format!("Following {action} of {label}"), &e),
+                Err(e) => {
+                    return self
+                        .sink
+                        .fail(&format!("Following {action} of {label}"), &e);
+                }
             }
         }
         self.open_release(id).await;
@@ -399,8 +426,9 @@ impl Worker {
         loop {
             if last_status.as_ref() != Some(&current.sys.status) {
                 last_status = Some(current.sys.status.clone());
-                self.sink
-                    .send(AppEvent::ActionUpdated(tracked_bulk(&current, &label, count)));
+                self.sink.send(AppEvent::ActionUpdated(tracked_bulk(
+                    &current, &label, count,
+                )));
             }
             if current.sys.status.is_final() || tokio::time::Instant::now() > deadline {
                 break;
@@ -432,16 +460,17 @@ impl Worker {
             Err(e) => {
                 report.push(match &e {
                     CmaError::Network(_) | CmaError::Timeout => {
-                        format!("✘ Cannot reach {base}: offline, or the address is wrong ({e})")
+                        format!("✖ Cannot reach {base}: offline, or the address is wrong ({e})")
                     }
                     CmaError::Unauthorized(_) => {
-                        "✘ The management token was rejected: it is wrong, expired or revoked".to_owned()
+                        "✖ The management token was rejected: it is wrong, expired or revoked"
+                            .to_owned()
                     }
                     CmaError::NotFound(_) | CmaError::AccessDenied(_) => format!(
-                        "✘ No access to space '{}': it does not exist or the token may not read it",
+                        "✖ No access to space '{}': it does not exist or the token may not read it",
                         self.client.space_id()
                     ),
-                    _ => format!("✘ Reading the space failed: {e}"),
+                    _ => format!("✖ Reading the space failed: {e}"),
                 });
                 false
             }
@@ -449,16 +478,19 @@ impl Worker {
         let ok = ok
             && match self.client.get_environment().await {
                 Ok(_) => {
-                    report.push(format!("✔ Environment '{}' exists", self.client.environment_id()));
+                    report.push(format!(
+                        "✔ Environment '{}' exists",
+                        self.client.environment_id()
+                    ));
                     true
                 }
                 Err(e) => {
                     report.push(match &e {
                         CmaError::NotFound(_) => format!(
-                            "✘ Unknown environment '{}' in this space",
+                            "✖ Unknown environment '{}' in this space",
                             self.client.environment_id()
                         ),
-                        _ => format!("✘ Reading the environment failed: {e}"),
+                        _ => format!("✖ Reading the environment failed: {e}"),
                     });
                     false
                 }
@@ -470,7 +502,9 @@ impl Worker {
                     true
                 }
                 Err(e) => {
-                    report.push(format!("✘ Listing releases failed (is Launch enabled?): {e}"));
+                    report.push(format!(
+                        "✖ Listing releases failed (is Launch enabled?): {e}"
+                    ));
                     false
                 }
             };

@@ -8,10 +8,10 @@ use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
 use crate::app::command::Command;
+use crate::app::event::ActionTarget;
 use crate::app::format;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, entity_state_badge_ui};
-use crate::app::event::ActionTarget;
 use crate::cma::{ActionKind, ActionStatus, EntityKind, EntityState};
 
 /// Id of the filter box (Ctrl+F focuses it).
@@ -63,7 +63,12 @@ impl EntriesView {
                 .selected_text(self.state_filter.map_or("Any state", |s| s.label()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.state_filter, None, "Any state");
-                    for s in [EntityState::Draft, EntityState::Changed, EntityState::Published, EntityState::Archived] {
+                    for s in [
+                        EntityState::Draft,
+                        EntityState::Changed,
+                        EntityState::Published,
+                        EntityState::Archived,
+                    ] {
                         ui.selectable_value(&mut self.state_filter, Some(s), s.label());
                     }
                 });
@@ -93,7 +98,10 @@ impl EntriesView {
         }
         let mut toggle = None;
         let mut open = None;
-        let all_selected = self.rows.iter().all(|r| self.selected.contains(&(r.kind, r.id.clone())));
+        let all_selected = self
+            .rows
+            .iter()
+            .all(|r| self.selected.contains(&(r.kind, r.id.clone())));
         let mut select_all = None;
         TableBuilder::new(ui)
             .striped(true)
@@ -107,15 +115,29 @@ impl EntriesView {
             .header(24.0, |mut h| {
                 h.col(|ui| {
                     let mut all = all_selected;
-                    if ui.checkbox(&mut all, "").on_hover_text("Select all shown").changed() {
+                    if ui
+                        .checkbox(&mut all, "")
+                        .on_hover_text("Select all shown")
+                        .changed()
+                    {
                         select_all = Some(all);
                     }
                 });
-                h.col(|ui| { ui.strong("Title"); });
-                h.col(|ui| { ui.strong("Content type"); });
-                h.col(|ui| { ui.strong("State"); });
-                h.col(|ui| { ui.strong("Version"); });
-                h.col(|ui| { ui.strong("Updated"); });
+                h.col(|ui| {
+                    ui.strong("Title");
+                });
+                h.col(|ui| {
+                    ui.strong("Content type");
+                });
+                h.col(|ui| {
+                    ui.strong("State");
+                });
+                h.col(|ui| {
+                    ui.strong("Version");
+                });
+                h.col(|ui| {
+                    ui.strong("Updated");
+                });
             })
             .body(|body| {
                 body.rows(theme::ROW_HEIGHT, self.rows.len(), |mut row| {
@@ -124,7 +146,11 @@ impl EntriesView {
                     let mut checked = self.selected.contains(&key);
                     row.set_selected(checked);
                     row.col(|ui| {
-                        if ui.checkbox(&mut checked, "").on_hover_text("Select for a bulk action").changed() {
+                        if ui
+                            .checkbox(&mut checked, "")
+                            .on_hover_text("Select for a bulk action")
+                            .changed()
+                        {
                             toggle = Some(key.clone());
                         }
                     });
@@ -133,10 +159,18 @@ impl EntriesView {
                             open = Some(key.clone());
                         }
                     });
-                    row.col(|ui| { ui.label(&r.content_type); });
-                    row.col(|ui| { entity_state_badge_ui(ui, r.state); });
-                    row.col(|ui| { ui.label(r.version.to_string()); });
-                    row.col(|ui| { ui.label(&r.updated); });
+                    row.col(|ui| {
+                        ui.label(&r.content_type);
+                    });
+                    row.col(|ui| {
+                        entity_state_badge_ui(ui, r.state);
+                    });
+                    row.col(|ui| {
+                        ui.label(r.version.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(&r.updated);
+                    });
                 });
             });
         if let Some(key) = toggle
@@ -160,7 +194,11 @@ impl EntriesView {
 
     /// Rebuilds the cached rows when the data or the filters changed (never per frame).
     fn rebuild(&mut self, cx: &ViewCtx<'_>) {
-        let key = (cx.state.entities_generation, self.search.to_lowercase(), self.state_filter);
+        let key = (
+            cx.state.entities_generation,
+            self.search.to_lowercase(),
+            self.state_filter,
+        );
         if self.key.as_ref() == Some(&key) {
             return;
         }
@@ -176,7 +214,11 @@ impl EntriesView {
                 content_type: cx.state.content_type_name(e),
                 state: e.state(),
                 version: e.sys.version.unwrap_or(0),
-                updated: e.sys.updated_at.map(format::relative_time).unwrap_or_default(),
+                updated: e
+                    .sys
+                    .updated_at
+                    .map(format::relative_time)
+                    .unwrap_or_default(),
             })
             .filter(|r| self.state_filter.is_none_or(|s| s == r.state))
             .filter(|r| {
@@ -204,18 +246,44 @@ impl EntriesView {
             ui.label(RichText::new(format!("{n} selected")).strong());
             let busy = running.as_ref().is_some_and(|a| !a.status.is_final());
             let enabled = n > 0 && n <= 200 && !busy;
-            let why = if n == 0 { "Select entries first" } else if n > 200 { "At most 200 entries per bulk action" } else { "A bulk action is running" };
+            let why = if n == 0 {
+                "Select entries first"
+            } else if n > 200 {
+                "At most 200 entries per bulk action"
+            } else {
+                "A bulk action is running"
+            };
             for (label, action, tip) in [
-                ("✔ Validate", ActionKind::Validate, "Check the selected entries for publishing"),
-                ("⬆ Publish", ActionKind::Publish, "Publish the selected entries as one bulk action (all or nothing)"),
-                ("⬇ Unpublish", ActionKind::Unpublish, "Unpublish the selected entries"),
+                (
+                    "✔ Validate",
+                    ActionKind::Validate,
+                    "Check the selected entries for publishing",
+                ),
+                (
+                    "⬆ Publish",
+                    ActionKind::Publish,
+                    "Publish the selected entries as one bulk action (all or nothing)",
+                ),
+                (
+                    "⬇ Unpublish",
+                    ActionKind::Unpublish,
+                    "Unpublish the selected entries",
+                ),
             ] {
-                if ui.add_enabled(enabled, egui::Button::new(label)).on_hover_text(tip).on_disabled_hover_text(why).clicked() {
+                if ui
+                    .add_enabled(enabled, egui::Button::new(label))
+                    .on_hover_text(tip)
+                    .on_disabled_hover_text(why)
+                    .clicked()
+                {
                     let items = self
                         .selected
                         .iter()
                         .filter_map(|(kind, id)| {
-                            cx.state.entities.get(&(*kind, id.clone())).map(|e| (*kind, id.clone(), e.sys.version.unwrap_or(0)))
+                            cx.state
+                                .entities
+                                .get(&(*kind, id.clone()))
+                                .map(|e| (*kind, id.clone(), e.sys.version.unwrap_or(0)))
                         })
                         .collect();
                     cx.send(Command::RunBulkAction { action, items });

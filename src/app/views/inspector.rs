@@ -1,4 +1,4 @@
-//! [`FailureInspector`]: why an action failed — errors grouped by entity → field path → reason
+//! [`FailureInspector`]: why an action failed — errors grouped by entity ⏵ field path ⏵ reason
 //! in plain words, the raw error JSON one click away; clicking an entity opens its detail.
 //! [`EntityDetail`]: one entry's fields per locale, state, versions and the releases that hold it.
 
@@ -57,11 +57,16 @@ pub fn group_errors(error: &ErrorBody) -> Vec<EntityProblems> {
                         serde_json::Value::String(s) => s.clone(),
                         other => format!("[{other}]"),
                     });
-                    (path.collect::<Vec<_>>().join(" › "), format::field_error_reason(f))
+                    (
+                        path.collect::<Vec<_>>().join(" › "),
+                        format::field_error_reason(f),
+                    )
                 })
                 .collect();
             let message = match e.error.sys.id.as_str() {
-                "VersionMismatch" => "Changed since you selected it: reload and try again".to_owned(),
+                "VersionMismatch" => {
+                    "Changed since you selected it: reload and try again".to_owned()
+                }
                 "NotFound" => "Does not exist (deleted?)".to_owned(),
                 _ => e.error.message_or_id().to_owned(),
             };
@@ -87,7 +92,10 @@ pub struct FailureInspector {
 impl FailureInspector {
     /// Inspects `action_id`.
     pub fn new(action_id: String) -> Self {
-        Self { action_id, show_raw: false }
+        Self {
+            action_id,
+            show_raw: false,
+        }
     }
 
     /// Draws the window; returns whether it stays open.
@@ -130,46 +138,69 @@ impl FailureInspector {
                     .color(theme::tone(&visuals, Tone::Danger)),
                 );
                 ui.add_space(6.0);
-                egui::ScrollArea::vertical().max_height(ui.available_height() - 40.0).show(ui, |ui| {
-                    for group in &groups {
-                        let title = cx
-                            .state
-                            .entities
-                            .get(&(group.kind, group.id.clone()))
-                            .map(|e| cx.state.display_title(e))
-                            .unwrap_or_else(|| group.id.clone());
-                        ui.horizontal(|ui| {
-                            if ui.link(RichText::new(&title).strong()).on_hover_text("Open the entry").clicked() {
-                                *cx.open_entity = Some((group.kind, group.id.clone()));
-                            }
-                            badge_ui(ui, &group.error_id, Tone::Danger, "Contentful's error id for this entity");
-                        });
-                        if group.fields.is_empty() {
-                            ui.label(format!("    {}", group.message));
-                        }
-                        for (path, reason) in &group.fields {
-                            ui.horizontal_wrapped(|ui| {
-                                ui.add_space(16.0);
-                                ui.label(RichText::new(path).monospace());
-                                ui.label(reason);
+                egui::ScrollArea::vertical()
+                    .max_height(ui.available_height() - 40.0)
+                    .show(ui, |ui| {
+                        for group in &groups {
+                            let title = cx
+                                .state
+                                .entities
+                                .get(&(group.kind, group.id.clone()))
+                                .map(|e| cx.state.display_title(e))
+                                .unwrap_or_else(|| group.id.clone());
+                            ui.horizontal(|ui| {
+                                if ui
+                                    .link(RichText::new(&title).strong())
+                                    .on_hover_text("Open the entry")
+                                    .clicked()
+                                {
+                                    *cx.open_entity = Some((group.kind, group.id.clone()));
+                                }
+                                badge_ui(
+                                    ui,
+                                    &group.error_id,
+                                    Tone::Danger,
+                                    "Contentful's error id for this entity",
+                                );
                             });
+                            if group.fields.is_empty() {
+                                ui.label(format!("    {}", group.message));
+                            }
+                            for (path, reason) in &group.fields {
+                                ui.horizontal_wrapped(|ui| {
+                                    ui.add_space(16.0);
+                                    ui.label(RichText::new(path).monospace());
+                                    ui.label(reason);
+                                });
+                            }
+                            ui.add_space(6.0);
                         }
-                        ui.add_space(6.0);
-                    }
-                });
+                    });
                 ui.separator();
                 ui.horizontal(|ui| {
                     ui.toggle_value(&mut self.show_raw, "{ } Raw error JSON");
-                    if ui.button("📋 Copy JSON").on_hover_text("Copy the raw error").clicked() {
+                    if ui
+                        .button("📋 Copy JSON")
+                        .on_hover_text("Copy the raw error")
+                        .clicked()
+                    {
                         let json = serde_json::to_string_pretty(&error).unwrap_or_default();
                         ui.ctx().copy_text(json);
                     }
                 });
                 if self.show_raw {
                     let mut json = serde_json::to_string_pretty(&error).unwrap_or_default();
-                    egui::ScrollArea::vertical().id_salt("raw").max_height(240.0).show(ui, |ui| {
-                        ui.add(egui::TextEdit::multiline(&mut json).code_editor().desired_width(f32::INFINITY).interactive(false));
-                    });
+                    egui::ScrollArea::vertical()
+                        .id_salt("raw")
+                        .max_height(240.0)
+                        .show(ui, |ui| {
+                            ui.add(
+                                egui::TextEdit::multiline(&mut json)
+                                    .code_editor()
+                                    .desired_width(f32::INFINITY)
+                                    .interactive(false),
+                            );
+                        });
                 }
             });
         open
@@ -189,7 +220,11 @@ impl EntityDetail {
     /// Draws the window; returns whether it stays open.
     pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
         let mut open = true;
-        let entity = cx.state.entities.get(&(self.kind, self.id.clone())).cloned();
+        let entity = cx
+            .state
+            .entities
+            .get(&(self.kind, self.id.clone()))
+            .cloned();
         egui::Window::new("Entry detail")
             .id(egui::Id::unique("entity-detail"))
             .default_size([560.0, 480.0])
@@ -206,12 +241,25 @@ impl EntityDetail {
                     ui.heading(cx.state.display_title(&entity));
                     entity_state_badge_ui(ui, entity.state());
                 });
-                ui.label(RichText::new(format!("{} · {}", cx.state.content_type_name(&entity), entity.sys.id)).weak());
+                ui.label(
+                    RichText::new(format!(
+                        "{} · {}",
+                        cx.state.content_type_name(&entity),
+                        entity.sys.id
+                    ))
+                    .weak(),
+                );
                 ui.label(format!(
                     "Version {} · published version {} · archived version {}",
                     entity.sys.version.map_or("—".into(), |v| v.to_string()),
-                    entity.sys.published_version.map_or("—".into(), |v| v.to_string()),
-                    entity.sys.archived_version.map_or("—".into(), |v| v.to_string()),
+                    entity
+                        .sys
+                        .published_version
+                        .map_or("—".into(), |v| v.to_string()),
+                    entity
+                        .sys
+                        .archived_version
+                        .map_or("—".into(), |v| v.to_string()),
                 ));
                 let containing: Vec<&str> = cx
                     .state
@@ -227,22 +275,27 @@ impl EntityDetail {
                 });
                 ui.separator();
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    egui::Grid::new("entity-fields").striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
-                        for (field, per_locale) in &entity.fields {
-                            let Some(per_locale) = per_locale.as_object() else { continue };
-                            for (locale, value) in per_locale {
-                                ui.label(RichText::new(field).strong());
-                                ui.label(RichText::new(locale).weak());
-                                let text = match value {
-                                    serde_json::Value::String(s) => s.clone(),
-                                    other => other.to_string(),
+                    egui::Grid::new("entity-fields")
+                        .striped(true)
+                        .spacing([12.0, 4.0])
+                        .show(ui, |ui| {
+                            for (field, per_locale) in &entity.fields {
+                                let Some(per_locale) = per_locale.as_object() else {
+                                    continue;
                                 };
-                                let short: String = text.chars().take(160).collect();
-                                ui.label(short).on_hover_text(text);
-                                ui.end_row();
+                                for (locale, value) in per_locale {
+                                    ui.label(RichText::new(field).strong());
+                                    ui.label(RichText::new(locale).weak());
+                                    let text = match value {
+                                        serde_json::Value::String(s) => s.clone(),
+                                        other => other.to_string(),
+                                    };
+                                    let short: String = text.chars().take(160).collect();
+                                    ui.label(short).on_hover_text(text);
+                                    ui.end_row();
+                                }
                             }
-                        }
-                    });
+                        });
                 });
             });
         open

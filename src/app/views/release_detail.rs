@@ -10,7 +10,9 @@ use super::releases::EntityPicker;
 use crate::app::command::Command;
 use crate::app::format;
 use crate::app::theme::{self, Tone};
-use crate::app::widgets::{action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui};
+use crate::app::widgets::{
+    action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui,
+};
 use crate::cma::{ActionKind, ActionStatus, EntityKind, Link, LinkType, Release};
 
 /// A confirmation the user must give.
@@ -47,12 +49,17 @@ impl ReleaseDetailView {
                 ui.spinner();
                 ui.label("Loading the release…");
             });
-            return !ui.button("← Releases").clicked();
+            return !ui.button("⏴ Releases").clicked();
         };
         let mut stay = true;
         ui.horizontal(|ui| {
-            if ui.button("← Releases").on_hover_text("Back to the list (Esc)").clicked()
-                || ui.input(|i| i.key_pressed(egui::Key::Escape)) && self.confirm.is_none() && self.adding.is_none()
+            if ui
+                .button("⏴ Releases")
+                .on_hover_text("Back to the list (Esc)")
+                .clicked()
+                || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                    && self.confirm.is_none()
+                    && self.adding.is_none()
             {
                 stay = false;
             }
@@ -130,7 +137,10 @@ impl ReleaseDetailView {
                 .on_disabled_hover_text(why)
                 .clicked()
             {
-                cx.send(Command::RunReleaseAction { id: release.sys.id.clone(), action: ActionKind::Validate });
+                cx.send(Command::RunReleaseAction {
+                    id: release.sys.id.clone(),
+                    action: ActionKind::Validate,
+                });
             }
             if ui
                 .add_enabled(can_act, egui::Button::new("⬆ Publish…"))
@@ -164,33 +174,67 @@ impl ReleaseDetailView {
             } else {
                 ("Archive", "Make the release read-only")
             };
-            if ui.add_enabled(idle, egui::Button::new(label)).on_hover_text(tip).clicked() {
+            if ui
+                .add_enabled(idle, egui::Button::new(label))
+                .on_hover_text(tip)
+                .clicked()
+            {
                 cx.send(Command::SetReleaseArchived {
                     id: release.sys.id.clone(),
                     version: release.sys.version,
                     archived: !archived,
                 });
             }
-            if ui.add_enabled(idle, egui::Button::new("🗑 Delete…")).on_hover_text("Delete the release (entries stay)").clicked() {
+            if ui
+                .add_enabled(idle, egui::Button::new("🗑 Delete…"))
+                .on_hover_text("Delete the release (entries stay)")
+                .clicked()
+            {
                 self.confirm = Some(Confirm::Delete);
             }
         });
         if let Some(action) = running {
             ui.horizontal(|ui| {
                 ui.spinner();
-                let word = if action.status == ActionStatus::Created { "queued" } else { "running" };
+                let word = if action.status == ActionStatus::Created {
+                    "queued"
+                } else {
+                    "running"
+                };
                 ui.label(format!("{} {word}…", capitalise(action.action.as_str())));
             });
-        } else if let Some(last) = cx.state.tracked_for_release(&release.sys.id)
-            .map(|t| (t.id.clone(), t.action.clone(), t.status.clone(), t.error.is_some()))
-            .or_else(|| cx.state.latest_actions.get(&release.sys.id).map(|a| (a.sys.id.clone(), a.action.clone(), a.sys.status.clone(), a.error.is_some())))
+        } else if let Some(last) = cx
+            .state
+            .tracked_for_release(&release.sys.id)
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    t.action.clone(),
+                    t.status.clone(),
+                    t.error.is_some(),
+                )
+            })
+            .or_else(|| {
+                cx.state.latest_actions.get(&release.sys.id).map(|a| {
+                    (
+                        a.sys.id.clone(),
+                        a.action.clone(),
+                        a.sys.status.clone(),
+                        a.error.is_some(),
+                    )
+                })
+            })
         {
             let (id, action, status, has_error) = last;
             ui.horizontal(|ui| {
                 ui.label("Last action:");
                 action_badge_ui(ui, &action, &status);
-                if status == ActionStatus::Failed && has_error
-                    && ui.button("🔍 Inspect failure").on_hover_text("Which entries and fields failed, and why").clicked()
+                if status == ActionStatus::Failed
+                    && has_error
+                    && ui
+                        .button("🔍 Inspect failure")
+                        .on_hover_text("Which entries and fields failed, and why")
+                        .clicked()
                 {
                     *cx.inspect_action = Some(id);
                 }
@@ -202,13 +246,20 @@ impl ReleaseDetailView {
         let items = &release.entities.items;
         ui.label(RichText::new(format!("Entries and assets ({})", items.len())).strong());
         if items.is_empty() {
-            ui.label(RichText::new("This release is empty. Use “Add entries…” to choose what it should publish.").weak());
+            ui.label(
+                RichText::new(
+                    "This release is empty. Use “Add entries…” to choose what it should publish.",
+                )
+                .weak(),
+            );
             return;
         }
         let mut remove = None;
         let mut open = None;
         let editable = !release.is_archived();
-        let height = (items.len() as f32 * theme::ROW_HEIGHT + 30.0).min(ui.available_height() * 0.6).max(120.0);
+        let height = (items.len() as f32 * theme::ROW_HEIGHT + 30.0)
+            .min(ui.available_height() * 0.6)
+            .max(120.0);
         ui.push_id("release-entities", |ui| {
             TableBuilder::new(ui)
                 .striped(true)
@@ -220,10 +271,18 @@ impl ReleaseDetailView {
                 .column(Column::exact(140.0))
                 .column(Column::exact(36.0))
                 .header(24.0, |mut h| {
-                    h.col(|ui| { ui.strong("Title"); });
-                    h.col(|ui| { ui.strong("Content type"); });
-                    h.col(|ui| { ui.strong("State"); });
-                    h.col(|ui| { ui.strong("Updated"); });
+                    h.col(|ui| {
+                        ui.strong("Title");
+                    });
+                    h.col(|ui| {
+                        ui.strong("Content type");
+                    });
+                    h.col(|ui| {
+                        ui.strong("State");
+                    });
+                    h.col(|ui| {
+                        ui.strong("Updated");
+                    });
                     h.col(|_| {});
                 })
                 .body(|body| {
@@ -232,7 +291,11 @@ impl ReleaseDetailView {
                         let entity = cx.state.entity(link);
                         row.col(|ui| match entity {
                             Some(e) => {
-                                if ui.link(cx.state.display_title(e)).on_hover_text("Open its fields and versions").clicked() {
+                                if ui
+                                    .link(cx.state.display_title(e))
+                                    .on_hover_text("Open its fields and versions")
+                                    .clicked()
+                                {
                                     open = Some(link.clone());
                                 }
                             }
@@ -241,17 +304,40 @@ impl ReleaseDetailView {
                             }
                         });
                         row.col(|ui| {
-                            ui.label(entity.map(|e| cx.state.content_type_name(e)).unwrap_or_default());
+                            ui.label(
+                                entity
+                                    .map(|e| cx.state.content_type_name(e))
+                                    .unwrap_or_default(),
+                            );
                         });
                         row.col(|ui| match entity {
-                            Some(e) => { entity_state_badge_ui(ui, e.state()); }
-                            None => { badge_ui(ui, "loading", Tone::Neutral, "Not loaded yet, or missing"); }
+                            Some(e) => {
+                                entity_state_badge_ui(ui, e.state());
+                            }
+                            None => {
+                                badge_ui(
+                                    ui,
+                                    "loading",
+                                    Tone::Neutral,
+                                    "Not loaded yet, or missing",
+                                );
+                            }
                         });
                         row.col(|ui| {
-                            ui.label(entity.and_then(|e| e.sys.updated_at).map(format::relative_time).unwrap_or_default());
+                            ui.label(
+                                entity
+                                    .and_then(|e| e.sys.updated_at)
+                                    .map(format::relative_time)
+                                    .unwrap_or_default(),
+                            );
                         });
                         row.col(|ui| {
-                            if editable && ui.small_button("✖").on_hover_text("Remove from the release").clicked() {
+                            if editable
+                                && ui
+                                    .small_button("✖")
+                                    .on_hover_text("Remove from the release")
+                                    .clicked()
+                            {
                                 remove = Some(row_link(link));
                             }
                         });
@@ -259,11 +345,19 @@ impl ReleaseDetailView {
                 });
         });
         if let Some(link) = open {
-            let kind = if *link.link_type() == LinkType::Asset { EntityKind::Asset } else { EntityKind::Entry };
+            let kind = if *link.link_type() == LinkType::Asset {
+                EntityKind::Asset
+            } else {
+                EntityKind::Entry
+            };
             *cx.open_entity = Some((kind, link.id().to_owned()));
         }
         if let Some(gone) = remove {
-            let entities: Vec<Link> = items.iter().filter(|l| row_link(l) != gone).cloned().collect();
+            let entities: Vec<Link> = items
+                .iter()
+                .filter(|l| row_link(l) != gone)
+                .cloned()
+                .collect();
             cx.send(Command::SetReleaseEntities {
                 id: release.sys.id.clone(),
                 version: release.sys.version,
@@ -282,25 +376,40 @@ impl ReleaseDetailView {
             ui.label(RichText::new("No action has run on this release yet.").weak());
             return;
         }
-        egui::Grid::new("action-history").striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
-            for action in actions.iter().take(20) {
-                action_badge_ui(ui, &action.action, &action.sys.status);
-                ui.label(action.sys.created_at.map(format::local_time).unwrap_or_default());
-                let took = match (action.sys.created_at, action.sys.updated_at) {
-                    (Some(a), Some(b)) if action.sys.status.is_final() => format::duration_between(a, b),
-                    _ => "…".into(),
-                };
-                ui.label(RichText::new(took).weak());
-                if action.error.is_some() {
-                    if ui.small_button("Inspect").on_hover_text("Open the failure inspector").clicked() {
-                        *cx.inspect_action = Some(action.sys.id.clone());
+        egui::Grid::new("action-history")
+            .striped(true)
+            .spacing([16.0, 4.0])
+            .show(ui, |ui| {
+                for action in actions.iter().take(20) {
+                    action_badge_ui(ui, &action.action, &action.sys.status);
+                    ui.label(
+                        action
+                            .sys
+                            .created_at
+                            .map(format::local_time)
+                            .unwrap_or_default(),
+                    );
+                    let took = match (action.sys.created_at, action.sys.updated_at) {
+                        (Some(a), Some(b)) if action.sys.status.is_final() => {
+                            format::duration_between(a, b)
+                        }
+                        _ => "…".into(),
+                    };
+                    ui.label(RichText::new(took).weak());
+                    if action.error.is_some() {
+                        if ui
+                            .small_button("Inspect")
+                            .on_hover_text("Open the failure inspector")
+                            .clicked()
+                        {
+                            *cx.inspect_action = Some(action.sys.id.clone());
+                        }
+                    } else {
+                        ui.label("");
                     }
-                } else {
-                    ui.label("");
+                    ui.end_row();
                 }
-                ui.end_row();
-            }
-        });
+            });
     }
 
     fn confirm_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
@@ -346,7 +455,7 @@ impl ReleaseDetailView {
                         for (title, state) in &changes {
                             ui.horizontal(|ui| {
                                 entity_state_badge_ui(ui, *state);
-                                ui.label(if publishing { "→ published" } else { "→ draft" });
+                                ui.label(if publishing { "⏵ published" } else { "⏵ draft" });
                                 ui.label(title);
                             });
                         }
@@ -388,7 +497,10 @@ impl ReleaseDetailView {
                 picker.ui(ui, cx.state, &release.entities.items);
                 ui.horizontal(|ui| {
                     let n = picker.selected.len();
-                    if ui.add_enabled(n > 0, egui::Button::new(format!("Add {n}"))).clicked() {
+                    if ui
+                        .add_enabled(n > 0, egui::Button::new(format!("Add {n}")))
+                        .clicked()
+                    {
                         let mut entities = release.entities.items.clone();
                         entities.extend(picker.selected_links());
                         cx.send(Command::SetReleaseEntities {
@@ -416,5 +528,7 @@ fn row_link(link: &Link) -> (String, String) {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

@@ -54,7 +54,10 @@ impl ReleasesView {
         let query = self.query();
         if self.loaded_query.as_ref() != Some(&query) {
             self.loaded_query = Some(query.clone());
-            cx.send(Command::LoadReleases { query, cursor: None });
+            cx.send(Command::LoadReleases {
+                query,
+                cursor: None,
+            });
         }
         ui.horizontal(|ui| {
             ui.heading("Releases");
@@ -128,7 +131,8 @@ impl ReleasesView {
             } else {
                 "No release title contains those words. Clear the search or try other words."
             };
-            if let Some(new) = empty_state_ui(ui, "No releases here", guidance, Some("New release…"))
+            if let Some(new) =
+                empty_state_ui(ui, "No releases here", guidance, Some("New release…"))
                 && new.clicked()
             {
                 self.open_create_dialog();
@@ -174,7 +178,10 @@ impl ReleasesView {
                 ""
             };
             if ui
-                .add(egui::Button::new(RichText::new(format!("{label}{arrow}")).strong()).frame(false))
+                .add(
+                    egui::Button::new(RichText::new(format!("{label}{arrow}")).strong())
+                        .frame(false),
+                )
                 .on_hover_text(format!("Sort by {}", label.to_lowercase()))
                 .clicked()
             {
@@ -200,7 +207,8 @@ impl ReleasesView {
                     ui.strong("Status");
                 });
                 header.col(|ui| {
-                    ui.strong("Entities").on_hover_text("Entries and assets in the release");
+                    ui.strong("Entities")
+                        .on_hover_text("Entries and assets in the release");
                 });
                 header.col(|ui| {
                     ui.strong("Last action");
@@ -314,8 +322,13 @@ impl CreateReleaseDialog {
                         .hint_text("e.g. Spring launch")
                         .desired_width(f32::INFINITY),
                 );
-                title.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Release title"));
-                if self.title.is_empty() && !title.has_focus() && ui.memory(|m| m.focused().is_none()) {
+                title.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Release title")
+                });
+                if self.title.is_empty()
+                    && !title.has_focus()
+                    && ui.memory(|m| m.focused().is_none())
+                {
                     title.request_focus();
                 }
                 ui.add_space(8.0);
@@ -380,11 +393,23 @@ impl EntityPicker {
                 .entities
                 .iter()
                 .filter(|((kind, id), _)| {
-                    !exclude.iter().any(|l| l.id() == id && matches!((l.link_type(), kind),
-                        (LinkType::Entry, EntityKind::Entry) | (LinkType::Asset, EntityKind::Asset)))
+                    !exclude.iter().any(|l| {
+                        l.id() == id
+                            && matches!(
+                                (l.link_type(), kind),
+                                (LinkType::Entry, EntityKind::Entry)
+                                    | (LinkType::Asset, EntityKind::Asset)
+                            )
+                    })
                 })
                 .map(|((kind, id), e)| {
-                    (*kind, id.clone(), state.display_title(e), state.content_type_name(e), e.state())
+                    (
+                        *kind,
+                        id.clone(),
+                        state.display_title(e),
+                        state.content_type_name(e),
+                        e.state(),
+                    )
                 })
                 .filter(|(_, id, title, ct, _)| {
                     needle.is_empty()

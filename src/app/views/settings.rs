@@ -21,33 +21,43 @@ impl SettingsView {
         ui.label(RichText::new("Connection").strong());
         match &cx.state.connection {
             Some(c) => {
-                egui::Grid::new("connection").spacing([16.0, 4.0]).show(ui, |ui| {
-                    ui.label("Profile");
-                    ui.label(&c.profile);
-                    ui.end_row();
-                    ui.label("API");
-                    ui.label(&c.base_url);
-                    ui.end_row();
-                    ui.label("Space");
-                    ui.label(format!("{} ({})", cx.state.space_name.clone().unwrap_or_default(), c.space_id));
-                    ui.end_row();
-                    ui.label("Environment");
-                    ui.label(&c.environment_id);
-                    ui.end_row();
-                    ui.label("Webhook receiver");
-                    ui.label(c.receiver.clone().unwrap_or_else(|| "not running".into()));
-                    ui.end_row();
-                    ui.label("Token");
-                    ui.label(RichText::new("stored, never shown").weak());
-                    ui.end_row();
-                });
+                egui::Grid::new("connection")
+                    .spacing([16.0, 4.0])
+                    .show(ui, |ui| {
+                        ui.label("Profile");
+                        ui.label(&c.profile);
+                        ui.end_row();
+                        ui.label("API");
+                        ui.label(&c.base_url);
+                        ui.end_row();
+                        ui.label("Space");
+                        ui.label(format!(
+                            "{} ({})",
+                            cx.state.space_name.clone().unwrap_or_default(),
+                            c.space_id
+                        ));
+                        ui.end_row();
+                        ui.label("Environment");
+                        ui.label(&c.environment_id);
+                        ui.end_row();
+                        ui.label("Webhook receiver");
+                        ui.label(c.receiver.clone().unwrap_or_else(|| "not running".into()));
+                        ui.end_row();
+                        ui.label("Token");
+                        ui.label(RichText::new("stored, never shown").weak());
+                        ui.end_row();
+                    });
             }
             None => {
                 ui.label("Not connected.");
             }
         }
         ui.add_space(6.0);
-        if ui.button("Test connection").on_hover_text("Check the address, token, space and environment step by step").clicked() {
+        if ui
+            .button("Test connection")
+            .on_hover_text("Check the address, token, space and environment step by step")
+            .clicked()
+        {
             cx.send(Command::TestConnection);
         }
         if let Some((ok, report)) = &cx.state.connection_report {
@@ -69,7 +79,11 @@ impl SettingsView {
         ui.label(RichText::new("Appearance").strong());
         let mut preference = ui.ctx().options(|o| o.theme_preference);
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut preference, egui::ThemePreference::System, "Follow system");
+            ui.selectable_value(
+                &mut preference,
+                egui::ThemePreference::System,
+                "Follow system",
+            );
             ui.selectable_value(&mut preference, egui::ThemePreference::Light, "Light");
             ui.selectable_value(&mut preference, egui::ThemePreference::Dark, "Dark");
         });
@@ -77,7 +91,9 @@ impl SettingsView {
         if self.confirm_reset {
             egui::Modal::new(egui::Id::unique("reset-confirm")).show(ui.ctx(), |ui| {
                 ui.heading("Reset the sandbox?");
-                ui.label("All changes to the local sandbox are lost and the demo space is restored.");
+                ui.label(
+                    "All changes to the local sandbox are lost and the demo space is restored.",
+                );
                 ui.horizontal(|ui| {
                     if ui.button(RichText::new("Reset").strong()).clicked() {
                         cx.send(Command::ResetSandbox);

@@ -13,7 +13,12 @@ pub fn badge_ui(ui: &mut Ui, text: &str, tone: Tone, tooltip: &str) -> Response 
         .corner_radius(8.0)
         .inner_margin(egui::Margin::symmetric(7, 1))
         .show(ui, |ui| {
-            ui.label(RichText::new(text).small().strong().color(theme::tone(&visuals, tone)))
+            ui.label(
+                RichText::new(text)
+                    .small()
+                    .strong()
+                    .color(theme::tone(&visuals, tone)),
+            )
         })
         .response
         .interact(Sense::hover());

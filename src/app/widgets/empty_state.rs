@@ -3,7 +3,12 @@
 use egui::{Response, RichText, Ui};
 
 /// A centred title, a line of guidance, and an optional action button (returns its response).
-pub fn empty_state_ui(ui: &mut Ui, title: &str, guidance: &str, action: Option<&str>) -> Option<Response> {
+pub fn empty_state_ui(
+    ui: &mut Ui,
+    title: &str,
+    guidance: &str,
+    action: Option<&str>,
+) -> Option<Response> {
     let mut clicked = None;
     ui.vertical_centered(|ui| {
         ui.add_space(48.0);
