@@ -94,7 +94,9 @@ impl App {
             inspector: None,
             entity_detail: None,
             palette: None,
-            toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
+            toasts: egui_notify::Toasts::default()
+                .with_anchor(egui_notify::Anchor::BottomRight)
+                .with_margin(egui::vec2(12.0, 40.0)),
             focus_filter: false,
             _keep_alive: setup.keep_alive,
         })

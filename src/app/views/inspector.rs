@@ -118,6 +118,7 @@ impl FailureInspector {
         let mut open = true;
         egui::Window::new("Failure inspector")
             .id(egui::Id::unique("failure-inspector"))
+            .default_pos([560.0, 90.0])
             .default_size([620.0, 460.0])
             .open(&mut open)
             .show(ctx, |ui| {
@@ -227,6 +228,7 @@ impl EntityDetail {
             .cloned();
         egui::Window::new("Entry detail")
             .id(egui::Id::unique("entity-detail"))
+            .default_pos([620.0, 140.0])
             .default_size([560.0, 480.0])
             .open(&mut open)
             .show(ctx, |ui| {

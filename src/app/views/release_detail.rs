@@ -257,7 +257,7 @@ impl ReleaseDetailView {
         let mut remove = None;
         let mut open = None;
         let editable = !release.is_archived();
-        let height = (items.len() as f32 * theme::ROW_HEIGHT + 30.0)
+        let height = (items.len() as f32 * (theme::ROW_HEIGHT + 4.0) + 8.0)
             .min(ui.available_height() * 0.6)
             .max(120.0);
         ui.push_id("release-entities", |ui| {

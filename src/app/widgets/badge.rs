@@ -11,7 +11,7 @@ pub fn badge_ui(ui: &mut Ui, text: &str, tone: Tone, tooltip: &str) -> Response 
     let response = egui::Frame::new()
         .fill(theme::tone_fill(&visuals, tone))
         .corner_radius(8.0)
-        .inner_margin(egui::Margin::symmetric(7, 1))
+        .inner_margin(egui::Margin::symmetric(8, 2))
         .show(ui, |ui| {
             ui.label(
                 RichText::new(text)
