@@ -42,9 +42,15 @@ async fn bench() {
     let mut links = Vec::new();
     for i in 0..200 {
         let mut fields = serde_json::Map::new();
-        fields.insert("name".into(), json!({"en-US": format!("Bench category {i}")}));
+        fields.insert(
+            "name".into(),
+            json!({"en-US": format!("Bench category {i}")}),
+        );
         fields.insert("slug".into(), json!({"en-US": format!("bench-{i}")}));
-        let entry = client.create_entry("category", &fields).await.expect("create entry");
+        let entry = client
+            .create_entry("category", &fields)
+            .await
+            .expect("create entry");
         links.push(Link::entry(entry.sys.id));
     }
     let release = client
@@ -59,7 +65,10 @@ async fn bench() {
     };
     let mut samples = Vec::new();
     for _ in 0..RUNS {
-        let current = client.get_release(&release.sys.id).await.expect("get release");
+        let current = client
+            .get_release(&release.sys.id)
+            .await
+            .expect("get release");
         let started = Instant::now();
         let action = client
             .publish_release(&release.sys.id, current.sys.version)

@@ -1,17 +1,278 @@
-//! Where Release Desk keeps its files (from `directories`), and, as the app lands, connection
-//! profiles and secret handling.
+//! Where Release Desk keeps its files (from `directories`), connection profiles, and management
+//! tokens.
+//!
+//! Profiles live in `profiles.json` in the config directory. A token is never in that file: it
+//! comes from `CONTENTFUL_MANAGEMENT_TOKEN`, or is stored once in `tokens/<profile id>` with
+//! owner-only permissions (0600, directory 0700) and never displayed or logged again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cma::{AccessToken, ClientConfig, Region};
+
+/// The environment variable a token may come from.
+pub const TOKEN_ENV: &str = "CONTENTFUL_MANAGEMENT_TOKEN";
 
 /// The per-user data directory (`~/.local/share/release-desk` on Linux); falls back to
 /// `./release-desk-data` when the platform has none (no home directory).
 pub fn data_dir() -> PathBuf {
-    directories::ProjectDirs::from("dev", "Release Desk", "release-desk")
+    project_dirs()
         .map(|dirs| dirs.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from("release-desk-data"))
+}
+
+/// The per-user config directory (`~/.config/release-desk` on Linux).
+pub fn config_dir() -> PathBuf {
+    project_dirs()
+        .map(|dirs| dirs.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("release-desk-config"))
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("dev", "Release Desk", "release-desk")
 }
 
 /// The embedded sandbox's data directory.
 pub fn sandbox_dir() -> PathBuf {
     data_dir().join("sandbox")
+}
+
+/// Which API host a profile talks to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "url", rename_all = "camelCase")]
+pub enum RegionSetting {
+    /// api.contentful.com
+    Us,
+    /// api.eu.contentful.com
+    Eu,
+    /// Any base URL.
+    Custom(String),
+}
+
+/// A Contentful space to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// Stable id (file name of its token).
+    pub id: String,
+    /// What the user calls it.
+    pub name: String,
+    /// Space id.
+    pub space_id: String,
+    /// Environment id.
+    pub environment_id: String,
+    /// API host.
+    pub region: RegionSetting,
+    /// Requests per second (plan-dependent; 7 on free plans).
+    #[serde(default = "default_rate")]
+    pub rate_limit: u32,
+}
+
+fn default_rate() -> u32 {
+    7
+}
+
+/// Why a profile could not be used or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The profile is not usable as is.
+    #[error("{0}")]
+    Invalid(String),
+    /// No token: neither stored nor in the environment.
+    #[error("no management token: enter one in Settings or set {TOKEN_ENV}")]
+    NoToken,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Profiles and tokens in one config directory.
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    dir: PathBuf,
+}
+
+impl ProfileStore {
+    /// A store in `dir` (created on first save).
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    fn profiles_path(&self) -> PathBuf {
+        self.dir.join("profiles.json")
+    }
+
+    fn token_path(&self, id: &str) -> PathBuf {
+        self.dir.join("tokens").join(id)
+    }
+
+    /// Every saved profile (none when the file does not exist; an unreadable file is an error).
+    pub fn load(&self) -> Result<Vec<Profile>, ConfigError> {
+        let path = self.profiles_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| io(&path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(io(&path, e)),
+        }
+    }
+
+    /// Saves a profile (replacing one with the same id) and, if given, its token.
+    pub fn save(&self, profile: &Profile, token: Option<&AccessToken>) -> Result<(), ConfigError> {
+        validate(profile)?;
+        std::fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
+        let mut all = self.load()?;
+        match all.iter_mut().find(|p| p.id == profile.id) {
+            Some(slot) => *slot = profile.clone(),
+            None => all.push(profile.clone()),
+        }
+        let path = self.profiles_path();
+        let json = serde_json::to_vec_pretty(&all).map_err(|e| io(&path, e))?;
+        write_atomic(&path, &json, false)?;
+        if let Some(token) = token {
+            let tokens = self.dir.join("tokens");
+            std::fs::create_dir_all(&tokens).map_err(|e| io(&tokens, e))?;
+            restrict(&tokens, 0o700)?;
+            write_atomic(
+                &self.token_path(&profile.id),
+                token.expose().as_bytes(),
+                true,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a profile and its stored token.
+    pub fn delete(&self, id: &str) -> Result<(), ConfigError> {
+        let mut all = self.load()?;
+        all.retain(|p| p.id != id);
+        let path = self.profiles_path();
+        let json = serde_json::to_vec_pretty(&all).map_err(|e| io(&path, e))?;
+        write_atomic(&path, &json, false)?;
+        let token = self.token_path(id);
+        match std::fs::remove_file(&token) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(&token, e)),
+        }
+    }
+
+    /// The token of a profile: the stored one, else `CONTENTFUL_MANAGEMENT_TOKEN`.
+    pub fn token(&self, id: &str) -> Result<AccessToken, ConfigError> {
+        let path = self.token_path(id);
+        match std::fs::read_to_string(&path) {
+            Ok(t) if !t.trim().is_empty() => return Ok(AccessToken::new(t.trim())),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&path, e)),
+        }
+        match std::env::var(TOKEN_ENV) {
+            Ok(t) if !t.trim().is_empty() => Ok(AccessToken::new(t.trim())),
+            _ => Err(ConfigError::NoToken),
+        }
+    }
+
+    /// Whether a token is stored for the profile (the token itself is never returned for show).
+    pub fn has_stored_token(&self, id: &str) -> bool {
+        self.token_path(id).exists()
+    }
+
+    /// The client configuration of a profile.
+    pub fn client_config(&self, profile: &Profile) -> Result<ClientConfig, ConfigError> {
+        let token = self.token(&profile.id)?;
+        let region = match &profile.region {
+            RegionSetting::Us => Region::Us,
+            RegionSetting::Eu => Region::Eu,
+            RegionSetting::Custom(url) => Region::Custom(
+                url::Url::parse(url)
+                    .map_err(|e| ConfigError::Invalid(format!("'{url}' is not a URL: {e}")))?,
+            ),
+        };
+        let mut config = ClientConfig::new(
+            region,
+            token,
+            profile.space_id.clone(),
+            profile.environment_id.clone(),
+        );
+        config.rate_limit = std::num::NonZeroU32::new(profile.rate_limit.max(1));
+        Ok(config)
+    }
+}
+
+/// Checks a profile's fields (ids per the CMA's id rule, a name, a parsable custom URL).
+pub fn validate(profile: &Profile) -> Result<(), ConfigError> {
+    let id_ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    if profile.name.trim().is_empty() {
+        return Err(ConfigError::Invalid("give the connection a name".into()));
+    }
+    if !id_ok(&profile.space_id) {
+        return Err(ConfigError::Invalid(
+            "the space id is letters, digits, '-', '_' or '.' (up to 64)".into(),
+        ));
+    }
+    if !id_ok(&profile.environment_id) {
+        return Err(ConfigError::Invalid(
+            "the environment id is letters, digits, '-', '_' or '.' (up to 64)".into(),
+        ));
+    }
+    if let RegionSetting::Custom(url) = &profile.region {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| ConfigError::Invalid(format!("'{url}' is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid(
+                "the base URL must be http or https".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a crash never leaves half a file.
+fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), ConfigError> {
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp).map_err(|e| io(&tmp, e))?;
+        file.write_all(bytes).map_err(|e| io(&tmp, e))?;
+        file.sync_all().map_err(|e| io(&tmp, e))?;
+    }
+    if secret {
+        restrict(&tmp, 0o600)?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| io(path, e))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> Result<(), ConfigError> {
+    Ok(())
 }

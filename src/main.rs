@@ -125,7 +125,7 @@ fn run_app() -> ExitCode {
     let setup = release_desk::app::AppSetup {
         client,
         connection,
-        worker: release_desk::app::worker::WorkerOptions::default(),
+        worker: release_desk::app::worker::WorkerOptions::new(true),
         keep_alive: Some(Box::new(embedded)),
     };
     let result = eframe::run_native(

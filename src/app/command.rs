@@ -1,7 +1,8 @@
 //! [`Command`]: what a view asks the background worker to do (imperative names). Views push
 //! commands; they never await, call HTTP, or touch files.
 
-use crate::cma::{ActionKind, EntityKind, Link};
+use crate::cma::{AccessToken, ActionKind, EntityKind, Link};
+use crate::config::Profile;
 
 /// Which releases to list, and in which order (server-side filters).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -92,4 +93,23 @@ pub enum Command {
     ResetSandbox,
     /// Hide the conflict notice (state only; the worker ignores it).
     DismissConflict,
+    /// Read the saved connection profiles.
+    LoadProfiles,
+    /// Save a profile and, when given, its token (stored with owner-only permissions).
+    SaveProfile {
+        /// The profile.
+        profile: Profile,
+        /// A newly entered token; `None` keeps the stored one.
+        token: Option<AccessToken>,
+    },
+    /// Delete a profile and its stored token.
+    DeleteProfile {
+        /// Profile id.
+        id: String,
+    },
+    /// Connect to a saved profile; `None` is the local sandbox.
+    SwitchProfile {
+        /// Profile id.
+        id: Option<String>,
+    },
 }

@@ -1,9 +1,12 @@
 //! [`AppEvent`]: what happened (past tense), sent by the worker and applied to the state by
 //! [`super::state::AppState::apply`] — the only way outside results change the state.
 
+use super::state::ConnectionInfo;
 use crate::cma::{
-    ActionKind, ActionStatus, ContentType, Entity, ErrorBody, Locale, Release, ReleaseAction,
+    ActionKind, ActionStatus, ClientConfig, ContentType, Entity, ErrorBody, Locale, Release,
+    ReleaseAction,
 };
+use crate::config::Profile;
 
 /// An action the app started and follows until it is final.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,4 +112,15 @@ pub enum AppEvent {
     Notified(String),
     /// The sandbox was reset to its demo data.
     SandboxReset,
+    /// The saved profiles (and whether each has a stored token).
+    ProfilesLoaded(Vec<(Profile, bool)>),
+    /// A profile is ready to connect to: the app rebuilds its worker on this client.
+    ProfileReady {
+        /// Profile id (`None` for the local sandbox).
+        id: Option<String>,
+        /// The client configuration (its token stays redacted in `Debug`).
+        client: Box<ClientConfig>,
+        /// What the status bar shows.
+        connection: ConnectionInfo,
+    },
 }

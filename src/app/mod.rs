@@ -55,6 +55,9 @@ pub struct App {
     pub state: AppState,
     worker: WorkerHandle,
     events: std_mpsc::Receiver<AppEvent>,
+    sink: EventSink,
+    runtime: tokio::runtime::Handle,
+    worker_options: WorkerOptions,
     nav: Nav,
     releases: ReleasesView,
     detail: Option<ReleaseDetailView>,
@@ -72,12 +75,19 @@ impl App {
     /// Builds the app; must run inside the tokio runtime (the worker is spawned on it).
     pub fn new(ctx: &egui::Context, setup: AppSetup) -> Result<Self, CmaError> {
         theme::install(ctx);
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| CmaError::Config(format!("no async runtime: {e}")))?;
         let (tx, rx) = std_mpsc::channel();
         let repaint_ctx = ctx.clone();
         let sink = EventSink::new(tx, move || repaint_ctx.request_repaint());
+        let mut options = setup.worker;
+        if setup.connection.is_sandbox && options.sandbox.is_none() {
+            options.sandbox = Some((Box::new(setup.client.clone()), setup.connection.clone()));
+        }
         let client = Client::new(setup.client)?;
-        let worker = worker::spawn(client, sink, setup.worker);
+        let worker = worker::spawn(&runtime, client, sink.clone(), options.clone());
         worker.send(Command::LoadSpace);
+        worker.send(Command::LoadProfiles);
         let state = AppState {
             connection: Some(setup.connection),
             ..AppState::default()
@@ -86,6 +96,9 @@ impl App {
             state,
             worker,
             events: rx,
+            sink,
+            runtime,
+            worker_options: options,
             nav: Nav::Releases,
             releases: ReleasesView::new(),
             detail: None,
@@ -105,6 +118,15 @@ impl App {
     /// Drains worker results into the state (also used by tests between frames).
     pub fn drain_events(&mut self) {
         while let Ok(event) = self.events.try_recv() {
+            if let AppEvent::ProfileReady {
+                id,
+                client,
+                connection,
+            } = event
+            {
+                self.reconnect(id, *client, connection);
+                continue;
+            }
             self.state.apply(event);
         }
         for toast in self.state.toasts.drain(..) {
@@ -125,6 +147,44 @@ impl App {
         if let Some(id) = self.state.just_created.take() {
             self.open_release(id);
         }
+    }
+
+    /// Switches to another connection without restarting: a new worker on a new client, fresh
+    /// data, the same window.
+    fn reconnect(
+        &mut self,
+        id: Option<String>,
+        client: crate::cma::ClientConfig,
+        connection: ConnectionInfo,
+    ) {
+        let client = match Client::new(client) {
+            Ok(c) => c,
+            Err(e) => {
+                self.state
+                    .toasts
+                    .push(Toast::Error(format!("Connecting: {e}")));
+                return;
+            }
+        };
+        let mut options = self.worker_options.clone();
+        options.is_sandbox = connection.is_sandbox;
+        let profiles = std::mem::take(&mut self.state.profiles);
+        self.state = AppState {
+            connection: Some(connection.clone()),
+            profiles,
+            active_profile: id,
+            ..AppState::default()
+        };
+        self.worker = worker::spawn(&self.runtime, client, self.sink.clone(), options);
+        self.worker.send(Command::LoadSpace);
+        self.releases = ReleasesView::new();
+        self.entries = EntriesView::default();
+        self.detail = None;
+        self.inspector = None;
+        self.entity_detail = None;
+        self.state
+            .toasts
+            .push(Toast::Info(format!("Connected to {}", connection.profile)));
     }
 
     fn open_release(&mut self, id: String) {

@@ -123,6 +123,10 @@ pub struct AppState {
     pub entities_generation: u64,
     /// Webhook events received (status bar).
     pub events_received: u64,
+    /// Saved Contentful profiles, with whether each has a stored token.
+    pub profiles: Vec<(crate::config::Profile, bool)>,
+    /// The connected profile (`None`: the local sandbox).
+    pub active_profile: Option<String>,
 }
 
 /// A message for a toast.
@@ -255,6 +259,8 @@ impl AppState {
                     .push(Toast::Error(format!("{context}: {message}")));
             }
             AppEvent::Notified(message) => self.toasts.push(Toast::Info(message)),
+            AppEvent::ProfilesLoaded(profiles) => self.profiles = profiles,
+            AppEvent::ProfileReady { .. } => {}
             AppEvent::SandboxReset => {
                 self.releases.clear();
                 self.latest_actions.clear();

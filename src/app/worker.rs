@@ -12,10 +12,12 @@ use tokio::sync::mpsc;
 
 use super::command::{Command, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, TrackedAction};
+use super::state::ConnectionInfo;
 use crate::cma::{
-    ActionKind, ActionStatus, BulkAction, Client, CmaError, Entity, EntityKind, Link, LinkType,
-    Query, Release, ReleaseAction, ReleaseBody,
+    ActionKind, ActionStatus, BulkAction, Client, ClientConfig, CmaError, Entity, EntityKind, Link,
+    LinkType, Query, Release, ReleaseAction, ReleaseBody,
 };
+use crate::config::{Profile, ProfileStore};
 
 /// Where the worker sends results: a channel the app drains, plus a repaint request.
 #[derive(Clone)]
@@ -68,28 +70,41 @@ pub struct WorkerOptions {
     pub is_sandbox: bool,
     /// How often running actions are polled.
     pub poll_interval: Duration,
+    /// Where connection profiles and tokens are kept.
+    pub profiles: ProfileStore,
+    /// The local sandbox's connection, to switch back to.
+    pub sandbox: Option<(Box<ClientConfig>, ConnectionInfo)>,
 }
 
-impl Default for WorkerOptions {
-    fn default() -> Self {
+impl WorkerOptions {
+    /// Options with the user's config directory and no sandbox to switch back to.
+    pub fn new(is_sandbox: bool) -> Self {
         Self {
-            is_sandbox: true,
+            is_sandbox,
             poll_interval: Duration::from_millis(400),
+            profiles: ProfileStore::new(crate::config::config_dir()),
+            sandbox: None,
         }
     }
 }
 
-/// Starts the worker on the current tokio runtime.
-pub fn spawn(client: Client, sink: EventSink, options: WorkerOptions) -> WorkerHandle {
+/// Starts the worker on `runtime`.
+pub fn spawn(
+    runtime: &tokio::runtime::Handle,
+    client: Client,
+    sink: EventSink,
+    options: WorkerOptions,
+) -> WorkerHandle {
     let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
-    tokio::spawn(async move {
+    let inner = runtime.clone();
+    runtime.spawn(async move {
         while let Some(command) = rx.recv().await {
             let worker = Worker {
                 client: client.clone(),
                 sink: sink.clone(),
                 options: options.clone(),
             };
-            tokio::spawn(async move { worker.run(command).await });
+            inner.spawn(async move { worker.run(command).await });
         }
     });
     WorkerHandle { tx }
@@ -216,6 +231,99 @@ impl Worker {
             Command::TestConnection => self.test_connection().await,
             Command::ResetSandbox => self.reset_sandbox().await,
             Command::DismissConflict => {}
+            Command::LoadProfiles => self.load_profiles(),
+            Command::SaveProfile { profile, token } => {
+                match self.options.profiles.save(&profile, token.as_ref()) {
+                    Ok(()) => {
+                        self.sink.send(AppEvent::Notified(format!(
+                            "Saved connection '{}'",
+                            profile.name
+                        )));
+                        self.load_profiles();
+                    }
+                    Err(e) => self.sink.send(AppEvent::Failed {
+                        context: "Saving the connection".into(),
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            Command::DeleteProfile { id } => match self.options.profiles.delete(&id) {
+                Ok(()) => self.load_profiles(),
+                Err(e) => self.sink.send(AppEvent::Failed {
+                    context: "Deleting the connection".into(),
+                    message: e.to_string(),
+                }),
+            },
+            Command::SwitchProfile { id } => self.switch_profile(id),
+        }
+    }
+
+    fn load_profiles(&self) {
+        match self.options.profiles.load() {
+            Ok(profiles) => {
+                let with_tokens = profiles
+                    .into_iter()
+                    .map(|p| {
+                        let stored = self.options.profiles.has_stored_token(&p.id);
+                        (p, stored)
+                    })
+                    .collect();
+                self.sink.send(AppEvent::ProfilesLoaded(with_tokens));
+            }
+            Err(e) => self.sink.send(AppEvent::Failed {
+                context: "Reading connections".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn switch_profile(&self, id: Option<String>) {
+        let Some(id) = id else {
+            match &self.options.sandbox {
+                Some((client, connection)) => self.sink.send(AppEvent::ProfileReady {
+                    id: None,
+                    client: client.clone(),
+                    connection: connection.clone(),
+                }),
+                None => self.sink.send(AppEvent::Failed {
+                    context: "Switching".into(),
+                    message: "the local sandbox is not running in this session".into(),
+                }),
+            }
+            return;
+        };
+        let profile: Option<Profile> = self
+            .options
+            .profiles
+            .load()
+            .ok()
+            .and_then(|all| all.into_iter().find(|p| p.id == id));
+        let Some(profile) = profile else {
+            return self.sink.send(AppEvent::Failed {
+                context: "Switching".into(),
+                message: format!("no saved connection '{id}'"),
+            });
+        };
+        match self.options.profiles.client_config(&profile) {
+            Ok(config) => {
+                let connection = ConnectionInfo {
+                    profile: profile.name.clone(),
+                    base_url: config.base_url.to_string(),
+                    space_id: profile.space_id.clone(),
+                    environment_id: profile.environment_id.clone(),
+                    is_sandbox: false,
+                    receiver: None,
+                };
+                self.sink.send(AppEvent::ProfileReady {
+                    id: Some(id),
+                    client: Box::new(config),
+                    connection,
+                });
+            }
+            Err(e) => self.sink.send(AppEvent::Failed {
+                context: format!("Connecting to '{}'", profile.name),
+                message: e.to_string(),
+            }),
         }
     }
 

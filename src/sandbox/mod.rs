@@ -355,7 +355,11 @@ pub fn reset(core: &Core) -> Result<(), ApiErr> {
         let space_id = tx.setting("space_id")?;
         let secret = tx.setting(SIGNING_SECRET_KEY)?;
         tx.clear()?;
-        for (key, value) in [("token", token), ("space_id", space_id), (SIGNING_SECRET_KEY, secret)] {
+        for (key, value) in [
+            ("token", token),
+            ("space_id", space_id),
+            (SIGNING_SECRET_KEY, secret),
+        ] {
             if let Some(value) = value {
                 tx.set_setting(key, &value)?;
             }

@@ -402,7 +402,11 @@ impl QueryParams {
 
 /// Decodes an opaque page cursor (the offset of the next page).
 pub fn decode_cursor(token: &str) -> Result<usize, ApiErr> {
-    token
+    // A whole `pages.next` URL passed back as the cursor (as third-party code does) works too.
+    let cursor = crate::cma::cursor_from(token);
+    cursor
+        .as_deref()
+        .unwrap_or(token)
         .strip_prefix("c")
         .and_then(|hex| usize::from_str_radix(hex, 16).ok())
         .ok_or_else(|| ApiErr::invalid_query(format!("'{token}' is not a valid page cursor")))
@@ -423,7 +427,11 @@ pub fn cursor_page<T: Serialize>(
 ) -> Result<serde_json::Value, ApiErr> {
     let limit = query.limit()?;
     // `pages.prev` links carry `pagePrev`: it positions the page like the next cursors do.
-    let cursor_keys: Vec<&str> = cursor_keys.iter().copied().chain(["pagePrev", "prev"]).collect();
+    let cursor_keys: Vec<&str> = cursor_keys
+        .iter()
+        .copied()
+        .chain(["pagePrev", "prev"])
+        .collect();
     let cursor_keys = cursor_keys.as_slice();
     let offset = match cursor_keys.iter().find_map(|k| query.get(k)) {
         Some(token) => decode_cursor(token)?,

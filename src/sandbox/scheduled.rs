@@ -24,8 +24,12 @@ use crate::cma::{
     ScheduledActionBody, ScheduledActionKind, ScheduledActionStatus, ScheduledActionSys, Timestamp,
 };
 
-/// How far ahead an action may be scheduled.
-const MAX_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(5 * 366 * 24);
+/// How far ahead an action may be scheduled: five calendar years from `now`.
+fn max_ahead(now: jiff::Timestamp) -> jiff::Timestamp {
+    now.to_zoned(jiff::tz::TimeZone::UTC)
+        .checked_add(jiff::Span::new().years(5))
+        .map_or(jiff::Timestamp::MAX, |z| z.timestamp())
+}
 
 fn crn(id: &str) -> String {
     format!("scheduled_actions/{id}")
@@ -88,7 +92,7 @@ fn check_body(core: &Core, tx: &Tx<'_>, body: &ScheduledActionBody) -> Result<()
             "details": "The scheduled time must be in the future"
         })]));
     }
-    if at.duration_since(now) > MAX_AHEAD {
+    if at > max_ahead(now) {
         return Err(ApiErr::invalid_body(vec![json!({
             "name": "dateRange", "path": ["scheduledFor", "datetime"], "value": body.scheduled_for.datetime,
             "details": "The scheduled time must be at most 5 years ahead"

@@ -11,7 +11,12 @@ fn conformance_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
-async fn run(program: &str, args: &[&str], envs: &[(&str, String)], limit: Duration) -> (bool, String) {
+async fn run(
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, String)],
+    limit: Duration,
+) -> (bool, String) {
     let mut command = tokio::process::Command::new(program);
     command
         .args(args)
@@ -26,7 +31,10 @@ async fn run(program: &str, args: &[&str], envs: &[(&str, String)], limit: Durat
         Ok(Err(e)) => panic!(
             "could not run `{program}` ({e}); Node.js and npm are required for the SDK conformance test"
         ),
-        Err(_) => panic!("`{program} {}` did not finish within {limit:?}", args.join(" ")),
+        Err(_) => panic!(
+            "`{program} {}` did not finish within {limit:?}",
+            args.join(" ")
+        ),
     };
     let text = format!(
         "{}{}",
@@ -38,8 +46,17 @@ async fn run(program: &str, args: &[&str], envs: &[(&str, String)], limit: Durat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_sdk_works_against_the_sandbox() {
-    if !conformance_dir().join("node_modules/contentful-management").exists() {
-        let (ok, out) = run("npm", &["ci", "--no-audit", "--no-fund"], &[], Duration::from_secs(300)).await;
+    if !conformance_dir()
+        .join("node_modules/contentful-management")
+        .exists()
+    {
+        let (ok, out) = run(
+            "npm",
+            &["ci", "--no-audit", "--no-fund"],
+            &[],
+            Duration::from_secs(300),
+        )
+        .await;
         assert!(ok, "npm ci failed:\n{out}");
     }
     // A receiver so the seeded webhook has somewhere to deliver (the SDK reads the call log).
@@ -56,8 +73,17 @@ async fn the_official_sdk_works_against_the_sandbox() {
         ("CMA_SPACE_ID", sandbox.space_id.clone()),
         ("CMA_ENVIRONMENT", sandbox.environment_id.clone()),
     ];
-    let (ok, out) = run("node", &["conformance.mjs"], &envs, Duration::from_secs(240)).await;
+    let (ok, out) = run(
+        "node",
+        &["conformance.mjs"],
+        &envs,
+        Duration::from_secs(240),
+    )
+    .await;
     println!("{out}");
     assert!(ok, "the SDK conformance script failed:\n{out}");
-    assert!(out.contains(" passed, 0 failed"), "unexpected summary:\n{out}");
+    assert!(
+        out.contains(" passed, 0 failed"),
+        "unexpected summary:\n{out}"
+    );
 }

@@ -3,8 +3,17 @@
 //! Modules are grouped by the part under test; `support` holds small shared helpers.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod app_connections;
+mod app_ui;
 mod cma_client;
 mod cma_errors;
 mod cma_types;
 mod conformance;
+mod sandbox_api;
+mod sandbox_bulk;
+mod sandbox_entries;
+mod sandbox_release_actions;
+mod sandbox_releases;
+mod sandbox_schedules;
+mod sandbox_webhooks;
 mod support;

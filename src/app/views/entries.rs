@@ -228,7 +228,7 @@ impl EntriesView {
                     || r.id.to_lowercase().contains(&needle)
             })
             .collect();
-        rows.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+        rows.sort_by_cached_key(|r| r.title.to_lowercase());
         self.rows = rows;
         self.key = Some(key);
     }

@@ -252,7 +252,7 @@ impl ReleasesView {
                         let when = release
                             .sys
                             .updated_at
-                            .map(|t| crate::app::format::relative_time(t))
+                            .map(crate::app::format::relative_time)
                             .unwrap_or_default();
                         let by = release
                             .sys
@@ -418,7 +418,7 @@ impl EntityPicker {
                         || id.to_lowercase().contains(&needle)
                 })
                 .collect();
-            rows.sort_by(|a, b| a.2.to_lowercase().cmp(&b.2.to_lowercase()));
+            rows.sort_by_cached_key(|r| r.2.to_lowercase());
             self.cache = rows;
             self.cache_key = key;
         }

@@ -1,4 +1,5 @@
-//! [`SettingsView`]: the current connection, "Test connection" with a step-by-step report,
+//! [`SettingsView`]: the current connection and saved Contentful profiles (add, edit, delete,
+//! switch without restarting), "Test connection" with a step-by-step report,
 //! resetting the local sandbox, and the theme.
 
 use egui::{RichText, Ui};
@@ -6,11 +7,85 @@ use egui::{RichText, Ui};
 use super::ViewCtx;
 use crate::app::command::Command;
 use crate::app::theme::{self, Tone};
+use crate::cma::AccessToken;
+use crate::config::{Profile, RegionSetting, TOKEN_ENV, validate};
 
 /// The settings view and its UI state.
 #[derive(Debug, Default)]
 pub struct SettingsView {
     confirm_reset: bool,
+    form: Option<ProfileForm>,
+    confirm_delete: Option<String>,
+}
+
+/// The add/edit-connection form. The token field is cleared once saved; a stored token is
+/// never shown.
+#[derive(Default)]
+struct ProfileForm {
+    id: Option<String>,
+    name: String,
+    space_id: String,
+    environment_id: String,
+    region: usize,
+    custom_url: String,
+    token: String,
+    rate_limit: u32,
+    error: Option<String>,
+}
+
+impl std::fmt::Debug for ProfileForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileForm")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProfileForm {
+    fn new() -> Self {
+        Self {
+            environment_id: "master".into(),
+            rate_limit: 7,
+            ..Self::default()
+        }
+    }
+
+    fn edit(p: &Profile) -> Self {
+        let (region, custom_url) = match &p.region {
+            RegionSetting::Us => (0, String::new()),
+            RegionSetting::Eu => (1, String::new()),
+            RegionSetting::Custom(u) => (2, u.clone()),
+        };
+        Self {
+            id: Some(p.id.clone()),
+            name: p.name.clone(),
+            space_id: p.space_id.clone(),
+            environment_id: p.environment_id.clone(),
+            region,
+            custom_url,
+            token: String::new(),
+            rate_limit: p.rate_limit,
+            error: None,
+        }
+    }
+
+    fn profile(&self) -> Profile {
+        Profile {
+            id: self
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("p{}", jiff::Timestamp::now().as_millisecond())),
+            name: self.name.trim().to_owned(),
+            space_id: self.space_id.trim().to_owned(),
+            environment_id: self.environment_id.trim().to_owned(),
+            region: match self.region {
+                0 => RegionSetting::Us,
+                1 => RegionSetting::Eu,
+                _ => RegionSetting::Custom(self.custom_url.trim().to_owned()),
+            },
+            rate_limit: self.rate_limit.max(1),
+        }
+    }
 }
 
 impl SettingsView {
@@ -52,6 +127,8 @@ impl SettingsView {
                 ui.label("Not connected.");
             }
         }
+        ui.add_space(6.0);
+        self.profiles_ui(ui, cx);
         ui.add_space(6.0);
         if ui
             .button("Test connection")
@@ -101,6 +178,124 @@ impl SettingsView {
                     }
                     if ui.button("Cancel").clicked() {
                         self.confirm_reset = false;
+                    }
+                });
+            });
+        }
+    }
+
+    fn profiles_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        ui.add_space(theme::SECTION_GAP);
+        ui.label(RichText::new("Connections").strong());
+        let active = cx.state.active_profile.clone();
+        ui.horizontal(|ui| {
+            if ui
+                .radio(active.is_none(), "Local sandbox")
+                .on_hover_text("The embedded Contentful-compatible sandbox on this machine")
+                .clicked()
+                && active.is_some()
+            {
+                cx.send(Command::SwitchProfile { id: None });
+            }
+        });
+        for (profile, has_token) in &cx.state.profiles {
+            ui.horizontal(|ui| {
+                let selected = active.as_deref() == Some(profile.id.as_str());
+                if ui.radio(selected, profile.name.as_str()).on_hover_text("Connect to this space").clicked() && !selected {
+                    cx.send(Command::SwitchProfile { id: Some(profile.id.clone()) });
+                }
+                ui.label(RichText::new(format!("{} / {}", profile.space_id, profile.environment_id)).weak());
+                if !has_token {
+                    ui.label(RichText::new(format!("token from {TOKEN_ENV}")).weak())
+                        .on_hover_text("No token is stored for this connection; the environment variable is used");
+                }
+                if ui.small_button("Edit…").clicked() {
+                    self.form = Some(ProfileForm::edit(profile));
+                }
+                if ui.small_button("Delete…").clicked() {
+                    self.confirm_delete = Some(profile.id.clone());
+                }
+            });
+        }
+        if ui.button("Add a Contentful space…").clicked() {
+            self.form = Some(ProfileForm::new());
+        }
+        if let Some(form) = &mut self.form {
+            let mut close = false;
+            egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+                egui::Grid::new("profile-form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+                    let l = ui.label("Name");
+                    ui.add(egui::TextEdit::singleline(&mut form.name).hint_text("Production")).labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Space id");
+                    ui.add(egui::TextEdit::singleline(&mut form.space_id).hint_text("e.g. yadj1kx9rmg0")).labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Environment");
+                    ui.text_edit_singleline(&mut form.environment_id).labelled_by(l.id);
+                    ui.end_row();
+                    ui.label("Region");
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut form.region, 0, "US");
+                        ui.radio_value(&mut form.region, 1, "EU");
+                        ui.radio_value(&mut form.region, 2, "Custom URL");
+                    });
+                    ui.end_row();
+                    if form.region == 2 {
+                        let l = ui.label("Base URL");
+                        ui.add(egui::TextEdit::singleline(&mut form.custom_url).hint_text("https://api.example.com")).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    ui.label("Requests / s");
+                    ui.add(egui::DragValue::new(&mut form.rate_limit).range(1..=50))
+                        .on_hover_text("Your plan's CMA rate limit (7 on free plans)");
+                    ui.end_row();
+                    let l = ui.label("Management token");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut form.token)
+                            .password(true)
+                            .hint_text(if form.id.is_some() { "leave empty to keep the stored token" } else { "CFPAT-…" }),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(format!("Stored with owner-only permissions and never shown again. Leave empty to use {TOKEN_ENV}."));
+                    ui.end_row();
+                });
+                if let Some(error) = &form.error {
+                    let visuals = ui.visuals().clone();
+                    ui.label(RichText::new(error).color(theme::tone(&visuals, Tone::Danger)));
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        let profile = form.profile();
+                        match validate(&profile) {
+                            Ok(()) => {
+                                let token = (!form.token.trim().is_empty()).then(|| AccessToken::new(form.token.trim()));
+                                form.token.clear();
+                                cx.send(Command::SaveProfile { profile, token });
+                                close = true;
+                            }
+                            Err(e) => form.error = Some(e.to_string()),
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        close = true;
+                    }
+                });
+            });
+            if close {
+                self.form = None;
+            }
+        }
+        if let Some(id) = self.confirm_delete.clone() {
+            egui::Modal::new(egui::Id::unique("delete-profile")).show(ui.ctx(), |ui| {
+                ui.heading("Delete this connection?");
+                ui.label("Its stored token is deleted too. The space itself is not touched.");
+                ui.horizontal(|ui| {
+                    if ui.button(RichText::new("Delete").strong()).clicked() {
+                        cx.send(Command::DeleteProfile { id: id.clone() });
+                        self.confirm_delete = None;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.confirm_delete = None;
                     }
                 });
             });

@@ -1,0 +1,188 @@
+//! Connection profiles: tokens stored owner-only and never in the profile file; switching
+//! spaces without restarting; "Test connection" naming what is wrong.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use release_desk::app::state::ConnectionInfo;
+use release_desk::app::worker::WorkerOptions;
+use release_desk::app::{App, AppSetup};
+use release_desk::cma::AccessToken;
+use release_desk::config::{Profile, ProfileStore, RegionSetting};
+use release_desk::sandbox::seed::Seed;
+use release_desk::sandbox::{Sandbox, SandboxConfig};
+
+#[test]
+fn tokens_are_stored_owner_only_and_never_in_the_profile_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().to_path_buf());
+    let profile = Profile {
+        id: "prod".into(),
+        name: "Production".into(),
+        space_id: "abc123".into(),
+        environment_id: "master".into(),
+        region: RegionSetting::Eu,
+        rate_limit: 7,
+    };
+    store
+        .save(&profile, Some(&AccessToken::new("CFPAT-secret-value")))
+        .unwrap();
+    let profiles = std::fs::read_to_string(dir.path().join("profiles.json")).unwrap();
+    assert!(!profiles.contains("CFPAT-secret-value"));
+    let token_file = dir.path().join("tokens/prod");
+    assert_eq!(
+        std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(dir.path().join("tokens"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    assert_eq!(store.token("prod").unwrap().expose(), "CFPAT-secret-value");
+    let config = store.client_config(&profile).unwrap();
+    assert_eq!(config.base_url.as_str(), "https://api.eu.contentful.com/");
+    assert!(!format!("{config:?}").contains("CFPAT-secret-value"));
+    // Bad input is refused with a reason, nothing written.
+    let mut bad = profile.clone();
+    bad.space_id = "no spaces allowed".into();
+    assert!(
+        store
+            .save(&bad, None)
+            .unwrap_err()
+            .to_string()
+            .contains("space id")
+    );
+    store.delete("prod").unwrap();
+    assert!(!token_file.exists());
+    assert!(store.load().unwrap().is_empty());
+}
+
+fn step_until(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    done: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            harness.step();
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "timed out waiting for: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn contains(h: &Harness<'static, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn fill(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    harness.get_by_label(label).click();
+    harness.step();
+    harness.get_by_label(label).type_text(text);
+    harness.step();
+}
+
+#[test]
+fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _enter = runtime.enter();
+    let home = runtime
+        .block_on(Sandbox::start(SandboxConfig::default()))
+        .unwrap();
+    let other = runtime
+        .block_on(Sandbox::start(SandboxConfig {
+            seed: Seed::Empty,
+            ..SandboxConfig::default()
+        }))
+        .unwrap();
+    let profiles = tempfile::tempdir().unwrap();
+    let setup = AppSetup {
+        client: home.client_config(),
+        connection: ConnectionInfo {
+            profile: "Local sandbox".into(),
+            base_url: home.base_url.to_string(),
+            space_id: home.space_id.clone(),
+            environment_id: home.environment_id.clone(),
+            is_sandbox: true,
+            receiver: None,
+        },
+        worker: WorkerOptions {
+            poll_interval: Duration::from_millis(40),
+            profiles: ProfileStore::new(profiles.path().to_path_buf()),
+            ..WorkerOptions::new(true)
+        },
+        keep_alive: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
+    step_until(&mut harness, "the demo releases", |h| {
+        contains(h, "Spring Travel Issue")
+    });
+    harness.get_by_label("Settings").click();
+    step_until(&mut harness, "settings", |h| {
+        contains(h, "Add a Contentful space…")
+    });
+
+    // A profile with a wrong token: switch, then Test connection says what is wrong.
+    harness.get_by_label("Add a Contentful space…").click();
+    harness.step();
+    fill(&mut harness, "Name", "Broken space");
+    fill(&mut harness, "Space id", &other.space_id);
+    harness.get_by_label("Custom URL").click();
+    harness.step();
+    fill(&mut harness, "Base URL", other.base_url.as_str());
+    fill(&mut harness, "Management token", "CFPAT-wrong");
+    harness.get_by_label("Save").click();
+    step_until(&mut harness, "the saved profile", |h| {
+        contains(h, "Broken space")
+    });
+    harness.get_by_label("Broken space").click();
+    step_until(&mut harness, "the switch", |h| {
+        contains(h, "Broken space ·")
+    });
+    harness.get_by_label("Test connection").click();
+    step_until(&mut harness, "the report", |h| {
+        contains(h, "token was rejected")
+    });
+
+    // Fix the token through Edit; switching again reaches the other (empty) space.
+    harness.get_by_label("Edit…").click();
+    harness.step();
+    fill(&mut harness, "Management token", &other.token);
+    harness.get_by_label("Save").click();
+    harness.step();
+    harness.get_by_label("Local sandbox").click();
+    step_until(&mut harness, "back home", |h| {
+        contains(h, "Local sandbox ·")
+    });
+    harness.get_by_label("Broken space").click();
+    step_until(&mut harness, "the switch", |h| {
+        contains(h, "Broken space ·")
+    });
+    harness.get_by_label("Test connection").click();
+    step_until(&mut harness, "a good report", |h| {
+        contains(h, "Releases can be listed")
+    });
+    harness.get_by_label("Releases").click();
+    step_until(&mut harness, "the other space's empty list", |h| {
+        contains(h, "No releases here")
+    });
+    assert!(!contains(&harness, "Spring Travel Issue"));
+}

@@ -1,0 +1,253 @@
+//! The real app driven through AccessKit with egui_kittest (no GPU, no display), against a
+//! sandbox on `127.0.0.1:0`. Asynchronous results are awaited by stepping frames until a
+//! condition holds, with a timeout.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use release_desk::app::state::ConnectionInfo;
+use release_desk::app::worker::WorkerOptions;
+use release_desk::app::{App, AppSetup};
+use release_desk::cma::{Client, EntityKind, EntityState, Link, ReleaseBody};
+use release_desk::sandbox::{Sandbox, SandboxConfig};
+
+/// A running sandbox, the runtime it lives on, and the app harness connected to it.
+struct Fixture {
+    harness: Harness<'static, App>,
+    client: Client,
+    runtime: tokio::runtime::Runtime,
+    _sandbox: Sandbox,
+    _profiles: tempfile::TempDir,
+}
+
+fn fixture() -> Fixture {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _enter = runtime.enter();
+    let mut config = SandboxConfig::default();
+    config.behaviour.action_delay = Duration::from_millis(30);
+    let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
+    let client = Client::new(sandbox.client_config()).unwrap();
+    let profiles_dir = tempfile::tempdir().unwrap();
+    let setup = AppSetup {
+        client: sandbox.client_config(),
+        connection: ConnectionInfo {
+            profile: "Local sandbox".into(),
+            base_url: sandbox.base_url.to_string(),
+            space_id: sandbox.space_id.clone(),
+            environment_id: sandbox.environment_id.clone(),
+            is_sandbox: true,
+            receiver: None,
+        },
+        worker: WorkerOptions {
+            poll_interval: Duration::from_millis(40),
+            profiles: release_desk::config::ProfileStore::new(profiles_dir.path().to_path_buf()),
+            ..WorkerOptions::new(true)
+        },
+        keep_alive: None,
+    };
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
+    Fixture {
+        harness,
+        client,
+        runtime,
+        _sandbox: sandbox,
+        _profiles: profiles_dir,
+    }
+}
+
+/// Steps frames until `done` holds; panics with `what` after 15 s.
+fn step_until(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    done: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            harness.step();
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "timed out waiting for: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
+    h.query_all_by_label(label).next().is_some()
+}
+
+fn has_label_containing(h: &Harness<'static, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn open_release(f: &mut Fixture, title: &str) {
+    step_until(&mut f.harness, "the releases list", |h| has_label(h, title));
+    f.harness.get_by_label(title).click();
+    step_until(&mut f.harness, "the release detail", |h| {
+        has_label(h, "⏴ Releases") && has_label(h, "✔ Validate")
+    });
+}
+
+#[test]
+fn validating_the_failing_release_shows_per_field_errors_in_the_inspector() {
+    let mut f = fixture();
+    open_release(&mut f, "Election Night Live");
+    // Wait for the entries to load so the button is enabled.
+    step_until(&mut f.harness, "entries of the release", |h| {
+        h.query_all_by_label("draft").count() + h.query_all_by_label("changed").count() > 0
+    });
+    f.harness.get_by_label("✔ Validate").click();
+    step_until(&mut f.harness, "the failed validation", |h| {
+        has_label(h, "🔍 Inspect failure")
+    });
+    f.harness.get_by_label("🔍 Inspect failure").click();
+    step_until(&mut f.harness, "the inspector", |h| {
+        has_label_containing(h, "entities failed")
+    });
+    // The seed's documented errors, one per kind, in plain words.
+    for expected in [
+        "Required, but empty",
+        "Too short: 14 characters, at least 20 needed",
+        "does not match the required pattern",
+        "is not one of the allowed values",
+        "author-jonas-weber",
+    ] {
+        assert!(
+            has_label_containing(&f.harness, expected),
+            "the inspector does not say '{expected}'"
+        );
+    }
+    assert!(has_label_containing(&f.harness, "body › en-US"));
+}
+
+#[test]
+fn publishing_the_valid_release_turns_its_entries_published() {
+    let mut f = fixture();
+    open_release(&mut f, "Spring Travel Issue");
+    step_until(&mut f.harness, "entries of the release", |h| {
+        h.query_all_by_label("draft").count() > 0
+    });
+    f.harness.get_by_label("⬆ Publish…").click();
+    step_until(&mut f.harness, "the confirmation", |h| {
+        has_label(h, "Publish release?")
+    });
+    assert!(has_label_containing(&f.harness, "will change"));
+    f.harness.get_by_label("Publish").click();
+    step_until(&mut f.harness, "every entry published", |h| {
+        h.query_all_by_label("published").count() == 10
+    });
+    assert!(has_label_containing(&f.harness, "publish · succeeded"));
+    // And the server agrees.
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    for link in &release.entities.items {
+        let kind = if link.link_type().as_str() == "Asset" {
+            EntityKind::Asset
+        } else {
+            EntityKind::Entry
+        };
+        let entity = f
+            .runtime
+            .block_on(f.client.get_entity(kind, link.id()))
+            .unwrap();
+        assert_eq!(entity.state(), EntityState::Published, "{}", link.id());
+    }
+}
+
+#[test]
+fn creating_a_release_through_the_dialog() {
+    let mut f = fixture();
+    step_until(&mut f.harness, "the releases list", |h| {
+        has_label(h, "Spring Travel Issue")
+    });
+    f.harness.get_by_label("➕ New release…").click();
+    step_until(&mut f.harness, "the dialog's entry list", |h| {
+        has_label(h, "Northern Lights Field Guide")
+            || has_label_containing(h, "selected)")
+                && h.query_all_by_role(egui::accesskit::Role::CheckBox).count() > 3
+    });
+    f.harness.get_by_label("Release title").click();
+    f.harness
+        .get_by_label("Release title")
+        .type_text("Winter Launch");
+    f.harness.step();
+    for i in 0..2 {
+        f.harness
+            .query_all_by_role(egui::accesskit::Role::CheckBox)
+            .nth(i)
+            .unwrap()
+            .click();
+        f.harness.step();
+    }
+    step_until(&mut f.harness, "two selected", |h| {
+        has_label_containing(h, "(2 selected)")
+    });
+    f.harness.get_by_label("Create release").click();
+    step_until(&mut f.harness, "the new release's detail", |h| {
+        has_label(h, "Winter Launch") && has_label(h, "✔ Validate")
+    });
+    let page =
+        f.runtime
+            .block_on(f.client.query_releases(
+                &release_desk::cma::Query::new().set("title[match]", "Winter Launch"),
+            ))
+            .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].entities.items.len(), 2);
+}
+
+#[test]
+fn a_stale_version_shows_the_conflict_and_overwrites_nothing() {
+    let mut f = fixture();
+    open_release(&mut f, "Spring Travel Issue");
+    step_until(&mut f.harness, "entries of the release", |h| {
+        h.query_all_by_label("✖").count() == 10
+    });
+    // Someone else edits the release in the meantime.
+    let current = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    let mut body = ReleaseBody::from(&current);
+    body.title = "Spring Travel Issue (edited elsewhere)".into();
+    body.entities.items.push(Link::entry("cat-travel"));
+    f.runtime
+        .block_on(
+            f.client
+                .update_release("release-spring-travel", current.sys.version, &body),
+        )
+        .unwrap();
+    // The user removes an entry from the stale view.
+    f.harness.query_all_by_label("✖").next().unwrap().click();
+    step_until(&mut f.harness, "the conflict notice", |h| {
+        has_label_containing(h, "changed by someone else")
+    });
+    assert!(has_label(&f.harness, "Reload"));
+    let after = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    assert_eq!(after.title, "Spring Travel Issue (edited elsewhere)");
+    assert_eq!(
+        after.entities.items.len(),
+        11,
+        "the other edit was not overwritten"
+    );
+    f.harness.get_by_label("Reload").click();
+    step_until(&mut f.harness, "the reloaded release", |h| {
+        has_label(h, "Spring Travel Issue (edited elsewhere)")
+    });
+}
