@@ -2,6 +2,7 @@
 //! commands; they never await, call HTTP, or touch files.
 
 use crate::cma::{AccessToken, ActionKind, EntityKind, Link};
+use crate::cma::{ScheduledActionBody, ScheduledActionStatus, Timestamp};
 use crate::config::Profile;
 
 /// Which releases to list, and in which order (server-side filters).
@@ -13,6 +14,17 @@ pub struct ReleaseQuery {
     pub archived: Option<bool>,
     /// `order` parameter: `-sys.updatedAt` (default), `title`, `-title`, `sys.updatedAt`, …
     pub order: String,
+}
+
+/// Which scheduled actions the calendar's list shows (server-side filters).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScheduledQuery {
+    /// Only actions in this state (`sys.status`); `None` for every state.
+    pub status: Option<ScheduledActionStatus>,
+    /// Only the schedules of this entry, asset or release (`entity.sys.id`).
+    pub entity_id: Option<String>,
+    /// Latest first (`-scheduledFor.datetime`) instead of soonest first.
+    pub newest_first: bool,
 }
 
 /// A request for I/O, handled by the worker.
@@ -111,5 +123,60 @@ pub enum Command {
     SwitchProfile {
         /// Profile id.
         id: Option<String>,
+    },
+    /// Load every scheduled action whose instant lies in `from..to` (the calendar's visible
+    /// range), plus every overdue one; actions due soon are then followed until they run.
+    LoadScheduledActions {
+        /// Start of the range (inclusive).
+        from: Timestamp,
+        /// End of the range (exclusive).
+        to: Timestamp,
+    },
+    /// Load one scheduled action again (after a conflict).
+    LoadScheduledAction {
+        /// Scheduled action id.
+        id: String,
+    },
+    /// Load the first page of the scheduled-actions list (replacing it), or the page after
+    /// `cursor`.
+    LoadScheduledPage {
+        /// Filters and order.
+        query: ScheduledQuery,
+        /// The `next` cursor of the page to load; `None` for the first page.
+        cursor: Option<String>,
+    },
+    /// Create a scheduled action (the dialog has checked the instant already).
+    CreateSchedule {
+        /// What, when, where.
+        body: ScheduledActionBody,
+        /// What the toast calls it ("publish of 'Spring Travel Issue'").
+        label: String,
+    },
+    /// Move a scheduled action to a new instant, sending the version the user saw.
+    Reschedule {
+        /// Scheduled action id.
+        id: String,
+        /// The version shown when the user opened the dialog.
+        version: u64,
+        /// The full body with the new `scheduledFor`.
+        body: ScheduledActionBody,
+        /// What the toast calls it.
+        label: String,
+    },
+    /// Cancel a scheduled action.
+    CancelSchedule {
+        /// Scheduled action id.
+        id: String,
+        /// What the toast calls it.
+        label: String,
+    },
+    /// Ask where to save, then write these events as an iCalendar file.
+    ExportIcs {
+        /// The file name the save dialog suggests.
+        file_name: String,
+        /// The calendar's name inside the file.
+        calendar_name: String,
+        /// The events.
+        events: Vec<crate::app::ics::IcsEvent>,
     },
 }

@@ -8,6 +8,9 @@ use crate::cma::{
 };
 use crate::config::Profile;
 
+use super::command::ScheduledQuery;
+use crate::cma::{ScheduledAction, Timestamp};
+
 /// An action the app started and follows until it is final.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackedAction {
@@ -122,5 +125,37 @@ pub enum AppEvent {
         client: Box<ClientConfig>,
         /// What the status bar shows.
         connection: ConnectionInfo,
+    },
+    /// The scheduled actions of a calendar range (and every overdue one) arrived.
+    ScheduledActionsLoaded {
+        /// Start of the range (inclusive).
+        from: Timestamp,
+        /// End of the range (exclusive).
+        to: Timestamp,
+        /// The actions.
+        items: Vec<ScheduledAction>,
+    },
+    /// A page of the scheduled-actions list arrived.
+    ScheduledPageLoaded {
+        /// The filters it answers.
+        query: ScheduledQuery,
+        /// The actions of this page.
+        items: Vec<ScheduledAction>,
+        /// The cursor of the next page, if any.
+        next_cursor: Option<String>,
+        /// Whether to append to the list or replace it.
+        append: bool,
+    },
+    /// A scheduled action was loaded, or changed state (running, succeeded, failed, canceled).
+    ScheduledActionUpdated(ScheduledAction),
+    /// The schedule dialog's create or reschedule went through.
+    ScheduleSaved(ScheduledAction),
+    /// Titles of releases that scheduled actions act on (archived ones too, which the releases
+    /// list does not hold): (release id, title).
+    ScheduledReleaseTitlesLoaded(Vec<(String, String)>),
+    /// The schedule dialog's create or reschedule was refused; nothing changed.
+    ScheduleRejected {
+        /// Why, in words.
+        message: String,
     },
 }

@@ -12,7 +12,9 @@
 pub mod command;
 pub mod event;
 pub mod format;
+pub mod ics;
 pub mod launch;
+pub mod schedule;
 pub mod state;
 pub mod theme;
 pub mod ui_command;
@@ -34,6 +36,10 @@ use self::views::inspector::{EntityDetail, FailureInspector};
 use self::views::release_detail::ReleaseDetailView;
 use self::views::releases::ReleasesView;
 use self::views::settings::SettingsView;
+
+use self::state::ScheduleSubmit;
+use self::views::calendar::CalendarView;
+use self::views::schedule_dialog::ScheduleDialog;
 use self::worker::{EventSink, WorkerHandle, WorkerOptions};
 use crate::cma::{Client, CmaError};
 
@@ -65,6 +71,8 @@ pub struct App {
     settings: SettingsView,
     inspector: Option<FailureInspector>,
     entity_detail: Option<EntityDetail>,
+    calendar: CalendarView,
+    schedule_dialog: Option<ScheduleDialog>,
     palette: Option<Palette>,
     toasts: egui_notify::Toasts,
     focus_filter: bool,
@@ -106,6 +114,8 @@ impl App {
             settings: SettingsView::default(),
             inspector: None,
             entity_detail: None,
+            calendar: CalendarView::new(),
+            schedule_dialog: None,
             palette: None,
             toasts: egui_notify::Toasts::default()
                 .with_anchor(egui_notify::Anchor::BottomRight)
@@ -182,6 +192,8 @@ impl App {
         self.detail = None;
         self.inspector = None;
         self.entity_detail = None;
+        self.calendar = CalendarView::new();
+        self.schedule_dialog = None;
         self.state
             .toasts
             .push(Toast::Info(format!("Connected to {}", connection.profile)));
@@ -214,6 +226,7 @@ impl App {
                     id: d.release_id.clone(),
                 }),
                 (Nav::Entries, _) => self.worker.send(Command::LoadEntities),
+                (Nav::Calendar, _) => self.calendar.reload(),
                 _ => self.worker.send(Command::LoadReleases {
                     query: command::ReleaseQuery {
                         order: "-sys.updatedAt".into(),
@@ -346,6 +359,7 @@ impl App {
         let mut open_release = None;
         let mut inspect = None;
         let mut open_entity = None;
+        let mut schedule = None;
         let mut back = false;
         {
             let mut cx = ViewCtx {
@@ -355,6 +369,7 @@ impl App {
                 inspect_action: &mut inspect,
                 open_entity: &mut open_entity,
                 focus_filter: std::mem::take(&mut self.focus_filter),
+                schedule: &mut schedule,
             };
             match self.nav {
                 Nav::Releases => match &mut self.detail {
@@ -362,13 +377,7 @@ impl App {
                     None => self.releases.ui(ui, &mut cx),
                 },
                 Nav::Entries => self.entries.ui(ui, &mut cx),
-                Nav::Calendar => {
-                    views_placeholder(
-                        ui,
-                        "Calendar",
-                        "Scheduled publishes and unpublishes will show here on a month and week calendar. Scheduling arrives in the next release of Release Desk.",
-                    );
-                }
+                Nav::Calendar => self.calendar.ui(ui, &mut cx),
                 Nav::Timeline => {
                     views_placeholder(
                         ui,
@@ -389,6 +398,11 @@ impl App {
             {
                 self.entity_detail = None;
             }
+            if let Some(dialog) = &mut self.schedule_dialog
+                && !dialog.show(&ctx, &mut cx)
+            {
+                self.schedule_dialog = None;
+            }
         }
         if back {
             self.detail = None;
@@ -400,6 +414,14 @@ impl App {
             } else {
                 if matches!(command, Command::LoadReleases { .. }) {
                     self.state.releases_loading = true;
+                }
+                match &command {
+                    Command::CreateSchedule { .. } | Command::Reschedule { .. } => {
+                        self.state.schedule_submit = ScheduleSubmit::Pending;
+                    }
+                    Command::LoadScheduledPage { .. } => self.state.scheduled_page.loading = true,
+                    Command::LoadScheduledActions { .. } => self.state.scheduled_loading = true,
+                    _ => {}
                 }
                 self.worker.send(command);
             }
@@ -416,6 +438,10 @@ impl App {
                 id: id.clone(),
             });
             self.entity_detail = Some(EntityDetail { kind, id });
+        }
+        if let Some(request) = schedule {
+            self.state.schedule_submit = ScheduleSubmit::Idle;
+            self.schedule_dialog = Some(ScheduleDialog::new(request));
         }
     }
 }

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
 
+use super::command::ScheduledQuery;
+use crate::cma::{ScheduledAction, Timestamp};
+
 /// The main areas of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nav {
@@ -127,6 +130,49 @@ pub struct AppState {
     pub profiles: Vec<(crate::config::Profile, bool)>,
     /// The connected profile (`None`: the local sandbox).
     pub active_profile: Option<String>,
+    /// Scheduled actions loaded so far (calendar ranges, list pages, updates), by id.
+    pub scheduled_actions: HashMap<String, ScheduledAction>,
+    /// Bumped whenever a scheduled action arrives or changes, so views rebuild their caches.
+    pub scheduled_generation: u64,
+    /// The calendar range loaded last (start inclusive, end exclusive).
+    pub scheduled_range: Option<(Timestamp, Timestamp)>,
+    /// Whether a calendar range is loading.
+    pub scheduled_loading: bool,
+    /// The scheduled-actions list (the calendar's table tab), page by page.
+    pub scheduled_page: ScheduledPage,
+    /// Where the schedule dialog's last create or reschedule stands.
+    pub schedule_submit: ScheduleSubmit,
+    /// Titles of releases that schedules act on, by release id (archived ones included).
+    pub scheduled_release_titles: HashMap<String, String>,
+}
+
+/// The scheduled-actions list as loaded so far (cursor paging).
+#[derive(Debug, Clone, Default)]
+pub struct ScheduledPage {
+    /// The filters of the loaded rows.
+    pub query: Option<ScheduledQuery>,
+    /// Ids in server order (the actions are in [`AppState::scheduled_actions`]).
+    pub ids: Vec<String>,
+    /// The cursor of the next page.
+    pub next: Option<String>,
+    /// Whether a page is loading.
+    pub loading: bool,
+    /// Whether the first page arrived.
+    pub loaded: bool,
+}
+
+/// Where a create or reschedule from the schedule dialog stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ScheduleSubmit {
+    /// Nothing sent.
+    #[default]
+    Idle,
+    /// Sent; waiting for the server.
+    Pending,
+    /// Saved as this scheduled action id.
+    Saved(String),
+    /// Refused, with the reason.
+    Rejected(String),
 }
 
 /// A message for a toast.
@@ -255,6 +301,9 @@ impl AppState {
                     self.releases_loading = false;
                     self.releases_error = Some(message.clone());
                 }
+                if context == "Loading scheduled actions" {
+                    self.scheduled_loading = false;
+                }
                 self.toasts
                     .push(Toast::Error(format!("{context}: {message}")));
             }
@@ -269,9 +318,126 @@ impl AppState {
                 self.actions.clear();
                 self.releases_generation += 1;
                 self.entities_generation += 1;
+                self.clear_scheduled();
                 self.toasts
                     .push(Toast::Success("Sandbox restored to the demo space".into()));
             }
+            AppEvent::ScheduledActionsLoaded { from, to, items } => {
+                let fresh: std::collections::HashSet<&str> =
+                    items.iter().map(|a| a.sys.id.as_str()).collect();
+                // Actions of the range the server no longer lists are gone (e.g. after a reset).
+                self.scheduled_actions.retain(|id, a| {
+                    let t = a.scheduled_for.datetime;
+                    fresh.contains(id.as_str()) || t < from || t >= to
+                });
+                for action in items {
+                    self.upsert_scheduled(action);
+                }
+                self.scheduled_range = Some((from, to));
+                self.scheduled_loading = false;
+                self.scheduled_generation += 1;
+            }
+            AppEvent::ScheduledPageLoaded {
+                query,
+                items,
+                next_cursor,
+                append,
+            } => {
+                let page = &mut self.scheduled_page;
+                if !append || page.query.as_ref() != Some(&query) {
+                    page.ids.clear();
+                }
+                page.query = Some(query);
+                page.ids.extend(items.iter().map(|a| a.sys.id.clone()));
+                page.next = next_cursor;
+                page.loading = false;
+                page.loaded = true;
+                for action in items {
+                    self.upsert_scheduled(action);
+                }
+                self.scheduled_generation += 1;
+            }
+            AppEvent::ScheduledActionUpdated(action) => {
+                self.upsert_scheduled(action);
+                self.scheduled_generation += 1;
+            }
+            AppEvent::ScheduleSaved(action) => {
+                self.schedule_submit = ScheduleSubmit::Saved(action.sys.id.clone());
+                if self
+                    .conflict
+                    .as_ref()
+                    .is_some_and(|c| c.id == action.sys.id)
+                {
+                    self.conflict = None;
+                }
+                self.upsert_scheduled(action);
+                self.scheduled_generation += 1;
+            }
+            AppEvent::ScheduleRejected { message } => {
+                self.schedule_submit = ScheduleSubmit::Rejected(message);
+            }
+            AppEvent::ScheduledReleaseTitlesLoaded(titles) => {
+                self.scheduled_release_titles.extend(titles);
+                self.scheduled_generation += 1;
+            }
+        }
+    }
+
+    fn clear_scheduled(&mut self) {
+        self.scheduled_actions.clear();
+        self.scheduled_range = None;
+        self.scheduled_page = ScheduledPage::default();
+        self.scheduled_generation += 1;
+    }
+
+    /// Stores a scheduled action; a toast tells when one the app knew as pending has run.
+    fn upsert_scheduled(&mut self, action: ScheduledAction) {
+        use crate::cma::ScheduledActionStatus as S;
+        let was_pending = self
+            .scheduled_actions
+            .get(&action.sys.id)
+            .is_some_and(|old| !old.sys.status.is_final());
+        if was_pending && action.sys.status.is_final() {
+            let what = format!(
+                "Scheduled {} of '{}'",
+                action.action,
+                self.schedule_title(&action)
+            );
+            match action.sys.status {
+                S::Succeeded => self
+                    .toasts
+                    .push(Toast::Success(format!("{what} succeeded"))),
+                S::Failed => self.toasts.push(Toast::Error(format!(
+                    "{what} failed: {}",
+                    action
+                        .error
+                        .as_ref()
+                        .map_or("no reason given", |e| e.message_or_id())
+                ))),
+                _ => {}
+            }
+        }
+        self.scheduled_actions.insert(action.sys.id.clone(), action);
+    }
+
+    /// A release's title: from the loaded releases, else from the titles loaded for schedules,
+    /// else its id.
+    pub fn release_title(&self, id: &str) -> String {
+        self.release(id)
+            .map(|r| r.title.clone())
+            .or_else(|| self.scheduled_release_titles.get(id).cloned())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// What a scheduled action acts on, for people: the release's title or the entity's display
+    /// title when loaded, else its id.
+    pub fn schedule_title(&self, action: &ScheduledAction) -> String {
+        let link = &action.entity;
+        match link.link_type() {
+            crate::cma::LinkType::Release => self.release_title(link.id()),
+            _ => self
+                .entity(link)
+                .map_or_else(|| link.id().to_owned(), |e| self.display_title(e)),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use egui::{Color32, Visuals};
 
+use crate::cma::ScheduledActionKind;
 use crate::cma::{ActionStatus, EntityState, ReleaseStatus, ScheduledActionStatus};
 
 /// Spacing between sections.
@@ -89,6 +90,25 @@ pub fn scheduled_status_tone(status: &ScheduledActionStatus) -> Tone {
         ScheduledActionStatus::Scheduled | ScheduledActionStatus::InProgress => Tone::Progress,
         ScheduledActionStatus::Succeeded => Tone::Success,
         ScheduledActionStatus::Failed => Tone::Danger,
+        _ => Tone::Neutral,
+    }
+}
+
+/// The tone of a scheduled action on the calendar: overdue ones (due, still waiting) stand out
+/// as warnings, failed ones as dangers; otherwise the tone of its status.
+pub fn scheduled_tone(status: &ScheduledActionStatus, overdue: bool) -> Tone {
+    if overdue {
+        Tone::Warning
+    } else {
+        scheduled_status_tone(status)
+    }
+}
+
+/// The tone marking what a scheduled action does (the stripe on calendar chips): publish in the
+/// accent colour, unpublish in neutral grey.
+pub fn scheduled_kind_tone(kind: &ScheduledActionKind) -> Tone {
+    match kind {
+        ScheduledActionKind::Publish => Tone::Accent,
         _ => Tone::Neutral,
     }
 }

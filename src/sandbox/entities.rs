@@ -126,14 +126,21 @@ pub fn create(
         extra: Extra::new(),
     };
     tx.put(store_kind(k), id, &entity)?;
-    events.push(core.event(
-        k.type_name(),
-        "create",
-        to_value(&entity),
-        crn(k, id),
-        &Cause::default(),
-    ));
+    emit(core, events, k, id, "create", to_value(&entity), &Cause::default());
     Ok(entity)
+}
+
+/// Queues the `Entry.*`/`Asset.*` event of a change (sent once the transaction commits).
+fn emit(
+    core: &Core,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    action: &str,
+    payload: Value,
+    cause: &Cause,
+) {
+    events.push(core.event(k.type_name(), action, payload, crn(k, id), cause));
 }
 
 fn touch(core: &Core, sys: &mut EntitySys, now: Timestamp) {
@@ -167,13 +174,7 @@ pub fn update(
     }
     touch(core, &mut entity.sys, core.now());
     tx.put(store_kind(k), id, &entity)?;
-    events.push(core.event(
-        k.type_name(),
-        "save",
-        to_value(&entity),
-        crn(k, id),
-        &Cause::default(),
-    ));
+    emit(core, events, k, id, "save", to_value(&entity), &Cause::default());
     Ok(entity)
 }
 
@@ -240,13 +241,7 @@ pub fn publish(
     sys.updated_at = Some(now);
     sys.updated_by = Some(core.user());
     tx.put(store_kind(k), id, &entity)?;
-    events.push(core.event(
-        k.type_name(),
-        "publish",
-        published_snapshot(&entity),
-        crn(k, id),
-        cause,
-    ));
+    emit(core, events, k, id, "publish", published_snapshot(&entity), cause);
     Ok(entity)
 }
 
@@ -276,13 +271,7 @@ pub fn unpublish(
     entity.sys.published_by = None;
     touch(core, &mut entity.sys, now);
     tx.put(store_kind(k), id, &entity)?;
-    events.push(core.event(
-        k.type_name(),
-        "unpublish",
-        deleted_payload(core, &entity, now),
-        crn(k, id),
-        cause,
-    ));
+    emit(core, events, k, id, "unpublish", deleted_payload(core, &entity, now), cause);
     Ok(entity)
 }
 
@@ -315,13 +304,7 @@ pub fn archive(
     entity.sys.archived_by = Some(core.user());
     touch(core, &mut entity.sys, now);
     tx.put(store_kind(k), id, &entity)?;
-    events.push(core.event(
-        k.type_name(),
-        "archive",
-        to_value(&entity),
-        crn(k, id),
-        &Cause::default(),
-    ));
+    emit(core, events, k, id, "archive", to_value(&entity), &Cause::default());
     Ok(entity)
 }
 
@@ -348,13 +331,7 @@ pub fn unarchive(
     entity.sys.archived_by = None;
     touch(core, &mut entity.sys, now);
     tx.put(store_kind(k), id, &entity)?;
-    events.push(core.event(
-        k.type_name(),
-        "unarchive",
-        to_value(&entity),
-        crn(k, id),
-        &Cause::default(),
-    ));
+    emit(core, events, k, id, "unarchive", to_value(&entity), &Cause::default());
     Ok(entity)
 }
 
@@ -378,12 +355,6 @@ pub fn delete(
         )));
     }
     tx.delete(store_kind(k), id)?;
-    events.push(core.event(
-        k.type_name(),
-        "delete",
-        deleted_payload(core, &entity, core.now()),
-        crn(k, id),
-        &Cause::default(),
-    ));
+    emit(core, events, k, id, "delete", deleted_payload(core, &entity, core.now()), &Cause::default());
     Ok(())
 }

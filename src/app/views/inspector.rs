@@ -114,7 +114,19 @@ impl FailureInspector {
                     .chain(cx.state.latest_actions.values())
                     .find(|a| a.sys.id == self.action_id)
                     .and_then(|a| a.error.clone())
+            })
+            .or_else(|| {
+                cx.state
+                    .scheduled_actions
+                    .get(&self.action_id)
+                    .and_then(|a| a.error.clone())
             });
+        let overdue = cx
+            .state
+            .scheduled_actions
+            .get(&self.action_id)
+            .filter(|a| crate::app::schedule::is_overdue(a, jiff::Timestamp::now()))
+            .map(|a| (a.scheduled_for.datetime, a.action.clone()));
         let mut open = true;
         egui::Window::new("Failure inspector")
             .id(egui::Id::unique("failure-inspector"))
@@ -123,7 +135,23 @@ impl FailureInspector {
             .open(&mut open)
             .show(ctx, |ui| {
                 let Some(error) = error else {
-                    ui.label("This action has no error to show.");
+                    match &overdue {
+                        Some((due, action)) => {
+                            let visuals = ui.visuals().clone();
+                            ui.label(
+                                RichText::new(format!(
+                                    "⚠ Overdue: this {action} was due at {} and has not run.",
+                                    format::local_time(*due)
+                                ))
+                                .strong()
+                                .color(theme::tone(&visuals, Tone::Warning)),
+                            );
+                            ui.label("The scheduler normally runs an action within seconds of its time. It may be stopped (the app or sandbox was closed), behind (more than 200 actions in one minute), or the service is having trouble. It runs as soon as the scheduler catches up; reschedule or cancel it from the calendar if it should not.");
+                        }
+                        None => {
+                            ui.label("This action has no error to show.");
+                        }
+                    }
                     return;
                 };
                 let groups = group_errors(&error);
@@ -242,6 +270,15 @@ impl EntityDetail {
                 ui.horizontal(|ui| {
                     ui.heading(cx.state.display_title(&entity));
                     entity_state_badge_ui(ui, entity.state());
+                    if ui
+                        .button("📅 Schedule…")
+                        .on_hover_text("Publish or unpublish this at a set time")
+                        .clicked()
+                    {
+                        *cx.schedule = Some(super::schedule_dialog::ScheduleRequest::for_target(
+                            entity.link(),
+                        ));
+                    }
                 });
                 ui.label(
                     RichText::new(format!(

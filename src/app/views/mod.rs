@@ -9,6 +9,9 @@ pub mod release_detail;
 pub mod releases;
 pub mod settings;
 
+pub mod calendar;
+pub mod schedule_dialog;
+
 use super::command::Command;
 use super::state::AppState;
 
@@ -26,6 +29,8 @@ pub struct ViewCtx<'a> {
     pub open_entity: &'a mut Option<(crate::cma::EntityKind, String)>,
     /// Whether Ctrl+F was pressed this frame (focus the filter).
     pub focus_filter: bool,
+    /// Set to open the schedule dialog (new schedule or reschedule).
+    pub schedule: &'a mut Option<schedule_dialog::ScheduleRequest>,
 }
 
 impl ViewCtx<'_> {

@@ -158,6 +158,18 @@ impl ReleaseDetailView {
             {
                 self.confirm = Some(Confirm::Unpublish);
             }
+            if ui
+                .add_enabled(!archived && !empty, egui::Button::new("📅 Schedule…"))
+                .on_hover_text(
+                    "Publish or unpublish the release at a set time, in a time zone you choose",
+                )
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                *cx.schedule = Some(super::schedule_dialog::ScheduleRequest::for_target(
+                    Link::new(LinkType::Release, release.sys.id.clone()),
+                ));
+            }
             ui.separator();
             if ui
                 .add_enabled(idle && !archived, egui::Button::new("➕ Add entries…"))

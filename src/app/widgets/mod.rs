@@ -2,6 +2,8 @@
 
 mod badge;
 mod empty_state;
+mod search_select;
 
 pub use badge::{action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui};
 pub use empty_state::empty_state_ui;
+pub use search_select::SearchSelect;
