@@ -253,6 +253,24 @@ impl App {
         }
     }
 
+    /// Esc closes the topmost window (schedule dialog, entry detail, inspector) before a view
+    /// sees it, so it never navigates away underneath an open window.
+    fn escape(&mut self, ctx: &egui::Context) {
+        if self.palette.is_some() {
+            return;
+        }
+        let open = self.schedule_dialog.is_some() || self.entity_detail.is_some() || self.inspector.is_some();
+        if open && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+            if self.schedule_dialog.is_some() {
+                self.schedule_dialog = None;
+            } else if self.entity_detail.is_some() {
+                self.entity_detail = None;
+            } else {
+                self.inspector = None;
+            }
+        }
+    }
+
     fn shortcuts(&mut self, ctx: &egui::Context) {
         let pressed: Vec<UiCommand> = UiCommand::ALL
             .into_iter()
@@ -455,6 +473,7 @@ impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
         self.shortcuts(ctx);
+        self.escape(ctx);
         if self.state.actions_in_flight() > 0 {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
