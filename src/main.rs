@@ -101,19 +101,16 @@ fn run_app() -> ExitCode {
     };
     // The worker and the servers run on this runtime; eframe runs on the main thread inside it.
     let _enter = runtime.enter();
-    let data_dir = release_desk::config::sandbox_dir();
-    let (embedded, client, connection) = match runtime.block_on(
-        release_desk::app::launch::start_embedded(data_dir.clone(), None),
-    ) {
-        Ok(started) => started,
-        Err(e) => {
-            eprintln!(
-                "release-desk: the local sandbox could not start ({e}); data directory {}",
-                data_dir.display()
-            );
-            return ExitCode::FAILURE;
-        }
-    };
+    let data_dir = release_desk::config::data_dir();
+    let (embedded, client, connection) =
+        match runtime.block_on(release_desk::app::launch::start_embedded(data_dir.clone())) {
+            Ok(started) => started,
+            Err(e) => {
+                eprintln!("release-desk: {e} (data directory {})", data_dir.display());
+                return ExitCode::FAILURE;
+            }
+        };
+    let timeline = embedded.timeline.subscribe();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Release Desk")
@@ -126,6 +123,7 @@ fn run_app() -> ExitCode {
         client,
         connection,
         worker: release_desk::app::worker::WorkerOptions::new(true),
+        timeline: Some(timeline),
         keep_alive: Some(Box::new(embedded)),
     };
     let result = eframe::run_native(

@@ -158,4 +158,8 @@ pub enum AppEvent {
         /// Why, in words.
         message: String,
     },
+    /// The journal stored a webhook event (live).
+    TimelineAppended(std::sync::Arc<crate::timeline::TimelineEvent>),
+    /// The live stream fell behind and dropped this many notices (they are in the journal).
+    TimelineMissed(u64),
 }

@@ -1,26 +1,92 @@
-//! Starting the embedded backend: the sandbox on loopback with its data in the user's data
-//! directory (demo space on first run), and the app's connection to it.
+//! Starting the embedded backend: the timeline receiver and journal, then the sandbox on
+//! loopback with its webhook pointed at the receiver, both signing/verifying with one secret
+//! kept owner-only in the data directory. Data lives in the user's data directory (demo space on
+//! first run) and survives restarts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::state::ConnectionInfo;
 use crate::cma::ClientConfig;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxError};
+use crate::signing::SigningSecret;
+use crate::timeline::{Timeline, TimelineConfig};
 
 /// What runs in-process behind the app; dropping it stops the servers.
 pub struct Embedded {
     /// The sandbox.
     pub sandbox: Sandbox,
+    /// The webhook receiver and journal.
+    pub timeline: Timeline,
 }
 
-/// Starts the sandbox in `data_dir` and returns the client configuration to reach it.
+/// Why the embedded backend could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// The sandbox failed.
+    #[error("the local sandbox could not start: {0}")]
+    Sandbox(#[from] SandboxError),
+    /// The receiver or journal failed.
+    #[error("the webhook receiver could not start: {0}")]
+    Timeline(String),
+    /// The signing secret file could not be read or written.
+    #[error("the signing secret in {path} could not be used: {message}")]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The secret shared by the sandbox (signs) and the receiver (verifies): read from
+/// `signing-secret` in `dir`, or generated and written there owner-only.
+pub fn load_or_create_secret(dir: &Path) -> Result<SigningSecret, LaunchError> {
+    let path = dir.join("signing-secret");
+    let fail = |e: &dyn std::fmt::Display| LaunchError::Secret {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            if let Ok(secret) = SigningSecret::new(text.trim()) {
+                return Ok(secret);
+            }
+            tracing::warn!(path = %path.display(), "stored signing secret is invalid; replacing it");
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail(&e)),
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+    let secret = SigningSecret::generate();
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&path).map_err(|e| fail(&e))?;
+        file.write_all(secret.expose().as_bytes()).map_err(|e| fail(&e))?;
+    }
+    Ok(secret)
+}
+
+/// Starts the receiver, then the sandbox delivering to it; returns the client configuration.
 pub async fn start_embedded(
     data_dir: PathBuf,
-    webhook_url: Option<String>,
-) -> Result<(Embedded, ClientConfig, ConnectionInfo), SandboxError> {
+) -> Result<(Embedded, ClientConfig, ConnectionInfo), LaunchError> {
+    let secret = load_or_create_secret(&data_dir)?;
+    let mut timeline_config = TimelineConfig::new(data_dir.join("timeline"));
+    timeline_config.receiver.secret = Some(secret.clone());
+    let timeline = Timeline::start(timeline_config)
+        .await
+        .map_err(|e| LaunchError::Timeline(e.to_string()))?;
     let config = SandboxConfig {
-        data_dir: Some(data_dir),
-        webhook_url,
+        data_dir: Some(data_dir.join("sandbox")),
+        webhook_url: Some(timeline.webhook_url("sandbox")),
+        signing_secret: Some(secret),
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config).await?;
@@ -31,7 +97,7 @@ pub async fn start_embedded(
         space_id: sandbox.space_id.clone(),
         environment_id: sandbox.environment_id.clone(),
         is_sandbox: true,
-        receiver: None,
+        receiver: Some(timeline.addr().to_string()),
     };
-    Ok((Embedded { sandbox }, client, info))
+    Ok((Embedded { sandbox, timeline }, client, info))
 }

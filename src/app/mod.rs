@@ -36,6 +36,7 @@ use self::views::inspector::{EntityDetail, FailureInspector};
 use self::views::release_detail::ReleaseDetailView;
 use self::views::releases::ReleasesView;
 use self::views::settings::SettingsView;
+use self::views::timeline::TimelineView;
 
 use self::state::ScheduleSubmit;
 use self::views::calendar::CalendarView;
@@ -51,6 +52,8 @@ pub struct AppSetup {
     pub connection: ConnectionInfo,
     /// Worker options (poll interval, sandbox or not).
     pub worker: WorkerOptions,
+    /// The live stream of the embedded receiver's journal, when one runs.
+    pub timeline: Option<crate::timeline::Subscription>,
     /// Held for the app's lifetime (the embedded sandbox); dropped on exit.
     pub keep_alive: Option<Box<dyn std::any::Any + Send>>,
 }
@@ -68,6 +71,7 @@ pub struct App {
     releases: ReleasesView,
     detail: Option<ReleaseDetailView>,
     entries: EntriesView,
+    timeline: TimelineView,
     settings: SettingsView,
     inspector: Option<FailureInspector>,
     entity_detail: Option<EntityDetail>,
@@ -96,6 +100,21 @@ impl App {
         let worker = worker::spawn(&runtime, client, sink.clone(), options.clone());
         worker.send(Command::LoadSpace);
         worker.send(Command::LoadProfiles);
+        if let Some(mut live) = setup.timeline {
+            let sink = sink.clone();
+            runtime.spawn(async move {
+                use crate::timeline::{LiveItem, TimelineNotice};
+                while let Some(item) = live.recv().await {
+                    match item {
+                        LiveItem::Notice(TimelineNotice::Appended(event)) => {
+                            sink.send(AppEvent::TimelineAppended(event));
+                        }
+                        LiveItem::Missed { count, .. } => sink.send(AppEvent::TimelineMissed(count)),
+                        LiveItem::Notice(_) => {}
+                    }
+                }
+            });
+        }
         let state = AppState {
             connection: Some(setup.connection),
             ..AppState::default()
@@ -111,6 +130,7 @@ impl App {
             releases: ReleasesView::new(),
             detail: None,
             entries: EntriesView::default(),
+            timeline: TimelineView::default(),
             settings: SettingsView::default(),
             inspector: None,
             entity_detail: None,
@@ -250,6 +270,17 @@ impl App {
                     egui::Theme::Dark
                 });
             }
+        }
+    }
+
+    /// Reloads what shows releases after a change made elsewhere (a schedule fired, another
+    /// client): the open release, or the list.
+    fn refresh_releases(&mut self) {
+        match &self.detail {
+            Some(detail) => self.worker.send(Command::OpenRelease {
+                id: detail.release_id.clone(),
+            }),
+            None => self.releases.reload(),
         }
     }
 
@@ -396,13 +427,7 @@ impl App {
                 },
                 Nav::Entries => self.entries.ui(ui, &mut cx),
                 Nav::Calendar => self.calendar.ui(ui, &mut cx),
-                Nav::Timeline => {
-                    views_placeholder(
-                        ui,
-                        "Timeline",
-                        "Every webhook event of releases, actions and schedules will stream here live, with signature checks and payloads.",
-                    );
-                }
+                Nav::Timeline => self.timeline.ui(ui, &mut cx),
                 Nav::Settings => self.settings.ui(ui, &mut cx),
             }
             let ctx = ui.ctx().clone();
@@ -464,14 +489,12 @@ impl App {
     }
 }
 
-fn views_placeholder(ui: &mut Ui, title: &str, text: &str) {
-    ui.heading(title);
-    widgets::empty_state_ui(ui, &format!("{title} is on its way"), text, None);
-}
-
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
+        if std::mem::take(&mut self.state.releases_stale) {
+            self.refresh_releases();
+        }
         self.shortcuts(ctx);
         self.escape(ctx);
         if self.state.actions_in_flight() > 0 {

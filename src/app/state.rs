@@ -14,6 +14,9 @@ use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, Release
 use super::command::ScheduledQuery;
 use crate::cma::{ScheduledAction, Timestamp};
 
+/// How many recent webhook events the state keeps for the live list.
+pub const RECENT_EVENTS: usize = 2000;
+
 /// The main areas of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nav {
@@ -126,6 +129,12 @@ pub struct AppState {
     pub entities_generation: u64,
     /// Webhook events received (status bar).
     pub events_received: u64,
+    /// The newest webhook events received this session, newest last (at most
+    /// [`RECENT_EVENTS`]).
+    pub recent_events: std::collections::VecDeque<std::sync::Arc<crate::timeline::TimelineEvent>>,
+    /// Set when an event says releases changed elsewhere (a schedule fired, another client);
+    /// the app reloads and clears it.
+    pub releases_stale: bool,
     /// Saved Contentful profiles, with whether each has a stored token.
     pub profiles: Vec<(crate::config::Profile, bool)>,
     /// The connected profile (`None`: the local sandbox).
@@ -309,6 +318,32 @@ impl AppState {
             }
             AppEvent::Notified(message) => self.toasts.push(Toast::Info(message)),
             AppEvent::ProfilesLoaded(profiles) => self.profiles = profiles,
+            AppEvent::TimelineAppended(event) => {
+                self.events_received += 1;
+                let changes_releases = matches!(
+                    (event.entity_type.as_str(), event.action.as_str()),
+                    ("Release", _) | ("ReleaseAction", "execute") | ("ScheduledAction", "execute")
+                );
+                // Our own actions already reload what they touch; react to the rest.
+                let ours = event
+                    .causes
+                    .release_action_id
+                    .as_ref()
+                    .is_some_and(|id| self.actions.iter().any(|a| &a.id == id));
+                if changes_releases && !ours {
+                    self.releases_stale = true;
+                }
+                if self.recent_events.len() >= RECENT_EVENTS {
+                    self.recent_events.pop_front();
+                }
+                self.recent_events.push_back(event);
+            }
+            AppEvent::TimelineMissed(count) => {
+                self.events_received += count;
+                self.toasts.push(Toast::Info(format!(
+                    "{count} webhook events arrived faster than shown; they are in the journal"
+                )));
+            }
             AppEvent::ProfileReady { .. } => {}
             AppEvent::SandboxReset => {
                 self.releases.clear();

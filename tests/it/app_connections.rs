@@ -127,6 +127,7 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
             profiles: ProfileStore::new(profiles.path().to_path_buf()),
             ..WorkerOptions::new(true)
         },
+        timeline: None,
         keep_alive: None,
     };
     let mut harness = Harness::builder()

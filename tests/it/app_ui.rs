@@ -48,6 +48,7 @@ fn fixture() -> Fixture {
             profiles: release_desk::config::ProfileStore::new(profiles_dir.path().to_path_buf()),
             ..WorkerOptions::new(true)
         },
+        timeline: None,
         keep_alive: None,
     };
     let harness = Harness::builder()

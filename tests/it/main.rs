@@ -18,3 +18,7 @@ mod sandbox_releases;
 mod sandbox_schedules;
 mod sandbox_webhooks;
 mod support;
+mod timeline_durability;
+mod timeline_receiver;
+mod timeline_sandbox;
+mod timeline_support;

@@ -8,6 +8,7 @@ pub mod inspector;
 pub mod release_detail;
 pub mod releases;
 pub mod settings;
+pub mod timeline;
 
 pub mod calendar;
 pub mod schedule_dialog;

@@ -44,6 +44,11 @@ impl ReleasesView {
         }
     }
 
+    /// Reloads the list on the next frame (the loaded query is forgotten).
+    pub fn reload(&mut self) {
+        self.loaded_query = None;
+    }
+
     /// Opens the create-release dialog.
     pub fn open_create_dialog(&mut self) {
         self.create = Some(CreateReleaseDialog::default());
