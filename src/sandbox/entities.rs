@@ -126,7 +126,15 @@ pub fn create(
         extra: Extra::new(),
     };
     tx.put(store_kind(k), id, &entity)?;
-    emit(core, events, k, id, "create", to_value(&entity), &Cause::default());
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "create",
+        to_value(&entity),
+        &Cause::default(),
+    );
     Ok(entity)
 }
 
@@ -174,7 +182,15 @@ pub fn update(
     }
     touch(core, &mut entity.sys, core.now());
     tx.put(store_kind(k), id, &entity)?;
-    emit(core, events, k, id, "save", to_value(&entity), &Cause::default());
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "save",
+        to_value(&entity),
+        &Cause::default(),
+    );
     Ok(entity)
 }
 
@@ -241,7 +257,15 @@ pub fn publish(
     sys.updated_at = Some(now);
     sys.updated_by = Some(core.user());
     tx.put(store_kind(k), id, &entity)?;
-    emit(core, events, k, id, "publish", published_snapshot(&entity), cause);
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "publish",
+        published_snapshot(&entity),
+        cause,
+    );
     Ok(entity)
 }
 
@@ -271,7 +295,15 @@ pub fn unpublish(
     entity.sys.published_by = None;
     touch(core, &mut entity.sys, now);
     tx.put(store_kind(k), id, &entity)?;
-    emit(core, events, k, id, "unpublish", deleted_payload(core, &entity, now), cause);
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "unpublish",
+        deleted_payload(core, &entity, now),
+        cause,
+    );
     Ok(entity)
 }
 
@@ -304,7 +336,15 @@ pub fn archive(
     entity.sys.archived_by = Some(core.user());
     touch(core, &mut entity.sys, now);
     tx.put(store_kind(k), id, &entity)?;
-    emit(core, events, k, id, "archive", to_value(&entity), &Cause::default());
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "archive",
+        to_value(&entity),
+        &Cause::default(),
+    );
     Ok(entity)
 }
 
@@ -331,7 +371,15 @@ pub fn unarchive(
     entity.sys.archived_by = None;
     touch(core, &mut entity.sys, now);
     tx.put(store_kind(k), id, &entity)?;
-    emit(core, events, k, id, "unarchive", to_value(&entity), &Cause::default());
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "unarchive",
+        to_value(&entity),
+        &Cause::default(),
+    );
     Ok(entity)
 }
 
@@ -355,6 +403,14 @@ pub fn delete(
         )));
     }
     tx.delete(store_kind(k), id)?;
-    emit(core, events, k, id, "delete", deleted_payload(core, &entity, core.now()), &Cause::default());
+    emit(
+        core,
+        events,
+        k,
+        id,
+        "delete",
+        deleted_payload(core, &entity, core.now()),
+        &Cause::default(),
+    );
     Ok(())
 }

@@ -574,7 +574,56 @@ impl Journal {
 
     /// How many events match `filter`. Blocking.
     pub fn count(&self, filter: &EventFilter) -> Result<u64, JournalError> {
-        self.read(|conn| count_events(conn, self.inner.fts, filter))
+        self.read(|conn| count_events(conn, self.inner.fts, filter, None))
+    }
+
+    /// How many events match `filter` with an id below `before` (all when `None`): the size of
+    /// a list anchored at `before`, however many events arrived since. Blocking.
+    pub fn count_before(
+        &self,
+        filter: &EventFilter,
+        before: Option<EventId>,
+    ) -> Result<u64, JournalError> {
+        self.read(|conn| count_events(conn, self.inner.fts, filter, before))
+    }
+
+    /// Random access for a virtualised list: the events matching `filter` with an id below
+    /// `before` (all when `None`), newest first, skipping the `skip` newest of them; at most
+    /// `limit` (capped at [`MAX_PAGE`]). With `skip == 0` this is [`Journal::page`]; otherwise an
+    /// `OFFSET` walk, so callers should start from the nearest id they know. Blocking.
+    pub fn page_at(
+        &self,
+        filter: &EventFilter,
+        before: Option<EventId>,
+        skip: u64,
+        limit: usize,
+    ) -> Result<Vec<TimelineEvent>, JournalError> {
+        if skip == 0 {
+            return Ok(self.page(filter, before, limit)?.events);
+        }
+        let limit = limit.clamp(1, MAX_PAGE);
+        self.read(|conn| select_skipping(conn, self.inner.fts, filter, before, skip, limit))
+    }
+
+    /// Benchmarks only: stores `events` in one transaction on a connection of its own, without
+    /// deduplication, live notices or the full-text index (which catches up after a restart).
+    /// Blocking.
+    #[doc(hidden)]
+    pub fn bulk_insert_for_bench(&self, events: &[IncomingEvent]) -> Result<(), JournalError> {
+        let mut conn = Connection::open(&self.inner.path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        let tx = conn.transaction()?;
+        let mut now: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(received_ms), 0) FROM events",
+            [],
+            |row| row.get(0),
+        )?;
+        for event in events {
+            now = now.max(event.event_at.map_or(now, |t| t.as_millis()));
+            append_one(&tx, event, None, now)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Every topic with its event count, most frequent first. Blocking.
@@ -1547,6 +1596,70 @@ fn select_events(
     Ok(events)
 }
 
+/// Newest first below `before`, skipping `skip` rows (`OFFSET`): every condition, free text
+/// included, in one WHERE clause, so SQLite walks the id order once.
+fn select_skipping(
+    conn: &Connection,
+    fts: bool,
+    filter: &EventFilter,
+    before: Option<EventId>,
+    skip: u64,
+    limit: usize,
+) -> Result<Vec<TimelineEvent>, JournalError> {
+    let mut c = conditions(conn, filter)?;
+    if c.empty {
+        return Ok(Vec::new());
+    }
+    if let Some(before) = before {
+        c.id("<", before);
+    }
+    if let Some(words) = text_words(filter) {
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        if fts {
+            // Indexed events through FTS5, the not-yet-indexed tail through LIKE.
+            let upto = fts_upto(conn)?;
+            let a = c.next_param();
+            c.params.push(SqlValue::Integer(upto));
+            let b = c.next_param();
+            c.params.push(SqlValue::Text(fts_query(&words)));
+            let mut likes = Vec::new();
+            for word in &words {
+                let n = c.next_param();
+                c.params
+                    .push(SqlValue::Text(format!("%{}%", like_escape(word))));
+                likes.push(format!(
+                    "(e.topic LIKE ?{n} ESCAPE '\\' OR e.summary LIKE ?{n} ESCAPE '\\' \
+                     OR e.entity_id LIKE ?{n} ESCAPE '\\' \
+                     OR CAST(e.body AS TEXT) LIKE ?{n} ESCAPE '\\')"
+                ));
+            }
+            c.terms.push(format!(
+                "(({{id}} <= ?{a} AND {{id}} IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?{b})) \
+                 OR ({{id}} > ?{a} AND {}))",
+                likes.join(" AND ")
+            ));
+        } else {
+            c.like_words(&words);
+        }
+    }
+    let limit_param = c.next_param();
+    c.params
+        .push(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let offset_param = c.next_param();
+    c.params
+        .push(SqlValue::Integer(i64::try_from(skip).unwrap_or(i64::MAX)));
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE {} ORDER BY e.id DESC \
+         LIMIT ?{limit_param} OFFSET ?{offset_param}",
+        c.clause("e.id")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(c.params.iter()), read_event)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// A multi-topic query as one query per topic, merged by id.
 fn select_topics_merged(
     conn: &Connection,
@@ -1574,10 +1687,18 @@ fn select_topics_merged(
     Ok(all)
 }
 
-fn count_events(conn: &Connection, fts: bool, filter: &EventFilter) -> Result<u64, JournalError> {
-    let c = conditions(conn, filter)?;
+fn count_events(
+    conn: &Connection,
+    fts: bool,
+    filter: &EventFilter,
+    below: Option<EventId>,
+) -> Result<u64, JournalError> {
+    let mut c = conditions(conn, filter)?;
     if c.empty {
         return Ok(0);
+    }
+    if let Some(below) = below {
+        c.id("<", below);
     }
     let count = |sql: String, c: &Conditions| -> Result<u64, JournalError> {
         let mut stmt = conn.prepare_cached(&sql)?;
