@@ -111,6 +111,11 @@ impl ProfileStore {
         Self { dir }
     }
 
+    /// The directory (other per-user settings, such as saved timeline filters, live here too).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     fn profiles_path(&self) -> PathBuf {
         self.dir.join("profiles.json")
     }

@@ -75,6 +75,7 @@ struct SandboxArgs {
 }
 
 fn main() -> ExitCode {
+    let _ = release_desk::app::PROCESS_START.set(std::time::Instant::now());
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -124,6 +125,7 @@ fn run_app() -> ExitCode {
         connection,
         worker: release_desk::app::worker::WorkerOptions::new(true),
         timeline: Some(timeline),
+        journal: Some(embedded.timeline.journal().clone()),
         keep_alive: Some(Box::new(embedded)),
     };
     let result = eframe::run_native(

@@ -179,4 +179,6 @@ pub enum Command {
         /// The events.
         events: Vec<crate::app::ics::IcsEvent>,
     },
+    /// Read the timeline journal (pages, counts, details) or its saved filters.
+    Timeline(crate::app::timeline_rows::TimelineRequest),
 }

@@ -162,4 +162,6 @@ pub enum AppEvent {
     TimelineAppended(std::sync::Arc<crate::timeline::TimelineEvent>),
     /// The live stream fell behind and dropped this many notices (they are in the journal).
     TimelineMissed(u64),
+    /// The worker answered a timeline request.
+    Timeline(crate::app::timeline_rows::TimelineResult),
 }

@@ -68,7 +68,8 @@ pub fn load_or_create_secret(dir: &Path) -> Result<SigningSecret, LaunchError> {
             options.mode(0o600);
         }
         let mut file = options.open(&path).map_err(|e| fail(&e))?;
-        file.write_all(secret.expose().as_bytes()).map_err(|e| fail(&e))?;
+        file.write_all(secret.expose().as_bytes())
+            .map_err(|e| fail(&e))?;
     }
     Ok(secret)
 }

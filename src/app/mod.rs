@@ -17,10 +17,12 @@ pub mod launch;
 pub mod schedule;
 pub mod state;
 pub mod theme;
+pub mod timeline_rows;
 pub mod ui_command;
 pub mod views;
 pub mod widgets;
 pub mod worker;
+pub mod worker_timeline;
 
 use std::sync::mpsc as std_mpsc;
 
@@ -44,6 +46,9 @@ use self::views::schedule_dialog::ScheduleDialog;
 use self::worker::{EventSink, WorkerHandle, WorkerOptions};
 use crate::cma::{Client, CmaError};
 
+/// When the process started (set by `main`), to log how long until the releases show.
+pub static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Everything the app needs to start: where it is connected, and what keeps the backend alive.
 pub struct AppSetup {
     /// The client configuration for the connection.
@@ -54,6 +59,8 @@ pub struct AppSetup {
     pub worker: WorkerOptions,
     /// The live stream of the embedded receiver's journal, when one runs.
     pub timeline: Option<crate::timeline::Subscription>,
+    /// The embedded receiver's journal, which the timeline view pages through (via the worker).
+    pub journal: Option<crate::timeline::Journal>,
     /// Held for the app's lifetime (the embedded sandbox); dropped on exit.
     pub keep_alive: Option<Box<dyn std::any::Any + Send>>,
 }
@@ -93,6 +100,9 @@ impl App {
         let repaint_ctx = ctx.clone();
         let sink = EventSink::new(tx, move || repaint_ctx.request_repaint());
         let mut options = setup.worker;
+        if setup.journal.is_some() {
+            options.journal = setup.journal;
+        }
         if setup.connection.is_sandbox && options.sandbox.is_none() {
             options.sandbox = Some((Box::new(setup.client.clone()), setup.connection.clone()));
         }
@@ -109,7 +119,9 @@ impl App {
                         LiveItem::Notice(TimelineNotice::Appended(event)) => {
                             sink.send(AppEvent::TimelineAppended(event));
                         }
-                        LiveItem::Missed { count, .. } => sink.send(AppEvent::TimelineMissed(count)),
+                        LiveItem::Missed { count, .. } => {
+                            sink.send(AppEvent::TimelineMissed(count))
+                        }
                         LiveItem::Notice(_) => {}
                     }
                 }
@@ -157,7 +169,15 @@ impl App {
                 self.reconnect(id, *client, connection);
                 continue;
             }
+            let first_releases =
+                !self.state.releases_loaded && matches!(event, AppEvent::ReleasesLoaded { .. });
             self.state.apply(event);
+            if first_releases && let Some(started) = PROCESS_START.get() {
+                tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "releases shown after launch"
+                );
+            }
         }
         for toast in self.state.toasts.drain(..) {
             match toast {
@@ -290,7 +310,9 @@ impl App {
         if self.palette.is_some() {
             return;
         }
-        let open = self.schedule_dialog.is_some() || self.entity_detail.is_some() || self.inspector.is_some();
+        let open = self.schedule_dialog.is_some()
+            || self.entity_detail.is_some()
+            || self.inspector.is_some();
         if open && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
             if self.schedule_dialog.is_some() {
                 self.schedule_dialog = None;
@@ -464,6 +486,7 @@ impl App {
                     }
                     Command::LoadScheduledPage { .. } => self.state.scheduled_page.loading = true,
                     Command::LoadScheduledActions { .. } => self.state.scheduled_loading = true,
+                    Command::Timeline(request) => self.state.timeline.on_request(request),
                     _ => {}
                 }
                 self.worker.send(command);
@@ -516,6 +539,8 @@ impl eframe::App for App {
             let (chosen, open) = palette.show(&ctx);
             if !open {
                 self.palette = None;
+                // The palette's filter had focus; give the keyboard back to the lists.
+                ctx.memory_mut(|m| m.stop_text_input());
             }
             if let Some(command) = chosen {
                 self.run_ui_command(command, &ctx);

@@ -153,6 +153,8 @@ pub struct AppState {
     pub schedule_submit: ScheduleSubmit,
     /// Titles of releases that schedules act on, by release id (archived ones included).
     pub scheduled_release_titles: HashMap<String, String>,
+    /// The timeline view's window onto the journal (rows by rank, the selected event).
+    pub timeline: super::timeline_rows::TimelineRows,
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).
@@ -320,6 +322,7 @@ impl AppState {
             AppEvent::ProfilesLoaded(profiles) => self.profiles = profiles,
             AppEvent::TimelineAppended(event) => {
                 self.events_received += 1;
+                self.timeline.live_seq += 1;
                 let changes_releases = matches!(
                     (event.entity_type.as_str(), event.action.as_str()),
                     ("Release", _) | ("ReleaseAction", "execute") | ("ScheduledAction", "execute")
@@ -338,8 +341,10 @@ impl AppState {
                 }
                 self.recent_events.push_back(event);
             }
+            AppEvent::Timeline(result) => self.timeline.apply(result),
             AppEvent::TimelineMissed(count) => {
                 self.events_received += count;
+                self.timeline.live_seq += 1;
                 self.toasts.push(Toast::Info(format!(
                     "{count} webhook events arrived faster than shown; they are in the journal"
                 )));

@@ -121,6 +121,9 @@ impl Palette {
                     .hint_text("Type a command…")
                     .desired_width(f32::INFINITY),
             );
+            edit.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Command filter")
+            });
             edit.request_focus();
             ui.separator();
             for (i, command) in matches.iter().enumerate() {

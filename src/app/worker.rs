@@ -77,6 +77,8 @@ pub struct WorkerOptions {
     pub profiles: ProfileStore,
     /// The local sandbox's connection, to switch back to.
     pub sandbox: Option<(Box<ClientConfig>, ConnectionInfo)>,
+    /// The embedded receiver's journal, for the timeline view.
+    pub journal: Option<crate::timeline::Journal>,
 }
 
 impl WorkerOptions {
@@ -87,6 +89,7 @@ impl WorkerOptions {
             poll_interval: Duration::from_millis(400),
             profiles: ProfileStore::new(crate::config::config_dir()),
             sandbox: None,
+            journal: None,
         }
     }
 }
@@ -301,6 +304,7 @@ impl Worker {
                 calendar_name,
                 events,
             } => self.export_ics(file_name, calendar_name, events).await,
+            Command::Timeline(request) => self.timeline(request).await,
         }
     }
 
@@ -1009,5 +1013,27 @@ impl Worker {
                 message: e.to_string(),
             }),
         }
+    }
+
+    /// Answers a timeline request from the journal on a blocking thread (SQLite and files
+    /// block; the UI thread and the async workers never wait on them).
+    async fn timeline(&self, request: super::timeline_rows::TimelineRequest) {
+        let Some(journal) = self.options.journal.clone() else {
+            return;
+        };
+        let file = self
+            .options
+            .profiles
+            .dir()
+            .join(super::timeline_rows::FILTERS_FILE);
+        let result = tokio::task::spawn_blocking(move || {
+            super::worker_timeline::handle(&journal, &file, request)
+        })
+        .await
+        .unwrap_or_else(|e| super::timeline_rows::TimelineResult::Failed {
+            context: "Reading the timeline".into(),
+            message: e.to_string(),
+        });
+        self.sink.send(AppEvent::Timeline(result));
     }
 }

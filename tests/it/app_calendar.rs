@@ -55,6 +55,7 @@ fn fixture() -> Fixture {
             ..WorkerOptions::new(true)
         },
         timeline: None,
+        journal: None,
         keep_alive: None,
     };
     let harness = Harness::builder()

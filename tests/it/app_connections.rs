@@ -128,6 +128,7 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
             ..WorkerOptions::new(true)
         },
         timeline: None,
+        journal: None,
         keep_alive: None,
     };
     let mut harness = Harness::builder()

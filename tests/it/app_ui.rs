@@ -49,6 +49,7 @@ fn fixture() -> Fixture {
             ..WorkerOptions::new(true)
         },
         timeline: None,
+        journal: None,
         keep_alive: None,
     };
     let harness = Harness::builder()
@@ -250,5 +251,39 @@ fn a_stale_version_shows_the_conflict_and_overwrites_nothing() {
     f.harness.get_by_label("Reload").click();
     step_until(&mut f.harness, "the reloaded release", |h| {
         has_label(h, "Spring Travel Issue (edited elsewhere)")
+    });
+}
+
+#[test]
+fn the_keyboard_drives_the_palette_and_the_releases_list() {
+    let mut f = fixture();
+    step_until(&mut f.harness, "the releases list", |h| {
+        has_label(h, "Spring Travel Issue")
+    });
+    // Ctrl+K opens the palette; typing filters; Enter runs the command.
+    f.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    step_until(&mut f.harness, "the palette", |h| {
+        has_label(h, "Go to Entries")
+    });
+    f.harness
+        .get_by_label("Command filter")
+        .type_text("entries");
+    f.harness.step();
+    f.harness.key_press(egui::Key::Enter);
+    step_until(&mut f.harness, "the entries view", |h| {
+        has_label(h, "0 selected")
+    });
+    // Ctrl+1 goes back; arrows move the selection; Enter opens the selected release.
+    f.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num1);
+    step_until(&mut f.harness, "the releases list again", |h| {
+        has_label(h, "Spring Travel Issue")
+    });
+    f.harness.key_press(egui::Key::ArrowDown);
+    f.harness.step();
+    f.harness.key_press(egui::Key::Enter);
+    step_until(&mut f.harness, "a release detail", |h| {
+        has_label(h, "✔ Validate")
     });
 }

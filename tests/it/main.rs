@@ -5,6 +5,7 @@
 
 mod app_calendar;
 mod app_connections;
+mod app_timeline;
 mod app_ui;
 mod cma_client;
 mod cma_errors;

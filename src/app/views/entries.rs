@@ -35,6 +35,8 @@ pub struct EntriesView {
     search: String,
     state_filter: Option<EntityState>,
     selected: BTreeSet<(EntityKind, String)>,
+    /// The keyboard cursor (arrows move it, Space selects, Enter opens).
+    cursor: usize,
     rows: Vec<Row>,
     key: Option<(u64, String, Option<EntityState>)>,
     requested: bool,
@@ -97,7 +99,32 @@ impl EntriesView {
             return;
         }
         let mut toggle = None;
+        let (up, down, space, enter) = ui.input(|i| {
+            (
+                i.key_pressed(egui::Key::ArrowUp),
+                i.key_pressed(egui::Key::ArrowDown),
+                i.key_pressed(egui::Key::Space),
+                i.key_pressed(egui::Key::Enter),
+            )
+        });
         let mut open = None;
+        if ui.memory(|m| m.focused().is_none()) {
+            if down {
+                self.cursor = (self.cursor + 1).min(self.rows.len().saturating_sub(1));
+            }
+            if up {
+                self.cursor = self.cursor.saturating_sub(1);
+            }
+            if let Some(r) = self.rows.get(self.cursor) {
+                if space {
+                    toggle = Some((r.kind, r.id.clone()));
+                }
+                if enter {
+                    open = Some((r.kind, r.id.clone()));
+                }
+            }
+        }
+        let cursor = self.cursor;
         let all_selected = self
             .rows
             .iter()
@@ -144,7 +171,7 @@ impl EntriesView {
                     let r = &self.rows[row.index()];
                     let key = (r.kind, r.id.clone());
                     let mut checked = self.selected.contains(&key);
-                    row.set_selected(checked);
+                    row.set_selected(checked || row.index() == cursor);
                     row.col(|ui| {
                         if ui
                             .checkbox(&mut checked, "")

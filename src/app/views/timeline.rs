@@ -1,39 +1,83 @@
-//! [`TimelineView`]: the live list of webhook events the embedded receiver stored this session,
-//! newest first — topic, entity, a one-line summary, the action status, the signature verdict
-//! and the delivery attempt. It follows new events unless paused or scrolled away.
+//! [`TimelineView`]: the live, virtualised table of every webhook event in the journal, newest
+//! first — received at, topic, entity, summary, action status, signature verdict, attempt —
+//! with filter chips, saved filters and a detail panel for the selected event.
+//!
+//! The table lays out only the visible rows (`TableBody::rows`) and draws them from the row
+//! cache in [`crate::app::timeline_rows::TimelineRows`]; missing pages are asked of the worker,
+//! and filters run in the journal (SQL). It follows new events unless paused or scrolled away;
+//! then it says "N new events" and jumps back on a click.
 
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
+use super::inspector::group_errors;
+use crate::app::command::Command;
+use crate::app::format;
 use crate::app::theme::{self, Tone};
-use crate::app::widgets::{badge_ui, empty_state_ui};
-use crate::timeline::{TimelineEvent, Verdict};
+use crate::app::timeline_rows::{
+    ACTIONS, EventDetailData, GROUPS, RANGES, TimelineFilterSpec, TimelineRequest,
+};
+use crate::app::widgets::{badge_ui, diff_ui, empty_state_ui, json_tree_ui};
+use crate::cma::Timestamp;
+use crate::timeline::{EventId, TimelineEvent, Verdict};
 
-/// Id of the filter box (Ctrl+F focuses it).
+/// Id of the free-text filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "timeline-filter";
 
-/// The timeline view's UI state.
+/// The timeline view's UI state: the filter being edited, what it was applied as, pause,
+/// scroll and selection.
 #[derive(Debug, Default)]
 pub struct TimelineView {
-    filter: String,
+    spec: TimelineFilterSpec,
+    applied: Option<TimelineFilterSpec>,
+    generation: u64,
     paused: bool,
-    /// Indices into `state.recent_events` that match the filter, newest first.
-    rows: Vec<usize>,
-    key: Option<(u64, String)>,
-    /// Events received while paused (shown as "N new events").
-    frozen_at: Option<u64>,
+    scrolled_away: bool,
+    scroll_to_top: bool,
+    selected: Option<EventId>,
+    save_name: String,
+    filters_requested: bool,
 }
 
-fn verdict_badge(ui: &mut Ui, verdict: &Verdict) {
+fn send(cx: &mut ViewCtx<'_>, request: TimelineRequest) {
+    cx.send(Command::Timeline(request));
+}
+
+/// The signature verdict as a badge.
+pub fn verdict_badge_ui(ui: &mut Ui, verdict: &Verdict) -> egui::Response {
     match verdict {
-        Verdict::Verified => badge_ui(ui, "verified", Tone::Success, "The signature matched the signing secret"),
-        Verdict::Unsigned { note } => badge_ui(ui, "unsigned", Tone::Neutral, if note.is_empty() { "No signing secret configured" } else { note }),
-        other => badge_ui(ui, "rejected", Tone::Danger, &format!("{other:?}")),
-    };
+        Verdict::Verified => badge_ui(
+            ui,
+            "verified",
+            Tone::Success,
+            "The signature matched the signing secret",
+        ),
+        Verdict::Unsigned { note } => badge_ui(
+            ui,
+            "unsigned",
+            Tone::Neutral,
+            if note.is_empty() {
+                "No signing secret configured"
+            } else {
+                note
+            },
+        ),
+        other => badge_ui(
+            ui,
+            "rejected",
+            Tone::Danger,
+            &format!(
+                "{}: {}",
+                other.reason().unwrap_or("rejected"),
+                other.detail()
+            ),
+        ),
+    }
 }
 
-fn status_tone(status: &str) -> Tone {
+/// The tone of an action status word in an event.
+pub fn status_tone(status: &str) -> Tone {
     match status {
         "succeeded" => Tone::Success,
         "failed" => Tone::Danger,
@@ -42,40 +86,30 @@ fn status_tone(status: &str) -> Tone {
     }
 }
 
+fn local_hms(t: Timestamp) -> String {
+    t.0.to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%H:%M:%S")
+        .to_string()
+}
+
+fn toggle(list: &mut Vec<String>, item: &str) {
+    if let Some(i) = list.iter().position(|s| s == item) {
+        list.remove(i);
+    } else {
+        list.push(item.to_owned());
+    }
+}
+
 impl TimelineView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let state = cx.state;
-        ui.horizontal(|ui| {
+        if state
+            .connection
+            .as_ref()
+            .is_some_and(|c| c.receiver.is_none())
+        {
             ui.heading("Timeline");
-            ui.add_space(theme::SECTION_GAP);
-            let filter = ui.add(
-                egui::TextEdit::singleline(&mut self.filter)
-                    .id(egui::Id::unique(FILTER_ID))
-                    .hint_text("Filter topic, entity, summary  (Ctrl+F)")
-                    .desired_width(280.0),
-            );
-            if cx.focus_filter {
-                filter.request_focus();
-            }
-            let label = if self.paused { "⏵ Resume" } else { "⏸ Pause" };
-            if ui.button(label).on_hover_text("Stop following new events").clicked() {
-                self.paused = !self.paused;
-                self.frozen_at = self.paused.then_some(state.events_received);
-            }
-            if let Some(at) = self.frozen_at {
-                let new = state.events_received.saturating_sub(at);
-                if new > 0 && ui.button(format!("{new} new events")).on_hover_text("Show them").clicked() {
-                    self.paused = false;
-                    self.frozen_at = None;
-                }
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(RichText::new(format!("{} events this session", state.events_received)).weak());
-            });
-        });
-        ui.add_space(6.0);
-        if state.connection.as_ref().is_some_and(|c| c.receiver.is_none()) {
             empty_state_ui(
                 ui,
                 "No receiver for this connection",
@@ -84,82 +118,571 @@ impl TimelineView {
             );
             return;
         }
-        if !self.paused {
-            let key = (state.events_received, self.filter.to_lowercase());
-            if self.key.as_ref() != Some(&key) {
-                let needle = key.1.clone();
-                self.rows = state
-                    .recent_events
-                    .iter()
-                    .enumerate()
-                    .rev()
-                    .filter(|(_, e)| needle.is_empty() || matches(e, &needle))
-                    .map(|(i, _)| i)
-                    .collect();
-                self.key = Some(key);
-            }
+        if !self.filters_requested {
+            self.filters_requested = true;
+            send(cx, TimelineRequest::LoadFilters);
         }
-        if self.rows.is_empty() {
-            empty_state_ui(
-                ui,
-                "No events yet",
-                "Publish, validate or schedule something: every webhook the sandbox sends appears here, verified, as it arrives.",
-                None,
+        self.header_ui(ui, cx);
+        self.filters_ui(ui, cx);
+        if self.applied.as_ref() != Some(&self.spec) {
+            self.reset(cx);
+        }
+        let rows = &cx.state.timeline;
+        if let Some(error) = &rows.error {
+            let visuals = ui.visuals().clone();
+            ui.label(
+                RichText::new(format!("⚠ {error}")).color(theme::tone(&visuals, Tone::Danger)),
             );
+        }
+        ui.add_space(4.0);
+        let follow = !self.paused && !self.scrolled_away;
+        if let Some(request) = rows.catch_up_request(self.generation, follow) {
+            send(cx, request);
+        }
+        if self.selected.is_some() {
+            egui::Panel::right("timeline-detail")
+                .resizable(true)
+                .default_size(500.0)
+                .min_size(320.0)
+                .show(ui, |ui| self.detail_ui(ui, cx));
+        }
+        self.table_ui(ui, cx);
+    }
+
+    /// Anchors the list afresh at the newest event matching the filter.
+    fn reset(&mut self, cx: &mut ViewCtx<'_>) {
+        self.generation = self.generation.max(cx.state.timeline.generation) + 1;
+        let filter = self.spec.to_filter(Timestamp::now());
+        send(
+            cx,
+            TimelineRequest::Reset {
+                generation: self.generation,
+                filter,
+            },
+        );
+        self.applied = Some(self.spec.clone());
+        self.scroll_to_top = true;
+        self.scrolled_away = false;
+    }
+
+    fn header_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let rows = &cx.state.timeline;
+        let mut jump = false;
+        ui.horizontal(|ui| {
+            ui.heading("Timeline");
+            ui.add_space(theme::SECTION_GAP);
+            let filter = ui.add(
+                egui::TextEdit::singleline(&mut self.spec.text)
+                    .id(egui::Id::unique(FILTER_ID))
+                    .hint_text("🔍 Search payloads, topics, ids  (Ctrl+F)")
+                    .desired_width(300.0),
+            );
+            if cx.focus_filter {
+                filter.request_focus();
+            }
+            let label = if self.paused {
+                "⏵ Resume"
+            } else {
+                "⏸ Pause"
+            };
+            if ui
+                .button(label)
+                .on_hover_text("Stop or resume following new events")
+                .clicked()
+            {
+                self.paused = !self.paused;
+                if !self.paused {
+                    jump = true;
+                }
+            }
+            if rows.new_events > 0 && (self.paused || self.scrolled_away) {
+                let text = format!(
+                    "⏶ {}{} new events",
+                    rows.new_events,
+                    if rows.new_more { "+" } else { "" }
+                );
+                if ui
+                    .button(text)
+                    .on_hover_text("Jump to the newest and follow")
+                    .clicked()
+                {
+                    self.paused = false;
+                    jump = true;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let shown = if rows.loaded {
+                    format!("{} events", rows.total)
+                } else {
+                    "Loading…".to_owned()
+                };
+                ui.label(RichText::new(shown).weak());
+                if !self.paused && !self.scrolled_away {
+                    badge_ui(ui, "live", Tone::Success, "Following new events");
+                }
+            });
+        });
+        if jump {
+            // Re-anchor at the newest event (the filter stays).
+            self.applied = None;
+        }
+    }
+
+    fn filters_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Topics").weak());
+            for group in GROUPS {
+                let on = self.spec.groups.iter().any(|g| g == group.label);
+                if ui.selectable_label(on, group.label).clicked() {
+                    toggle(&mut self.spec.groups, group.label);
+                }
+            }
+            ui.separator();
+            ui.label(RichText::new("Actions").weak());
+            for action in ACTIONS {
+                let on = self.spec.actions.iter().any(|a| a == action);
+                if ui.selectable_label(on, action).clicked() {
+                    toggle(&mut self.spec.actions, action);
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("State").weak());
+            for (label, status) in [
+                ("Any state", None),
+                ("✔ Succeeded", Some("succeeded")),
+                ("✖ Failed", Some("failed")),
+            ] {
+                let on = self.spec.status.as_deref() == status;
+                if ui.selectable_label(on, label).clicked() {
+                    self.spec.status = status.map(str::to_owned);
+                }
+            }
+            ui.separator();
+            ui.add(
+                egui::TextEdit::singleline(&mut self.spec.entity_id)
+                    .hint_text("Entity id")
+                    .desired_width(150.0),
+            );
+            let range_label = RANGES
+                .iter()
+                .find(|(_, m)| *m == self.spec.range_minutes)
+                .map_or("All time", |(l, _)| *l);
+            egui::ComboBox::from_id_salt("timeline-range")
+                .selected_text(range_label)
+                .show_ui(ui, |ui| {
+                    for (label, minutes) in RANGES {
+                        ui.selectable_value(&mut self.spec.range_minutes, minutes, label);
+                    }
+                });
+            ui.separator();
+            let saved = &cx.state.timeline.saved_filters;
+            egui::ComboBox::from_id_salt("timeline-saved")
+                .selected_text("Saved filters")
+                .show_ui(ui, |ui| {
+                    if saved.is_empty() {
+                        ui.label(RichText::new("None saved yet").weak());
+                    }
+                    for (name, spec) in saved {
+                        if ui.selectable_label(&self.spec == spec, name).clicked() {
+                            self.spec = spec.clone();
+                        }
+                    }
+                });
+            ui.add(
+                egui::TextEdit::singleline(&mut self.save_name)
+                    .hint_text("Name")
+                    .desired_width(100.0),
+            );
+            let name = self.save_name.trim().to_owned();
+            if ui
+                .add_enabled(!name.is_empty(), egui::Button::new("➕ Save filter"))
+                .on_hover_text("Keep this filter to reapply later")
+                .clicked()
+            {
+                send(
+                    cx,
+                    TimelineRequest::SaveFilter {
+                        name,
+                        spec: self.spec.clone(),
+                    },
+                );
+                self.save_name.clear();
+            }
+            if ui
+                .add_enabled(!self.spec.is_empty(), egui::Button::new("🗑 Clear"))
+                .on_hover_text("Show every event")
+                .clicked()
+            {
+                self.spec = TimelineFilterSpec::default();
+            }
+        });
+    }
+
+    fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let rows = &cx.state.timeline;
+        if rows.loaded && rows.total == 0 {
+            let (title, text) = if self.spec.is_empty() {
+                (
+                    "No events yet",
+                    "Publish, validate or schedule something: every webhook the sandbox sends appears here, verified, as it arrives.",
+                )
+            } else {
+                (
+                    "No event matches",
+                    "Nothing in the journal matches these filters. Clear them to see every event.",
+                )
+            };
+            empty_state_ui(ui, title, text, None);
             return;
         }
-        let events = &state.recent_events;
-        TableBuilder::new(ui)
+        let total = usize::try_from(rows.total).unwrap_or(usize::MAX);
+        let mut visible: Option<(u64, u64)> = None;
+        let mut clicked: Option<EventId> = None;
+        // Beside the detail panel the table keeps time, topic, summary and status, so nothing
+        // overflows into the panel.
+        let compact = self.selected.is_some();
+        ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+        let mut builder = TableBuilder::new(ui)
+            .id_salt(("timeline-table", self.generation))
             .striped(true)
+            .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(90.0))
-            .column(Column::exact(190.0))
-            .column(Column::remainder().at_least(260.0).clip(true))
-            .column(Column::exact(100.0))
-            .column(Column::exact(90.0))
-            .column(Column::exact(60.0))
+            .column(Column::exact(74.0))
+            .column(Column::exact(180.0))
+            .column(Column::remainder().at_least(100.0).clip(true))
+            .column(Column::exact(92.0));
+        if !compact {
+            builder = builder
+                .column(Column::initial(150.0).clip(true))
+                .column(Column::exact(84.0))
+                .column(Column::exact(56.0));
+        }
+        if std::mem::take(&mut self.scroll_to_top) {
+            builder = builder.vertical_scroll_offset(0.0);
+        }
+        let selected = self.selected;
+        let output = builder
             .header(24.0, |mut h| {
-                h.col(|ui| { ui.strong("Received"); });
-                h.col(|ui| { ui.strong("Topic"); });
-                h.col(|ui| { ui.strong("Summary"); });
-                h.col(|ui| { ui.strong("Status"); });
-                h.col(|ui| { ui.strong("Signature"); });
-                h.col(|ui| { ui.strong("Attempt").on_hover_text("Delivery attempt (retries raise it)"); });
+                h.col(|ui| {
+                    ui.strong("Received");
+                });
+                h.col(|ui| {
+                    ui.strong("Topic");
+                });
+                h.col(|ui| {
+                    ui.strong("Summary");
+                });
+                h.col(|ui| {
+                    ui.strong("Status");
+                });
+                if !compact {
+                    h.col(|ui| {
+                        ui.strong("Entity");
+                    });
+                    h.col(|ui| {
+                        ui.strong("Signature");
+                    });
+                    h.col(|ui| {
+                        ui.strong("Attempt")
+                            .on_hover_text("Delivery attempt (retries raise it)");
+                    });
+                }
             })
             .body(|body| {
-                body.rows(theme::ROW_HEIGHT, self.rows.len(), |mut row| {
-                    let Some(event) = self.rows.get(row.index()).and_then(|i| events.get(*i)) else {
+                body.rows(theme::ROW_HEIGHT, total, |mut row| {
+                    let index = row.index() as u64;
+                    visible = Some(match visible {
+                        Some((a, b)) => (a.min(index), b.max(index)),
+                        None => (index, index),
+                    });
+                    let Some(event) = rows.row(index) else {
+                        row.col(|ui| {
+                            ui.label(RichText::new("…").weak());
+                        });
                         return;
                     };
-                    row.col(|ui| {
-                        let t = event.received_at.0.to_zoned(jiff::tz::TimeZone::system());
-                        ui.label(t.strftime("%H:%M:%S").to_string());
-                    });
-                    row.col(|ui| {
-                        ui.label(RichText::new(&event.topic).monospace());
-                    });
-                    row.col(|ui| {
-                        ui.label(&event.summary).on_hover_text(event.entity_id.clone().unwrap_or_default());
-                    });
-                    row.col(|ui| {
-                        if let Some(status) = &event.action_status {
-                            badge_ui(ui, status, status_tone(status), "The action's status in this event");
-                        }
-                    });
-                    row.col(|ui| verdict_badge(ui, &event.verdict));
-                    row.col(|ui| {
-                        ui.label(event.attempt.to_string());
-                    });
+                    row.set_selected(selected == Some(event.id));
+                    event_row_cells(&mut row, event, compact);
+                    if row.response().clicked() {
+                        clicked = Some(event.id);
+                    }
                 });
             });
+        self.scrolled_away = output.state.clamped_offset().y > theme::ROW_HEIGHT * 0.5;
+        if let Some((first, last)) = visible {
+            for request in rows.page_requests(self.generation, first, last) {
+                send(cx, request);
+            }
+        }
+        if let Some(id) = clicked {
+            self.select(cx, id);
+        }
+    }
+
+    fn select(&mut self, cx: &mut ViewCtx<'_>, id: EventId) {
+        self.selected = Some(id);
+        send(cx, TimelineRequest::LoadDetails { id });
+    }
+
+    fn detail_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let Some(selected) = self.selected else {
+            return;
+        };
+        let detail = cx
+            .state
+            .timeline
+            .detail
+            .as_deref()
+            .filter(|d| d.details.event.id == selected);
+        let mut close = false;
+        let mut jump: Option<EventId> = None;
+        ui.horizontal(|ui| {
+            ui.heading("Event");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("✖").on_hover_text("Close the detail").clicked() {
+                    close = true;
+                }
+            });
+        });
+        let Some(detail) = detail else {
+            ui.spinner();
+            if close {
+                self.selected = None;
+            }
+            return;
+        };
+        egui::ScrollArea::vertical()
+            .id_salt("timeline-detail-scroll")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                detail_body_ui(ui, cx, detail, &mut jump);
+            });
+        if close {
+            self.selected = None;
+        } else if let Some(id) = jump {
+            self.select(cx, id);
+        }
     }
 }
 
-fn matches(event: &TimelineEvent, needle: &str) -> bool {
-    event.topic.to_lowercase().contains(needle)
-        || event.summary.to_lowercase().contains(needle)
-        || event
-            .entity_id
-            .as_deref()
-            .is_some_and(|id| id.to_lowercase().contains(needle))
+/// The cells of one event's row.
+fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEvent, compact: bool) {
+    row.col(|ui| {
+        ui.label(local_hms(event.received_at))
+            .on_hover_text(format::local_time(event.received_at));
+    });
+    row.col(|ui| {
+        ui.label(RichText::new(&event.topic).monospace());
+    });
+    row.col(|ui| {
+        ui.label(&event.summary);
+    });
+    row.col(|ui| {
+        if let Some(status) = &event.action_status {
+            badge_ui(
+                ui,
+                status,
+                status_tone(status),
+                "The action's status in this event",
+            );
+        }
+    });
+    if compact {
+        return;
+    }
+    row.col(|ui| {
+        ui.label(RichText::new(event.entity_id.as_deref().unwrap_or("—")).monospace());
+    });
+    row.col(|ui| {
+        verdict_badge_ui(ui, &event.verdict);
+    });
+    row.col(|ui| {
+        let text = if event.attempts > 1 {
+            format!("{} ({}×)", event.attempt, event.attempts)
+        } else {
+            event.attempt.to_string()
+        };
+        ui.label(text);
+    });
+}
+
+/// A one-line link to another event; sets `jump` when clicked.
+fn event_link_ui(ui: &mut Ui, event: &TimelineEvent, jump: &mut Option<EventId>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(local_hms(event.received_at)).weak());
+        if ui
+            .link(RichText::new(&event.topic).monospace())
+            .on_hover_text("Open this event")
+            .clicked()
+        {
+            *jump = Some(event.id);
+        }
+        if let Some(status) = &event.action_status {
+            badge_ui(ui, status, status_tone(status), "");
+        }
+        ui.label(RichText::new(&event.summary).weak());
+    });
+}
+
+fn detail_body_ui(
+    ui: &mut Ui,
+    cx: &mut ViewCtx<'_>,
+    detail: &EventDetailData,
+    jump: &mut Option<EventId>,
+) {
+    let event = &detail.details.event;
+    let visuals = ui.visuals().clone();
+    ui.label(RichText::new(&event.topic).monospace().strong().size(15.0));
+    ui.label(&event.summary);
+    egui::Grid::new("timeline-detail-facts")
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Received").weak());
+            ui.label(format::local_time(event.received_at));
+            ui.end_row();
+            if let Some(id) = &event.entity_id {
+                ui.label(RichText::new("Entity").weak());
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(id).monospace());
+                    if ui.small_button("📋").on_hover_text("Copy the id").clicked() {
+                        ui.ctx().copy_text(id.clone());
+                    }
+                });
+                ui.end_row();
+            }
+            if let Some(status) = &event.action_status {
+                ui.label(RichText::new("Status").weak());
+                badge_ui(ui, status, status_tone(status), "");
+                ui.end_row();
+            }
+            ui.label(RichText::new("Signature").weak());
+            verdict_badge_ui(ui, &event.verdict);
+            ui.end_row();
+            ui.label(RichText::new("Attempt").weak());
+            ui.label(format!(
+                "{} (seen {} time{})",
+                event.attempt,
+                event.attempts,
+                if event.attempts == 1 { "" } else { "s" }
+            ));
+            ui.end_row();
+        });
+    if let Some(error) = &detail.error {
+        ui.add_space(8.0);
+        let groups = group_errors(error);
+        ui.label(
+            RichText::new(format!(
+                "{} — {} entit{} failed",
+                error.message_or_id(),
+                groups.len(),
+                if groups.len() == 1 { "y" } else { "ies" }
+            ))
+            .strong()
+            .color(theme::tone(&visuals, Tone::Danger)),
+        );
+        for group in &groups {
+            ui.horizontal(|ui| {
+                if ui
+                    .link(RichText::new(&group.id).strong())
+                    .on_hover_text("Open the entry")
+                    .clicked()
+                {
+                    *cx.open_entity = Some((group.kind, group.id.clone()));
+                }
+                badge_ui(
+                    ui,
+                    &group.error_id,
+                    Tone::Danger,
+                    "Contentful's error id for this entity",
+                );
+            });
+            if group.fields.is_empty() {
+                ui.label(format!("    {}", group.message));
+            }
+            for (path, reason) in &group.fields {
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(16.0);
+                    ui.label(RichText::new(path).monospace());
+                    ui.label(reason);
+                });
+            }
+        }
+    }
+    if detail.cause.is_some() || !detail.effects.is_empty() {
+        ui.add_space(8.0);
+        ui.strong("Cause and effect");
+        if let Some(cause) = &detail.cause {
+            ui.label(RichText::new("Caused by").weak());
+            event_link_ui(ui, cause, jump);
+        }
+        if !detail.effects.is_empty() {
+            ui.label(RichText::new(format!("Caused {} events", detail.effects.len())).weak());
+            for effect in detail.effects.iter().take(50) {
+                event_link_ui(ui, effect, jump);
+            }
+        }
+    }
+    ui.add_space(8.0);
+    egui::CollapsingHeader::new(format!("Headers ({})", detail.details.headers.len()))
+        .id_salt(("timeline-headers", event.id))
+        .show(ui, |ui| {
+            egui::Grid::new(("timeline-header-grid", event.id))
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (name, value) in &detail.details.headers {
+                        ui.label(RichText::new(name).monospace().weak());
+                        ui.label(RichText::new(value).monospace());
+                        ui.end_row();
+                    }
+                });
+        });
+    egui::CollapsingHeader::new("Payload")
+        .id_salt(("timeline-payload", event.id))
+        .default_open(true)
+        .show(ui, |ui| {
+            if detail.details.is_truncated() {
+                ui.label(
+                    RichText::new(format!(
+                        "⚠ Kept the first {} of {} bytes",
+                        detail.details.body.len(),
+                        event.body_len
+                    ))
+                    .color(theme::tone(&visuals, Tone::Warning)),
+                );
+            }
+            if ui
+                .button("📋 Copy JSON")
+                .on_hover_text("Copy the payload")
+                .clicked()
+            {
+                let text = match &detail.json {
+                    Some(json) => serde_json::to_string_pretty(json).unwrap_or_default(),
+                    None => detail.details.body_text(),
+                };
+                ui.ctx().copy_text(text);
+            }
+            match &detail.json {
+                Some(json) => json_tree_ui(ui, ("payload", event.id), json, 2),
+                None => {
+                    ui.label(RichText::new(detail.details.body_text()).monospace());
+                }
+            }
+        });
+    if let Some(previous) = &detail.previous {
+        egui::CollapsingHeader::new("Changes since the previous event of this entity")
+            .id_salt(("timeline-diff", event.id))
+            .default_open(true)
+            .show(ui, |ui| {
+                event_link_ui(ui, previous, jump);
+                match &detail.diff {
+                    Some(lines) => diff_ui(ui, lines),
+                    None => {
+                        ui.label(RichText::new("One of the payloads is not JSON.").weak());
+                    }
+                }
+            });
+    }
 }

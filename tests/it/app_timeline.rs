@@ -1,0 +1,224 @@
+//! The timeline view driven with egui_kittest against a real sandbox whose webhook delivers to
+//! a real receiver (both on `127.0.0.1:0`, one signing secret, as `launch.rs` wires them): the
+//! events of a publish appear live and in order; a failed action's per-field errors read in the
+//! detail panel.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use release_desk::app::state::ConnectionInfo;
+use release_desk::app::worker::WorkerOptions;
+use release_desk::app::{App, AppSetup};
+use release_desk::cma::Client;
+use release_desk::sandbox::{Sandbox, SandboxConfig};
+use release_desk::signing::SigningSecret;
+use release_desk::timeline::{Timeline, TimelineConfig};
+
+/// The app on a sandbox delivering signed webhooks to a receiver, and what keeps them running.
+struct Fixture {
+    harness: Harness<'static, App>,
+    client: Client,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> Fixture {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _enter = runtime.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = SigningSecret::generate();
+    let mut timeline_config = TimelineConfig::new(dir.path().join("timeline"));
+    timeline_config.receiver.secret = Some(secret.clone());
+    let timeline = runtime.block_on(Timeline::start(timeline_config)).unwrap();
+    let mut config = SandboxConfig {
+        webhook_url: Some(timeline.webhook_url("sandbox")),
+        signing_secret: Some(secret),
+        ..SandboxConfig::default()
+    };
+    config.behaviour.action_delay = Duration::from_millis(30);
+    let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
+    let client = Client::new(sandbox.client_config()).unwrap();
+    let setup = AppSetup {
+        client: sandbox.client_config(),
+        connection: ConnectionInfo {
+            profile: "Local sandbox".into(),
+            base_url: sandbox.base_url.to_string(),
+            space_id: sandbox.space_id.clone(),
+            environment_id: sandbox.environment_id.clone(),
+            is_sandbox: true,
+            receiver: Some(timeline.addr().to_string()),
+        },
+        worker: WorkerOptions {
+            poll_interval: Duration::from_millis(40),
+            profiles: release_desk::config::ProfileStore::new(dir.path().join("config")),
+            ..WorkerOptions::new(true)
+        },
+        timeline: Some(timeline.subscribe()),
+        journal: Some(timeline.journal().clone()),
+        keep_alive: Some(Box::new((sandbox, timeline))),
+    };
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
+    Fixture {
+        harness,
+        client,
+        runtime,
+        _dir: dir,
+    }
+}
+
+/// Steps frames until `done` holds; panics with `what` after 20 s.
+fn step_until(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    done: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            harness.step();
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "timed out waiting for: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
+    h.query_all_by_label(label).next().is_some()
+}
+
+fn has_label_containing(h: &Harness<'static, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// The topics of the rows the view has cached, newest first.
+fn cached_topics(h: &Harness<'static, App>) -> Vec<String> {
+    let rows = &h.state().state.timeline;
+    (0..rows.total)
+        .filter_map(|i| rows.row(i).map(|e| e.topic.clone()))
+        .collect()
+}
+
+fn open_timeline(f: &mut Fixture) {
+    step_until(&mut f.harness, "the navigation", |h| {
+        has_label(h, "Timeline")
+    });
+    f.harness.get_by_label("Timeline").click();
+    step_until(&mut f.harness, "the timeline view", |h| {
+        has_label(h, "⏸ Pause") && h.state().state.timeline.loaded
+    });
+}
+
+#[test]
+fn a_publish_appears_live_in_order() {
+    let mut f = fixture();
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    let action = f
+        .runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    step_until(&mut f.harness, "the publish's events", |h| {
+        let topics = cached_topics(h);
+        topics.iter().any(|t| t == "ReleaseAction.execute")
+            && topics.iter().any(|t| t == "Entry.publish")
+            && topics.iter().any(|t| t == "ReleaseAction.create")
+    });
+    // Newest first: the execute above the entries it published, above the create.
+    let topics = cached_topics(&f.harness);
+    let position = |topic: &str| topics.iter().position(|t| t == topic).unwrap();
+    let last_publish = topics.iter().rposition(|t| t == "Entry.publish").unwrap();
+    assert!(
+        position("ReleaseAction.execute") < position("Entry.publish"),
+        "{topics:?}"
+    );
+    assert!(
+        last_publish < position("ReleaseAction.create"),
+        "{topics:?}"
+    );
+    // They are on screen, verified, with the action's status.
+    for label in [
+        "ReleaseAction.create",
+        "Entry.publish",
+        "ReleaseAction.execute",
+    ] {
+        assert!(has_label(&f.harness, label), "no row shows {label}");
+    }
+    assert!(has_label(&f.harness, "verified"));
+    assert!(has_label(&f.harness, "succeeded"));
+    // Opening the execute shows what it caused.
+    let rows = &f.harness.state().state.timeline;
+    let execute = (0..rows.total)
+        .filter_map(|i| rows.row(i))
+        .find(|e| e.topic == "ReleaseAction.execute")
+        .unwrap();
+    assert_eq!(execute.entity_id.as_deref(), Some(action.sys.id.as_str()));
+    f.harness.get_by_label("ReleaseAction.execute").click();
+    step_until(&mut f.harness, "the detail panel", |h| {
+        has_label_containing(h, "Caused ") && has_label(h, "Payload")
+    });
+}
+
+#[test]
+fn filtering_to_failed_and_reading_the_per_field_errors() {
+    let mut f = fixture();
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-election-night"))
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    step_until(&mut f.harness, "the failed execute", |h| {
+        cached_topics(h)
+            .iter()
+            .any(|t| t == "ReleaseAction.execute")
+    });
+    f.harness.get_by_label("✖ Failed").click();
+    step_until(&mut f.harness, "only failed events", |h| {
+        let rows = &h.state().state.timeline;
+        rows.loaded
+            && rows.total >= 1
+            && (0..rows.total)
+                .filter_map(|i| rows.row(i))
+                .all(|e| e.action_status.as_deref() == Some("failed"))
+            && has_label(h, "failed")
+    });
+    assert!(!has_label(&f.harness, "ReleaseAction.create"));
+    f.harness.get_by_label("ReleaseAction.execute").click();
+    step_until(&mut f.harness, "the per-field errors", |h| {
+        has_label_containing(h, "entities failed")
+    });
+    for expected in [
+        "Required, but empty",
+        "Too short: 14 characters, at least 20 needed",
+        "does not match the required pattern",
+        "is not one of the allowed values",
+    ] {
+        assert!(
+            has_label_containing(&f.harness, expected),
+            "the detail panel does not say '{expected}'"
+        );
+    }
+}
