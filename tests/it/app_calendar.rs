@@ -8,102 +8,24 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use release_desk::app::state::ConnectionInfo;
-use release_desk::app::worker::WorkerOptions;
-use release_desk::app::{App, AppSetup, ics};
+use release_desk::app::{App, ics};
 use release_desk::cma::{
     Client, EntityKind, EntityState, Link, LinkType, Query, ScheduledActionBody,
     ScheduledActionKind, ScheduledActionStatus, ScheduledFor, Timestamp,
 };
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
-/// A running sandbox, the runtime it lives on, and the app harness connected to it.
-struct Fixture {
-    harness: Harness<'static, App>,
-    client: Client,
-    runtime: tokio::runtime::Runtime,
-    _sandbox: Sandbox,
-    _profiles: tempfile::TempDir,
-}
+use crate::app_support::{
+    AppFixture, has_label, has_label_containing, step_until, step_until_within,
+};
+
+type Fixture = AppFixture;
 
 fn fixture() -> Fixture {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let _enter = runtime.enter();
     let mut config = SandboxConfig::default();
     config.behaviour.action_delay = Duration::from_millis(30);
     config.scheduler_tick = Duration::from_millis(100);
-    let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
-    let client = Client::new(sandbox.client_config()).unwrap();
-    let profiles_dir = tempfile::tempdir().unwrap();
-    let setup = AppSetup {
-        client: sandbox.client_config(),
-        connection: ConnectionInfo {
-            profile: "Local sandbox".into(),
-            base_url: sandbox.base_url.to_string(),
-            space_id: sandbox.space_id.clone(),
-            environment_id: sandbox.environment_id.clone(),
-            is_sandbox: true,
-            receiver: None,
-        },
-        worker: WorkerOptions {
-            poll_interval: Duration::from_millis(40),
-            profiles: release_desk::config::ProfileStore::new(profiles_dir.path().to_path_buf()),
-            ..WorkerOptions::new(true)
-        },
-        timeline: None,
-        journal: None,
-        keep_alive: None,
-    };
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 860.0))
-        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
-    Fixture {
-        harness,
-        client,
-        runtime,
-        _sandbox: sandbox,
-        _profiles: profiles_dir,
-    }
-}
-
-/// Steps frames until `done` holds; panics with `what` after `timeout`.
-fn step_until_within(
-    harness: &mut Harness<'static, App>,
-    what: &str,
-    timeout: Duration,
-    done: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let started = Instant::now();
-    loop {
-        harness.step();
-        if done(harness) {
-            harness.step();
-            return;
-        }
-        assert!(started.elapsed() < timeout, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-/// Steps frames until `done` holds; panics with `what` after 15 s.
-fn step_until(
-    harness: &mut Harness<'static, App>,
-    what: &str,
-    done: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    step_until_within(harness, what, Duration::from_secs(15), done);
-}
-
-fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
-    h.query_all_by_label(label).next().is_some()
-}
-
-fn has_label_containing(h: &Harness<'static, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
+    AppFixture::start(config)
 }
 
 fn open_release(f: &mut Fixture, title: &str) {

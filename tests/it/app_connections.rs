@@ -1,17 +1,15 @@
 //! Connection profiles: tokens stored owner-only and never in the profile file; switching
 //! spaces without restarting; "Test connection" naming what is wrong.
 
-use std::time::{Duration, Instant};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use release_desk::app::state::ConnectionInfo;
-use release_desk::app::worker::WorkerOptions;
-use release_desk::app::{App, AppSetup};
+use release_desk::app::App;
 use release_desk::cma::AccessToken;
 use release_desk::config::{Profile, ProfileStore, RegionSetting};
 use release_desk::sandbox::seed::Seed;
 use release_desk::sandbox::{Sandbox, SandboxConfig};
+
+use crate::app_support::{AppHarness, has_label_containing, setup_for, step_until};
 
 #[test]
 fn tokens_are_stored_owner_only_and_never_in_the_profile_file() {
@@ -63,31 +61,11 @@ fn tokens_are_stored_owner_only_and_never_in_the_profile_file() {
     assert!(store.load().unwrap().is_empty());
 }
 
-fn step_until(
-    harness: &mut Harness<'static, App>,
-    what: &str,
-    done: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let started = Instant::now();
-    loop {
-        harness.step();
-        if done(harness) {
-            harness.step();
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "timed out waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(15));
-    }
+fn contains(h: &AppHarness, text: &str) -> bool {
+    has_label_containing(h, text)
 }
 
-fn contains(h: &Harness<'static, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn fill(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+fn fill(harness: &mut AppHarness, label: &str, text: &str) {
     harness.get_by_label(label).click();
     harness.step();
     harness.get_by_label(label).type_text(text);
@@ -112,25 +90,7 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
         }))
         .unwrap();
     let profiles = tempfile::tempdir().unwrap();
-    let setup = AppSetup {
-        client: home.client_config(),
-        connection: ConnectionInfo {
-            profile: "Local sandbox".into(),
-            base_url: home.base_url.to_string(),
-            space_id: home.space_id.clone(),
-            environment_id: home.environment_id.clone(),
-            is_sandbox: true,
-            receiver: None,
-        },
-        worker: WorkerOptions {
-            poll_interval: Duration::from_millis(40),
-            profiles: ProfileStore::new(profiles.path().to_path_buf()),
-            ..WorkerOptions::new(true)
-        },
-        timeline: None,
-        journal: None,
-        keep_alive: None,
-    };
+    let setup = setup_for(&home, &profiles);
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 860.0))
         .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());

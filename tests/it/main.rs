@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod app_calendar;
+mod app_support;
 mod app_connections;
 mod app_timeline;
 mod app_ui;
