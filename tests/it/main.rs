@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod app_calendar;
-mod app_support;
 mod app_connections;
+mod app_support;
 mod app_timeline;
 mod app_ui;
 mod cma_client;
