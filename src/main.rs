@@ -123,7 +123,10 @@ fn run_app() -> ExitCode {
     let setup = release_desk::app::AppSetup {
         client,
         connection,
-        worker: release_desk::app::worker::WorkerOptions::new(true),
+        worker: release_desk::app::worker::WorkerOptions {
+            receiver_secret: release_desk::app::launch::load_or_create_secret(&data_dir).ok(),
+            ..release_desk::app::worker::WorkerOptions::new(true)
+        },
         timeline: Some(timeline),
         journal: Some(embedded.timeline.journal().clone()),
         keep_alive: Some(Box::new(embedded)),

@@ -22,6 +22,7 @@ pub mod ui_command;
 pub mod views;
 pub mod widgets;
 pub mod worker;
+pub mod worker_sources;
 pub mod worker_timeline;
 
 use std::sync::mpsc as std_mpsc;

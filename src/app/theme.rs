@@ -49,6 +49,19 @@ pub fn tone(visuals: &Visuals, tone: Tone) -> Color32 {
     }
 }
 
+/// The colour of a timeline topic group (index into `timeline_rows::GROUPS`: Release,
+/// ReleaseAction, BulkAction, ScheduledAction, Entry/Asset) in the event-rate chart.
+pub fn topic_group_color(visuals: &Visuals, group: usize) -> Color32 {
+    let t = match group {
+        0 => Tone::Accent,
+        1 => Tone::Progress,
+        2 => Tone::Warning,
+        3 => Tone::Success,
+        _ => Tone::Neutral,
+    };
+    tone(visuals, t)
+}
+
 /// A faint background for a tone (badges, highlighted rows).
 pub fn tone_fill(visuals: &Visuals, t: Tone) -> Color32 {
     let c = tone(visuals, t);

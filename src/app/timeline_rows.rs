@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::app::widgets::DiffLine;
 use crate::cma::{ErrorBody, Timestamp};
+use crate::timeline::export::{ExportFormat, ExportProgress};
 use crate::timeline::{EventDetails, EventFilter, EventId, EventPayload, TimelineEvent};
 
 /// Ranks per fetched page.
@@ -132,6 +133,8 @@ pub struct TimelineFilterSpec {
     pub text: String,
     /// Only the last this many minutes.
     pub range_minutes: Option<u32>,
+    /// Only this one minute (minutes since the Unix epoch), chosen by clicking the rate chart.
+    pub minute: Option<i64>,
 }
 
 impl TimelineFilterSpec {
@@ -174,12 +177,110 @@ impl TimelineFilterSpec {
                 .map(|m| Timestamp(now.0 - jiff::SignedDuration::from_mins(i64::from(m)))),
             ..EventFilter::default()
         }
+        .narrowed_to_minute(self.minute)
+    }
+
+    /// The filter the rate chart counts: this filter without the clicked minute, over its time
+    /// range — or the last [`RATE_DEFAULT_MINUTES`] when it has none.
+    pub fn to_rate_filter(&self, now: Timestamp) -> EventFilter {
+        let spec = Self {
+            minute: None,
+            range_minutes: Some(self.range_minutes.unwrap_or(RATE_DEFAULT_MINUTES)),
+            ..self.clone()
+        };
+        spec.to_filter(now)
     }
 
     /// Whether nothing is filtered.
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
     }
+}
+
+/// Minutes the rate chart spans when the filter has no time range.
+pub const RATE_DEFAULT_MINUTES: u32 = 60;
+
+/// Narrowing a journal filter to one minute.
+trait NarrowToMinute {
+    fn narrowed_to_minute(self, minute: Option<i64>) -> Self;
+}
+
+impl NarrowToMinute for EventFilter {
+    fn narrowed_to_minute(mut self, minute: Option<i64>) -> Self {
+        if let Some(minute) = minute {
+            let start = minute.saturating_mul(60_000);
+            self.from = Timestamp::from_millis(start).or(self.from);
+            self.until = Timestamp::from_millis(start.saturating_add(60_000)).or(self.until);
+        }
+        self
+    }
+}
+
+/// The topic group (index into [`GROUPS`]) a topic belongs to: by its entity type, with entries
+/// and assets together. `None` for a topic of no group.
+pub fn group_of_topic(topic: &str) -> Option<usize> {
+    let entity_type = topic.split_once('.').map_or(topic, |(t, _)| t);
+    match entity_type {
+        "Entry" | "Asset" => GROUPS.iter().position(|g| g.label == "Entry/Asset"),
+        other => GROUPS.iter().position(|g| g.label == other),
+    }
+}
+
+/// Events of one minute, per topic group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateBucket {
+    /// Minutes since the Unix epoch.
+    pub minute: i64,
+    /// Events per group, in [`GROUPS`] order.
+    pub counts: [u64; GROUPS.len()],
+}
+
+/// The event-rate chart's data: buckets over a minute range, newest answer only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RateChart {
+    /// The filter the buckets count.
+    pub filter: EventFilter,
+    /// The first minute of the range (minutes since the epoch).
+    pub from_minute: i64,
+    /// The last minute of the range (inclusive).
+    pub to_minute: i64,
+    /// Minutes with events, oldest first.
+    pub buckets: Vec<RateBucket>,
+    /// Whether an answer arrived.
+    pub loaded: bool,
+}
+
+/// An export under way (after the file was chosen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportStatus {
+    /// The file being written.
+    pub path: String,
+    /// Events written so far.
+    pub done: u64,
+    /// Events to write.
+    pub total: u64,
+}
+
+/// What the sources panel shows: the receiver's signing, the space's webhooks, the call-log
+/// poller, the webhook the app configured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourcesStatus {
+    /// Whether the receiver verifies signatures (it has a signing secret).
+    pub signing: bool,
+    /// The space's webhook definitions: (id, name, url).
+    pub webhooks: Vec<(String, String, String)>,
+    /// Whether the webhook list arrived.
+    pub loaded: bool,
+    /// The webhook whose call log is polled, when the poller runs.
+    pub polling: Option<String>,
+    /// When the last poll ended.
+    pub last_poll: Option<Timestamp>,
+    /// The last poll's outcome, in words.
+    pub last_report: Option<Result<String, String>>,
+    /// The webhook definition created or updated by the app: (id, version, url).
+    pub configured: Option<(String, u64, String)>,
+    /// Whether a create/update is in flight.
+    pub configuring: bool,
 }
 
 /// What the timeline asks the worker (all journal reads and the saved-filters file).
@@ -236,6 +337,35 @@ pub enum TimelineRequest {
     },
     /// Read the saved filters.
     LoadFilters,
+    /// Ask where to save, then write every event matching `filter` in `format`.
+    Export {
+        /// The filter (the table's).
+        filter: EventFilter,
+        /// NDJSON or CSV.
+        format: ExportFormat,
+    },
+    /// Stop the export under way (its partial file is removed).
+    CancelExport,
+    /// Count events per minute and topic group over `filter`'s time range.
+    LoadRate {
+        /// The filter, with a time range.
+        filter: EventFilter,
+    },
+    /// Read what the sources panel shows (signing, the space's webhooks).
+    LoadSources,
+    /// Start polling this webhook's call log into the journal (replacing a running poller).
+    StartCallLog {
+        /// The webhook definition id.
+        webhook_id: String,
+    },
+    /// Stop polling the call log.
+    StopCallLog,
+    /// Create or update the timeline's webhook definition in the connected space, delivering
+    /// every timeline topic to `url`, and set the space's signing secret to the receiver's.
+    ConfigureWebhook {
+        /// The public URL (a tunnel to the receiver).
+        url: String,
+    },
 }
 
 /// What the worker answers.
@@ -280,6 +410,44 @@ pub enum TimelineResult {
     Details(Box<EventDetailData>),
     /// The saved filters, by name.
     FiltersLoaded(Vec<(String, TimelineFilterSpec)>),
+    /// An export began writing to `path`.
+    ExportStarted {
+        /// The chosen file.
+        path: String,
+        /// Events to write.
+        total: u64,
+    },
+    /// An export wrote more events.
+    ExportProgressed(ExportProgress),
+    /// An export ended (written, canceled, failed, or no file chosen).
+    ExportEnded,
+    /// The rate chart's counts arrived.
+    RateLoaded(RateChart),
+    /// The sources panel's data arrived.
+    SourcesLoaded {
+        /// Whether the receiver verifies signatures.
+        signing: bool,
+        /// The space's webhooks: (id, name, url).
+        webhooks: Vec<(String, String, String)>,
+    },
+    /// The call-log poller started or stopped (`None`).
+    CallLogChanged(Option<String>),
+    /// A call-log poll ended.
+    CallLogPolled {
+        /// When.
+        at: Timestamp,
+        /// What it did, or why it failed.
+        report: Result<String, String>,
+    },
+    /// The webhook definition was created or updated.
+    WebhookConfigured {
+        /// Its id.
+        id: String,
+        /// Its version now.
+        version: u64,
+        /// Where it delivers.
+        url: String,
+    },
     /// A request failed.
     Failed {
         /// What was being done.
@@ -350,6 +518,12 @@ pub struct TimelineRows {
     pub saved_filters: Vec<(String, TimelineFilterSpec)>,
     /// The last error.
     pub error: Option<String>,
+    /// The export under way, if any.
+    pub export: Option<ExportStatus>,
+    /// The event-rate chart.
+    pub rate: RateChart,
+    /// The sources panel.
+    pub sources: SourcesStatus,
 }
 
 impl TimelineRows {
@@ -379,6 +553,7 @@ impl TimelineRows {
                 self.pending.insert(*page);
             }
             TimelineRequest::CatchUp { .. } => self.catch_up_in_flight = true,
+            TimelineRequest::ConfigureWebhook { .. } => self.sources.configuring = true,
             _ => {}
         }
     }
@@ -513,7 +688,43 @@ impl TimelineRows {
             }
             TimelineResult::Details(detail) => self.detail = Some(detail),
             TimelineResult::FiltersLoaded(filters) => self.saved_filters = filters,
+            TimelineResult::ExportStarted { path, total } => {
+                self.export = Some(ExportStatus {
+                    path,
+                    done: 0,
+                    total,
+                });
+            }
+            TimelineResult::ExportProgressed(progress) => {
+                if let Some(export) = &mut self.export {
+                    export.done = progress.done;
+                    export.total = progress.total;
+                }
+            }
+            TimelineResult::ExportEnded => self.export = None,
+            TimelineResult::RateLoaded(rate) => self.rate = rate,
+            TimelineResult::SourcesLoaded { signing, webhooks } => {
+                self.sources.signing = signing;
+                self.sources.webhooks = webhooks;
+                self.sources.loaded = true;
+            }
+            TimelineResult::CallLogChanged(webhook) => {
+                if webhook.is_none() || webhook != self.sources.polling {
+                    self.sources.last_poll = None;
+                    self.sources.last_report = None;
+                }
+                self.sources.polling = webhook;
+            }
+            TimelineResult::CallLogPolled { at, report } => {
+                self.sources.last_poll = Some(at);
+                self.sources.last_report = Some(report);
+            }
+            TimelineResult::WebhookConfigured { id, version, url } => {
+                self.sources.configuring = false;
+                self.sources.configured = Some((id, version, url));
+            }
             TimelineResult::Failed { context, message } => {
+                self.sources.configuring = false;
                 self.catch_up_in_flight = false;
                 self.pending.clear();
                 self.error = Some(format!("{context}: {message}"));

@@ -79,6 +79,9 @@ pub struct WorkerOptions {
     pub sandbox: Option<(Box<ClientConfig>, ConnectionInfo)>,
     /// The embedded receiver's journal, for the timeline view.
     pub journal: Option<crate::timeline::Journal>,
+    /// The receiver's signing secret: shown as "signing on", checked by the call-log poller,
+    /// and set in the space when the sources panel configures a webhook.
+    pub receiver_secret: Option<crate::signing::SigningSecret>,
 }
 
 impl WorkerOptions {
@@ -90,6 +93,7 @@ impl WorkerOptions {
             profiles: ProfileStore::new(crate::config::config_dir()),
             sandbox: None,
             journal: None,
+            receiver_secret: None,
         }
     }
 }
@@ -104,6 +108,7 @@ pub fn spawn(
     let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
     let inner = runtime.clone();
     let following = Following::default();
+    let timeline_tasks = super::worker_sources::TimelineTasks::default();
     runtime.spawn(async move {
         while let Some(command) = rx.recv().await {
             let worker = Worker {
@@ -111,6 +116,7 @@ pub fn spawn(
                 sink: sink.clone(),
                 options: options.clone(),
                 following: following.clone(),
+                timeline_tasks: timeline_tasks.clone(),
             };
             inner.spawn(async move { worker.run(command).await });
         }
@@ -123,6 +129,7 @@ struct Worker {
     sink: EventSink,
     options: WorkerOptions,
     following: Following,
+    timeline_tasks: super::worker_sources::TimelineTasks,
 }
 
 /// An error in words a user can act on.
@@ -362,7 +369,13 @@ impl Worker {
                     space_id: profile.space_id.clone(),
                     environment_id: profile.environment_id.clone(),
                     is_sandbox: false,
-                    receiver: None,
+                    // The local receiver keeps running (a tunnel or the call-log poller
+                    // feeds it events of this space).
+                    receiver: self
+                        .options
+                        .sandbox
+                        .as_ref()
+                        .and_then(|(_, c)| c.receiver.clone()),
                 };
                 self.sink.send(AppEvent::ProfileReady {
                     id: Some(id),
@@ -956,6 +969,7 @@ impl Worker {
                                     sink: sink.clone(),
                                     options: options.clone(),
                                     following: following.clone(),
+                                    timeline_tasks: Default::default(),
                                 };
                                 worker.open_release(current.entity.id()).await;
                             } else if let Some(kind) = match current.entity.link_type() {
@@ -1018,6 +1032,15 @@ impl Worker {
     /// Answers a timeline request from the journal on a blocking thread (SQLite and files
     /// block; the UI thread and the async workers never wait on them).
     async fn timeline(&self, request: super::timeline_rows::TimelineRequest) {
+        let cx = super::worker_sources::SourcesCtx {
+            client: &self.client,
+            sink: &self.sink,
+            options: &self.options,
+            tasks: &self.timeline_tasks,
+        };
+        let Some(request) = super::worker_sources::handle(cx, request).await else {
+            return;
+        };
         let Some(journal) = self.options.journal.clone() else {
             return;
         };

@@ -73,6 +73,11 @@ pub fn handle(journal: &Journal, filters_file: &Path, request: TimelineRequest) 
             Ok(filters) => TimelineResult::FiltersLoaded(filters),
             Err(e) => failed(&format!("Reading {}", filters_file.display()), &e),
         },
+        // Exports, the rate chart and the sources are `worker_sources`' (they are async).
+        other => failed(
+            "Reading the timeline",
+            &format!("not a journal request: {other:?}"),
+        ),
     }
 }
 

@@ -27,7 +27,7 @@
 //! thousands of tiny segments would dominate ingestion. Events not indexed yet (a few hundred at
 //! most under load) are matched with `LIKE`, so a search never misses a stored event.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -624,6 +624,16 @@ impl Journal {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Events matching `filter` per minute and topic: `(minute since the epoch, topic, count)`,
+    /// oldest minute first — what the event-rate chart draws. Give the filter a time range: the
+    /// range becomes an id range, so only that part of the journal is read. Blocking.
+    pub fn counts_by_minute(
+        &self,
+        filter: &EventFilter,
+    ) -> Result<Vec<(i64, String, u64)>, JournalError> {
+        self.read(|conn| count_by_minute(conn, self.inner.fts, filter))
     }
 
     /// Every topic with its event count, most frequent first. Blocking.
@@ -1741,6 +1751,68 @@ fn count_events(
         &indexed,
     )?;
     Ok(in_index + plain(&tail)?)
+}
+
+/// `(minute, topic, count)` of the events matching `filter`, oldest minute first.
+fn count_by_minute(
+    conn: &Connection,
+    fts: bool,
+    filter: &EventFilter,
+) -> Result<Vec<(i64, String, u64)>, JournalError> {
+    let c = conditions(conn, filter)?;
+    if c.empty {
+        return Ok(Vec::new());
+    }
+    let mut merged: BTreeMap<(i64, String), u64> = BTreeMap::new();
+    let mut run = |from: &str, c: &Conditions, id_column: &str| -> Result<(), JournalError> {
+        let sql = format!(
+            "SELECT e.received_ms / 60000 AS minute, e.topic, COUNT(*) FROM {from} \
+             {} GROUP BY minute, e.topic",
+            c.clause(id_column)
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(c.params.iter()), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (minute, topic, n) = row?;
+            *merged.entry((minute, topic)).or_default() += u64::try_from(n).unwrap_or(0);
+        }
+        Ok(())
+    };
+    match text_words(filter) {
+        None => run("events e WHERE", &c, "e.id")?,
+        Some(words) if words.is_empty() => {}
+        Some(words) if !fts => {
+            let mut c = c;
+            c.like_words(&words);
+            run("events e WHERE", &c, "e.id")?;
+        }
+        Some(words) => {
+            // The index covers events up to `fts_upto`; newer ones are matched with LIKE.
+            let upto = fts_upto(conn)?;
+            let mut tail = c.clone();
+            tail.id(">", upto);
+            tail.like_words(&words);
+            run("events e WHERE", &tail, "e.id")?;
+            let mut indexed = c;
+            indexed.id("<=", upto);
+            let n = indexed.next_param();
+            indexed.params.push(SqlValue::Text(fts_query(&words)));
+            let from = format!(
+                "events_fts f CROSS JOIN events e ON e.id = f.rowid WHERE events_fts MATCH ?{n} AND"
+            );
+            run(&from, &indexed, "f.rowid")?;
+        }
+    }
+    Ok(merged
+        .into_iter()
+        .map(|((minute, topic), n)| (minute, topic, n))
+        .collect())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //!   the live stream ([`Subscription`]).
 //! - [`event`]: the event model — headers and payload parsed per topic into the `cma` types,
 //!   the causing action ids, the signature verdict, and a one-line summary.
+//! - [`export`]: the filtered journal written out as NDJSON or CSV (headers already redacted).
 //! - [`call_log`]: the poller that reads a webhook's call log when the receiver cannot be
 //!   reached (a real Contentful space without a tunnel), into the same journal.
 //!
@@ -29,6 +30,7 @@
 
 pub mod call_log;
 pub mod event;
+pub mod export;
 pub mod journal;
 pub mod receiver;
 

@@ -37,7 +37,7 @@ fn fixture() -> Fixture {
     let timeline = runtime.block_on(Timeline::start(timeline_config)).unwrap();
     let mut config = SandboxConfig {
         webhook_url: Some(timeline.webhook_url("sandbox")),
-        signing_secret: Some(secret),
+        signing_secret: Some(secret.clone()),
         ..SandboxConfig::default()
     };
     config.behaviour.action_delay = Duration::from_millis(30);
@@ -56,6 +56,7 @@ fn fixture() -> Fixture {
         worker: WorkerOptions {
             poll_interval: Duration::from_millis(40),
             profiles: release_desk::config::ProfileStore::new(dir.path().join("config")),
+            receiver_secret: Some(secret),
             ..WorkerOptions::new(true)
         },
         timeline: Some(timeline.subscribe()),
@@ -221,4 +222,39 @@ fn filtering_to_failed_and_reading_the_per_field_errors() {
             "the detail panel does not say '{expected}'"
         );
     }
+}
+
+#[test]
+fn the_rate_chart_counts_a_publish_and_the_sources_panel_shows_signing() {
+    let mut f = fixture();
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    // The chart refreshes while events arrive (at most every 2 s) until it counts them all.
+    step_until(&mut f.harness, "the chart's counts", |h| {
+        let state = &h.state().state.timeline;
+        let counted: u64 = state
+            .rate
+            .buckets
+            .iter()
+            .map(|b| b.counts.iter().sum::<u64>())
+            .sum();
+        state.loaded && state.rate.loaded && counted > 0 && counted == state.total
+    });
+    assert!(has_label(&f.harness, "⏷ Events per minute"));
+    assert!(has_label(&f.harness, "⬇ Export"));
+    // The sources panel: the receiver verifies signatures; the poller can start.
+    f.harness.get_by_label("Sources").click();
+    step_until(&mut f.harness, "the sources panel", |h| {
+        has_label(h, "signing on") && h.state().state.timeline.sources.loaded
+    });
+    assert!(has_label(&f.harness, "⏵ Poll the call log"));
 }

@@ -21,6 +21,8 @@ mod sandbox_schedules;
 mod sandbox_webhooks;
 mod support;
 mod timeline_durability;
+mod timeline_export;
 mod timeline_receiver;
 mod timeline_sandbox;
+mod timeline_sources;
 mod timeline_support;

@@ -6,12 +6,18 @@
 //! cache in [`crate::app::timeline_rows::TimelineRows`]; missing pages are asked of the worker,
 //! and filters run in the journal (SQL). It follows new events unless paused or scrolled away;
 //! then it says "N new events" and jumps back on a click.
+//!
+//! Above the table: a collapsible event-rate chart (clicking a minute filters the table to it),
+//! the export progress, and a collapsible sources panel (see [`super::timeline_panels`]).
 
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
 use super::inspector::group_errors;
+use super::timeline_panels::{
+    SourcesAction, SourcesForm, export_progress_ui, minute_label, rate_chart_ui, sources_ui,
+};
 use crate::app::command::Command;
 use crate::app::format;
 use crate::app::theme::{self, Tone};
@@ -20,6 +26,7 @@ use crate::app::timeline_rows::{
 };
 use crate::app::widgets::{badge_ui, diff_ui, empty_state_ui, json_tree_ui};
 use crate::cma::Timestamp;
+use crate::timeline::export::ExportFormat;
 use crate::timeline::{EventId, TimelineEvent, Verdict};
 
 /// Id of the free-text filter box (Ctrl+F focuses it).
@@ -38,7 +45,16 @@ pub struct TimelineView {
     selected: Option<EventId>,
     save_name: String,
     filters_requested: bool,
+    chart_hidden: bool,
+    rate_spec: Option<TimelineFilterSpec>,
+    rate_seq: u64,
+    rate_sent_at: f64,
+    sources_requested: bool,
+    sources_form: SourcesForm,
 }
+
+/// The least time between two rate-chart refreshes while events arrive, in seconds.
+const RATE_REFRESH_SECS: f64 = 2.0;
 
 fn send(cx: &mut ViewCtx<'_>, request: TimelineRequest) {
     cx.send(Command::Timeline(request));
@@ -86,7 +102,8 @@ pub fn status_tone(status: &str) -> Tone {
     }
 }
 
-fn local_hms(t: Timestamp) -> String {
+/// `HH:MM:SS` of an instant in the system time zone.
+pub fn local_hms(t: Timestamp) -> String {
     t.0.to_zoned(jiff::tz::TimeZone::system())
         .strftime("%H:%M:%S")
         .to_string()
@@ -123,10 +140,17 @@ impl TimelineView {
             send(cx, TimelineRequest::LoadFilters);
         }
         self.header_ui(ui, cx);
+        self.sources_panel_ui(ui, cx);
         self.filters_ui(ui, cx);
         if self.applied.as_ref() != Some(&self.spec) {
             self.reset(cx);
         }
+        if let Some(export) = &cx.state.timeline.export
+            && export_progress_ui(ui, export)
+        {
+            send(cx, TimelineRequest::CancelExport);
+        }
+        self.chart_ui(ui, cx);
         let rows = &cx.state.timeline;
         if let Some(error) = &rows.error {
             let visuals = ui.visuals().clone();
@@ -168,6 +192,7 @@ impl TimelineView {
     fn header_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let rows = &cx.state.timeline;
         let mut jump = false;
+        let mut export = None;
         ui.horizontal(|ui| {
             ui.heading("Timeline");
             ui.add_space(theme::SECTION_GAP);
@@ -210,6 +235,23 @@ impl TimelineView {
                     jump = true;
                 }
             }
+            let exporting = rows.export.is_some();
+            ui.add_enabled_ui(!exporting && rows.total > 0, |ui| {
+                ui.menu_button("⬇ Export", |ui| {
+                    for format in [ExportFormat::Ndjson, ExportFormat::Csv] {
+                        if ui
+                            .button(format!("{}…", format.label()))
+                            .on_hover_text("Save the events this filter shows (secrets redacted)")
+                            .clicked()
+                        {
+                            export = Some(format);
+                            ui.close();
+                        }
+                    }
+                })
+                .response
+                .on_hover_text("Save the filtered events as NDJSON or CSV");
+            });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let shown = if rows.loaded {
                     format!("{} events", rows.total)
@@ -225,6 +267,93 @@ impl TimelineView {
         if jump {
             // Re-anchor at the newest event (the filter stays).
             self.applied = None;
+        }
+        if let Some(format) = export {
+            let filter = self.spec.to_filter(Timestamp::now());
+            send(cx, TimelineRequest::Export { filter, format });
+        }
+    }
+
+    /// The collapsible sources panel.
+    fn sources_panel_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let state = cx.state;
+        let Some(connection) = &state.connection else {
+            return;
+        };
+        let mut action = None;
+        egui::CollapsingHeader::new("Sources")
+            .id_salt("timeline-sources")
+            .show(ui, |ui| {
+                if !self.sources_requested {
+                    self.sources_requested = true;
+                    action = Some(SourcesAction::Reload);
+                }
+                if let Some(a) = sources_ui(
+                    ui,
+                    &mut self.sources_form,
+                    connection,
+                    &state.timeline.sources,
+                ) {
+                    action = Some(a);
+                }
+            });
+        let request = match action {
+            None => return,
+            Some(SourcesAction::Reload) => TimelineRequest::LoadSources,
+            Some(SourcesAction::StartPolling(webhook_id)) => {
+                TimelineRequest::StartCallLog { webhook_id }
+            }
+            Some(SourcesAction::StopPolling) => TimelineRequest::StopCallLog,
+            Some(SourcesAction::Configure(url)) => TimelineRequest::ConfigureWebhook { url },
+        };
+        send(cx, request);
+    }
+
+    /// The collapsible event-rate chart; refreshes when the filter changes and, while events
+    /// arrive, at most every [`RATE_REFRESH_SECS`].
+    fn chart_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let state = cx.state;
+        let rows = &state.timeline;
+        ui.horizontal(|ui| {
+            let arrow = if self.chart_hidden { "⏵" } else { "⏷" };
+            if ui
+                .selectable_label(false, format!("{arrow} Events per minute"))
+                .on_hover_text("Show or hide the event-rate chart")
+                .clicked()
+            {
+                self.chart_hidden = !self.chart_hidden;
+            }
+            if let Some(minute) = self.spec.minute
+                && ui
+                    .button(format!("✖ Only {}", minute_label(minute)))
+                    .on_hover_text("Show every minute again")
+                    .clicked()
+            {
+                self.spec.minute = None;
+            }
+        });
+        if self.chart_hidden {
+            return;
+        }
+        let chart_spec = TimelineFilterSpec {
+            minute: None,
+            ..self.spec.clone()
+        };
+        let now = ui.input(|i| i.time);
+        let stale = self.rate_spec.as_ref() != Some(&chart_spec);
+        let live = rows.live_seq != self.rate_seq && now - self.rate_sent_at >= RATE_REFRESH_SECS;
+        if stale || live {
+            self.rate_spec = Some(chart_spec.clone());
+            self.rate_seq = rows.live_seq;
+            self.rate_sent_at = now;
+            let filter = chart_spec.to_rate_filter(Timestamp::now());
+            send(cx, TimelineRequest::LoadRate { filter });
+        } else if rows.live_seq != self.rate_seq {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(RATE_REFRESH_SECS));
+        }
+        if let Some(minute) = rate_chart_ui(ui, &rows.rate, self.spec.minute) {
+            self.spec.minute = Some(minute);
         }
     }
 
