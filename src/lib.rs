@@ -26,8 +26,10 @@
 //!   store, the action executor, the scheduler, publish validation, signed webhook delivery with
 //!   retries and a call log, and the demo seed. `release-desk sandbox` runs it headless.
 //! - [`app`]: the egui app: `App` (shell, shortcuts, palette), `AppState`, `Command`/`AppEvent`,
-//!   the worker, `views/` (releases, release detail, entries, inspector, settings), `widgets/`,
-//!   and `theme` (every colour).
+//!   the worker (`worker`, `worker_timeline`, `worker_sources`: the only I/O), `views/`
+//!   (releases, release detail, entries, inspector, calendar, schedule dialog, timeline,
+//!   settings), `widgets/`, `theme` (every colour), and pure logic without egui: `schedule`
+//!   (instants, DST, conflicts), `ics` (calendar export), `timeline_rows` (the journal row cache).
 //! - [`config`]: paths (`directories`), connection profiles, token storage (owner-only files).
 //! - [`signing`]: Contentful webhook request signing and verification, shared by the sandbox
 //!   (which signs) and the receiver (which verifies).

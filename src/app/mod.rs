@@ -401,10 +401,12 @@ impl App {
                     ));
                     ui.separator();
                     match &c.receiver {
-                        Some(addr) => ui.label(format!(
-                            "Receiver {addr} · {} events",
-                            self.state.events_received
-                        )),
+                        Some(addr) => ui
+                            .label(format!(
+                                "Receiver {addr} · {} events this session",
+                                self.state.events_received
+                            ))
+                            .on_hover_text("Webhook deliveries verified and stored since launch"),
                         None => ui.label(RichText::new("Receiver off").weak()),
                     };
                 }
