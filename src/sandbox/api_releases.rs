@@ -34,18 +34,10 @@ pub async fn list_releases(
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
     let mut all: Vec<Release> = core.read(|tx| Ok(tx.all(kind::RELEASE)?))?;
-    if let Some(ids) = q.list("sys.id[in]") {
-        all.retain(|r| ids.contains(&r.sys.id));
-    }
-    if let Some(ids) = q.list("sys.id[nin]") {
-        all.retain(|r| !ids.contains(&r.sys.id));
-    }
-    if let Some(statuses) = q.list("sys.status[in]") {
-        all.retain(|r| statuses.iter().any(|s| s == r.sys.status.as_str()));
-    }
-    if let Some(statuses) = q.list("sys.status[nin]") {
-        all.retain(|r| !statuses.iter().any(|s| s == r.sys.status.as_str()));
-    }
+    q.retain_in(&mut all, "sys.id[in]", |r| &r.sys.id);
+    q.retain_nin(&mut all, "sys.id[nin]", |r| &r.sys.id);
+    q.retain_in(&mut all, "sys.status[in]", |r| r.sys.status.as_str());
+    q.retain_nin(&mut all, "sys.status[nin]", |r| r.sys.status.as_str());
     if let Some(users) = q.list("sys.createdBy.sys.id[in]") {
         all.retain(|r| {
             r.sys
@@ -309,18 +301,10 @@ pub async fn list_release_actions(
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
     let mut all: Vec<ReleaseAction> = core.read(|tx| Ok(tx.all(kind::RELEASE_ACTION)?))?;
-    if let Some(ids) = q.list("sys.id[in]") {
-        all.retain(|a| ids.contains(&a.sys.id));
-    }
-    if let Some(ids) = q.list("sys.release.sys.id[in]") {
-        all.retain(|a| ids.iter().any(|id| id == a.sys.release.id()));
-    }
-    if let Some(statuses) = q.list("sys.status[in]") {
-        all.retain(|a| statuses.iter().any(|s| s == a.sys.status.as_str()));
-    }
-    if let Some(statuses) = q.list("sys.status[nin]") {
-        all.retain(|a| !statuses.iter().any(|s| s == a.sys.status.as_str()));
-    }
+    q.retain_in(&mut all, "sys.id[in]", |a| &a.sys.id);
+    q.retain_in(&mut all, "sys.release.sys.id[in]", |a| a.sys.release.id());
+    q.retain_in(&mut all, "sys.status[in]", |a| a.sys.status.as_str());
+    q.retain_nin(&mut all, "sys.status[nin]", |a| a.sys.status.as_str());
     if let Some(action) = q.get("action") {
         all.retain(|a| a.action.as_str() == action);
     }

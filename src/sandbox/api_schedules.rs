@@ -52,17 +52,11 @@ pub async fn list(
     if let Some(t) = q.get("entity.sys.linkType") {
         all.retain(|a| a.entity.link_type().as_str() == t);
     }
-    if let Some(ids) = q.list("sys.id[in]") {
-        all.retain(|a| ids.contains(&a.sys.id));
-    }
+    q.retain_in(&mut all, "sys.id[in]", |a| &a.sys.id);
     for key in ["sys.status", "sys.status[in]"] {
-        if let Some(statuses) = q.list(key) {
-            all.retain(|a| statuses.iter().any(|s| s == a.sys.status.as_str()));
-        }
+        q.retain_in(&mut all, key, |a| a.sys.status.as_str());
     }
-    if let Some(statuses) = q.list("sys.status[nin]") {
-        all.retain(|a| !statuses.iter().any(|s| s == a.sys.status.as_str()));
-    }
+    q.retain_nin(&mut all, "sys.status[nin]", |a| a.sys.status.as_str());
     if let Some(t) = instant(&q, "scheduledFor.datetime[gte]")? {
         all.retain(|a| a.scheduled_for.datetime >= t);
     }

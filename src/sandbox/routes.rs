@@ -361,6 +361,20 @@ impl QueryParams {
         })
     }
 
+    /// Keeps the items whose `field` is in the comma list `key` (`…[in]`), if the query has it.
+    pub fn retain_in<T>(&self, items: &mut Vec<T>, key: &str, field: impl Fn(&T) -> &str) {
+        if let Some(values) = self.list(key) {
+            items.retain(|item| values.iter().any(|v| v == field(item)));
+        }
+    }
+
+    /// Drops the items whose `field` is in the comma list `key` (`…[nin]`), if the query has it.
+    pub fn retain_nin<T>(&self, items: &mut Vec<T>, key: &str, field: impl Fn(&T) -> &str) {
+        if let Some(values) = self.list(key) {
+            items.retain(|item| !values.iter().any(|v| v == field(item)));
+        }
+    }
+
     /// `limit`: default 100, at most 1000, at least 1 (400 InvalidQuery otherwise).
     pub fn limit(&self) -> Result<usize, ApiErr> {
         self.number("limit", 100).and_then(|n| {
