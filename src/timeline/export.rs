@@ -192,12 +192,41 @@ pub fn ndjson_record(details: &EventDetails) -> Value {
     })
 }
 
-/// Quotes a CSV field when it needs it (a comma, quote, or line break), doubling quotes.
+/// Quotes a CSV field when it needs it (a comma, quote, or line break), doubling quotes. A field
+/// that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets
+/// a leading `'`, so an exported webhook payload can never execute in the reader's spreadsheet.
 pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    let guarded: std::borrow::Cow<'_, str> = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
     } else {
         text.into()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\"")).into()
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_and_formulas_neutralised() {
+        let cases = [
+            ("plain", "plain"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("line\nbreak", "\"line\nbreak\""),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(csv_field(input), expected, "{input:?}");
+        }
     }
 }
 
