@@ -208,28 +208,6 @@ pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-#[cfg(test)]
-mod csv_tests {
-    use super::csv_field;
-
-    #[test]
-    fn fields_are_quoted_and_formulas_neutralised() {
-        let cases = [
-            ("plain", "plain"),
-            ("a,b", "\"a,b\""),
-            ("say \"hi\"", "\"say \"\"hi\"\"\""),
-            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
-            ("+1", "'+1"),
-            ("-2", "'-2"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("line\nbreak", "\"line\nbreak\""),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(csv_field(input), expected, "{input:?}");
-        }
-    }
-}
-
 fn write_csv_row(writer: &mut dyn Write, details: &EventDetails) -> std::io::Result<()> {
     let e = &details.event;
     let payload = match details.json() {
@@ -255,4 +233,26 @@ fn write_csv_row(writer: &mut dyn Write, details: &EventDetails) -> std::io::Res
     let line: Vec<std::borrow::Cow<'_, str>> = fields.iter().map(|f| csv_field(f)).collect();
     // CRLF ends records (RFC 4180), so a line break inside a quoted field stays unambiguous.
     write!(writer, "{}\r\n", line.join(","))
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_and_formulas_neutralised() {
+        let cases = [
+            ("plain", "plain"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("line\nbreak", "\"line\nbreak\""),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(csv_field(input), expected, "{input:?}");
+        }
+    }
 }
