@@ -10,6 +10,7 @@ use axum::http::{HeaderMap as AxumHeaders, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::request::{base64, truncate_str};
 use super::*;
 use crate::cma::WebhookHeader;
 use crate::signing::verify_request;
