@@ -111,6 +111,12 @@ impl App {
         let worker = worker::spawn(&runtime, client, sink.clone(), options.clone());
         worker.send(Command::LoadSpace);
         worker.send(Command::LoadProfiles);
+        // Reading the time-zone database scans the disk: do it off the UI thread, before any
+        // zone picker asks for the names.
+        runtime.spawn_blocking(|| {
+            schedule::zone_names();
+            schedule::system_zone_name();
+        });
         if let Some(mut live) = setup.timeline {
             let sink = sink.clone();
             runtime.spawn(async move {

@@ -1,6 +1,5 @@
 //! The call log: one recorded call per delivery attempt, its overview/details forms and health.
 
-#[allow(unused_imports)]
 use super::*;
 
 // ---- The call log ---------------------------------------------------------------------------

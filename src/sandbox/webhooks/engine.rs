@@ -1,6 +1,5 @@
 //! The delivery engine: a FIFO per webhook, retries on their own tasks, and idle tracking.
 
-#[allow(unused_imports)]
 use super::*;
 
 // ---- The engine -----------------------------------------------------------------------------

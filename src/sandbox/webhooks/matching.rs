@@ -1,6 +1,5 @@
 //! Topic patterns and webhook filters: which definitions hear an event.
 
-#[allow(unused_imports)]
 use super::*;
 
 // ---- Matching -------------------------------------------------------------------------------

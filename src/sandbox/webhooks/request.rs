@@ -1,6 +1,5 @@
 //! Delivery targets and the exact HTTP request of one attempt: headers, CRN, causes, signature, transformation.
 
-#[allow(unused_imports)]
 use super::*;
 
 // ---- Targets and requests -------------------------------------------------------------------

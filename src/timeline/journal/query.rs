@@ -1,7 +1,6 @@
 //! Read queries: filters turned into SQL conditions (with the FTS/LIKE text path), pages,
 //! counts and per-minute counts.
 
-#[allow(unused_imports)]
 use super::*;
 
 // ---- Queries --------------------------------------------------------------------------------

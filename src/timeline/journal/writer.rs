@@ -1,7 +1,6 @@
 //! The single writer thread: drains appends from a channel, group-commits them, indexes
 //! free text off the commit path, and acknowledges each waiting request after the commit.
 
-#[allow(unused_imports)]
 use super::*;
 
 // ---- The writer -----------------------------------------------------------------------------
