@@ -1,0 +1,160 @@
+//! The worker's connection half: saved profiles, switching spaces, the step-by-step
+//! connection test, and resetting the local sandbox.
+
+use super::*;
+
+impl Worker {
+    pub(super) fn load_profiles(&self) {
+        match self.options.profiles.load() {
+            Ok(profiles) => {
+                let with_tokens = profiles
+                    .into_iter()
+                    .map(|p| {
+                        let stored = self.options.profiles.has_stored_token(&p.id);
+                        (p, stored)
+                    })
+                    .collect();
+                self.sink.send(AppEvent::ProfilesLoaded(with_tokens));
+            }
+            Err(e) => self.sink.send(AppEvent::Failed {
+                context: "Reading connections".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    pub(super) fn switch_profile(&self, id: Option<String>) {
+        let Some(id) = id else {
+            match &self.options.sandbox {
+                Some((client, connection)) => self.sink.send(AppEvent::ProfileReady {
+                    id: None,
+                    client: client.clone(),
+                    connection: connection.clone(),
+                }),
+                None => self.sink.send(AppEvent::Failed {
+                    context: "Switching".into(),
+                    message: "the local sandbox is not running in this session".into(),
+                }),
+            }
+            return;
+        };
+        let profile: Option<Profile> = self
+            .options
+            .profiles
+            .load()
+            .ok()
+            .and_then(|all| all.into_iter().find(|p| p.id == id));
+        let Some(profile) = profile else {
+            return self.sink.send(AppEvent::Failed {
+                context: "Switching".into(),
+                message: format!("no saved connection '{id}'"),
+            });
+        };
+        match self.options.profiles.client_config(&profile) {
+            Ok(config) => {
+                let connection = ConnectionInfo {
+                    profile: profile.name.clone(),
+                    base_url: config.base_url.to_string(),
+                    space_id: profile.space_id.clone(),
+                    environment_id: profile.environment_id.clone(),
+                    is_sandbox: false,
+                    // The local receiver keeps running (a tunnel or the call-log poller
+                    // feeds it events of this space).
+                    receiver: self
+                        .options
+                        .sandbox
+                        .as_ref()
+                        .and_then(|(_, c)| c.receiver.clone()),
+                };
+                self.sink.send(AppEvent::ProfileReady {
+                    id: Some(id),
+                    client: Box::new(config),
+                    connection,
+                });
+            }
+            Err(e) => self.sink.send(AppEvent::Failed {
+                context: format!("Connecting to '{}'", profile.name),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    pub(super) async fn test_connection(&self) {
+        let mut report = Vec::new();
+        let base = self.client.config().base_url.to_string();
+        let ok = match self.client.get_space().await {
+            Ok(space) => {
+                report.push(format!("✔ Reached {base} and read space '{}'", space.name));
+                true
+            }
+            Err(e) => {
+                report.push(match &e {
+                    CmaError::Network(_) | CmaError::Timeout => {
+                        format!("✖ Cannot reach {base}: offline, or the address is wrong ({e})")
+                    }
+                    CmaError::Unauthorized(_) => {
+                        "✖ The management token was rejected: it is wrong, expired or revoked"
+                            .to_owned()
+                    }
+                    CmaError::NotFound(_) | CmaError::AccessDenied(_) => format!(
+                        "✖ No access to space '{}': it does not exist or the token may not read it",
+                        self.client.space_id()
+                    ),
+                    _ => format!("✖ Reading the space failed: {e}"),
+                });
+                false
+            }
+        };
+        let ok = ok
+            && match self.client.get_environment().await {
+                Ok(_) => {
+                    report.push(format!(
+                        "✔ Environment '{}' exists",
+                        self.client.environment_id()
+                    ));
+                    true
+                }
+                Err(e) => {
+                    report.push(match &e {
+                        CmaError::NotFound(_) => format!(
+                            "✖ Unknown environment '{}' in this space",
+                            self.client.environment_id()
+                        ),
+                        _ => format!("✖ Reading the environment failed: {e}"),
+                    });
+                    false
+                }
+            };
+        let ok = ok
+            && match self.client.query_releases(&Query::new().limit(1)).await {
+                Ok(_) => {
+                    report.push("✔ Releases can be listed".to_owned());
+                    true
+                }
+                Err(e) => {
+                    report.push(format!(
+                        "✖ Listing releases failed (is Launch enabled?): {e}"
+                    ));
+                    false
+                }
+            };
+        self.sink.send(AppEvent::ConnectionTested { ok, report });
+    }
+
+    pub(super) async fn reset_sandbox(&self) {
+        if !self.options.is_sandbox {
+            return self.sink.send(AppEvent::Failed {
+                context: "Reset".into(),
+                message: "only the local sandbox can be reset".into(),
+            });
+        }
+        match self.client.sandbox_reset().await {
+            Ok(()) => {
+                self.sink.send(AppEvent::SandboxReset);
+                self.load_space().await;
+                self.load_releases(ReleaseQuery::default(), None).await;
+            }
+            Err(e) => self.sink.fail("Resetting the sandbox", &e),
+        }
+    }
+}

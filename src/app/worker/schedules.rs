@@ -1,0 +1,321 @@
+//! The worker's scheduling half: scheduled actions (list, pages, create, reschedule, cancel),
+//! following actions that are due soon, and the ICS export.
+
+use super::*;
+
+/// Ids of the scheduled actions a task is following, shared by every task of one worker so that
+/// each action is polled by at most one.
+#[derive(Clone, Default)]
+pub(super) struct Following(std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>);
+
+impl Following {
+    /// Claims `id`; false when another task follows it already.
+    pub(super) fn claim(&self, id: &str) -> bool {
+        self.0
+            .lock()
+            .map(|mut set| set.insert(id.to_owned()))
+            .unwrap_or(false)
+    }
+
+    pub(super) fn release(&self, id: &str) {
+        if let Ok(mut set) = self.0.lock() {
+            set.remove(id);
+        }
+    }
+}
+
+/// Actions due within this window are followed until they run.
+const FOLLOW_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+/// A followed action still `scheduled` this long after its instant is left alone (overdue).
+const FOLLOW_LATE: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+/// Before an action is due, the follower sleeps at most this long at a time.
+const FOLLOW_NAP: Duration = Duration::from_secs(5);
+/// Scheduled actions per list page.
+const SCHEDULED_PAGE_SIZE: u64 = 50;
+
+/// Whether `action` is pending and due between `FOLLOW_LATE` ago and `FOLLOW_AHEAD` from now.
+pub(super) fn due_soon(action: &ScheduledAction, now: jiff::Timestamp) -> bool {
+    let until = action.scheduled_for.datetime.0.duration_since(now);
+    !action.sys.status.is_final() && until <= FOLLOW_AHEAD && until >= -FOLLOW_LATE
+}
+
+impl Worker {
+    /// Loads the calendar range `from..to` (every page) and every overdue action.
+    pub(super) async fn load_scheduled(&self, from: Timestamp, to: Timestamp) {
+        let range = Query::new()
+            .set("scheduledFor.datetime[gte]", from)
+            .set("scheduledFor.datetime[lt]", to)
+            .order("scheduledFor.datetime")
+            .limit(500);
+        let overdue = Query::new()
+            .set("sys.status", ScheduledActionStatus::Scheduled.as_str())
+            .set("scheduledFor.datetime[lt]", Timestamp::now())
+            .order("scheduledFor.datetime")
+            .limit(500);
+        let (range, overdue) = tokio::join!(
+            self.client.scheduled_actions(range).try_collect::<Vec<_>>(),
+            self.client
+                .scheduled_actions(overdue)
+                .try_collect::<Vec<_>>(),
+        );
+        match (range, overdue) {
+            (Ok(mut items), Ok(overdue)) => {
+                for action in overdue {
+                    if !items.iter().any(|a| a.sys.id == action.sys.id) {
+                        items.push(action);
+                    }
+                }
+                for action in &items {
+                    self.follow_if_due_soon(action);
+                }
+                let titles = self.release_titles(&items).await;
+                self.sink
+                    .send(AppEvent::ScheduledActionsLoaded { from, to, items });
+                self.sink
+                    .send(AppEvent::ScheduledReleaseTitlesLoaded(titles));
+            }
+            (Err(e), _) | (_, Err(e)) => self.sink.fail("Loading scheduled actions", &e),
+        }
+    }
+
+    pub(super) async fn load_scheduled_page(&self, query: ScheduledQuery, cursor: Option<String>) {
+        let append = cursor.is_some();
+        let mut q = Query::new()
+            .limit(SCHEDULED_PAGE_SIZE)
+            .order(if query.newest_first {
+                "-scheduledFor.datetime"
+            } else {
+                "scheduledFor.datetime"
+            });
+        if let Some(status) = &query.status {
+            q.insert("sys.status", status.as_str());
+        }
+        if let Some(id) = query.entity_id.as_deref().filter(|s| !s.is_empty()) {
+            q.insert("entity.sys.id", id);
+        }
+        if let Some(cursor) = cursor {
+            q.insert("next", cursor);
+        }
+        match self.client.query_scheduled_actions(&q).await {
+            Ok(page) => {
+                let titles = self.release_titles(&page.items).await;
+                self.sink.send(AppEvent::ScheduledPageLoaded {
+                    query,
+                    next_cursor: page.pages.next_cursor(),
+                    items: page.items,
+                    append,
+                });
+                self.sink
+                    .send(AppEvent::ScheduledReleaseTitlesLoaded(titles));
+            }
+            Err(e) => {
+                self.sink.send(AppEvent::ScheduledPageLoaded {
+                    query,
+                    items: Vec::new(),
+                    next_cursor: None,
+                    append: true,
+                });
+                self.sink.fail("Loading scheduled actions", &e);
+            }
+        }
+    }
+
+    /// The titles of the releases `actions` act on (archived ones too); empty on failure, as
+    /// the calendar then shows ids.
+    pub(super) async fn release_titles(
+        &self,
+        actions: &[ScheduledAction],
+    ) -> Vec<(String, String)> {
+        let mut ids: Vec<&str> = actions
+            .iter()
+            .filter(|a| a.entity.link_type() == &LinkType::Release)
+            .map(|a| a.entity.id())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut titles = Vec::new();
+        for chunk in ids.chunks(100) {
+            let q = Query::new()
+                .set("sys.id[in]", chunk.join(","))
+                .limit(chunk.len() as u64);
+            match self.client.query_releases(&q).await {
+                Ok(page) => titles.extend(page.items.into_iter().map(|r| (r.sys.id, r.title))),
+                Err(e) => tracing::debug!("release titles for schedules: {e}"),
+            }
+        }
+        titles
+    }
+
+    pub(super) async fn create_schedule(&self, body: ScheduledActionBody, label: String) {
+        match self.client.create_scheduled_action(&body).await {
+            Ok(action) => {
+                let when = action.scheduled_for.datetime;
+                self.sink.send(AppEvent::Notified(format!(
+                    "Scheduled the {label} for {}",
+                    crate::app::format::local_time(when)
+                )));
+                self.follow_if_due_soon(&action);
+                self.sink.send(AppEvent::ScheduleSaved(action));
+            }
+            Err(e) => {
+                let message = describe(&e);
+                self.sink.fail(&format!("Scheduling the {label}"), &e);
+                self.sink.send(AppEvent::ScheduleRejected { message });
+            }
+        }
+    }
+
+    pub(super) async fn reschedule(
+        &self,
+        id: String,
+        version: u64,
+        body: ScheduledActionBody,
+        label: String,
+    ) {
+        match self
+            .client
+            .update_scheduled_action(&id, version, &body)
+            .await
+        {
+            Ok(action) => {
+                self.sink.send(AppEvent::Notified(format!(
+                    "Moved the {label} to {}",
+                    crate::app::format::local_time(action.scheduled_for.datetime)
+                )));
+                self.follow_if_due_soon(&action);
+                self.sink.send(AppEvent::ScheduleSaved(action));
+            }
+            Err(CmaError::Conflict {
+                current_version, ..
+            }) => {
+                // Someone else changed it: show who and what it is now; overwrite nothing.
+                let latest = self.client.get_scheduled_action(&id).await.ok();
+                let current = latest.as_ref().map(|a| a.sys.version).or(current_version);
+                self.sink.send(AppEvent::Conflict {
+                    what: format!("Rescheduling the {label}"),
+                    id: id.clone(),
+                    current_version: current,
+                    changed_by: latest
+                        .as_ref()
+                        .and_then(|a| a.sys.updated_by.as_ref())
+                        .map(|l| format!("{} {}", l.link_type(), l.id())),
+                });
+                if let Some(latest) = latest {
+                    self.sink.send(AppEvent::ScheduledActionUpdated(latest));
+                }
+                self.sink.send(AppEvent::ScheduleRejected {
+                    message: "Someone else changed this schedule; nothing was saved".into(),
+                });
+            }
+            Err(e) => {
+                let message = describe(&e);
+                self.sink.fail(&format!("Rescheduling the {label}"), &e);
+                self.sink.send(AppEvent::ScheduleRejected { message });
+            }
+        }
+    }
+
+    /// Follows a pending action that is due soon until it runs, polling politely once it is due
+    /// (the scheduler fires within a second or two), and sends each change of state.
+    pub(super) fn follow_if_due_soon(&self, action: &ScheduledAction) {
+        if !due_soon(action, jiff::Timestamp::now()) || !self.following.claim(&action.sys.id) {
+            return;
+        }
+        let client = self.client.clone();
+        let sink = self.sink.clone();
+        let following = self.following.clone();
+        let options = self.options.clone();
+        let interval = (options.poll_interval * 2).max(Duration::from_millis(500));
+        let mut current = action.clone();
+        tokio::spawn(async move {
+            let id = current.sys.id.clone();
+            loop {
+                let now = jiff::Timestamp::now();
+                if !due_soon(&current, now) {
+                    break;
+                }
+                let until = current.scheduled_for.datetime.0.duration_since(now);
+                let nap = Duration::try_from(until).unwrap_or(Duration::ZERO);
+                if nap > Duration::ZERO {
+                    tokio::time::sleep(nap.min(FOLLOW_NAP)).await;
+                    if nap > FOLLOW_NAP {
+                        continue;
+                    }
+                } else {
+                    tokio::time::sleep(interval).await;
+                }
+                match client.get_scheduled_action(&id).await {
+                    Ok(latest) => {
+                        let changed = latest.sys.version != current.sys.version
+                            || latest.sys.status != current.sys.status;
+                        current = latest;
+                        if changed {
+                            sink.send(AppEvent::ScheduledActionUpdated(current.clone()));
+                        }
+                        if current.sys.status.is_final() {
+                            if current.entity.link_type() == &LinkType::Release {
+                                let worker = Worker {
+                                    client: client.clone(),
+                                    sink: sink.clone(),
+                                    options: options.clone(),
+                                    following: following.clone(),
+                                    timeline_tasks: Default::default(),
+                                };
+                                worker.open_release(current.entity.id()).await;
+                            } else if let Some(kind) = match current.entity.link_type() {
+                                LinkType::Entry => Some(EntityKind::Entry),
+                                LinkType::Asset => Some(EntityKind::Asset),
+                                _ => None,
+                            } && let Ok(entity) =
+                                client.get_entity(kind, current.entity.id()).await
+                            {
+                                sink.send(AppEvent::EntityLoaded(entity));
+                            }
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        sink.fail("Following a scheduled action", &e);
+                        break;
+                    }
+                }
+            }
+            following.release(&id);
+        });
+    }
+
+    /// Asks where to save (native dialog), then writes the calendar there.
+    pub(super) async fn export_ics(
+        &self,
+        file_name: String,
+        calendar_name: String,
+        events: Vec<crate::app::ics::IcsEvent>,
+    ) {
+        let text = crate::app::ics::write_calendar(&calendar_name, &events);
+        let chosen = rfd::AsyncFileDialog::new()
+            .set_title("Export the calendar")
+            .set_file_name(&file_name)
+            .add_filter("iCalendar", &["ics"])
+            .save_file()
+            .await;
+        let Some(handle) = chosen else {
+            return self.sink.send(AppEvent::Notified(
+                "Nothing exported: no file was chosen (the save dialog was closed, or this desktop has none)"
+                    .into(),
+            ));
+        };
+        let path = handle.path().to_path_buf();
+        match tokio::fs::write(&path, text).await {
+            Ok(()) => self.sink.send(AppEvent::Notified(format!(
+                "Exported {} event{} to {}",
+                events.len(),
+                if events.len() == 1 { "" } else { "s" },
+                path.display()
+            ))),
+            Err(e) => self.sink.send(AppEvent::Failed {
+                context: format!("Writing {}", path.display()),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
