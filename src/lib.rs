@@ -49,12 +49,18 @@
 //! - Architecture Invariant: nothing in `sandbox` knows the GUI; the GUI reaches it only over
 //!   HTTP (its one extension, `POST /spaces/{s}/_sandbox/reset`, is HTTP too).
 //! - A SQLite connection is owned by one store behind one lock; every write is a transaction,
-//!   and webhooks are emitted only after the transaction that caused them committed.
+//!   and the webhook deliveries a write causes are written to the sandbox's outbox in that same
+//!   transaction: a delivery exists if and only if its cause committed, and it survives a crash
+//!   (at-least-once, resumed at start, same idempotency key on every attempt).
+//! - One process writes a data directory: the sandbox holds an exclusive lock file there, and
+//!   the files that hold secrets (sandbox database, timeline journal) are owner-only.
 //! - Time is injected in the sandbox ([`sandbox::clock::Clock`]) so tests can set it.
 
 pub mod app;
 pub mod cma;
 pub mod config;
+pub mod private_fs;
 pub mod sandbox;
+pub mod shutdown;
 pub mod signing;
 pub mod timeline;

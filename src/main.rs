@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the Contentful-compatible sandbox headless until Ctrl-C.
+    /// Serve the Contentful-compatible sandbox headless until Ctrl-C or SIGTERM.
     Sandbox(SandboxArgs),
     /// Record webhook deliveries headless: the timeline receiver and journal, one line per event.
     Receive(ReceiveArgs),
@@ -72,6 +72,10 @@ struct SandboxArgs {
     /// Do not archive a release after a successful publish.
     #[arg(long)]
     no_auto_archive: bool,
+    /// Seconds between webhook delivery retries (Contentful waits 30; shorter helps when
+    /// testing a consumer's failure handling).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    webhook_retry_delay: u64,
 }
 
 fn main() -> ExitCode {
@@ -135,6 +139,14 @@ fn run_app() -> ExitCode {
         "Release Desk",
         options,
         Box::new(move |cc| {
+            // Ctrl-C or SIGTERM closes the window the normal way (state saved, servers stopped;
+            // unfinished webhook deliveries stay in the sandbox's outbox for the next start).
+            let ctx = cc.egui_ctx.clone();
+            tokio::spawn(async move {
+                let signal = release_desk::shutdown::requested().await;
+                tracing::info!(%signal, "closing the window");
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            });
             let app = release_desk::app::App::new(&cc.egui_ctx, setup)
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(app))
@@ -168,6 +180,10 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             ..SandboxConfig::default()
         };
         config.behaviour.auto_archive = !args.no_auto_archive;
+        let delay = std::time::Duration::from_secs(args.webhook_retry_delay);
+        for retry in &mut config.webhook_retry.delays {
+            *retry = delay;
+        }
         let data_dir = config.data_dir.clone().unwrap_or_default();
         let sandbox = match Sandbox::start(config).await {
             Ok(s) => s,
@@ -188,16 +204,14 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             println!("signing_secret={}", secret.expose());
         }
         eprintln!(
-            "Sandbox serving space '{}' (environment '{}') at {} — data in {}. Ctrl-C to stop.",
+            "Sandbox serving space '{}' (environment '{}') at {} — data in {}. Ctrl-C or SIGTERM to stop.",
             sandbox.space_id,
             sandbox.environment_id,
             sandbox.base_url,
             data_dir.display()
         );
-        if tokio::signal::ctrl_c().await.is_err() {
-            eprintln!("release-desk sandbox: cannot listen for Ctrl-C; stopping");
-        }
-        eprintln!("Stopping: letting webhook deliveries finish…");
+        let signal = release_desk::shutdown::requested().await;
+        eprintln!("{signal}: stopping; letting webhook deliveries finish (the rest stay queued)…");
         sandbox.shutdown(std::time::Duration::from_secs(5)).await;
         ExitCode::SUCCESS
     })
@@ -242,13 +256,13 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
         println!("addr={}", timeline.addr());
         println!("journal={}", timeline.journal().path().display());
         eprintln!(
-            "Recording webhook deliveries at http://{}/webhooks/<source> ({}) into {}. Ctrl-C to stop.",
+            "Recording webhook deliveries at http://{}/webhooks/<source> ({}) into {}. Ctrl-C or SIGTERM to stop.",
             timeline.addr(),
             if signed { "signatures required" } else { "no signing secret: nothing is verified" },
             data_dir.display()
         );
         let mut live = timeline.subscribe();
-        let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+        let mut stop = std::pin::pin!(release_desk::shutdown::requested());
         loop {
             tokio::select! {
                 item = live.recv() => match item {
@@ -261,10 +275,12 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
                     }
                     None => break,
                 },
-                _ = &mut stop => break,
+                signal = &mut stop => {
+                    eprintln!("{signal}: stopping; storing deliveries in flight…");
+                    break;
+                }
             }
         }
-        eprintln!("Stopping: storing deliveries in flight…");
         timeline.shutdown(std::time::Duration::from_secs(5)).await;
         ExitCode::SUCCESS
     })

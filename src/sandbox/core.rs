@@ -1,7 +1,8 @@
 //! [`Core`]: the sandbox's shared state — configuration, the store, the clock, the webhook
 //! dispatcher and the action queue — and the few helpers every operation uses (ids, `sys`
-//! links, the write-then-emit transaction wrapper).
+//! links, the transaction wrapper that writes a change and the deliveries it causes together).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -10,7 +11,7 @@ use tokio::sync::mpsc;
 use super::clock::Clock;
 use super::error::ApiErr;
 use super::store::{Store, Tx, kind};
-use super::webhooks::{Cause, Dispatcher, Event, Topic};
+use super::webhooks::{Cause, Dispatcher, Event, OutboxDelivery, StoredDelivery, Topic};
 use crate::cma::{Link, LinkType, Timestamp, WebhookDefinition};
 use crate::signing::SigningSecret;
 
@@ -47,6 +48,43 @@ pub struct Behaviour {
     pub max_scheduled: usize,
     /// Most scheduled-action executions per minute.
     pub max_executions_per_minute: usize,
+    /// Test hooks that make a named step fail (see [`Failpoints`]).
+    pub failpoints: Failpoints,
+}
+
+/// Named points where a test can make the sandbox fail, to prove that a crash there loses
+/// nothing. Production code never arms one; an unarmed point costs one uncontended lock.
+///
+/// A point armed `n` times fails the next `n` times it is reached, with a transient store error
+/// (`503`), which is what a step that meets a locked database sees.
+#[derive(Debug, Clone, Default)]
+pub struct Failpoints(Arc<Mutex<HashMap<&'static str, u32>>>);
+
+impl Failpoints {
+    /// Between a scheduled release action's effect and the schedule's own update.
+    pub const SCHEDULE_BEFORE_FINISH: &'static str = "schedule.before_finish";
+    /// At the start of each step of a release or bulk action.
+    pub const ACTION_STEP: &'static str = "action.step";
+
+    /// Makes `point` fail the next `times` times it is reached.
+    pub fn arm(&self, point: &'static str, times: u32) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(point, times);
+    }
+
+    /// Fails if `point` is armed (and counts one use of it).
+    pub fn check(&self, point: &'static str) -> Result<(), ApiErr> {
+        let mut armed = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match armed.get_mut(point) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                Err(ApiErr::transient(format!("failpoint {point}")))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Default for Behaviour {
@@ -56,6 +94,7 @@ impl Default for Behaviour {
             action_delay: std::time::Duration::from_millis(200),
             max_scheduled: 500,
             max_executions_per_minute: 200,
+            failpoints: Failpoints::default(),
         }
     }
 }
@@ -89,46 +128,100 @@ pub struct Core {
 pub struct Events(pub Vec<Event>);
 
 impl Core {
-    /// Runs `f` in one write transaction and emits its events once it committed.
+    /// Runs `f` in one write transaction, together with the outbox rows of the webhook
+    /// deliveries its events cause; once committed, hands those deliveries to the dispatcher
+    /// (still under the store lock, so deliveries are queued in commit order).
     pub fn write<T>(
         &self,
         f: impl FnOnce(&mut Tx<'_>, &mut Events) -> Result<T, ApiErr>,
     ) -> Result<T, ApiErr> {
-        let mut events = Events::default();
-        let value = {
-            let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-            store.write(|tx| f(tx, &mut events))?
-        };
-        self.emit(events);
+        let mut store = self.lock_store();
+        let (value, deliveries, secret) = store.write(|tx| {
+            let mut events = Events::default();
+            let value = f(tx, &mut events)?;
+            let (deliveries, secret) = self.stage_deliveries(tx, events)?;
+            Ok::<_, ApiErr>((value, deliveries, secret))
+        })?;
+        self.dispatcher.enqueue_stored(deliveries, secret);
         Ok(value)
+    }
+
+    /// Writes one outbox row per (event, matching active webhook), in event order.
+    fn stage_deliveries(
+        &self,
+        tx: &Tx<'_>,
+        events: Events,
+    ) -> Result<(Vec<StoredDelivery>, Option<SigningSecret>), ApiErr> {
+        if events.0.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let hooks: Vec<WebhookDefinition> = tx.all(kind::WEBHOOK)?;
+        let secret = signing_secret(tx)?;
+        let created_ms = self.now().as_millis();
+        let mut deliveries = Vec::new();
+        for event in events.0 {
+            for target in Dispatcher::matching_targets(&event, &hooks) {
+                let delivery = OutboxDelivery {
+                    event: event.clone(),
+                    target,
+                };
+                let json = serde_json::to_string(&delivery).map_err(ApiErr::internal)?;
+                let outbox_id = tx.outbox_insert(&delivery.target.webhook_id, &json, created_ms)?;
+                deliveries.push(StoredDelivery {
+                    outbox_id,
+                    delivery,
+                    attempts: 0,
+                    next_at_ms: None,
+                });
+            }
+        }
+        Ok((deliveries, secret))
+    }
+
+    /// Hands every delivery the outbox holds unfinished to the dispatcher (at start), after
+    /// pruning old final rows. Returns how many were resumed.
+    pub fn resume_deliveries(&self) -> Result<usize, ApiErr> {
+        let mut store = self.lock_store();
+        let (deliveries, secret) = store.write(|tx| {
+            tx.outbox_prune(super::store::OUTBOX_FINAL_KEEP)?;
+            let mut deliveries = Vec::new();
+            for row in tx.outbox_open()? {
+                match serde_json::from_str::<OutboxDelivery>(&row.delivery) {
+                    Ok(delivery) => deliveries.push(StoredDelivery {
+                        outbox_id: row.id,
+                        delivery,
+                        attempts: row.attempts,
+                        next_at_ms: row.next_at_ms,
+                    }),
+                    Err(e) => {
+                        // Written by this program, so this means corruption: give up on it
+                        // rather than retry it at every start.
+                        tracing::error!(id = row.id, %e, "outbox delivery does not decode; dropped");
+                        tx.outbox_attempted(row.id, row.attempts, None)?;
+                    }
+                }
+            }
+            Ok::<_, ApiErr>((deliveries, signing_secret(tx)?))
+        })?;
+        let resumed = deliveries.len();
+        self.dispatcher.enqueue_stored(deliveries, secret);
+        Ok(resumed)
     }
 
     /// Runs `f` in a read transaction.
     pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, ApiErr>) -> Result<T, ApiErr> {
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        store.read(f)
+        self.lock_store().read(f)
     }
 
-    /// Hands events to every active webhook whose topics and filters match.
-    pub fn emit(&self, events: Events) {
-        if events.0.is_empty() {
-            return;
-        }
-        let loaded = self.read(|tx| {
-            let hooks: Vec<WebhookDefinition> = tx.all(kind::WEBHOOK)?;
-            let secret = tx.setting(SIGNING_SECRET_KEY)?;
-            Ok((hooks, secret))
-        });
-        let (hooks, secret) = match loaded {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::error!(?e, "could not load webhooks; events dropped");
-                return;
+    /// The store, waiting for it off the runtime when another task holds it (which may itself
+    /// be waiting for a database lock), so contention never stalls the server's other tasks.
+    fn lock_store(&self) -> std::sync::MutexGuard<'_, super::store::Store> {
+        match self.store.try_lock() {
+            Ok(store) => store,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                super::store::off_runtime(|| self.store.lock().unwrap_or_else(|e| e.into_inner()))
             }
-        };
-        let secret = secret.and_then(|s| SigningSecret::new(s).ok());
-        for event in events.0 {
-            self.dispatcher.emit_matching(event, &hooks, secret.clone());
         }
     }
 
@@ -165,6 +258,13 @@ impl Core {
             .with_cause(cause.clone())
             .at(self.now().0)
     }
+}
+
+/// The space's signing secret, if one is set and valid.
+fn signing_secret(tx: &Tx<'_>) -> Result<Option<SigningSecret>, ApiErr> {
+    Ok(tx
+        .setting(SIGNING_SECRET_KEY)?
+        .and_then(|s| SigningSecret::new(s).ok()))
 }
 
 impl Events {

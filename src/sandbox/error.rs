@@ -123,9 +123,32 @@ impl ApiErr {
     }
 }
 
+impl ApiErr {
+    /// 503: the database was busy beyond the busy timeout; trying again may succeed.
+    pub fn transient(message: impl std::fmt::Display) -> Self {
+        tracing::warn!(%message, "sandbox store busy");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorBody::new(
+                ErrorId::ServiceUnavailable,
+                "The sandbox's database is busy; try again",
+            ),
+        )
+    }
+
+    /// Whether the failure was transient ([`ApiErr::transient`]) and the step may be retried.
+    pub fn is_transient(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
 impl From<StoreError> for ApiErr {
     fn from(e: StoreError) -> Self {
-        Self::internal(e)
+        if e.is_transient() {
+            Self::transient(e)
+        } else {
+            Self::internal(e)
+        }
     }
 }
 

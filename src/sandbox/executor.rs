@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::core::{Core, Events, Job, new_id, to_value};
+use super::core::{Core, Events, Failpoints, Job, new_id, to_value};
 use super::entities::{self, kind_of_link};
 use super::error::ApiErr;
 use super::releases;
@@ -31,20 +31,42 @@ pub const MAX_BULK_ITEMS: usize = 200;
 /// Most active (created or in progress) bulk actions per space.
 pub const MAX_ACTIVE_BULK_ACTIONS: usize = 5;
 
-/// Runs queued jobs until the queue closes.
+/// How often a job is tried again after a transient store error (a locked database) before it
+/// is left for the next start.
+const TRANSIENT_RETRIES: u32 = 8;
+
+/// Runs queued jobs until the queue closes. A step that fails on a transient store error is
+/// tried again (with a growing pause) instead of leaving the action `created` until a restart.
 pub async fn run(core: Arc<Core>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     resume_unfinished(&core);
     while let Some(job) = jobs.recv().await {
         tokio::time::sleep(core.behaviour.action_delay).await;
-        let result = match &job {
-            Job::Release {
-                release_id,
-                action_id,
-            } => run_release_action(&core, release_id, action_id).map(drop),
-            Job::Bulk { action_id } => run_bulk_action(&core, action_id),
-        };
-        if let Err(e) = result {
-            tracing::error!(?job, error = ?e.body, "action failed to run");
+        let mut retries = 0;
+        loop {
+            let result = match &job {
+                Job::Release {
+                    release_id,
+                    action_id,
+                } => run_release_action(&core, release_id, action_id).map(drop),
+                Job::Bulk { action_id } => run_bulk_action(&core, action_id),
+            };
+            match result {
+                Ok(()) => break,
+                Err(e) if e.is_transient() && retries < TRANSIENT_RETRIES => {
+                    retries += 1;
+                    tracing::warn!(
+                        ?job,
+                        retries,
+                        "action step met a busy database; trying again"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(retries)))
+                        .await;
+                }
+                Err(e) => {
+                    tracing::error!(?job, error = ?e.body, "action failed to run");
+                    break;
+                }
+            }
         }
     }
 }
@@ -172,6 +194,7 @@ pub fn run_release_action(
     action_id: &str,
 ) -> Result<ReleaseAction, ApiErr> {
     // created → inProgress
+    core.behaviour.failpoints.check(Failpoints::ACTION_STEP)?;
     let started = core.write(|tx, _| {
         let Some(mut action) = tx.get::<ReleaseAction>(kind::RELEASE_ACTION, action_id)? else {
             return Err(ApiErr::not_found("ReleaseAction", action_id));
@@ -186,6 +209,7 @@ pub fn run_release_action(
     if started.sys.status.is_final() {
         return Ok(started);
     }
+    core.behaviour.failpoints.check(Failpoints::ACTION_STEP)?;
     let outcome = core.write(|tx, events| {
         let mut action: ReleaseAction = tx
             .get(kind::RELEASE_ACTION, action_id)?
@@ -233,6 +257,8 @@ pub fn run_release_action(
     });
     match outcome {
         Ok(action) => Ok(action),
+        // Nothing was written: the step runs again.
+        Err(err) if err.is_transient() => Err(err),
         Err(err) => fail_release_action(core, action_id, err),
     }
 }
@@ -347,6 +373,7 @@ pub fn start_bulk_action(
 
 /// Runs one bulk action to its end.
 pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
+    core.behaviour.failpoints.check(Failpoints::ACTION_STEP)?;
     let started = core.write(|tx, _| {
         let mut bulk: BulkAction = tx
             .get(kind::BULK_ACTION, action_id)?
@@ -405,6 +432,10 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
         Ok(())
     });
     if let Err(err) = outcome {
+        if err.is_transient() {
+            // Nothing was written: the step runs again.
+            return Err(err);
+        }
         core.write(|tx, events| {
             let mut bulk: BulkAction = tx
                 .get(kind::BULK_ACTION, action_id)?
@@ -426,32 +457,33 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
     Ok(())
 }
 
-/// Validates and publishes (or unpublishes) one entity for a scheduled action, all-or-nothing.
+/// Validates and publishes (or unpublishes) one entity for a scheduled action, inside the
+/// caller's transaction (so the schedule's own outcome commits with it), all-or-nothing.
 /// Returns the per-entity error when it could not.
-pub fn run_entity_action(
+pub fn entity_action_in(
     core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
     link: &Link,
     action: &ActionKind,
     cause: &Cause,
 ) -> Result<Option<ErrorBody>, ApiErr> {
-    core.write(|tx, events| {
-        let view = SpaceView::load(tx)?;
-        let links = vec![link.clone()];
-        let errors = check_entities(&view, &links, action, false);
-        if !errors.is_empty() {
-            return Ok(Some(ErrorBody::validation_failed(errors)));
-        }
-        if *action == ActionKind::Unpublish
-            && view
-                .entity(&link.sys.link_type, &link.sys.id)
-                .is_some_and(|e| e.sys.published_version.is_none())
-        {
-            return Ok(Some(ErrorBody::new(
-                ErrorId::BadRequest,
-                format!("{} '{}' is not published", link.sys.link_type, link.sys.id),
-            )));
-        }
-        apply(core, tx, events, &view, &links, action, cause)?;
-        Ok(None)
-    })
+    let view = SpaceView::load(tx)?;
+    let links = vec![link.clone()];
+    let errors = check_entities(&view, &links, action, false);
+    if !errors.is_empty() {
+        return Ok(Some(ErrorBody::validation_failed(errors)));
+    }
+    if *action == ActionKind::Unpublish
+        && view
+            .entity(&link.sys.link_type, &link.sys.id)
+            .is_some_and(|e| e.sys.published_version.is_none())
+    {
+        return Ok(Some(ErrorBody::new(
+            ErrorId::BadRequest,
+            format!("{} '{}' is not published", link.sys.link_type, link.sys.id),
+        )));
+    }
+    apply(core, tx, events, &view, &links, action, cause)?;
+    Ok(None)
 }

@@ -43,7 +43,7 @@ use self::core::{Behaviour, Core, SIGNING_SECRET_KEY};
 use self::error::ApiErr;
 use self::seed::Seed;
 use self::store::{Store, StoreError, kind};
-use self::webhooks::{CallLog, Dispatcher, RecordedCall};
+use self::webhooks::{CallLog, DeliveryProgress, Dispatcher, RecordedCall};
 use crate::cma::{AccessToken, ClientConfig, Region, WebhookDefinition};
 use crate::signing::SigningSecret;
 
@@ -109,6 +109,17 @@ pub enum SandboxError {
     /// Seeding or another setup step failed.
     #[error("sandbox setup failed: {0}")]
     Setup(String),
+    /// Another process is already serving this data directory.
+    #[error(
+        "another Release Desk sandbox{holder} is using {path}; stop it first, or give this one \
+         another data directory"
+    )]
+    Locked {
+        /// The data directory.
+        path: PathBuf,
+        /// ` (pid N)` when the holder wrote its pid, else empty.
+        holder: String,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {message}")]
     Bind {
@@ -133,6 +144,10 @@ struct StoreCallLog {
 
 impl CallLog for StoreCallLog {
     fn record(&self, call: RecordedCall) {
+        self.record_attempt(call, None);
+    }
+
+    fn record_attempt(&self, call: RecordedCall, progress: Option<DeliveryProgress>) {
         let details = call.details(&self.space_id);
         let json = match serde_json::to_string(&details) {
             Ok(json) => json,
@@ -149,7 +164,11 @@ impl CallLog for StoreCallLog {
                 call.is_healthy(),
                 call.request_at.as_millis(),
                 &json,
-            )
+            )?;
+            if let Some(progress) = progress {
+                tx.outbox_attempted(progress.outbox_id, progress.attempts, progress.next_at_ms)?;
+            }
+            Ok(())
         });
         if let Err(e) = result {
             tracing::error!(%e, "webhook call not logged");
@@ -174,6 +193,8 @@ pub struct Sandbox {
     core: Arc<Core>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
+    /// The data directory's exclusive lock, held while this sandbox lives.
+    _lock: Option<DataDirLock>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -189,15 +210,16 @@ impl Sandbox {
     /// Opens (or seeds) the store, binds the address, and starts the server, the action
     /// executor and the scheduler on the current tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
-        let store = match &config.data_dir {
+        let (store, lock) = match &config.data_dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| SandboxError::DataDir {
+                crate::private_fs::create_private_dir(dir).map_err(|e| SandboxError::DataDir {
                     path: dir.clone(),
                     message: e.to_string(),
                 })?;
-                Store::open(dir)?
+                let lock = DataDirLock::acquire(dir)?;
+                (Store::open(dir)?, Some(lock))
             }
-            None => Store::in_memory()?,
+            None => (Store::in_memory()?, None),
         };
         let store = Arc::new(Mutex::new(store));
         let (space_id, token, seeded) = {
@@ -259,6 +281,12 @@ impl Sandbox {
             Ok(secret)
         })?;
 
+        // Deliveries a previous process left unfinished go out before anything new.
+        let resumed = core.resume_deliveries()?;
+        if resumed > 0 {
+            tracing::info!(resumed, "webhook deliveries resumed from the outbox");
+        }
+
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|e| SandboxError::Bind {
@@ -298,6 +326,7 @@ impl Sandbox {
             core,
             stop: Some(stop_tx),
             tasks: vec![server, executor, scheduler],
+            _lock: lock,
         })
     }
 
@@ -344,6 +373,56 @@ impl Drop for Sandbox {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// An exclusive lock on a data directory (`sandbox.lock`, holding the owner's pid): one process
+/// writes a sandbox database at a time. The operating system drops the lock when the process
+/// ends, however it ends, so a crash never leaves a stale lock behind.
+struct DataDirLock {
+    _file: std::fs::File,
+}
+
+impl DataDirLock {
+    const FILE: &'static str = "sandbox.lock";
+
+    fn acquire(dir: &std::path::Path) -> Result<Self, SandboxError> {
+        use std::io::{Read, Seek, Write};
+        let path = dir.join(Self::FILE);
+        let io_error = |e: std::io::Error| SandboxError::DataDir {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&path).map_err(io_error)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                let pid = pid.trim();
+                let holder = if pid.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (pid {pid})")
+                };
+                return Err(SandboxError::Locked {
+                    path: dir.to_path_buf(),
+                    holder,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(e)),
+        }
+        file.set_len(0).map_err(io_error)?;
+        file.rewind().map_err(io_error)?;
+        writeln!(file, "{}", std::process::id()).map_err(io_error)?;
+        Ok(Self { _file: file })
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::core::{Core, Events, new_id, to_value};
+use super::core::{Core, Events, Failpoints, new_id, to_value};
 use super::entities::{check_version, kind_of_link};
 use super::error::ApiErr;
 use super::executor;
@@ -312,35 +312,57 @@ pub fn execute(core: &Core, id: &str) -> Result<ScheduledAction, ApiErr> {
         ScheduledActionKind::Unpublish => ActionKind::Unpublish,
         _ => ActionKind::Publish,
     };
-    let error: Option<ErrorBody> = if *action.entity.link_type() == LinkType::Release {
-        run_release(core, &action, kind, &cause)?
-    } else {
-        executor::run_entity_action(core, &action.entity, &kind, &cause)?
-    };
-    core.write(|tx, events| {
-        let mut action = load(tx, id)?;
-        action.sys.status = if error.is_some() {
-            ScheduledActionStatus::Failed
-        } else {
-            ScheduledActionStatus::Succeeded
-        };
-        action.error = error.clone();
-        action.sys.version += 1;
-        action.sys.updated_at = Some(core.now());
-        tx.put(kind::SCHEDULED_ACTION, id, &action)?;
-        events.push(core.event(
-            "ScheduledAction",
-            "execute",
-            to_value(&action),
-            crn(id),
-            &cause,
-        ));
-        Ok(action)
-    })
+    if *action.entity.link_type() != LinkType::Release {
+        // The entity's (un)publish and the schedule's outcome commit together: after a crash
+        // either both happened or neither did, so a restart never publishes twice.
+        return core.write(|tx, events| {
+            let error =
+                executor::entity_action_in(core, tx, events, &action.entity, &kind, &cause)?;
+            finish(core, tx, events, id, error, &cause)
+        });
+    }
+    // A release action commits on its own; a restart adopts its outcome (see `run_release`).
+    let error = run_release(core, &action, kind, &cause)?;
+    core.behaviour
+        .failpoints
+        .check(Failpoints::SCHEDULE_BEFORE_FINISH)?;
+    core.write(|tx, events| finish(core, tx, events, id, error, &cause))
 }
 
-/// Runs a scheduled release action: reuses an action a crashed run left unfinished, else creates
-/// one; returns its error if it failed.
+/// Records a scheduled action's outcome: `succeeded`/`failed` (+ error), version + 1, and
+/// `ScheduledAction.execute`.
+fn finish(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    id: &str,
+    error: Option<ErrorBody>,
+    cause: &Cause,
+) -> Result<ScheduledAction, ApiErr> {
+    let mut action = load(tx, id)?;
+    action.sys.status = if error.is_some() {
+        ScheduledActionStatus::Failed
+    } else {
+        ScheduledActionStatus::Succeeded
+    };
+    action.error = error;
+    action.sys.version += 1;
+    action.sys.updated_at = Some(core.now());
+    tx.put(kind::SCHEDULED_ACTION, id, &action)?;
+    events.push(core.event(
+        "ScheduledAction",
+        "execute",
+        to_value(&action),
+        crn(id),
+        cause,
+    ));
+    Ok(action)
+}
+
+/// Runs a scheduled release action and returns its error if it failed. An action this schedule
+/// already started (a previous process crashed after starting or even finishing it) is adopted:
+/// an unfinished one is run to its end, a finished one's outcome is taken as it is — so a
+/// release the crashed run published is not published (and then refused as archived) again.
 fn run_release(
     core: &Core,
     scheduled: &ScheduledAction,
@@ -352,7 +374,6 @@ fn run_release(
         let actions: Vec<crate::cma::ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
         Ok(actions.into_iter().find(|a| {
             a.sys.release.id() == release_id
-                && !a.sys.status.is_final()
                 && a.sys
                     .extra
                     .get("scheduledAction")

@@ -7,12 +7,22 @@
 //! fetching one document, writing a transaction — is a primary-key operation.
 //!
 //! One [`rusqlite::Connection`] is owned by the store; callers reach it through a mutex in the
-//! sandbox core. Every write is a transaction; the database is in WAL mode with
-//! `synchronous=NORMAL`, so an acknowledged write survives a process crash.
+//! sandbox core. Every write is an *immediate* transaction (it takes SQLite's write lock when it
+//! begins, so a competing writer makes it wait up to the busy timeout instead of failing at
+//! commit); the database is in WAL mode with `synchronous=NORMAL`, so an acknowledged write
+//! survives a process crash. The database and its WAL are owner-only files (they hold the token
+//! and the signing secret).
+//!
+//! The **outbox** holds every webhook delivery a write caused, inserted in the same transaction
+//! as the write: a delivery exists if and only if its cause committed. The dispatcher records
+//! each attempt in the call log and moves the delivery's retry schedule (or marks it final) in
+//! one transaction, and at start resumes every delivery that is not final.
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -40,6 +50,21 @@ pub enum StoreError {
         /// Encoder message.
         message: String,
     },
+    /// The database file could not be made private.
+    #[error("cannot protect the database file: {0}")]
+    Permissions(String),
+}
+
+impl StoreError {
+    /// Whether trying again may succeed: another connection held the database lock beyond the
+    /// busy timeout.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 /// Kinds of documents, as stored in the `kind` column.
@@ -90,13 +115,77 @@ CREATE TABLE IF NOT EXISTS webhook_calls (
     json       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS webhook_calls_by_hook ON webhook_calls (webhook_id, seq);
+CREATE TABLE IF NOT EXISTS outbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id  TEXT NOT NULL,
+    delivery    TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at_ms  INTEGER,
+    final       INTEGER NOT NULL DEFAULT 0,
+    created_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_open ON outbox (final, id);
 ";
 
+/// How long a statement waits for another connection's lock before it fails (transiently).
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// SQLite's busy handler for the store: SQLite's own back-off schedule (1 ms growing to
+/// 100 ms) up to [`BUSY_TIMEOUT`], but each pause is taken with [`off_runtime`], so a sandbox
+/// waiting for a lock held by another process keeps serving on its other tasks.
+fn wait_while_busy(attempt: i32) -> bool {
+    const DELAYS_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+    let attempt = usize::try_from(attempt).unwrap_or(0);
+    let waited_ms: u64 = DELAYS_MS.iter().take(attempt).sum::<u64>()
+        + (attempt.saturating_sub(DELAYS_MS.len()) as u64) * 100;
+    if u128::from(waited_ms) >= BUSY_TIMEOUT.as_millis() {
+        return false;
+    }
+    let delay = DELAYS_MS.get(attempt).copied().unwrap_or(100);
+    off_runtime(|| std::thread::sleep(std::time::Duration::from_millis(delay)));
+    true
+}
+
+/// Runs blocking work `f` so that it does not stall the tokio runtime it is called on: on a
+/// multi-thread runtime's worker the worker's other tasks move to another thread first
+/// (`block_in_place`); elsewhere (a current-thread runtime, a blocking thread, no runtime) `f`
+/// just runs.
+pub fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// Final outbox rows kept (the newest) when the outbox is pruned at start.
+pub const OUTBOX_FINAL_KEEP: i64 = 10_000;
+
+/// A delivery in the outbox that is not final yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// The row id: enqueue order.
+    pub id: i64,
+    /// The delivery JSON (event and target) as [`Tx::outbox_insert`] stored it.
+    pub delivery: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due (Unix ms); `None` for a first attempt.
+    pub next_at_ms: Option<i64>,
+}
+
 impl Store {
-    /// Opens (or creates) the database file `sandbox.sqlite3` in `dir`.
+    /// Opens (or creates) the database file `sandbox.sqlite3` in `dir`, owner-only.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(dir.join("sandbox.sqlite3"))?;
-        Self::init(conn)
+        let path = dir.join("sandbox.sqlite3");
+        let private =
+            |e: std::io::Error| StoreError::Permissions(format!("{}: {e}", path.display()));
+        crate::private_fs::prepare_private_database(&path).map_err(private)?;
+        let conn = Connection::open(&path)?;
+        let store = Self::init(conn)?;
+        crate::private_fs::restrict_database_files(&path).map_err(private)?;
+        Ok(store)
     }
 
     /// An in-memory store (tests, benchmarks).
@@ -104,20 +193,23 @@ impl Store {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "busy_timeout", 5000)?;
+        conn.busy_handler(Some(wait_while_busy))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self { conn })
     }
 
-    /// Runs `f` in one transaction; commits if it returns `Ok`, rolls back otherwise.
+    /// Runs `f` in one immediate transaction; commits if it returns `Ok`, rolls back otherwise.
     pub fn write<T, E>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
-        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let mut tx = Tx { tx };
         let value = f(&mut tx)?;
         tx.tx.commit().map_err(StoreError::from)?;
@@ -309,9 +401,76 @@ impl Tx<'_> {
 
     /// Deletes everything (the "reset sandbox" action).
     pub fn clear(&self) -> Result<(), StoreError> {
-        self.tx
-            .execute_batch("DELETE FROM docs; DELETE FROM webhook_calls; DELETE FROM settings;")?;
+        self.tx.execute_batch(
+            "DELETE FROM docs; DELETE FROM webhook_calls; DELETE FROM settings; DELETE FROM outbox;",
+        )?;
         Ok(())
+    }
+
+    /// Adds a delivery to the outbox; returns its id (its place in delivery order).
+    pub fn outbox_insert(
+        &self,
+        webhook_id: &str,
+        delivery_json: &str,
+        created_ms: i64,
+    ) -> Result<i64, StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO outbox (webhook_id, delivery, created_ms) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![webhook_id, delivery_json, created_ms])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Every delivery that is not final, in enqueue order.
+    pub fn outbox_open(&self) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, delivery, attempts, next_at_ms FROM outbox WHERE final = 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(OutboxRow {
+                id: row.get(0)?,
+                delivery: row.get(1)?,
+                attempts: u32::try_from(row.get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                next_at_ms: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that `attempts` attempts of a delivery were made: the next is due at
+    /// `next_at_ms`, or, when `None`, the delivery is final.
+    pub fn outbox_attempted(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_at_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE outbox SET attempts = ?2, next_at_ms = ?3, final = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, attempts, next_at_ms, next_at_ms.is_none()])?;
+        Ok(())
+    }
+
+    /// How many deliveries are not final.
+    pub fn outbox_open_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT COUNT(*) FROM outbox WHERE final = 0", [], |row| {
+                row.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    /// Deletes final deliveries beyond the newest `keep`.
+    pub fn outbox_prune(&self, keep: i64) -> Result<u64, StoreError> {
+        Ok(self.tx.execute(
+            "DELETE FROM outbox WHERE final = 1 AND id < (
+                SELECT COALESCE(MIN(id), 0) FROM (
+                    SELECT id FROM outbox WHERE final = 1 ORDER BY id DESC LIMIT ?1))",
+            params![keep],
+        )? as u64)
     }
 }
 

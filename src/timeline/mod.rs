@@ -161,6 +161,13 @@ impl Timeline {
     /// Opens the journal in `config.data_dir`, binds the receiver, and serves it on the current
     /// tokio runtime.
     pub async fn start(config: TimelineConfig) -> Result<Self, TimelineError> {
+        // The journal keeps webhook headers and bodies: its directory is the owner's alone.
+        crate::private_fs::create_private_dir(&config.data_dir).map_err(|e| {
+            JournalError::Open {
+                path: config.data_dir.clone(),
+                message: e.to_string(),
+            }
+        })?;
         let mut journal_config = JournalConfig::new(config.data_dir.join(JOURNAL_FILE));
         journal_config.live_buffer = config.live_buffer;
         journal_config.clock = config.receiver.clock.clone();

@@ -133,6 +133,13 @@ pub fn health<'a>(
 pub trait CallLog: Send + Sync + 'static {
     /// Stores one attempt.
     fn record(&self, call: RecordedCall);
+
+    /// Stores one attempt of a delivery; for a durable one, `progress` says where its outbox row
+    /// now stands, to be written in the same transaction as the call. The default ignores it.
+    fn record_attempt(&self, call: RecordedCall, progress: Option<DeliveryProgress>) {
+        let _ = progress;
+        self.record(call);
+    }
 }
 
 /// A [`CallLog`] that keeps the calls in memory.

@@ -1,4 +1,12 @@
 //! The delivery engine: a FIFO per webhook, retries on their own tasks, and idle tracking.
+//!
+//! Deliveries come in two ways. [`Dispatcher::emit`] queues them in memory only (tests, and
+//! anyone without a store). [`Dispatcher::enqueue_stored`] takes deliveries a caller already
+//! wrote to a durable outbox (the sandbox does so in the transaction that caused them); each of
+//! their attempts is then recorded with [`CallLog::record_attempt`], which moves the outbox row's
+//! retry schedule in the same transaction as the call log entry. At start the caller hands the
+//! rows that are not final back to `enqueue_stored`: first attempts go out again in order, and
+//! a delivery that was waiting for a retry resumes at its stored time.
 
 use super::*;
 
@@ -45,7 +53,46 @@ struct Job {
     event: Arc<Event>,
     target: Target,
     secret: Option<SigningSecret>,
+    /// The outbox row, for a durable delivery.
+    outbox_id: Option<i64>,
+    /// Attempts made before this process took the delivery over (0 for a new one).
+    attempts: u32,
+    /// When the next attempt is due (Unix ms), for a resumed retry.
+    next_at_ms: Option<i64>,
     _pending: Pending,
+}
+
+/// What a durable outbox stores for one delivery: the event and where it goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxDelivery {
+    /// The event, with the id and time its idempotency key is made of.
+    pub event: Event,
+    /// The webhook it goes to.
+    pub target: Target,
+}
+
+/// A delivery already written to a durable outbox, handed to [`Dispatcher::enqueue_stored`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDelivery {
+    /// The outbox row id (its attempts are recorded against it).
+    pub outbox_id: i64,
+    /// The event and target.
+    pub delivery: OutboxDelivery,
+    /// Attempts made so far (0 for a delivery not yet tried).
+    pub attempts: u32,
+    /// When the next attempt is due (Unix ms); `None` for at once.
+    pub next_at_ms: Option<i64>,
+}
+
+/// Where a durable delivery stands after an attempt, for [`CallLog::record_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryProgress {
+    /// The outbox row.
+    pub outbox_id: i64,
+    /// Attempts made so far, this one included.
+    pub attempts: u32,
+    /// When the next attempt is due (Unix ms); `None` when the delivery is final.
+    pub next_at_ms: Option<i64>,
 }
 
 /// Counts a delivery as outstanding while it lives.
@@ -162,10 +209,60 @@ impl Dispatcher {
                 event: Arc::clone(&event),
                 target,
                 secret: secret.clone(),
+                outbox_id: None,
+                attempts: 0,
+                next_at_ms: None,
                 _pending: Pending::new(&self.inner.shared.pending),
             };
             self.enqueue(&handle, job);
         }
+    }
+
+    /// Queues deliveries that are already in a durable outbox, in the order given (which must be
+    /// outbox order). New ones go out after the earlier deliveries of their webhook; resumed
+    /// retries wait for their stored time on their own. Never blocks.
+    pub fn enqueue_stored(&self, deliveries: Vec<StoredDelivery>, secret: Option<SigningSecret>) {
+        if deliveries.is_empty() {
+            return;
+        }
+        let Some(handle) = self
+            .inner
+            .handle
+            .clone()
+            .or_else(|| Handle::try_current().ok())
+        else {
+            // They stay in the outbox and go out at the next start.
+            tracing::error!("webhook deliveries deferred: no tokio runtime to deliver them on");
+            return;
+        };
+        for stored in deliveries {
+            let job = Job {
+                event: Arc::new(stored.delivery.event),
+                target: stored.delivery.target,
+                secret: secret.clone(),
+                outbox_id: Some(stored.outbox_id),
+                attempts: stored.attempts,
+                next_at_ms: stored.next_at_ms,
+                _pending: Pending::new(&self.inner.shared.pending),
+            };
+            self.enqueue(&handle, job);
+        }
+    }
+
+    /// Targets of the stored definitions that `event` matches ([`definition_matches`]); a
+    /// definition without `sys.id` is skipped.
+    pub fn matching_targets(event: &Event, definitions: &[WebhookDefinition]) -> Vec<Target> {
+        definitions
+            .iter()
+            .filter(|definition| definition_matches(definition, event))
+            .filter_map(|definition| {
+                let Some(sys) = &definition.sys else {
+                    tracing::warn!(name = %definition.name, "webhook definition without sys.id skipped");
+                    return None;
+                };
+                Some(Target::from_definition(sys.id.clone(), definition))
+            })
+            .collect()
     }
 
     /// Matches the event against stored definitions ([`definition_matches`]) and queues it for
@@ -177,17 +274,7 @@ impl Dispatcher {
         definitions: &[WebhookDefinition],
         secret: Option<SigningSecret>,
     ) -> usize {
-        let targets: Vec<Target> = definitions
-            .iter()
-            .filter(|definition| definition_matches(definition, &event))
-            .filter_map(|definition| {
-                let Some(sys) = &definition.sys else {
-                    tracing::warn!(name = %definition.name, "webhook definition without sys.id skipped");
-                    return None;
-                };
-                Some(Target::from_definition(sys.id.clone(), definition))
-            })
-            .collect();
+        let targets = Self::matching_targets(&event, definitions);
         let queued = targets.len();
         self.emit(event, targets, secret);
         queued
@@ -233,20 +320,62 @@ impl Dispatcher {
 /// Drains one webhook's queue: first attempts in order; retries on their own tasks.
 async fn run_queue(shared: Arc<Shared>, handle: Handle, mut jobs: mpsc::UnboundedReceiver<Job>) {
     while let Some(job) = jobs.recv().await {
-        let retry = deliver(&shared, &handle, &job, 1).await;
-        if retry && !shared.policy.delays.is_empty() {
-            handle.spawn(run_retries(Arc::clone(&shared), handle.clone(), job));
+        if job.attempts > 0 {
+            // A retry resumed from the outbox: it waits for its time without holding back
+            // the first attempts queued behind it.
+            let wait = until(job.next_at_ms);
+            let attempt = job.attempts.saturating_add(1);
+            handle.spawn(run_retries(
+                Arc::clone(&shared),
+                handle.clone(),
+                job,
+                attempt,
+                wait,
+            ));
+            continue;
+        }
+        if deliver(&shared, &handle, &job, 1).await
+            && let Some(delay) = shared.policy.delays.first().copied()
+        {
+            handle.spawn(run_retries(
+                Arc::clone(&shared),
+                handle.clone(),
+                job,
+                2,
+                delay,
+            ));
         }
     }
 }
 
-/// Attempts 2, 3, … of one delivery, each after its delay.
-async fn run_retries(shared: Arc<Shared>, handle: Handle, job: Job) {
-    for (attempt, delay) in (2u32..).zip(shared.policy.delays.clone()) {
-        tokio::time::sleep(delay).await;
+/// How long until `at_ms` (Unix ms) on the system clock; zero when it passed or is unknown.
+fn until(at_ms: Option<i64>) -> Duration {
+    let now = Timestamp::now().as_millis();
+    at_ms.map_or(Duration::ZERO, |at| {
+        Duration::from_millis(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
+    })
+}
+
+/// Attempts `attempt`, `attempt + 1`, … of one delivery: the first after `wait`, each later one
+/// after its delay in the policy, while the answer asks for a retry.
+async fn run_retries(
+    shared: Arc<Shared>,
+    handle: Handle,
+    job: Job,
+    mut attempt: u32,
+    mut wait: Duration,
+) {
+    loop {
+        tokio::time::sleep(wait).await;
         if !deliver(&shared, &handle, &job, attempt).await {
             break;
         }
+        // `deliver` asks for a retry only while the policy has a delay for it.
+        let Some(delay) = shared.policy.delays.get(attempt as usize - 1).copied() else {
+            break;
+        };
+        wait = delay;
+        attempt = attempt.saturating_add(1);
     }
 }
 
@@ -326,8 +455,23 @@ async fn deliver(shared: &Shared, handle: &Handle, job: &Job, attempt: u32) -> b
     } else {
         tracing::debug!(webhook = %call.webhook_id, topic = %call.topic, attempt, status = ?call.status_code, "webhook delivered");
     }
+    let progress = job.outbox_id.map(|outbox_id| DeliveryProgress {
+        outbox_id,
+        attempts: attempt,
+        next_at_ms: will_retry
+            .then(|| shared.policy.delays.get(attempt as usize - 1))
+            .flatten()
+            .map(|delay| {
+                Timestamp::now()
+                    .as_millis()
+                    .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
+            }),
+    });
     let log = Arc::clone(&shared.log);
-    if let Err(error) = handle.spawn_blocking(move || log.record(call)).await {
+    if let Err(error) = handle
+        .spawn_blocking(move || log.record_attempt(call, progress))
+        .await
+    {
         tracing::error!(%error, "webhook call log failed to record a call");
     }
     will_retry

@@ -175,8 +175,10 @@ impl Cause {
     }
 }
 
-/// Something that happened in the sandbox that webhooks may hear about.
-#[derive(Debug, Clone, PartialEq)]
+/// Something that happened in the sandbox that webhooks may hear about. It is stored in the
+/// outbox as JSON, so a delivery resumed after a restart is the very same event (same id, time
+/// and idempotency key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// A unique id of this event; part of the idempotency key, so retries of one delivery share
     /// a key and two events never do.

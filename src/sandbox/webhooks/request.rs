@@ -5,7 +5,7 @@ use super::*;
 // ---- Targets and requests -------------------------------------------------------------------
 
 /// A custom header of a [`Target`], with its value even when secret.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetHeader {
     /// Header name.
     pub key: String,
@@ -46,8 +46,8 @@ impl fmt::Debug for TargetHeader {
 }
 
 /// The definition as the engine needs it, including secret header values (the API hides them;
-/// the engine gets them from the store).
-#[derive(Clone, PartialEq)]
+/// the engine gets them from the store). Serialised only into the sandbox's owner-only outbox.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     /// The definition's `sys.id`; deliveries are queued per webhook id.
     pub webhook_id: String,

@@ -11,8 +11,11 @@
 //! **Deduplication**: an accepted event carries a dedup key — its idempotency key, else (for a
 //! logged call) `call:{webhook}:{call}`. A second event with the same key is not stored again:
 //! its attempt number is merged into the first row (`attempt` = highest seen, `attempts` =
-//! distinct attempts seen). Rejected deliveries have no dedup key and are always stored, so a
-//! forged request can never overwrite or merge into a genuine one.
+//! distinct attempts seen). A verified delivery without an idempotency key is keyed by its
+//! signature, so a replay within the signature's lifetime is merged too. Rejected deliveries
+//! have no dedup key, so a forged request can never overwrite or merge into a genuine one; they
+//! keep only the first few KiB of their body, and only the newest [`MAX_REJECTED_EVENTS`] of
+//! them are kept.
 //!
 //! **Reads** use a small pool of read-only connections (WAL lets them run beside the writer).
 //! They are blocking calls: from async code, call them on `spawn_blocking`. Pages are newest
@@ -57,6 +60,8 @@ pub const DEFAULT_LIVE_BUFFER: usize = 4096;
 pub const DEFAULT_QUEUE: usize = 8192;
 /// Largest page a query returns.
 pub const MAX_PAGE: usize = 10_000;
+/// Most rejected deliveries kept; beyond it the oldest rejected ones are dropped.
+pub const MAX_REJECTED_EVENTS: i64 = 1_000;
 /// Rows deleted per transaction when retention runs.
 const RETENTION_CHUNK: i64 = 5_000;
 /// Seen call ids are forgotten after this long (Contentful keeps calls for 30 days).
@@ -402,10 +407,17 @@ impl Journal {
             path: config.path.clone(),
             message,
         };
-        if let Some(dir) = config.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        if let Some(dir) = config.path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            crate::private_fs::create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
         }
+        // Webhook headers and bodies: owner-only, the WAL and shared memory too.
+        crate::private_fs::prepare_private_database(&config.path)
+            .map_err(|e| open_err(e.to_string()))?;
         let conn = Connection::open(&config.path).map_err(|e| open_err(e.to_string()))?;
+        crate::private_fs::restrict_database_files(&config.path)
+            .map_err(|e| open_err(e.to_string()))?;
         let fts = prepare(&conn).map_err(|e| open_err(e.to_string()))?;
         let (ops_tx, ops_rx) = mpsc::channel(config.queue.max(1));
         let (live, _) = broadcast::channel(config.live_buffer.max(1));
