@@ -36,7 +36,7 @@ use crate::signing::{DEFAULT_TTL_SECS, SigningSecret, verify_request};
 /// Largest body accepted by default: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 /// How much of a refused delivery's body is kept in the journal.
-pub const REJECTED_BODY_KEEP: usize = 64 * 1024;
+pub const REJECTED_BODY_KEEP: usize = 4 * 1024;
 /// How long reading one body may take.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Headers whose values are always redacted in the journal.

@@ -329,3 +329,78 @@ fn journal_speed() {
     let n = journal.count(&EventFilter::default()).unwrap();
     eprintln!("count all: {n} in {:?}", t.elapsed());
 }
+
+#[test]
+fn a_verified_replay_without_idempotency_key_is_merged_by_its_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(JournalConfig::new(dir.path().join("j.sqlite3"))).unwrap();
+    runtime().block_on(async {
+        let signed = |signature: &str| {
+            let mut event = incoming("Entry.publish", None, 1, Verdict::Verified, entry("e1"));
+            event
+                .headers
+                .push(("x-contentful-signature".to_owned(), signature.to_owned()));
+            event
+        };
+        let first = journal.append(signed("aa11")).await.unwrap();
+        let AppendOutcome::Appended(stored) = first else {
+            panic!("first append: {first:?}");
+        };
+        let replay = journal.append(signed("aa11")).await.unwrap();
+        assert!(
+            matches!(replay, AppendOutcome::Duplicate { id, .. } if id == stored.id),
+            "{replay:?}"
+        );
+        // Another signature is another delivery; an unsigned one has nothing to be keyed by.
+        let other = journal.append(signed("bb22")).await.unwrap();
+        assert!(matches!(other, AppendOutcome::Appended(_)));
+        assert_eq!(journal.count(&EventFilter::default()).unwrap(), 2);
+    });
+}
+
+#[test]
+fn rejected_deliveries_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(JournalConfig::new(dir.path().join("j.sqlite3"))).unwrap();
+    let rejected = || {
+        incoming(
+            "Entry.publish",
+            None,
+            1,
+            Verdict::Rejected {
+                reason: "bad_signature".into(),
+                detail: "forged".into(),
+            },
+            entry("forged"),
+        )
+    };
+    runtime().block_on(async {
+        journal
+            .append(incoming(
+                "Entry.save",
+                Some("genuine"),
+                1,
+                Verdict::Verified,
+                entry("e1"),
+            ))
+            .await
+            .unwrap();
+        let over = 25;
+        for _ in 0..(MAX_REJECTED_EVENTS + over) {
+            journal.append(rejected()).await.unwrap();
+        }
+        let only_rejected = EventFilter {
+            verdict: Some(VerdictKind::Rejected),
+            ..EventFilter::default()
+        };
+        assert_eq!(
+            journal.count(&only_rejected).unwrap(),
+            u64::try_from(MAX_REJECTED_EVENTS).unwrap()
+        );
+        // Genuine events are never what the cap drops.
+        assert_eq!(
+            journal.count(&EventFilter::default()).unwrap(),
+            u64::try_from(MAX_REJECTED_EVENTS).unwrap() + 1
+        );
+    });
+}

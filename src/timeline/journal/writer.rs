@@ -179,6 +179,9 @@ impl Writer {
 
     fn write_batch(&mut self, appends: Vec<AppendRequest>) {
         let now = self.clock.now_ms().max(self.last_ms);
+        let any_rejected = appends
+            .iter()
+            .any(|(event, _, _)| !event.verdict.is_accepted());
         // Fast path: the whole batch in one transaction without savepoints. If any append fails, the batch is redone with one savepoint per append, so only the
         // failing one is refused.
         let results = match self.try_batch(&appends, now, false) {
@@ -188,6 +191,13 @@ impl Writer {
                 self.try_batch(&appends, now, true)
             }
         };
+        if any_rejected && results.is_ok() {
+            match self.cap_rejected() {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(n, "timeline journal: oldest rejected deliveries dropped"),
+                Err(e) => tracing::warn!(%e, "timeline journal: rejected deliveries not capped"),
+            }
+        }
         match results {
             Ok(results) => {
                 self.last_ms = now;
@@ -252,6 +262,39 @@ impl Writer {
         }
         tx.commit()?;
         Ok(results)
+    }
+
+    /// Keeps at most [`MAX_REJECTED_EVENTS`] rejected deliveries (the newest), so a flood of
+    /// forged or malformed requests cannot grow the journal without bound.
+    fn cap_rejected(&mut self) -> rusqlite::Result<u64> {
+        let cut: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM events WHERE verdict = 'rejected' ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                [MAX_REJECTED_EVENTS],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(cut) = cut else {
+            return Ok(0);
+        };
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = tx
+            .prepare_cached("SELECT id FROM events WHERE verdict = 'rejected' AND id <= ?1")?
+            .query_map([cut], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let deleted = tx.execute(
+            "DELETE FROM events WHERE verdict = 'rejected' AND id <= ?1",
+            [cut],
+        )?;
+        if self.fts {
+            let mut stmt = tx.prepare_cached("DELETE FROM events_fts WHERE rowid = ?1")?;
+            for id in ids.iter().filter(|id| **id <= self.fts_upto) {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(deleted as u64)
     }
 
     fn retain(&mut self, policy: Retention) -> Result<u64, JournalError> {
@@ -367,6 +410,7 @@ pub(super) fn append_one(
             .idempotency_key
             .clone()
             .or_else(|| call.map(|c| format!("call:{}:{}", c.webhook_id, c.call_id)))
+            .or_else(|| signature_key(event))
     } else {
         None
     };
@@ -527,4 +571,18 @@ fn join_attempts(attempts: &[u32]) -> String {
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// The dedup key of a verified delivery that carries no idempotency key: its signature. A
+/// request replayed while its signature is still fresh is the same delivery, merged into the
+/// first row rather than stored again.
+fn signature_key(event: &IncomingEvent) -> Option<String> {
+    if !matches!(event.verdict, Verdict::Verified) {
+        return None;
+    }
+    event
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(crate::signing::SIGNATURE_HEADER))
+        .map(|(_, signature)| format!("sig:{signature}"))
 }
