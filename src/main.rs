@@ -142,8 +142,9 @@ fn run_app() -> ExitCode {
             // Ctrl-C or SIGTERM closes the window the normal way (state saved, servers stopped;
             // unfinished webhook deliveries stay in the sandbox's outbox for the next start).
             let ctx = cc.egui_ctx.clone();
+            let mut stop = release_desk::shutdown::StopRequests::listen();
             tokio::spawn(async move {
-                let signal = release_desk::shutdown::requested().await;
+                let signal = stop.next().await;
                 tracing::info!(%signal, "closing the window");
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             });
@@ -185,6 +186,7 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             *retry = delay;
         }
         let data_dir = config.data_dir.clone().unwrap_or_default();
+        let mut stop = release_desk::shutdown::StopRequests::listen();
         let sandbox = match Sandbox::start(config).await {
             Ok(s) => s,
             Err(e) => {
@@ -210,7 +212,7 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             sandbox.base_url,
             data_dir.display()
         );
-        let signal = release_desk::shutdown::requested().await;
+        let signal = stop.next().await;
         eprintln!("{signal}: stopping; letting webhook deliveries finish (the rest stay queued)…");
         sandbox.shutdown(std::time::Duration::from_secs(5)).await;
         ExitCode::SUCCESS
@@ -245,6 +247,7 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
         config.receiver.ttl_secs = args.ttl;
         let signed = secret.is_some();
         config.receiver.secret = secret;
+        let mut stop = release_desk::shutdown::StopRequests::listen();
         let timeline = match Timeline::start(config).await {
             Ok(t) => t,
             Err(e) => {
@@ -262,7 +265,6 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
             data_dir.display()
         );
         let mut live = timeline.subscribe();
-        let mut stop = std::pin::pin!(release_desk::shutdown::requested());
         loop {
             tokio::select! {
                 item = live.recv() => match item {
@@ -275,7 +277,7 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
                     }
                     None => break,
                 },
-                signal = &mut stop => {
+                signal = stop.next() => {
                     eprintln!("{signal}: stopping; storing deliveries in flight…");
                     break;
                 }

@@ -2,6 +2,9 @@
 //! and `kill` send — are handled alike, so every long-running command (`sandbox`, `receive`, the
 //! window) stops the same graceful way: no new work, deliveries in flight finish or stay queued
 //! in the outbox, the journal is flushed.
+//!
+//! Listen *before* announcing readiness ([`StopRequests::listen`]): a signal that arrives
+//! between "ready" and the first wait would otherwise kill the process the default way.
 
 /// Which request arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,33 +24,65 @@ impl std::fmt::Display for StopSignal {
     }
 }
 
-/// Resolves when the process is asked to stop. Must be called inside a tokio runtime. If no
-/// signal can be listened for at all, it never resolves (the process then stops as it would
-/// without this handler).
-pub async fn requested() -> StopSignal {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Stop signals being listened for from the moment this was made.
+#[derive(Debug)]
+pub struct StopRequests {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                () = interrupt => StopSignal::Interrupt,
-                _ = terminate.recv() => StopSignal::Terminate,
-            },
-            Err(e) => {
-                tracing::warn!(%e, "cannot listen for SIGTERM; only Ctrl-C stops gracefully");
-                interrupt.await;
-                StopSignal::Interrupt
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopRequests {
+    /// Starts listening for Ctrl-C and SIGTERM. Must be called inside a tokio runtime. A signal
+    /// that cannot be listened for is logged and keeps its default effect.
+    pub fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(signal) => Some(signal),
+                Err(e) => {
+                    tracing::warn!(%e, "cannot listen for {name}; it stops the process abruptly");
+                    None
+                }
+            };
+            Self {
+                interrupt: listen(SignalKind::interrupt(), "Ctrl-C"),
+                terminate: listen(SignalKind::terminate(), "SIGTERM"),
             }
         }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        interrupt.await;
-        StopSignal::Interrupt
+
+    /// Resolves at the next stop request (never, if none can be listened for).
+    pub async fn next(&mut self) -> StopSignal {
+        #[cfg(unix)]
+        {
+            async fn recv(signal: Option<&mut tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        if signal.recv().await.is_none() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = recv(self.interrupt.as_mut()) => StopSignal::Interrupt,
+                () = recv(self.terminate.as_mut()) => StopSignal::Terminate,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            StopSignal::Interrupt
+        }
     }
 }

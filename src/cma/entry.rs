@@ -82,14 +82,15 @@ pub struct EntitySys {
     /// Last publisher.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_by: Option<Link>,
-    /// The version that was archived; `null` unless archived.
-    #[serde(default)]
+    /// The version that was archived; absent unless archived (spec §5: optional sys keys are
+    /// left out, never `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_version: Option<u64>,
-    /// Archive time.
-    #[serde(default)]
+    /// Archive time; absent unless archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<Timestamp>,
-    /// Archiver.
-    #[serde(default)]
+    /// Archiver; absent unless archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_by: Option<Link>,
     /// The entry's content type (entries only).
     #[serde(default, skip_serializing_if = "Option::is_none")]

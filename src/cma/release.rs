@@ -92,11 +92,11 @@ pub struct ReleaseSys {
     /// Last update time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
-    /// Who archived it; `null` while active.
-    #[serde(default)]
+    /// Who archived it; absent while active (spec §1: never `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_by: Option<Link>,
-    /// When it was archived; `null` while active.
-    #[serde(default)]
+    /// When it was archived; absent while active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<Timestamp>,
     /// The most recent release action, once one ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]

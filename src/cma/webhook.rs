@@ -22,8 +22,9 @@ pub struct WebhookDefinition {
     /// ANDed filters; kept as JSON (`equals`, `in`, `regexp`, `not`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Value>,
-    /// Extra headers; secret values are never returned by the API.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Extra headers; secret values are never returned by the API. Always sent, `[]` when
+    /// there are none (spec §6.1: clients map over it without a guard).
+    #[serde(default)]
     pub headers: Vec<WebhookHeader>,
     /// HTTP basic auth user.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,7 +11,8 @@ use super::core::{Core, new_id, valid_id};
 use super::entities::{self, EntityBody};
 use super::error::ApiErr;
 use super::routes::{
-    Body, Params, QueryParams, ok, param, reply, scope, sort_by_order, version_header,
+    Body, PageLinks, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order,
+    version_header,
 };
 use super::store::kind;
 use crate::cma::{ContentType, Entity, EntityKind, Locale, OffsetCollection};
@@ -69,8 +70,58 @@ pub async fn list_content_types(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let query = QueryParams::parse(raw.as_deref());
-    let all: Vec<ContentType> = core.read(|tx| Ok(tx.all(kind::CONTENT_TYPE)?))?;
-    Ok(ok(&offset_page(all, &query)?))
+    query.allow(&[
+        "sys.id[in]",
+        "sys.id[nin]",
+        "order",
+        "skip",
+        "limit",
+        "cursor",
+        "pageNext",
+        "pagePrev",
+    ])?;
+    let mut all: Vec<ContentType> = core.read(|tx| Ok(tx.all(kind::CONTENT_TYPE)?))?;
+    query.retain_in(&mut all, "sys.id[in]", |ct| &ct.sys.id);
+    query.retain_nin(&mut all, "sys.id[nin]", |ct| &ct.sys.id);
+    if let Some(order) = query.get("order") {
+        sort_by_order(&mut all, order, |ct, field| match field {
+            "sys.id" => Some(ct.sys.id.clone()),
+            "name" => Some(ct.name.to_lowercase()),
+            "sys.createdAt" | "sys.updatedAt" => {
+                let key = field.trim_start_matches("sys.");
+                ct.sys.extra.get(key).map(Value::to_string)
+            }
+            _ => None,
+        })?;
+    }
+    let path = format!(
+        "/spaces/{}/environments/{}/content_types",
+        core.space_id, core.env_id
+    );
+    page_of(all, &query, &path)
+}
+
+/// One page of a list: offset paging (`total`, `skip`), or cursor paging with `cursor=true`
+/// (`pages.next`/`prev` URLs carrying `pageNext`/`pagePrev`, no `total`; spec §5).
+fn page_of<T: serde::Serialize>(
+    items: Vec<T>,
+    query: &QueryParams,
+    path: &str,
+) -> Result<Response, ApiErr> {
+    match query.get("cursor") {
+        Some("true") => Ok(ok(&cursor_page(items, query, path, PageLinks::Url)?)),
+        None | Some("false") => {
+            if query.get("pageNext").is_some() || query.get("pagePrev").is_some() {
+                return Err(ApiErr::invalid_query(
+                    "pageNext and pagePrev need cursor=true",
+                ));
+            }
+            Ok(ok(&offset_page(items, query)?))
+        }
+        Some(other) => Err(ApiErr::invalid_query(format!(
+            "cursor must be true or false, not '{other}'"
+        ))),
+    }
 }
 
 /// `GET …/content_types/{id}`.
@@ -98,7 +149,35 @@ fn offset_page<T>(items: Vec<T>, query: &QueryParams) -> Result<OffsetCollection
     ))
 }
 
-/// `GET …/entries|assets` with `content_type`, `sys.id[in]`, `query`, `order`, `skip`, `limit`.
+/// The query parameters an entry or asset list understands; anything else is refused.
+const ENTITY_QUERY: &[&str] = &[
+    "content_type",
+    "sys.contentType.sys.id",
+    "sys.contentType.sys.id[in]",
+    "sys.id",
+    "sys.id[in]",
+    "sys.id[nin]",
+    "sys.archivedAt[exists]",
+    "sys.archivedVersion[exists]",
+    "sys.publishedAt[exists]",
+    "sys.publishedVersion[exists]",
+    "sys.firstPublishedAt[exists]",
+    "links_to_entry",
+    "links_to_asset",
+    "query",
+    "locale",
+    "order",
+    "skip",
+    "limit",
+    "cursor",
+    "pageNext",
+    "pagePrev",
+    "fields.*",
+];
+
+/// `GET …/entries|assets` with the filters of [`ENTITY_QUERY`]: content type, ids, `sys.*[exists]`,
+/// `fields.<id>` equality (any locale), `links_to_entry`/`links_to_asset`, full text (`query`);
+/// `order`; offset or cursor paging.
 pub async fn list_entities(
     State(core): State<Arc<Core>>,
     Path(params): Path<Params>,
@@ -107,15 +186,88 @@ pub async fn list_entities(
     scope(&core, &params)?;
     let k = entity_kind(&params)?;
     let query = QueryParams::parse(raw.as_deref());
+    query.allow(ENTITY_QUERY)?;
+    if let Some(locale) = query.get("locale")
+        && locale != "*"
+    {
+        // The CMA returns every locale; a single-locale view is not emulated.
+        return Err(ApiErr::invalid_query(format!(
+            "locale={locale} is not supported; the sandbox returns every locale (locale=*)"
+        )));
+    }
     let mut all: Vec<Entity> = core.read(|tx| Ok(tx.all(entities::store_kind(k))?))?;
-    if let Some(ct) = query.get("content_type") {
-        all.retain(|e| e.sys.content_type.as_ref().is_some_and(|l| l.id() == ct));
+    let content_type_of = |e: &Entity| e.sys.content_type.as_ref().map(|l| l.id().to_owned());
+    for key in [
+        "content_type",
+        "sys.contentType.sys.id",
+        "sys.contentType.sys.id[in]",
+    ] {
+        if let Some(types) = query.list(key) {
+            all.retain(|e| content_type_of(e).is_some_and(|ct| types.contains(&ct)));
+        }
+    }
+    if let Some(ids) = query.list("sys.id") {
+        all.retain(|e| ids.contains(&e.sys.id));
     }
     if let Some(ids) = query.list("sys.id[in]") {
         all.retain(|e| ids.contains(&e.sys.id));
     }
     if let Some(ids) = query.list("sys.id[nin]") {
         all.retain(|e| !ids.contains(&e.sys.id));
+    }
+    for (key, present) in [
+        (
+            "sys.archivedAt[exists]",
+            (|e: &Entity| e.sys.archived_at.is_some()) as fn(&Entity) -> bool,
+        ),
+        ("sys.archivedVersion[exists]", |e| {
+            e.sys.archived_version.is_some()
+        }),
+        ("sys.publishedAt[exists]", |e| e.sys.published_at.is_some()),
+        ("sys.publishedVersion[exists]", |e| {
+            e.sys.published_version.is_some()
+        }),
+        ("sys.firstPublishedAt[exists]", |e| {
+            e.sys.first_published_at.is_some()
+        }),
+    ] {
+        match query.get(key) {
+            None => {}
+            Some("true") => all.retain(present),
+            Some("false") => all.retain(|e| !present(e)),
+            Some(other) => {
+                return Err(ApiErr::invalid_query(format!(
+                    "{key} must be true or false, not '{other}'"
+                )));
+            }
+        }
+    }
+    for (key, link_type) in [("links_to_entry", "Entry"), ("links_to_asset", "Asset")] {
+        if let Some(target) = query.get(key) {
+            all.retain(|e| links_to(&Value::Object(e.fields.clone()), link_type, target));
+        }
+    }
+    for (key, value) in &query.0 {
+        let Some(field) = key.strip_prefix("fields.") else {
+            continue;
+        };
+        if field.is_empty() || field.contains(['[', '.']) {
+            return Err(ApiErr::invalid_query(format!(
+                "'{key}' is not supported: only fields.<id>=<value> equality is"
+            )));
+        }
+        all.retain(|e| {
+            e.fields
+                .get(field)
+                .and_then(Value::as_object)
+                .is_some_and(|locales| {
+                    locales.values().any(|v| match v {
+                        Value::String(s) => s == value,
+                        // Numbers and booleans compare as JSON (`fields.rating=4`).
+                        other => serde_json::from_str::<Value>(value).is_ok_and(|q| q == *other),
+                    })
+                })
+        });
     }
     if let Some(text) = query
         .get("query")
@@ -139,7 +291,29 @@ pub async fn list_entities(
             .strip_prefix("fields.")
             .map(|f| e.fields.get(f).map(Value::to_string).unwrap_or_default()),
     })?;
-    Ok(ok(&offset_page(all, &query)?))
+    let path = format!(
+        "/spaces/{}/environments/{}/{}",
+        core.space_id,
+        core.env_id,
+        param(&params, "kind")
+    );
+    page_of(all, &query, &path)
+}
+
+/// Whether `value` holds a link to `link_type` `id` anywhere (fields, arrays, rich text).
+fn links_to(value: &Value, link_type: &str, id: &str) -> bool {
+    match value {
+        Value::Object(map) => {
+            let is_link = map.get("sys").is_some_and(|sys| {
+                sys.get("type").and_then(Value::as_str) == Some("Link")
+                    && sys.get("linkType").and_then(Value::as_str) == Some(link_type)
+                    && sys.get("id").and_then(Value::as_str) == Some(id)
+            });
+            is_link || map.values().any(|v| links_to(v, link_type, id))
+        }
+        Value::Array(items) => items.iter().any(|v| links_to(v, link_type, id)),
+        _ => false,
+    }
 }
 
 /// `GET …/entries|assets/{id}`.

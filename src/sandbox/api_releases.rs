@@ -12,7 +12,8 @@ use super::error::ApiErr;
 use super::executor;
 use super::releases;
 use super::routes::{
-    Body, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order, version_header,
+    Body, PageLinks, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order,
+    version_header,
 };
 use super::store::kind;
 use super::webhooks::Cause;
@@ -33,6 +34,24 @@ pub async fn list_releases(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
+    q.allow(&[
+        "sys.id[in]",
+        "sys.id[nin]",
+        "sys.status[in]",
+        "sys.status[nin]",
+        "sys.createdBy.sys.id[in]",
+        "title[match]",
+        "entities[exists]",
+        "entities.sys.linkType",
+        "entities.sys.id[in]",
+        "sys.schemaVersion",
+        "order",
+        "limit",
+        "pageNext",
+        "next",
+        "pagePrev",
+        "prev",
+    ])?;
     let mut all: Vec<Release> = core.read(|tx| Ok(tx.all(kind::RELEASE)?))?;
     q.retain_in(&mut all, "sys.id[in]", |r| &r.sys.id);
     q.retain_nin(&mut all, "sys.id[nin]", |r| &r.sys.id);
@@ -91,7 +110,7 @@ pub async fn list_releases(
         "sys.id" => Some(r.sys.id.clone()),
         _ => None,
     })?;
-    let page = cursor_page(all, &q, &releases_path(&core), &["pageNext"])?;
+    let page = cursor_page(all, &q, &releases_path(&core), PageLinks::Url)?;
     Ok(ok(&page))
 }
 
@@ -117,7 +136,7 @@ pub async fn get_release(
     Ok(ok(&release))
 }
 
-/// `PUT …/releases/{id}` with the version (creates with a chosen id when it does not exist).
+/// `PUT …/releases/{id}` with the version: updates an existing release (404 for an unknown id).
 pub async fn put_release(
     State(core): State<Arc<Core>>,
     Path(params): Path<Params>,
@@ -129,14 +148,8 @@ pub async fn put_release(
     let version = version_header(&headers)?;
     let body = body.required()?;
     let (status, release) = core.write(|tx, events| {
-        if tx.get::<serde_json::Value>(kind::RELEASE, &id)?.is_some() {
-            releases::update(&core, tx, events, &id, version, body).map(|r| (StatusCode::OK, r))
-        } else {
-            if !super::core::valid_id(&id) {
-                return Err(ApiErr::bad_request(format!("'{id}' is not a valid id")));
-            }
-            releases::create(&core, tx, events, Some(&id), body).map(|r| (StatusCode::CREATED, r))
-        }
+        // Releases are created by POST only (spec §1): a PUT names an existing one.
+        releases::update(&core, tx, events, &id, version, body).map(|r| (StatusCode::OK, r))
     })?;
     Ok(reply(status, &release))
 }
@@ -157,11 +170,17 @@ async fn start(
     action: ActionKind,
     version: Option<u64>,
     status: StatusCode,
+    validate_for: Option<ActionKind>,
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let id = param(&params, "id").to_owned();
     let created = core.write(|tx, events| {
-        releases::start_action(&core, tx, events, &id, action, version, &Cause::default())
+        let request = releases::ActionRequest {
+            action,
+            version,
+            validate_for,
+        };
+        releases::start_action(&core, tx, events, &id, request, &Cause::default())
     })?;
     releases::queue(&core, &created);
     Ok(reply(status, &created))
@@ -180,6 +199,7 @@ pub async fn publish_release(
         ActionKind::Publish,
         version,
         StatusCode::ACCEPTED,
+        None,
     )
     .await
 }
@@ -197,6 +217,7 @@ pub async fn unpublish_release(
         ActionKind::Unpublish,
         version,
         StatusCode::ACCEPTED,
+        None,
     )
     .await
 }
@@ -215,7 +236,8 @@ pub async fn validate_release(
     Path(params): Path<Params>,
     body: Body<ValidateBody>,
 ) -> Result<Response, ApiErr> {
-    if let Some(ValidateBody { action: Some(a) }) = &body.0
+    let validate_for = body.0.and_then(|b| b.action);
+    if let Some(a) = &validate_for
         && !matches!(a, ActionKind::Publish | ActionKind::Unpublish)
     {
         return Err(ApiErr::invalid_body(vec![serde_json::json!({
@@ -229,6 +251,7 @@ pub async fn validate_release(
         ActionKind::Validate,
         None,
         StatusCode::CREATED,
+        validate_for,
     )
     .await
 }
@@ -300,6 +323,17 @@ pub async fn list_release_actions(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
+    q.allow(&[
+        "sys.id[in]",
+        "sys.release.sys.id[in]",
+        "sys.status[in]",
+        "sys.status[nin]",
+        "action",
+        "uniqueBy",
+        "order",
+        "skip",
+        "limit",
+    ])?;
     let mut all: Vec<ReleaseAction> = core.read(|tx| Ok(tx.all(kind::RELEASE_ACTION)?))?;
     q.retain_in(&mut all, "sys.id[in]", |a| &a.sys.id);
     q.retain_in(&mut all, "sys.release.sys.id[in]", |a| a.sys.release.id());

@@ -9,7 +9,8 @@ use axum::response::Response;
 use super::core::Core;
 use super::error::ApiErr;
 use super::routes::{
-    Body, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order, version_header,
+    Body, PageLinks, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order,
+    version_header,
 };
 use super::scheduled;
 use super::store::kind;
@@ -44,6 +45,25 @@ pub async fn list(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
+    q.allow(&[
+        "environment.sys.id",
+        "entity.sys.id",
+        "entity.sys.linkType",
+        "sys.id[in]",
+        "sys.status",
+        "sys.status[in]",
+        "sys.status[nin]",
+        "scheduledFor.datetime[gte]",
+        "scheduledFor.datetime[gt]",
+        "scheduledFor.datetime[lte]",
+        "scheduledFor.datetime[lt]",
+        "order",
+        "limit",
+        "next",
+        "prev",
+        "pageNext",
+        "pagePrev",
+    ])?;
     check_env(&core, &q)?;
     let mut all: Vec<ScheduledAction> = core.read(|tx| Ok(tx.all(kind::SCHEDULED_ACTION)?))?;
     if let Some(id) = q.get("entity.sys.id") {
@@ -78,7 +98,7 @@ pub async fn list(
         _ => None,
     })?;
     let path = format!("/spaces/{}/scheduled_actions", core.space_id);
-    let page = cursor_page(all, &q, &path, &["pageNext", "next"])?;
+    let page = cursor_page(all, &q, &path, PageLinks::Token)?;
     Ok(ok(&page))
 }
 

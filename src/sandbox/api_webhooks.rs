@@ -97,6 +97,7 @@ pub async fn list(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
+    q.allow(&["skip", "limit"])?;
     let all: Vec<WebhookDefinition> = core.read(|tx| Ok(tx.all(kind::WEBHOOK)?))?;
     let (limit, skip) = (q.limit()?, q.skip()?);
     let total = all.len() as u64;
@@ -264,6 +265,7 @@ pub async fn calls(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
+    q.allow(&["skip", "limit"])?;
     let id = param(&params, "id");
     let (limit, skip) = (q.limit()?, q.skip()?);
     let (items, total) = core.read(|tx| {

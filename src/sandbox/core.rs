@@ -284,9 +284,12 @@ pub fn new_id() -> String {
         .collect()
 }
 
-/// Whether `id` is a valid CMA id (`/^[a-zA-Z0-9-_.]{1,64}$/`).
+/// Whether `id` is a valid CMA id (`/^[a-zA-Z0-9-_.]{1,64}$/`), other than `.` and `..`, which
+/// would name a path segment rather than a resource.
 pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
+        && id != "."
+        && id != ".."
         && id.len() <= 64
         && id
             .bytes()

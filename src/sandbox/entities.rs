@@ -47,6 +47,35 @@ fn crn(k: EntityKind, id: &str) -> String {
     format!("{}/{id}", k.segment())
 }
 
+/// Writes an entity with the `sys` keys Contentful always serves and the sandbox derives:
+/// entries' `automationTags` (`[]` when none) and `fieldStatus`, the entity's publishing state in
+/// every environment locale (entity-level publishing: the same state for each; spec §5).
+pub fn put_entity(tx: &Tx<'_>, k: EntityKind, id: &str, entity: &mut Entity) -> Result<(), ApiErr> {
+    if k == EntityKind::Entry {
+        entity
+            .sys
+            .extra
+            .entry("automationTags")
+            .or_insert_with(|| json!([]));
+    }
+    let state = match entity.sys.state() {
+        EntityState::Published => "published",
+        EntityState::Changed => "changed",
+        _ => "draft",
+    };
+    let locales: Vec<crate::cma::Locale> = tx.all(kind::LOCALE)?;
+    let per_locale: serde_json::Map<String, Value> = locales
+        .into_iter()
+        .map(|locale| (locale.code, json!(state)))
+        .collect();
+    entity
+        .sys
+        .extra
+        .insert("fieldStatus".into(), json!({ "*": per_locale }));
+    tx.put(store_kind(k), id, entity)?;
+    Ok(())
+}
+
 /// Loads an entity or answers 404.
 pub fn load(tx: &Tx<'_>, k: EntityKind, id: &str) -> Result<Entity, ApiErr> {
     tx.get(store_kind(k), id)?
@@ -98,7 +127,7 @@ pub fn create(
         (EntityKind::Asset, _) => None,
     };
     let now = core.now();
-    let entity = Entity {
+    let mut entity = Entity {
         fields,
         metadata: Some(metadata.unwrap_or_else(|| json!({"tags": [], "concepts": []}))),
         sys: EntitySys {
@@ -125,7 +154,7 @@ pub fn create(
         },
         extra: Extra::new(),
     };
-    tx.put(store_kind(k), id, &entity)?;
+    put_entity(tx, k, id, &mut entity)?;
     emit(
         core,
         events,
@@ -181,7 +210,7 @@ pub fn update(
         entity.metadata = metadata;
     }
     touch(core, &mut entity.sys, core.now());
-    tx.put(store_kind(k), id, &entity)?;
+    put_entity(tx, k, id, &mut entity)?;
     emit(
         core,
         events,
@@ -256,7 +285,7 @@ pub fn publish(
     sys.version = Some(current + 1);
     sys.updated_at = Some(now);
     sys.updated_by = Some(core.user());
-    tx.put(store_kind(k), id, &entity)?;
+    put_entity(tx, k, id, &mut entity)?;
     emit(
         core,
         events,
@@ -294,7 +323,7 @@ pub fn unpublish(
     entity.sys.published_at = None;
     entity.sys.published_by = None;
     touch(core, &mut entity.sys, now);
-    tx.put(store_kind(k), id, &entity)?;
+    put_entity(tx, k, id, &mut entity)?;
     emit(
         core,
         events,
@@ -335,7 +364,7 @@ pub fn archive(
     entity.sys.archived_at = Some(now);
     entity.sys.archived_by = Some(core.user());
     touch(core, &mut entity.sys, now);
-    tx.put(store_kind(k), id, &entity)?;
+    put_entity(tx, k, id, &mut entity)?;
     emit(
         core,
         events,
@@ -370,7 +399,7 @@ pub fn unarchive(
     entity.sys.archived_at = None;
     entity.sys.archived_by = None;
     touch(core, &mut entity.sys, now);
-    tx.put(store_kind(k), id, &entity)?;
+    put_entity(tx, k, id, &mut entity)?;
     emit(
         core,
         events,

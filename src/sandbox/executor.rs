@@ -83,7 +83,10 @@ fn resume_unfinished(core: &Core) {
     };
     for a in releases.iter().filter(|a| !a.sys.status.is_final()) {
         // Actions a schedule started are finished by the scheduler, which re-runs them.
-        if a.sys.extra.contains_key("scheduledAction") {
+        let scheduled = core
+            .read(|tx| releases::action_context(tx, a))
+            .is_ok_and(|c| c.scheduled_action_id.is_some());
+        if scheduled {
             continue;
         }
         releases::queue(core, a);
@@ -223,13 +226,14 @@ pub fn run_release_action(
             release_action_id: Some(action_id.to_owned()),
             ..Cause::default()
         };
-        if let Some(sa) = action.sys.extra.get("scheduledAction") {
-            cause.scheduled_action_id = sa
-                .pointer("/sys/id")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-        }
-        let errors = check_entities(&view, &links, &action.action, false);
+        let context = releases::action_context(tx, &action)?;
+        cause.scheduled_action_id = context.scheduled_action_id;
+        // A validation checks for what it was asked to: publishing unless it said unpublish.
+        let checked = match (&action.action, context.validate_for) {
+            (ActionKind::Validate, Some(for_action)) => for_action,
+            (other, _) => other.clone(),
+        };
+        let errors = check_entities(&view, &links, &checked, false);
         if errors.is_empty() {
             apply(core, tx, events, &view, &links, &action.action, &cause)?;
             action.sys.status = ActionStatus::Succeeded;

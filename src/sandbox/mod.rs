@@ -210,6 +210,11 @@ impl Sandbox {
     /// Opens (or seeds) the store, binds the address, and starts the server, the action
     /// executor and the scheduler on the current tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(SandboxError::Setup(
+                "the token must not be empty (leave it out to have one generated)".into(),
+            ));
+        }
         let (store, lock) = match &config.data_dir {
             Some(dir) => {
                 crate::private_fs::create_private_dir(dir).map_err(|e| SandboxError::DataDir {

@@ -138,7 +138,8 @@ pub fn create(
     Ok(release)
 }
 
-fn refuse_if_archived(release: &Release) -> Result<(), ApiErr> {
+/// 400 when the release is archived: it must be unarchived before it changes or runs.
+pub fn refuse_if_archived(release: &Release) -> Result<(), ApiErr> {
     if release.is_archived() {
         return Err(ApiErr::bad_request(format!(
             "Release '{}' is archived; unarchive it first",
@@ -254,10 +255,14 @@ pub fn start_action(
     tx: &Tx<'_>,
     events: &mut Events,
     release_id: &str,
-    action: ActionKind,
-    version: Option<u64>,
+    request: ActionRequest,
     cause: &Cause,
 ) -> Result<ReleaseAction, ApiErr> {
+    let ActionRequest {
+        action,
+        version,
+        validate_for,
+    } = request;
     let mut release = load(core, tx, release_id)?;
     if action != ActionKind::Validate && cause.scheduled_action_id.is_none() {
         check_version(release.sys.version, version)?;
@@ -300,15 +305,16 @@ pub fn start_action(
         error: None,
         extra: Extra::new(),
     };
-    let mut created = created;
-    if let Some(sa) = &cause.scheduled_action_id {
-        // Remembered so the executor can stamp the entity events with the schedule's id.
-        created.sys.extra.insert(
-            "scheduledAction".into(),
-            to_value(&Link::new(LinkType::ScheduledAction, sa.clone())),
-        );
-    }
     tx.put(kind::RELEASE_ACTION, &id, &created)?;
+    if cause.scheduled_action_id.is_some() || validate_for.is_some() {
+        // Remembered beside the action (not in its JSON): the executor stamps the entity events
+        // with the schedule's id, and a validation checks for what it was asked to.
+        let context = ActionContext {
+            scheduled_action_id: cause.scheduled_action_id.clone(),
+            validate_for,
+        };
+        tx.put(kind::ACTION_CONTEXT, &id, &context)?;
+    }
     release.sys.last_action = Some(Link::new(LinkType::ReleaseAction, id.clone()));
     release.sys.updated_at = Some(now);
     tx.put(kind::RELEASE, release_id, &release)?;
@@ -324,6 +330,48 @@ pub fn start_action(
         &action_cause,
     ));
     Ok(created)
+}
+
+/// What is asked of [`start_action`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRequest {
+    /// Publish, unpublish or validate.
+    pub action: ActionKind,
+    /// The release version the caller saw (`X-Contentful-Version`).
+    pub version: Option<u64>,
+    /// For a validation: what it validates for (publish when `None`).
+    pub validate_for: Option<ActionKind>,
+}
+
+/// What the sandbox keeps about a release action outside its JSON.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionContext {
+    /// The scheduled action that started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_action_id: Option<String>,
+    /// For a validation: the action it validates for (publish when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_for: Option<ActionKind>,
+}
+
+/// The context of a release action (empty when none was kept). Actions stored by earlier
+/// versions carried the schedule as `sys.scheduledAction`; that is still read.
+pub fn action_context(tx: &Tx<'_>, action: &ReleaseAction) -> Result<ActionContext, ApiErr> {
+    if let Some(context) = tx.get::<ActionContext>(kind::ACTION_CONTEXT, &action.sys.id)? {
+        return Ok(context);
+    }
+    let scheduled_action_id = action
+        .sys
+        .extra
+        .get("scheduledAction")
+        .and_then(|l| l.pointer("/sys/id"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    Ok(ActionContext {
+        scheduled_action_id,
+        validate_for: None,
+    })
 }
 
 /// Queues a release action for the executor.

@@ -29,33 +29,78 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// State shared by handlers.
 pub type AppState = Arc<Core>;
 
-/// A fixed one-second window counter for the optional rate limit.
+/// Per-second and per-hour request counters. They feed the rate-limit headers every response
+/// carries (spec §7) and, with `--rate-limit`, enforce the per-second limit.
 pub struct RateGate {
-    limit: NonZeroU32,
-    window: Mutex<(u64, u32)>,
+    second_limit: NonZeroU32,
+    enforce: bool,
+    windows: Mutex<RateWindows>,
+}
+
+#[derive(Default)]
+struct RateWindows {
+    second: u64,
+    in_second: u32,
+    hour: u64,
+    in_hour: u32,
+}
+
+/// What a request was told about the rate limit.
+struct Admission {
+    allowed: bool,
+    second_remaining: u32,
+    hour_remaining: u32,
 }
 
 impl RateGate {
-    /// A gate allowing `limit` requests per second.
+    /// What an unlimited sandbox advertises: the per-second and per-hour limits seen on real
+    /// CMA responses (spec §7), counted down but not enforced.
+    pub const ADVERTISED_PER_SECOND: u32 = 10;
+
+    /// A gate allowing and enforcing `limit` requests per second.
     pub fn new(limit: NonZeroU32) -> Self {
         Self {
-            limit,
-            window: Mutex::new((0, 0)),
+            second_limit: limit,
+            enforce: true,
+            windows: Mutex::default(),
         }
     }
 
-    /// Counts a request; returns the remaining budget, or `None` when over the limit.
-    fn admit(&self) -> Option<u32> {
-        let second = jiff::Timestamp::now().as_second() as u64;
-        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        if w.0 != second {
-            *w = (second, 0);
+    /// A gate that only advertises [`Self::ADVERTISED_PER_SECOND`] (no `--rate-limit`).
+    pub fn advertise_only() -> Self {
+        Self {
+            second_limit: NonZeroU32::new(Self::ADVERTISED_PER_SECOND).unwrap_or(NonZeroU32::MIN),
+            enforce: false,
+            windows: Mutex::default(),
         }
-        if w.1 >= self.limit.get() {
-            return None;
+    }
+
+    fn hour_limit(&self) -> u32 {
+        self.second_limit.get().saturating_mul(3600)
+    }
+
+    /// Counts a request against both windows.
+    fn admit(&self) -> Admission {
+        let now = jiff::Timestamp::now().as_second().max(0) as u64;
+        let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if w.second != now {
+            w.second = now;
+            w.in_second = 0;
         }
-        w.1 += 1;
-        Some(self.limit.get() - w.1)
+        if w.hour != now / 3600 {
+            w.hour = now / 3600;
+            w.in_hour = 0;
+        }
+        let allowed = !self.enforce || w.in_second < self.second_limit.get();
+        if allowed {
+            w.in_second = w.in_second.saturating_add(1);
+            w.in_hour = w.in_hour.saturating_add(1);
+        }
+        Admission {
+            allowed,
+            second_remaining: self.second_limit.get().saturating_sub(w.in_second),
+            hour_remaining: self.hour_limit().saturating_sub(w.in_hour),
+        }
     }
 }
 
@@ -170,6 +215,7 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
         )
         .route("/spaces/{space}/_sandbox/reset", post(reset))
         .fallback(|| async { ApiErr::not_found("Route", "unknown path") });
+    let rate = rate.unwrap_or_else(|| Arc::new(RateGate::advertise_only()));
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state((core.clone(), rate), guard))
         .with_state(core)
@@ -185,53 +231,153 @@ async fn reset(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Every request: a request id, the bearer token, and the optional rate limit.
+/// Every request: a request id, the bearer token, and the rate limit (always advertised,
+/// enforced with `--rate-limit`). Every error answer leaves here as a CMA error body carrying
+/// the request id (spec §7), also the ones axum produces itself (405, path decoding).
 async fn guard(
-    State((core, rate)): State<(Arc<Core>, Option<Arc<RateGate>>)>,
+    State((core, rate)): State<(Arc<Core>, Arc<RateGate>)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let request_id = super::core::new_id();
-    let mut rate_headers = None;
-    let response = 'answer: {
-        let authorized = request
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), core.token.as_bytes()));
-        if !authorized {
-            break 'answer ApiErr::unauthorized().into_response();
-        }
-        if let Some(gate) = &rate {
-            match gate.admit() {
-                Some(remaining) => rate_headers = Some((gate.limit.get(), remaining, 0)),
-                None => {
-                    let mut response = ApiErr::rate_limited(
-                        "You have exceeded the rate limit of the Organization this Space belongs to by making too many API requests within a short timespan. Please wait a moment before trying the request again.",
-                    )
-                    .into_response();
-                    set_rate_headers(response.headers_mut(), gate.limit.get(), 0, 1);
-                    break 'answer response;
-                }
-            }
-        }
+    let request_id = format!("{:032x}", rand::random::<u128>());
+    let path = request.uri().path().to_owned();
+    let admission = rate.admit();
+    let authorized = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), core.token.as_bytes()));
+    let mut response = if !authorized {
+        ApiErr::unauthorized().into_response()
+    } else if !admission.allowed {
+        ApiErr::rate_limited(
+            "You have exceeded the rate limit of the Organization this Space belongs to by making too many API requests within a short timespan. Please wait a moment before trying the request again.",
+        )
+        .into_response()
+    } else {
         next.run(request).await
     };
-    let mut response = response;
-    if let Some((limit, remaining, reset)) = rate_headers {
-        set_rate_headers(response.headers_mut(), limit, remaining, reset);
+    if response.status().is_client_error() || response.status().is_server_error() {
+        response = error_with_request_id(response, &request_id, &path).await;
     }
+    let reset = u32::from(!admission.allowed);
+    let headers = response.headers_mut();
+    headers.insert("x-contentful-ratelimit-reset", reset.into());
+    headers.insert(
+        "x-contentful-ratelimit-second-limit",
+        rate.second_limit.get().into(),
+    );
+    headers.insert(
+        "x-contentful-ratelimit-second-remaining",
+        admission.second_remaining.into(),
+    );
+    headers.insert(
+        "x-contentful-ratelimit-hour-limit",
+        rate.hour_limit().into(),
+    );
+    headers.insert(
+        "x-contentful-ratelimit-hour-remaining",
+        admission.hour_remaining.into(),
+    );
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-contentful-request-id", v);
+        headers.insert("x-contentful-request-id", v);
     }
     response
 }
 
-fn set_rate_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset: u32) {
-    headers.insert("x-contentful-ratelimit-second-limit", limit.into());
-    headers.insert("x-contentful-ratelimit-second-remaining", remaining.into());
-    headers.insert("x-contentful-ratelimit-reset", reset.into());
+/// Makes an error answer a CMA error body with `requestId`: a CMA body gains the id; anything
+/// else (an empty 405, a plain-text rejection) becomes one, its text kept as the message.
+async fn error_with_request_id(response: Response, request_id: &str, path: &str) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    let mut error = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .filter(|v| v.pointer("/sys/type").and_then(|t| t.as_str()) == Some("Error"))
+        .unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+            let (id, fallback) = match parts.status.as_u16() {
+                400 => ("BadRequest", "The request is malformed."),
+                401 => (
+                    "AccessTokenInvalid",
+                    "The access token you sent could not be found or is invalid.",
+                ),
+                403 => ("AccessDenied", "Access denied."),
+                404 => ("NotFound", "The resource could not be found."),
+                405 => (
+                    "MethodNotAllowed",
+                    "This method is not allowed on this resource.",
+                ),
+                409 => ("VersionMismatch", "The version is stale."),
+                413 => ("RequestEntityTooLarge", "The request body is too large."),
+                415 => ("UnsupportedMediaType", "The content type is not supported."),
+                422 => ("ValidationFailed", "Validation error"),
+                429 => ("RateLimitExceeded", "Too many requests."),
+                503 => (
+                    "ServiceUnavailable",
+                    "The service is unavailable; try again.",
+                ),
+                _ if parts.status.is_client_error() => ("BadRequest", "The request was refused."),
+                _ => ("ServerError", "Internal server error"),
+            };
+            let message = if text.is_empty() {
+                fallback.to_owned()
+            } else {
+                text
+            };
+            serde_json::json!({"sys": {"type": "Error", "id": id}, "message": message})
+        });
+    error["requestId"] = request_id.into();
+    add_not_found_scope(&mut error, path);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(CMA_CONTENT_TYPE),
+    );
+    let bytes = serde_json::to_vec(&error).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A 404's `details` name the space (and, for environment-scoped resources, the environment)
+/// of the path it was asked on (spec §7); a BulkAction's keep exactly `type` and `id`.
+fn add_not_found_scope(error: &mut serde_json::Value, path: &str) {
+    if error.pointer("/sys/id").and_then(|v| v.as_str()) != Some("NotFound") {
+        return;
+    }
+    let Some(details) = error.get_mut("details").and_then(|d| d.as_object_mut()) else {
+        return;
+    };
+    let type_ = details
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if matches!(
+        type_.as_str(),
+        "BulkAction" | "Space" | "Environment" | "Route"
+    ) {
+        return;
+    }
+    let mut segments = path.trim_start_matches('/').split('/');
+    if segments.next() != Some("spaces") {
+        return;
+    }
+    if let Some(space) = segments.next() {
+        details
+            .entry("space")
+            .or_insert_with(|| space.to_owned().into());
+    }
+    let space_scoped = matches!(type_.as_str(), "WebhookDefinition" | "ScheduledAction");
+    if !space_scoped
+        && segments.next() == Some("environments")
+        && let Some(env) = segments.next()
+    {
+        details
+            .entry("environment")
+            .or_insert_with(|| env.to_owned().into());
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -277,7 +423,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(None));
         }
-        serde_json::from_slice(&bytes)
+        // Every CMA request body is a JSON object; serde would read a struct from an array too.
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiErr::bad_request(format!("The request body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiErr::bad_request(
+                "The request body must be a JSON object.",
+            ));
+        }
+        serde_json::from_value(value)
             .map(|v| Self(Some(v)))
             .map_err(|e| ApiErr::bad_request(format!("The request body is not valid: {e}")))
     }
@@ -375,6 +529,28 @@ impl QueryParams {
         }
     }
 
+    /// Refuses (400 `InvalidQuery`) any parameter that is not in `known`: a filter the sandbox
+    /// silently ignored would widen the result (a migration's `transformEntries` would then
+    /// touch every entry). A `known` name ending in `*` admits every parameter with that prefix.
+    pub fn allow(&self, known: &[&str]) -> Result<(), ApiErr> {
+        for (key, _) in &self.0 {
+            let is_known = known.iter().any(|k| match k.strip_suffix('*') {
+                Some(prefix) => key.starts_with(prefix),
+                None => k == key,
+            });
+            if !is_known {
+                return Err(ApiErr::invalid_query(format!(
+                    "The query parameter '{key}' is not supported here"
+                ))
+                .with_details(serde_json::json!({"errors": [{
+                    "name": "unknown", "path": [key],
+                    "details": format!("The path \"{key}\" is not recognized")
+                }]})));
+            }
+        }
+        Ok(())
+    }
+
     /// `limit`: default 100, at most 1000, at least 1 (400 InvalidQuery otherwise).
     pub fn limit(&self) -> Result<usize, ApiErr> {
         self.number("limit", 100).and_then(|n| {
@@ -431,47 +607,63 @@ pub fn encode_cursor(offset: usize) -> String {
     format!("c{offset:x}")
 }
 
-/// Pages a sorted list with a cursor: the page, and `pages` (`{}` on the last page; `next` is a
-/// relative URL keeping every filter, with `pageNext=<cursor>`).
+/// How a cursor collection links its neighbouring pages (spec §0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageLinks {
+    /// A relative URL keeping every filter, with `pageNext=` / `pagePrev=` (releases, entries,
+    /// assets, content types).
+    Url,
+    /// A bare opaque token, passed back as `next=` / `prev=` (scheduled actions).
+    Token,
+}
+
+/// Pages a sorted list with a cursor: the page, and `pages` (`{}` on the last page).
 pub fn cursor_page<T: Serialize>(
     items: Vec<T>,
     query: &QueryParams,
     path: &str,
-    cursor_keys: &[&str],
+    links: PageLinks,
 ) -> Result<serde_json::Value, ApiErr> {
     let limit = query.limit()?;
-    // `pages.prev` links carry `pagePrev`: it positions the page like the next cursors do.
-    let cursor_keys: Vec<&str> = cursor_keys
-        .iter()
-        .copied()
-        .chain(["pagePrev", "prev"])
-        .collect();
-    let cursor_keys = cursor_keys.as_slice();
-    let offset = match cursor_keys.iter().find_map(|k| query.get(k)) {
-        Some(token) => decode_cursor(token)?,
-        None => 0,
+    if query.get("skip").is_some() {
+        return Err(ApiErr::invalid_query(
+            "skip cannot be combined with cursor paging; follow pages.next instead",
+        ));
+    }
+    // Either form is accepted when sent back (third-party code passes URLs or tokens).
+    let forward = ["pageNext", "next"];
+    let backward = ["pagePrev", "prev"];
+    let forward_token = forward.iter().find_map(|k| query.get(k));
+    let backward_token = backward.iter().find_map(|k| query.get(k));
+    let offset = match (forward_token, backward_token) {
+        (Some(_), Some(_)) => {
+            return Err(ApiErr::invalid_query(
+                "send at most one of pageNext and pagePrev",
+            ));
+        }
+        (Some(token), None) | (None, Some(token)) => decode_cursor(token)?,
+        (None, None) => 0,
     };
-    let end = (offset + limit).min(items.len());
+    // A forged cursor may hold any offset: saturate rather than overflow.
+    let end = offset.saturating_add(limit).min(items.len());
     let has_next = end < items.len();
     let has_prev = offset > 0;
     let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
     let mut pages = serde_json::Map::new();
-    let base = query.encode_without(cursor_keys);
+    let cursor_keys: Vec<&str> = forward.iter().chain(backward.iter()).copied().collect();
+    let base = query.encode_without(&cursor_keys);
     let sep = if base.is_empty() { "" } else { "&" };
+    let link = |key: &str, cursor: String| match links {
+        PageLinks::Url => format!("{path}?{base}{sep}{key}={cursor}"),
+        PageLinks::Token => cursor,
+    };
     if has_next {
-        pages.insert(
-            "next".into(),
-            format!("{path}?{base}{sep}pageNext={}", encode_cursor(end)).into(),
-        );
+        pages.insert("next".into(), link("pageNext", encode_cursor(end)).into());
     }
     if has_prev {
         pages.insert(
             "prev".into(),
-            format!(
-                "{path}?{base}{sep}pagePrev={}",
-                encode_cursor(offset.saturating_sub(limit))
-            )
-            .into(),
+            link("pagePrev", encode_cursor(offset.saturating_sub(limit))).into(),
         );
     }
     Ok(serde_json::json!({

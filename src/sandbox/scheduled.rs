@@ -47,9 +47,16 @@ fn check_body(core: &Core, tx: &Tx<'_>, body: &ScheduledActionBody) -> Result<()
         return Err(ApiErr::not_found("Environment", body.environment.id()));
     }
     let exists = match body.entity.link_type() {
-        LinkType::Release => tx
-            .get::<serde_json::Value>(kind::RELEASE, body.entity.id())?
-            .is_some(),
+        LinkType::Release => {
+            match tx.get::<crate::cma::Release>(kind::RELEASE, body.entity.id())? {
+                Some(release) => {
+                    // It would only fail at run time: say so now.
+                    releases::refuse_if_archived(&release)?;
+                    true
+                }
+                None => false,
+            }
+        }
         other => match kind_of_link(other) {
             Some(k) => tx
                 .get::<serde_json::Value>(super::entities::store_kind(k), body.entity.id())?
@@ -372,21 +379,34 @@ fn run_release(
     let release_id = scheduled.entity.id();
     let existing = core.read(|tx| {
         let actions: Vec<crate::cma::ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
-        Ok(actions.into_iter().find(|a| {
-            a.sys.release.id() == release_id
-                && a.sys
-                    .extra
-                    .get("scheduledAction")
-                    .and_then(|l| l.pointer("/sys/id"))
-                    .and_then(|v| v.as_str())
+        for action in actions {
+            if action.sys.release.id() == release_id
+                && releases::action_context(tx, &action)?
+                    .scheduled_action_id
+                    .as_deref()
                     == Some(scheduled.sys.id.as_str())
-        }))
+            {
+                return Ok(Some(action));
+            }
+        }
+        Ok(None)
     })?;
     let started = match existing {
         Some(action) => action,
         None => {
             let started = core.write(|tx, events| {
-                releases::start_action(core, tx, events, release_id, kind, None, cause)
+                releases::start_action(
+                    core,
+                    tx,
+                    events,
+                    release_id,
+                    releases::ActionRequest {
+                        action: kind,
+                        version: None,
+                        validate_for: None,
+                    },
+                    cause,
+                )
             });
             match started {
                 Ok(action) => action,

@@ -87,6 +87,9 @@ pub mod kind {
     pub const SCHEDULED_ACTION: &str = "ScheduledAction";
     /// Webhook definitions (stored with secret header values; redacted when served).
     pub const WEBHOOK: &str = "WebhookDefinition";
+    /// What the sandbox remembers about a release action that Contentful's JSON does not show
+    /// (the schedule that started it, what a validation validates for); never served.
+    pub const ACTION_CONTEXT: &str = "ReleaseActionContext";
 }
 
 /// The SQLite-backed document store.

@@ -38,7 +38,6 @@ fn release_example_round_trips() {
             "space":space(),"environment":env(),
             "createdBy":user("u1"),"updatedBy":{"sys":{"type":"Link","linkType":"AppDefinition","id":"app1"}},
             "createdAt":"2026-01-02T10:00:00.000Z","updatedAt":"2026-01-03T11:30:00.250Z",
-            "archivedBy":null,"archivedAt":null,
             "lastAction":{"sys":{"type":"Link","linkType":"ReleaseAction","id":"ra9"}}}
     }));
     assert_eq!(release.sys.status, ReleaseStatus::Active);
@@ -58,7 +57,7 @@ fn unknown_fields_and_values_survive() {
         "title":"Future", "entities":{"sys":{"type":"Array"},"items":[]},
         "brandNew": {"nested": [1,2,3]},
         "sys":{"type":"Release","id":"r2","version":1,"status":"frozen",
-               "archivedBy":null,"archivedAt":null,"schemaVersion":"Release.v1","shiny":true}
+               "schemaVersion":"Release.v1","shiny":true}
     }));
     assert_eq!(release.sys.status, ReleaseStatus::Other("frozen".into()));
     assert_eq!(release.extra["brandNew"]["nested"][2], 3);
@@ -168,7 +167,7 @@ fn entry_example_round_trips_and_derives_state() {
         "fields":{"title":{"en-US":"Hello"},"author":{"en-US":{"sys":{"type":"Link","linkType":"Entry","id":"p1"}}}},
         "sys":{"type":"Entry","id":"e1","version":8,"publishedVersion":7,"publishedCounter":2,
                "publishedAt":"2026-01-02T10:00:00.000Z","firstPublishedAt":"2026-01-01T10:00:00.000Z",
-               "publishedBy":user("u1"),"archivedVersion":null,"archivedAt":null,"archivedBy":null,
+               "publishedBy":user("u1"),
                "contentType":{"sys":{"type":"Link","linkType":"ContentType","id":"article"}},
                "space":space(),"environment":env(),"createdAt":"2026-01-01T09:00:00.000Z",
                "updatedAt":"2026-01-02T10:00:00.000Z","createdBy":user("u1"),"updatedBy":user("u1"),
@@ -208,14 +207,13 @@ fn publish_webhook_payload_decodes() {
     // Entry.publish payloads have `revision` and no `version`; unpublish has deletedAt.
     let published: Entry = round_trip(json!({
         "fields":{"title":{"en-US":"Hello"}},
-        "sys":{"type":"Entry","id":"e1","revision":3,"publishedVersion":7,"archivedVersion":null,
-               "archivedAt":null,"archivedBy":null}
+        "sys":{"type":"Entry","id":"e1","revision":3,"publishedVersion":7}
     }));
     assert_eq!(published.sys.revision, Some(3));
     let deleted: Entry = round_trip(json!({
         "fields":{},
         "sys":{"type":"DeletedEntry","id":"e1","revision":3,"deletedAt":"2026-01-02T10:00:00.000Z",
-               "deletedBy":user("u1"),"archivedVersion":null,"archivedAt":null,"archivedBy":null}
+               "deletedBy":user("u1")}
     }));
     assert_eq!(deleted.sys.extra["deletedAt"], "2026-01-02T10:00:00.000Z");
 }

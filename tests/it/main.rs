@@ -14,6 +14,7 @@ mod cma_types;
 mod conformance;
 mod sandbox_api;
 mod sandbox_bulk;
+mod sandbox_contract;
 mod sandbox_durability;
 mod sandbox_entries;
 mod sandbox_release_actions;

@@ -350,15 +350,17 @@ async fn the_receiver_stops_cleanly_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Keep reading stdout to its end, as a terminal would.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    stdout.read_line(&mut first).unwrap();
     assert!(first.starts_with("addr="), "{first}");
+    let rest = std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     terminate(&child);
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
+    rest.join().unwrap().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("SIGTERM"), "{stderr}");
@@ -458,6 +460,8 @@ async fn a_crash_between_a_scheduled_publish_and_its_schedule_neither_fails_nor_
         .await
         .unwrap();
     assert_eq!(actions.len(), 1, "the release was run once");
+    // The schedule that started it is remembered beside the action, not in its JSON.
+    assert!(!actions[0].sys.extra.contains_key("scheduledAction"));
     for link in &links {
         let entry = client
             .get_entity(EntityKind::Entry, &link.sys.id)

@@ -275,15 +275,12 @@ async fn a_failed_release_publish_announces_its_errors_and_publishes_nothing() {
         .expect("the payload shows the validation errors");
     assert_eq!(error.sys.id, ErrorId::ValidationFailed);
     assert_eq!(error.entity_errors().len(), 5);
+    // The action's own events carry neither context headers nor a CRN (spec §6.2): those go
+    // only on the entry and asset (un)publishes an action causes, and this one published none.
     for d in &deliveries {
-        assert_eq!(
-            d.header("x-contentful-release-id"),
-            Some("release-election-night")
-        );
-        assert_eq!(
-            d.header("x-contentful-release-action-id"),
-            Some(action.sys.id.as_str())
-        );
+        assert_eq!(d.header("x-contentful-release-id"), None);
+        assert_eq!(d.header("x-contentful-release-action-id"), None);
+        assert_eq!(d.header("x-contentful-crn"), None);
     }
 }
 
@@ -539,15 +536,16 @@ async fn bulk_and_scheduled_publishes_name_their_cause() {
         Some(scheduled.sys.id.as_str())
     );
     assert_eq!(deliveries[5].json()["sys"]["status"], "succeeded");
+    // The schedule's own event: no CRN, no context header (spec §6.2).
+    assert_eq!(deliveries[5].header("x-contentful-crn"), None);
     assert_eq!(
-        deliveries[5].header("x-contentful-crn"),
-        Some(
-            format!(
-                "crn:contentful:::content:spaces/{}/environments/master/scheduled_actions/{}",
-                sb.space_id, scheduled.sys.id
-            )
-            .as_str()
-        )
+        deliveries[5].header("x-contentful-scheduled-action-id"),
+        None
+    );
+    assert!(
+        scheduled_publish
+            .header("x-contentful-crn")
+            .is_some_and(|crn| crn.ends_with("/entries/article-hudson-valley-cider"))
     );
 }
 

@@ -270,12 +270,19 @@ pub fn build_request(
             IDEMPOTENCY_KEY_HEADER.to_owned(),
             idempotency_key(&target.webhook_id, event),
         ),
-        (
+    ];
+    // Spec §6.2: the CRN only on Entry and Asset events; the context headers only on the entry
+    // and asset (un)publish events an action caused — never on the actions' own events.
+    let entity_event = matches!(event.topic.entity_type.as_str(), "Entry" | "Asset");
+    if entity_event {
+        headers.push((
             CRN_HEADER.to_owned(),
             crn(space_id, environment_id, &event.crn_path),
-        ),
-    ];
-    let cause = &event.cause;
+        ));
+    }
+    let publishing = entity_event && matches!(event.topic.action.as_str(), "publish" | "unpublish");
+    let no_cause = Cause::default();
+    let cause = if publishing { &event.cause } else { &no_cause };
     let cause_headers = [
         (RELEASE_ID_HEADER, &cause.release_id),
         (RELEASE_VERSION_ID_HEADER, &cause.release_version),

@@ -374,22 +374,34 @@ fn built_request_has_the_spec_headers_in_order() {
         "{debug}"
     );
 
-    // No cause, no cause headers; the CRN follows the event's path.
+    // An action's own event: no CRN (spec §6.2: Entry and Asset events only) and no context
+    // headers, even though the action is its cause.
     let release = Event::new(
         Topic::new("ReleaseAction", "execute"),
         json!({"sys": {"id": "ra9"}}),
         "release_actions/ra9",
-    );
+    )
+    .with_cause(Cause {
+        release_id: Some("r1".into()),
+        release_version: Some("4".into()),
+        release_action_id: Some("ra9".into()),
+        ..Cause::default()
+    });
     let request = build_request(&full_target(), &release, SPACE, ENV, 1, None, NOW_MS);
     assert!(
         !header_names(&request)
             .iter()
             .any(|n| n.starts_with("x-contentful-"))
     );
-    assert_eq!(
-        request.header(CRN_HEADER),
-        Some("crn:contentful:::content:spaces/sp1/environments/master/release_actions/ra9")
-    );
+    assert_eq!(request.header(CRN_HEADER), None);
+
+    // An entry event that is not an (un)publish keeps its CRN but carries no context headers.
+    let mut saved = entry_event("e1");
+    saved.topic = Topic::new("Entry", "save");
+    saved.cause = release.cause.clone();
+    let request = build_request(&full_target(), &saved, SPACE, ENV, 1, None, NOW_MS);
+    assert!(request.header(CRN_HEADER).is_some());
+    assert_eq!(request.header(RELEASE_ID_HEADER), None);
 }
 
 #[test]

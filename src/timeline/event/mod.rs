@@ -209,6 +209,30 @@ pub struct Causes {
 }
 
 impl Causes {
+    /// An action's own events carry no context headers (spec §6.2: they go only on the entry
+    /// and asset (un)publishes it caused), so an action event is its own cause: a
+    /// `ReleaseAction.*` names itself and its release, a `BulkAction.*` or `ScheduledAction.*`
+    /// itself. Causes the headers named are kept.
+    pub fn add_own(&mut self, entity_type: &str, id: Option<&str>, payload: Option<&Value>) {
+        let own = || id.map(str::to_owned);
+        match entity_type {
+            "ReleaseAction" => {
+                self.release_action_id = self.release_action_id.take().or_else(own);
+                self.release_id = self.release_id.take().or_else(|| {
+                    payload
+                        .and_then(|p| p.pointer("/sys/release/sys/id"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+            }
+            "BulkAction" => self.bulk_action_id = self.bulk_action_id.take().or_else(own),
+            "ScheduledAction" => {
+                self.scheduled_action_id = self.scheduled_action_id.take().or_else(own);
+            }
+            _ => {}
+        }
+    }
+
     /// Reads the cause headers (names in any case; empty values count as absent).
     pub fn from_headers(headers: &[(String, String)]) -> Self {
         Self {
@@ -465,6 +489,8 @@ impl IncomingEvent {
         let topic = format!("{entity_type}.{action}");
         let crn = header(&headers, CRN_HEADER).unwrap_or_default();
         let (crn_env, crn_id) = crn_parts(crn);
+        let mut causes = Causes::from_headers(&headers);
+        causes.add_own(&entity_type, facts.id.as_deref(), json.as_ref());
         let payload = match json {
             Some(json) => EventPayload::parse(&entity_type, json),
             None => EventPayload::NotJson,
@@ -480,7 +506,7 @@ impl IncomingEvent {
             version: facts.version,
             environment: facts.environment.or(crn_env),
             action_status: payload.action_status(),
-            causes: Causes::from_headers(&headers),
+            causes,
             attempt: header(&headers, ATTEMPT_HEADER)
                 .and_then(|v| v.parse::<u32>().ok())
                 .filter(|n| *n > 0)
