@@ -15,7 +15,7 @@ use super::routes::{
     version_header,
 };
 use super::store::kind;
-use crate::cma::{ContentType, Entity, EntityKind, Locale, OffsetCollection};
+use crate::cma::{ContentType, Entity, EntityKind, OffsetCollection};
 
 fn entity_kind(params: &Params) -> Result<EntityKind, ApiErr> {
     match param(params, "kind") {
@@ -49,17 +49,6 @@ pub async fn get_environment(
         "sys": {"type": "Environment", "id": core.env_id, "version": 1, "space": core.space_link(),
                 "status": {"sys": {"type": "Link", "linkType": "Status", "id": "ready"}}},
     })))
-}
-
-/// `GET …/locales`.
-pub async fn list_locales(
-    State(core): State<Arc<Core>>,
-    Path(params): Path<Params>,
-) -> Result<Response, ApiErr> {
-    scope(&core, &params)?;
-    let locales: Vec<Locale> = core.read(|tx| Ok(tx.all(kind::LOCALE)?))?;
-    let n = locales.len() as u64;
-    Ok(ok(&OffsetCollection::new(locales, n, 0, 100)))
 }
 
 /// `GET …/content_types`.
@@ -413,7 +402,7 @@ macro_rules! state_handler {
 
 state_handler!(
     /// `PUT …/{id}/published`.
-    publish_entity, entities::publish, &super::webhooks::Cause::default()
+    publish_entity, entities::publish_validated, &super::webhooks::Cause::default()
 );
 state_handler!(
     /// `DELETE …/{id}/published`.
@@ -427,3 +416,45 @@ state_handler!(
     /// `DELETE …/{id}/archived`.
     unarchive_entity, entities::unarchive
 );
+
+/// `PUT …/assets/{id}/files/{locale}/process` with the version: the file's `upload` URL becomes
+/// its `url` (protocol-relative, as Contentful serves it) at once; nothing is fetched.
+pub async fn process_asset(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    headers: HeaderMap,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let id = param(&params, "id").to_owned();
+    let locale = param(&params, "locale").to_owned();
+    let version = version_header(&headers)?;
+    core.write(|tx, _| {
+        let mut asset = entities::load(tx, EntityKind::Asset, &id)?;
+        entities::check_version(asset.sys.version.unwrap_or(1), version)?;
+        let Some(file) = asset
+            .fields
+            .get_mut("file")
+            .and_then(|f| f.get_mut(&locale))
+            .and_then(Value::as_object_mut)
+        else {
+            return Err(ApiErr::bad_request(format!(
+                "Asset '{id}' has no file in locale '{locale}' to process"
+            )));
+        };
+        if let Some(upload) = file
+            .remove("upload")
+            .and_then(|u| u.as_str().map(str::to_owned))
+        {
+            let url = upload
+                .split_once("://")
+                .map_or(upload.clone(), |(_, rest)| format!("//{rest}"));
+            file.insert("url".into(), json!(url));
+            file.entry("details").or_insert_with(|| json!({"size": 0}));
+        }
+        asset.sys.version = Some(asset.sys.version.unwrap_or(1) + 1);
+        asset.sys.updated_at = Some(core.now());
+        entities::put_entity(tx, EntityKind::Asset, &id, &mut asset)?;
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -97,7 +97,8 @@ pub async fn list(
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
     let q = QueryParams::parse(raw.as_deref());
-    q.allow(&["skip", "limit"])?;
+    // `order` is accepted: definitions are kept in creation order, what the tools ask for.
+    q.allow(&["skip", "limit", "order"])?;
     let all: Vec<WebhookDefinition> = core.read(|tx| Ok(tx.all(kind::WEBHOOK)?))?;
     let (limit, skip) = (q.limit()?, q.skip()?);
     let total = all.len() as u64;

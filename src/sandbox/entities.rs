@@ -298,6 +298,41 @@ pub fn publish(
     Ok(entity)
 }
 
+/// A direct publish (`PUT …/published`): the entity must first pass the publish validations
+/// against the *published* content model, else 422 with the per-field errors. A link to any
+/// entity that exists counts as resolvable here; a release or bulk publish checks references.
+pub fn publish_validated(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+    cause: &Cause,
+) -> Result<Entity, ApiErr> {
+    let entity = load(tx, k, id)?;
+    check_version(entity.sys.version.unwrap_or(0), version)?;
+    if entity.state() != EntityState::Archived {
+        let view = super::space_view::SpaceView::load(tx)?;
+        let existing: std::collections::HashSet<(LinkType, String)> = view
+            .entries
+            .keys()
+            .map(|id| (LinkType::Entry, id.clone()))
+            .chain(view.assets.keys().map(|id| (LinkType::Asset, id.clone())))
+            .collect();
+        let options = super::validation::Options::new(&view.locales, &existing);
+        super::validation::validate_for_publish(&entity, &view, &options).map_err(|mut body| {
+            // Inside a release the per-entity wrapper says InvalidEntry; a direct publish
+            // answers ValidationFailed (spec §5).
+            if body.sys.id == crate::cma::ErrorId::InvalidEntry {
+                body.sys.id = crate::cma::ErrorId::ValidationFailed;
+            }
+            ApiErr::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, body)
+        })?;
+    }
+    publish(core, tx, events, k, id, version, cause)
+}
+
 /// Unpublishes an entity: clears `publishedVersion`/`publishedAt`, `version += 1`.
 pub fn unpublish(
     core: &Core,
@@ -346,7 +381,10 @@ pub fn archive(
     version: Option<u64>,
 ) -> Result<Entity, ApiErr> {
     let mut entity = load(tx, k, id)?;
-    check_version(entity.sys.version.unwrap_or(0), version)?;
+    // The SDK archives and unarchives without a version header; one that is sent must match.
+    if version.is_some() {
+        check_version(entity.sys.version.unwrap_or(0), version)?;
+    }
     if entity.sys.published_version.is_some() {
         return Err(ApiErr::bad_request(format!(
             "{} '{id}' is published; unpublish it before archiving",
@@ -387,7 +425,9 @@ pub fn unarchive(
     version: Option<u64>,
 ) -> Result<Entity, ApiErr> {
     let mut entity = load(tx, k, id)?;
-    check_version(entity.sys.version.unwrap_or(0), version)?;
+    if version.is_some() {
+        check_version(entity.sys.version.unwrap_or(0), version)?;
+    }
     if entity.sys.archived_version.is_none() {
         return Err(ApiErr::bad_request(format!(
             "{} '{id}' is not archived",

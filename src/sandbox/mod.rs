@@ -12,6 +12,7 @@
 //! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite; [`seed`] the demo.
 
 pub mod api_content;
+pub mod api_model;
 pub mod api_releases;
 pub mod api_schedules;
 pub mod api_webhooks;

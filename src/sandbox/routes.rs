@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 
 use super::core::Core;
 use super::error::ApiErr;
-use super::{api_content, api_releases, api_schedules, api_webhooks};
+use super::{api_content, api_model, api_releases, api_schedules, api_webhooks};
 use crate::cma::CMA_CONTENT_TYPE;
 
 /// Largest accepted request body (spec §7: 1 MB).
@@ -110,15 +110,48 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
     let api = Router::new()
         .route("/spaces/{space}", get(api_content::get_space))
         .route(env, get(api_content::get_environment))
-        .route(&format!("{env}/locales"), get(api_content::list_locales))
+        .route(
+            &format!("{env}/locales"),
+            get(api_model::list_locales).post(api_model::post_locale),
+        )
+        .route(
+            &format!("{env}/locales/{{id}}"),
+            get(api_model::get_locale)
+                .put(api_model::put_locale)
+                .delete(api_model::delete_locale),
+        )
         .route(
             &format!("{env}/content_types"),
-            get(api_content::list_content_types),
+            get(api_content::list_content_types).post(api_model::post_content_type),
         )
         .route(
             &format!("{env}/content_types/{{id}}"),
-            get(api_content::get_content_type),
+            get(api_content::get_content_type)
+                .put(api_model::put_content_type)
+                .delete(api_model::delete_content_type),
         )
+        .route(
+            &format!("{env}/content_types/{{id}}/published"),
+            put(api_model::publish_content_type).delete(api_model::unpublish_content_type),
+        )
+        .route(
+            &format!("{env}/content_types/{{id}}/editor_interface"),
+            get(api_model::get_editor_interface).put(api_model::put_editor_interface),
+        )
+        .route(
+            &format!("{env}/editor_interfaces"),
+            get(api_model::list_editor_interfaces),
+        )
+        .route(&format!("{env}/tags"), get(api_model::list_tags))
+        .route(
+            &format!("{env}/tags/{{id}}"),
+            get(api_model::get_tag).put(api_model::put_tag),
+        )
+        .route(
+            &format!("{env}/assets/{{id}}/files/{{locale}}/process"),
+            put(api_content::process_asset),
+        )
+        .route("/spaces/{space}/roles", get(api_model::list_roles))
         .route(
             &format!("{env}/{{kind}}"),
             get(api_content::list_entities).post(api_content::create_entity),

@@ -269,7 +269,9 @@ pub fn load(core: &Core, tx: &Tx<'_>, seed: Seed, webhook_url: Option<&str>) -> 
     for w in file.webhooks {
         let mut hook = WebhookDefinition::new(
             w.name,
-            webhook_url.unwrap_or("http://127.0.0.1:9/unconfigured"),
+            // Inactive until the app or `--webhook-url` points it somewhere; a URL the API accepts,
+            // so an export of the space imports again.
+            webhook_url.unwrap_or("http://127.0.0.1:65535/unconfigured"),
             w.topics,
         );
         hook.active = webhook_url.is_some();

@@ -29,11 +29,7 @@ impl SpaceView {
                 .collect::<HashMap<_, _>>()
         };
         Ok(Self {
-            content_types: tx
-                .all::<ContentType>(kind::CONTENT_TYPE)?
-                .into_iter()
-                .map(|ct| (ct.sys.id.clone(), ct))
-                .collect(),
+            content_types: published_content_types(tx)?,
             locales: tx.all(kind::LOCALE)?,
             entries: by_id(tx.all(kind::ENTRY)?),
             assets: by_id(tx.all(kind::ASSET)?),
@@ -64,4 +60,20 @@ impl validation::Space for SpaceView {
         self.entity(link_type, id)
             .map(|e| Target::from_entity(e, self.default_locale()))
     }
+}
+
+/// The content types entries are validated against: each one's published snapshot; a content
+/// type that has `publishedVersion` but no snapshot (seeded, never edited) as it is; one that
+/// was never published not at all.
+fn published_content_types(tx: &Tx<'_>) -> Result<HashMap<String, ContentType>, ApiErr> {
+    let mut types: HashMap<String, ContentType> = tx
+        .all::<ContentType>(kind::CONTENT_TYPE)?
+        .into_iter()
+        .filter(|ct| ct.sys.extra.contains_key("publishedVersion"))
+        .map(|ct| (ct.sys.id.clone(), ct))
+        .collect();
+    for snapshot in tx.all::<ContentType>(kind::PUBLISHED_CONTENT_TYPE)? {
+        types.insert(snapshot.sys.id.clone(), snapshot);
+    }
+    Ok(types)
 }

@@ -73,8 +73,14 @@ pub mod kind {
     pub const ENTRY: &str = "Entry";
     /// Assets.
     pub const ASSET: &str = "Asset";
-    /// Content types.
+    /// Content types (their current form).
     pub const CONTENT_TYPE: &str = "ContentType";
+    /// The published form of content types, which entries are validated against.
+    pub const PUBLISHED_CONTENT_TYPE: &str = "PublishedContentType";
+    /// Editor interfaces, keyed by content type id.
+    pub const EDITOR_INTERFACE: &str = "EditorInterface";
+    /// Tags.
+    pub const TAG: &str = "Tag";
     /// Locales.
     pub const LOCALE: &str = "Locale";
     /// Releases.

@@ -420,3 +420,176 @@ async fn refusals_that_keep_bad_input_harmless() {
     .await;
     assert!(matches!(empty, Err(SandboxError::Setup(_))), "{empty:?}");
 }
+
+#[tokio::test]
+async fn the_content_model_is_writable_and_entries_follow_its_published_form() {
+    let sb = sandbox().await;
+    let env = env_path(&sb);
+    let send = |method: Method, path: String, version: Option<u64>, body: Option<Value>| {
+        let mut request = raw(&sb, method, &path);
+        if let Some(v) = version {
+            request = request.header("x-contentful-version", v.to_string());
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send()
+    };
+    let required = |required: bool| {
+        json!({"name": "Note", "displayField": "title", "fields": [
+            {"id": "title", "name": "Title", "type": "Symbol", "localized": false, "required": true},
+            {"id": "body", "name": "Body", "type": "Text", "localized": false, "required": required}]})
+    };
+    // Create with an id, publish.
+    let (status, _, ct) = json_of(
+        send(
+            Method::PUT,
+            format!("{env}/content_types/note"),
+            None,
+            Some(required(true)),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{ct}");
+    let (status, _, ct) = json_of(
+        send(
+            Method::PUT,
+            format!("{env}/content_types/note/published"),
+            Some(1),
+            None,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{ct}");
+    assert_eq!(ct["sys"]["publishedVersion"], 1);
+    let (status, _, interface) = json_of(
+        send(
+            Method::GET,
+            format!("{env}/content_types/note/editor_interface"),
+            None,
+            None,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(interface["controls"].as_array().unwrap().len(), 2);
+
+    // An entry without a body cannot be published while the published form requires one…
+    let entry_id = {
+        let response = raw(&sb, Method::POST, &format!("{env}/entries"))
+            .header("x-contentful-content-type", "note")
+            .json(&json!({"fields": {"title": {"en-US": "Hello"}}}))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, entry) = json_of(response).await;
+        assert_eq!(status, 201, "{entry}");
+        entry["sys"]["id"].as_str().unwrap().to_owned()
+    };
+    let publish = |version: u64| {
+        send(
+            Method::PUT,
+            format!("{env}/entries/{entry_id}/published"),
+            Some(version),
+            None,
+        )
+    };
+    assert_eq!(publish(1).await.unwrap().status(), 422);
+    // …a draft change of the content type does not count…
+    let (status, _, ct) = json_of(
+        send(
+            Method::PUT,
+            format!("{env}/content_types/note"),
+            Some(2),
+            Some(required(false)),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{ct}");
+    assert_eq!(publish(1).await.unwrap().status(), 422);
+    // …publishing it does.
+    let response = send(
+        Method::PUT,
+        format!("{env}/content_types/note/published"),
+        Some(3),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(publish(1).await.unwrap().status(), 200);
+
+    // A content type with entries can be neither unpublished nor deleted.
+    let response = send(
+        Method::DELETE,
+        format!("{env}/content_types/note/published"),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 400);
+
+    // Locales: created with space and environment links; the default cannot be deleted.
+    let (status, _, locale) = json_of(
+        send(
+            Method::POST,
+            format!("{env}/locales"),
+            None,
+            Some(json!({"code": "fr-FR", "name": "French"})),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{locale}");
+    assert_eq!(locale["sys"]["space"]["sys"]["id"], sb.space_id.as_str());
+    assert_eq!(locale["sys"]["environment"]["sys"]["id"], "master");
+    let (_, _, locales) = json_of(
+        send(Method::GET, format!("{env}/locales"), None, None)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let default_id = locales["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["default"] == true)
+        .unwrap()["sys"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = send(
+        Method::DELETE,
+        format!("{env}/locales/{default_id}"),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 400);
+
+    // The one role a space export reads.
+    let (status, _, roles) = json_of(
+        send(
+            Method::GET,
+            format!("/spaces/{}/roles", sb.space_id),
+            None,
+            None,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(roles["items"][0]["name"], "Admin");
+}

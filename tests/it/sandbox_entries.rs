@@ -15,7 +15,8 @@ fn fields(value: Value) -> Fields {
 }
 
 fn category(name: &str) -> Fields {
-    fields(json!({"name": {"en-US": name}, "slug": {"en-US": name.to_lowercase()}}))
+    let slug = name.to_lowercase().replace(' ', "-");
+    fields(json!({"name": {"en-US": name}, "slug": {"en-US": slug}}))
 }
 
 #[tokio::test]
