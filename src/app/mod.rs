@@ -30,8 +30,8 @@ use std::sync::mpsc as std_mpsc;
 use egui::{RichText, Ui};
 
 use self::command::Command;
-use self::event::AppEvent;
-use self::state::{AppState, ConnectionInfo, Nav, Toast};
+use self::event::{AppEvent, Epoch, Stamped};
+use self::state::{AppState, ConnectionInfo, Effect, Nav, Toast};
 use self::ui_command::{Palette, UiCommand};
 use self::views::ViewCtx;
 use self::views::entries::EntriesView;
@@ -41,7 +41,6 @@ use self::views::releases::ReleasesView;
 use self::views::settings::SettingsView;
 use self::views::timeline::TimelineView;
 
-use self::state::ScheduleSubmit;
 use self::views::calendar::CalendarView;
 use self::views::schedule_dialog::ScheduleDialog;
 use self::worker::{EventSink, WorkerHandle, WorkerOptions};
@@ -71,7 +70,7 @@ pub struct App {
     /// The data.
     pub state: AppState,
     worker: WorkerHandle,
-    events: std_mpsc::Receiver<AppEvent>,
+    events: std_mpsc::Receiver<Stamped>,
     sink: EventSink,
     runtime: tokio::runtime::Handle,
     worker_options: WorkerOptions,
@@ -108,7 +107,8 @@ impl App {
             options.sandbox = Some((Box::new(setup.client.clone()), setup.connection.clone()));
         }
         let client = Client::new(setup.client)?;
-        let worker = worker::spawn(&runtime, client, sink.clone(), options.clone());
+        let epoch = Epoch(1);
+        let worker = worker::spawn(&runtime, client, &sink, options.clone(), epoch);
         worker.send(Command::LoadSpace);
         worker.send(Command::LoadProfiles);
         // Reading the time-zone database scans the disk: do it off the UI thread, before any
@@ -134,10 +134,7 @@ impl App {
                 }
             });
         }
-        let state = AppState {
-            connection: Some(setup.connection),
-            ..AppState::default()
-        };
+        let state = AppState::new(setup.connection, epoch);
         Ok(Self {
             state,
             worker,
@@ -164,45 +161,66 @@ impl App {
         })
     }
 
-    /// Drains worker results into the state (also used by tests between frames).
+    /// Drains worker results into the state and carries out their effects (also used by tests
+    /// between frames).
     pub fn drain_events(&mut self) {
-        while let Ok(event) = self.events.try_recv() {
-            if let AppEvent::ProfileReady {
-                id,
-                client,
-                connection,
-            } = event
+        while let Ok(stamped) = self.events.try_recv() {
+            let loaded_before = self.state.releases_loaded;
+            let effects = self.state.receive(stamped);
+            if !loaded_before
+                && self.state.releases_loaded
+                && let Some(started) = PROCESS_START.get()
             {
-                self.reconnect(id, *client, connection);
-                continue;
-            }
-            let first_releases =
-                !self.state.releases_loaded && matches!(event, AppEvent::ReleasesLoaded { .. });
-            self.state.apply(event);
-            if first_releases && let Some(started) = PROCESS_START.get() {
                 tracing::info!(
                     ms = started.elapsed().as_millis() as u64,
                     "releases shown after launch"
                 );
             }
-        }
-        for toast in self.state.toasts.drain(..) {
-            match toast {
-                Toast::Success(t) => {
-                    self.toasts.success(t);
-                }
-                Toast::Info(t) => {
-                    self.toasts.info(t);
-                }
-                Toast::Error(t) => {
-                    self.toasts
-                        .error(t)
-                        .duration(Some(std::time::Duration::from_secs(8)));
-                }
+            for effect in effects {
+                self.run_effect(effect);
             }
         }
-        if let Some(id) = self.state.just_created.take() {
-            self.open_release(id);
+    }
+
+    fn run_effect(&mut self, effect: Effect) {
+        match effect {
+            Effect::Toast(toast) => self.show_toast(toast),
+            Effect::OpenRelease(id) => self.open_release(id),
+            Effect::RefreshReleases => self.refresh_releases(),
+            Effect::ReloadReleaseList => self.releases.reload(),
+            Effect::Reconnect {
+                id,
+                client,
+                connection,
+            } => self.reconnect(id, *client, connection),
+        }
+    }
+
+    fn show_toast(&mut self, toast: Toast) {
+        match toast {
+            Toast::Success(t) => {
+                self.toasts.success(t);
+            }
+            Toast::Info(t) => {
+                self.toasts.info(t);
+            }
+            Toast::Error(t) => {
+                self.toasts
+                    .error(t)
+                    .duration(Some(std::time::Duration::from_secs(8)));
+            }
+        }
+    }
+
+    /// The worker serving the current connection.
+    pub fn worker(&self) -> &WorkerHandle {
+        &self.worker
+    }
+
+    /// Queues a command for the worker, marking in the state what it sets pending.
+    fn send(&mut self, command: Command) {
+        if self.state.on_sent(&command) {
+            self.worker.send(command);
         }
     }
 
@@ -217,23 +235,22 @@ impl App {
         let client = match Client::new(client) {
             Ok(c) => c,
             Err(e) => {
-                self.state
-                    .toasts
-                    .push(Toast::Error(format!("Connecting: {e}")));
+                self.show_toast(Toast::Error(format!("Connecting: {e}")));
                 return;
             }
         };
         let mut options = self.worker_options.clone();
         options.is_sandbox = connection.is_sandbox;
+        // The old space's tasks (action pollers, schedule followers) stop; anything they sent
+        // already is of the old epoch and dropped.
+        self.worker.shutdown();
+        let epoch = self.state.epoch.next();
         let profiles = std::mem::take(&mut self.state.profiles);
-        self.state = AppState {
-            connection: Some(connection.clone()),
-            profiles,
-            active_profile: id,
-            ..AppState::default()
-        };
-        self.worker = worker::spawn(&self.runtime, client, self.sink.clone(), options);
-        self.worker.send(Command::LoadSpace);
+        self.state = AppState::new(connection.clone(), epoch);
+        self.state.profiles = profiles;
+        self.state.active_profile = id;
+        self.worker = worker::spawn(&self.runtime, client, &self.sink, options, epoch);
+        self.send(Command::LoadSpace);
         self.releases = ReleasesView::new();
         self.entries = EntriesView::default();
         self.detail = None;
@@ -241,15 +258,13 @@ impl App {
         self.entity_detail = None;
         self.calendar = CalendarView::new();
         self.schedule_dialog = None;
-        self.state
-            .toasts
-            .push(Toast::Info(format!("Connected to {}", connection.profile)));
+        self.show_toast(Toast::Info(format!("Connected to {}", connection.profile)));
     }
 
     fn open_release(&mut self, id: String) {
         self.nav = Nav::Releases;
-        self.state.conflict = None;
-        self.worker.send(Command::OpenRelease { id: id.clone() });
+        self.send(Command::DismissConflict);
+        self.send(Command::OpenRelease { id: id.clone() });
         self.detail = Some(ReleaseDetailView::new(id));
     }
 
@@ -269,25 +284,20 @@ impl App {
                 self.releases.open_create_dialog();
             }
             UiCommand::Reload => match (self.nav, &self.detail) {
-                (Nav::Releases, Some(d)) => self.worker.send(Command::OpenRelease {
-                    id: d.release_id.clone(),
-                }),
-                (Nav::Entries, _) => self.worker.send(Command::LoadEntities),
+                (Nav::Releases, Some(d)) => {
+                    let id = d.release_id.clone();
+                    self.send(Command::OpenRelease { id });
+                }
+                (Nav::Entries, _) => self.send(Command::LoadEntities),
                 (Nav::Calendar, _) => self.calendar.reload(),
-                _ => self.worker.send(Command::LoadReleases {
-                    query: command::ReleaseQuery {
-                        order: "-sys.updatedAt".into(),
-                        archived: Some(false),
-                        ..Default::default()
-                    },
-                    cursor: None,
-                }),
+                // The list reloads with its own query (search, filter, order).
+                _ => self.releases.reload(),
             },
             UiCommand::FocusFilter => self.focus_filter = true,
             UiCommand::CommandPalette => self.palette = Some(Palette::default()),
             UiCommand::TestConnection => {
                 self.nav = Nav::Settings;
-                self.worker.send(Command::TestConnection);
+                self.send(Command::TestConnection);
             }
             UiCommand::ToggleTheme => {
                 let dark = ctx.global_style().visuals.dark_mode;
@@ -304,9 +314,10 @@ impl App {
     /// client): the open release, or the list.
     fn refresh_releases(&mut self) {
         match &self.detail {
-            Some(detail) => self.worker.send(Command::OpenRelease {
-                id: detail.release_id.clone(),
-            }),
+            Some(detail) => {
+                let id = detail.release_id.clone();
+                self.send(Command::OpenRelease { id });
+            }
             None => self.releases.reload(),
         }
     }
@@ -480,26 +491,10 @@ impl App {
         }
         if back {
             self.detail = None;
-            self.state.conflict = None;
+            self.send(Command::DismissConflict);
         }
         for command in commands {
-            if command == Command::DismissConflict {
-                self.state.conflict = None;
-            } else {
-                if matches!(command, Command::LoadReleases { .. }) {
-                    self.state.releases_loading = true;
-                }
-                match &command {
-                    Command::CreateSchedule { .. } | Command::Reschedule { .. } => {
-                        self.state.schedule_submit = ScheduleSubmit::Pending;
-                    }
-                    Command::LoadScheduledPage { .. } => self.state.scheduled_page.loading = true,
-                    Command::LoadScheduledActions { .. } => self.state.scheduled_loading = true,
-                    Command::Timeline(request) => self.state.timeline.on_request(request),
-                    _ => {}
-                }
-                self.worker.send(command);
-            }
+            self.send(command);
         }
         if let Some(id) = open_release {
             self.open_release(id);
@@ -508,14 +503,14 @@ impl App {
             self.inspector = Some(FailureInspector::new(id));
         }
         if let Some((kind, id)) = open_entity {
-            self.worker.send(Command::LoadEntity {
+            self.send(Command::LoadEntity {
                 kind,
                 id: id.clone(),
             });
             self.entity_detail = Some(EntityDetail { kind, id });
         }
         if let Some(request) = schedule {
-            self.state.schedule_submit = ScheduleSubmit::Idle;
+            self.state.on_schedule_dialog_opened();
             self.schedule_dialog = Some(ScheduleDialog::new(request));
         }
     }
@@ -524,9 +519,6 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
-        if std::mem::take(&mut self.state.releases_stale) {
-            self.refresh_releases();
-        }
         self.shortcuts(ctx);
         self.escape(ctx);
         if self.state.actions_in_flight() > 0 {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::event::AppEvent;
+use super::event::{AppEvent, RequestKind};
 use super::timeline_rows::{
     RateBucket, RateChart, TimelineRequest, TimelineResult, group_of_topic,
 };
@@ -81,15 +81,12 @@ impl SourcesCtx<'_> {
         self.sink.send(AppEvent::Timeline(result));
     }
 
-    fn failed(&self, context: &str, message: String) {
+    fn failed(&self, kind: RequestKind, message: String) {
         self.send(TimelineResult::Failed {
-            context: context.to_owned(),
+            context: kind.to_string(),
             message: message.clone(),
         });
-        self.sink.send(AppEvent::Failed {
-            context: context.to_owned(),
-            message,
-        });
+        self.sink.failed(kind, message);
     }
 }
 
@@ -122,7 +119,7 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
                         webhooks: Vec::new(),
                     });
                     return {
-                        cx.failed("Listing the space's webhooks", describe(&e));
+                        cx.failed(RequestKind::ListWebhooks, describe(&e));
                         None
                     };
                 }
@@ -141,7 +138,7 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
                 )));
                 cx.send(TimelineResult::WebhookConfigured { id, version, url });
             }
-            Err(message) => cx.failed("Configuring the timeline webhook", message),
+            Err(message) => cx.failed(RequestKind::ConfigureTimelineWebhook, message),
         },
         other => return Some(other),
     }
@@ -222,7 +219,7 @@ fn report_text(report: &PollReport) -> String {
 fn start_call_log(cx: &SourcesCtx<'_>, webhook_id: String) {
     let Some(journal) = cx.options.journal.clone() else {
         return cx.failed(
-            "Polling the call log",
+            RequestKind::PollCallLog,
             "no journal in this session".to_owned(),
         );
     };
@@ -316,7 +313,7 @@ fn partial_path(path: &Path) -> PathBuf {
 async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: ExportFormat) {
     let Some(journal) = cx.options.journal.clone() else {
         return cx.failed(
-            "Exporting the timeline",
+            RequestKind::ExportTimeline(None),
             "no journal in this session".into(),
         );
     };
@@ -372,14 +369,13 @@ async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: Export
         Ok(Err(ExportError::Canceled)) => cx.sink.send(AppEvent::Notified(
             "Export canceled; nothing was written".into(),
         )),
-        Ok(Err(e)) => cx.sink.send(AppEvent::Failed {
-            context: format!("Exporting to {}", path.display()),
-            message: e.to_string(),
-        }),
-        Err(e) => cx.sink.send(AppEvent::Failed {
-            context: "Exporting the timeline".into(),
-            message: e.to_string(),
-        }),
+        Ok(Err(e)) => cx.sink.failed(
+            RequestKind::ExportTimeline(Some(path.display().to_string())),
+            e.to_string(),
+        ),
+        Err(e) => cx
+            .sink
+            .failed(RequestKind::ExportTimeline(None), e.to_string()),
     }
 }
 

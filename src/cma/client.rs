@@ -599,7 +599,8 @@ impl Client {
         .try_flatten()
     }
 
-    /// Polls `get` until `is_final` holds, politely, within `options.timeout`.
+    /// Polls `get` until `is_final` holds, politely, within `options.timeout`; `on_change` sees
+    /// every polled value whose status differs from the one polled before.
     pub(crate) async fn poll_until<T, F, Fut>(
         &self,
         kind: &'static str,
@@ -607,6 +608,7 @@ impl Client {
         options: &PollOptions,
         mut get: F,
         status_of: impl Fn(&T) -> (bool, String),
+        mut on_change: impl FnMut(&T),
     ) -> Result<T, CmaError>
     where
         F: FnMut() -> Fut,
@@ -616,9 +618,14 @@ impl Client {
         let deadline = started + options.timeout;
         let mut interval = options.interval;
         tokio::time::sleep(options.initial_delay.min(options.timeout)).await;
+        let mut last_status = None;
         loop {
             let value = get().await?;
             let (is_final, status) = status_of(&value);
+            if last_status.as_ref() != Some(&status) {
+                on_change(&value);
+                last_status = Some(status.clone());
+            }
             if is_final {
                 return Ok(value);
             }

@@ -148,3 +148,66 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
     });
     assert!(!contains(&harness, "Spring Travel Issue"));
 }
+
+/// Bug: after switching connections the old worker's action poller kept sending the old
+/// space's `ActionUpdated` into the new space's state. Now every event carries its worker's
+/// epoch, and shutting a worker down ends every task it started.
+#[test]
+fn a_replaced_worker_stops_following_its_actions_and_stamps_its_events() {
+    use release_desk::app::command::Command;
+    use release_desk::app::event::{AppEvent, Epoch};
+    use release_desk::app::worker::{self, EventSink, WorkerOptions};
+    use release_desk::cma::ActionKind;
+    use std::time::Duration;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Publishing takes far longer than the test: only a poller that was not stopped could
+    // report its end.
+    let sandbox = runtime.block_on(crate::support::sandbox_with(|c| {
+        c.behaviour.action_delay = Duration::from_secs(30);
+    }));
+    let profiles = tempfile::tempdir().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::spawn(
+        runtime.handle(),
+        crate::support::sandbox_client(&sandbox),
+        &EventSink::new(tx, || {}),
+        WorkerOptions {
+            poll_interval: Duration::from_millis(20),
+            profiles: ProfileStore::new(profiles.path().to_path_buf()),
+            ..WorkerOptions::new(true)
+        },
+        Epoch(7),
+    );
+    worker.send(Command::RunReleaseAction {
+        id: "release-spring-travel".into(),
+        action: ActionKind::Publish,
+    });
+    let started = loop {
+        let stamped = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(stamped.epoch, Some(Epoch(7)), "{:?}", stamped.event);
+        if let AppEvent::ActionUpdated(action) = stamped.event {
+            break action;
+        }
+    };
+    assert!(!started.status.is_final(), "{:?}", started.status);
+
+    worker.shutdown();
+    // Every task of the worker holds the sink; the channel disconnects once all have ended.
+    loop {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(stamped) => assert!(
+                !matches!(&stamped.event, AppEvent::ActionUpdated(a) if a.status.is_final()),
+                "the old worker still reports: {:?}",
+                stamped.event
+            ),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(e) => panic!("the old worker's tasks are still running: {e}"),
+        }
+    }
+    assert!(worker.is_shut_down());
+}

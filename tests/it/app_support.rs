@@ -32,6 +32,12 @@ pub struct AppFixture {
 impl AppFixture {
     /// Starts a sandbox with `config` and the app on it (fast polling, temp profile store).
     pub fn start(config: SandboxConfig) -> Self {
+        Self::start_stepping(config, 0.25)
+    }
+
+    /// Like [`AppFixture::start`], each frame advancing the app's input clock by `step_dt`
+    /// seconds (egui_kittest's default is 0.25).
+    pub fn start_stepping(config: SandboxConfig, step_dt: f32) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -44,6 +50,7 @@ impl AppFixture {
         let setup = setup_for(&sandbox, &profiles);
         let harness = Harness::builder()
             .with_size(egui::vec2(1400.0, 860.0))
+            .with_step_dt(step_dt)
             .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
         Self {
             harness,
@@ -78,7 +85,9 @@ pub fn setup_for(sandbox: &Sandbox, profiles: &tempfile::TempDir) -> AppSetup {
     }
 }
 
-/// Steps frames until `done` holds; panics with `what` after `timeout`.
+/// Steps frames until `done` holds; after `timeout` it panics at the caller's line with `what`
+/// and the AccessKit labels the last frame showed.
+#[track_caller]
 pub fn step_until_within(
     harness: &mut AppHarness,
     what: &str,
@@ -92,14 +101,32 @@ pub fn step_until_within(
             harness.step();
             return;
         }
-        assert!(started.elapsed() < timeout, "timed out waiting for: {what}");
+        if started.elapsed() >= timeout {
+            panic!(
+                "timed out after {timeout:?} waiting for: {what}\nlabels on screen:\n  {}",
+                labels_seen(harness).join("\n  ")
+            );
+        }
+        // The backend answers on other threads; let them run between frames.
         std::thread::sleep(Duration::from_millis(15));
     }
 }
 
-/// Steps frames until `done` holds; panics with `what` after 15 s.
+/// Steps frames until `done` holds; panics with `what` (and the labels seen) after 15 s.
+#[track_caller]
 pub fn step_until(harness: &mut AppHarness, what: &str, done: impl Fn(&AppHarness) -> bool) {
     step_until_within(harness, what, Duration::from_secs(15), done);
+}
+
+/// Every non-empty accessible label of the current frame, in tree order, without repeats.
+pub fn labels_seen(h: &AppHarness) -> Vec<String> {
+    use egui_kittest::kittest::NodeT;
+    let mut seen = std::collections::HashSet::new();
+    h.root()
+        .children_recursive()
+        .filter_map(|node| node.accesskit_node().label())
+        .filter(|label| !label.trim().is_empty() && seen.insert(label.clone()))
+        .collect()
 }
 
 /// Whether a node has exactly this accessible label.

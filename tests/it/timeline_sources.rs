@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use release_desk::app::command::Command;
-use release_desk::app::event::AppEvent;
+use release_desk::app::event::{AppEvent, Epoch, Stamped};
 use release_desk::app::timeline_rows::{TimelineRequest, TimelineResult};
 use release_desk::app::worker::{self, EventSink, WorkerHandle, WorkerOptions};
 use release_desk::app::worker_sources::{TIMELINE_TOPICS, TIMELINE_WEBHOOK_ID, webhook_target};
@@ -16,13 +16,13 @@ use crate::timeline_support::secret;
 
 /// Waits for the first timeline result `pick` accepts; panics on a failure or after 10 s.
 fn wait_for<T>(
-    rx: &mpsc::Receiver<AppEvent>,
+    rx: &mpsc::Receiver<Stamped>,
     mut pick: impl FnMut(TimelineResult) -> Option<T>,
 ) -> T {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
+        match rx.recv_timeout(left).map(|s| s.event) {
             Ok(AppEvent::Timeline(TimelineResult::Failed { context, message })) => {
                 panic!("{context}: {message}")
             }
@@ -60,8 +60,9 @@ fn configuring_the_webhook_creates_then_updates_it_and_sets_the_secret() {
     let worker = worker::spawn(
         rt.handle(),
         client.clone(),
-        EventSink::new(tx, || {}),
+        &EventSink::new(tx, || {}),
         options,
+        Epoch(1),
     );
 
     send(

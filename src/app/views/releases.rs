@@ -13,6 +13,11 @@ use crate::cma::{EntityKind, EntityState, Link, LinkType};
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "releases-filter";
 
+/// How long the search text must rest before the list reloads, in seconds of the frame's
+/// input time (`egui::InputState::time`: the wall clock under eframe, the step clock under
+/// kittest), so typing "spring" sends one request, not six.
+pub const SEARCH_DEBOUNCE: f64 = 0.25;
+
 /// The releases list and its UI state.
 #[derive(Debug, Default)]
 pub struct ReleasesView {
@@ -23,6 +28,8 @@ pub struct ReleasesView {
     selected: usize,
     /// The query of the loaded list; a change reloads.
     loaded_query: Option<ReleaseQuery>,
+    /// When the search text last changed (input time), until the reload it leads to.
+    search_edited_at: Option<f64>,
     create: Option<CreateReleaseDialog>,
 }
 
@@ -56,13 +63,23 @@ impl ReleasesView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let now = ui.input(|i| i.time);
         let query = self.query();
         if self.loaded_query.as_ref() != Some(&query) {
-            self.loaded_query = Some(query.clone());
-            cx.send(Command::LoadReleases {
-                query,
-                cursor: None,
-            });
+            let rest = self
+                .search_edited_at
+                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (now - edited));
+            if rest > 0.0 {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
+            } else {
+                self.search_edited_at = None;
+                self.loaded_query = Some(query.clone());
+                cx.send(Command::LoadReleases {
+                    query,
+                    cursor: None,
+                });
+            }
         }
         ui.horizontal(|ui| {
             ui.heading("Releases");
@@ -73,6 +90,12 @@ impl ReleasesView {
                     .hint_text("Search titles  (Ctrl+F)")
                     .desired_width(240.0),
             );
+            filter.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search release titles")
+            });
+            if filter.changed() {
+                self.search_edited_at = Some(now);
+            }
             if cx.focus_filter {
                 filter.request_focus();
             }
@@ -279,9 +302,13 @@ impl ReleasesView {
                 *cx.open_release = Some(r.sys.id.clone());
             }
         }
-        if load_more && !state.releases_loading {
+        // The next page of the list shown (not of a search still being typed).
+        if load_more
+            && !state.releases_loading
+            && let Some(query) = self.loaded_query.clone()
+        {
             cx.send(Command::LoadReleases {
-                query: self.query(),
+                query,
                 cursor: state.releases_next.clone(),
             });
         }

@@ -24,6 +24,18 @@ impl Following {
     }
 }
 
+/// A claim on following one scheduled action, given up when dropped.
+struct Claim {
+    following: Following,
+    id: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.following.release(&self.id);
+    }
+}
+
 /// Actions due within this window are followed until they run.
 const FOLLOW_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 /// A followed action still `scheduled` this long after its instant is left alone (overdue).
@@ -74,7 +86,7 @@ impl Worker {
                 self.sink
                     .send(AppEvent::ScheduledReleaseTitlesLoaded(titles));
             }
-            (Err(e), _) | (_, Err(e)) => self.sink.fail("Loading scheduled actions", &e),
+            (Err(e), _) | (_, Err(e)) => self.sink.fail(RequestKind::LoadScheduledRange, &e),
         }
     }
 
@@ -115,7 +127,7 @@ impl Worker {
                     next_cursor: None,
                     append: true,
                 });
-                self.sink.fail("Loading scheduled actions", &e);
+                self.sink.fail(RequestKind::LoadScheduledPage, &e);
             }
         }
     }
@@ -159,7 +171,7 @@ impl Worker {
             }
             Err(e) => {
                 let message = describe(&e);
-                self.sink.fail(&format!("Scheduling the {label}"), &e);
+                self.sink.fail(RequestKind::CreateSchedule(label), &e);
                 self.sink.send(AppEvent::ScheduleRejected { message });
             }
         }
@@ -209,7 +221,7 @@ impl Worker {
             }
             Err(e) => {
                 let message = describe(&e);
-                self.sink.fail(&format!("Rescheduling the {label}"), &e);
+                self.sink.fail(RequestKind::Reschedule(label), &e);
                 self.sink.send(AppEvent::ScheduleRejected { message });
             }
         }
@@ -221,14 +233,19 @@ impl Worker {
         if !due_soon(action, jiff::Timestamp::now()) || !self.following.claim(&action.sys.id) {
             return;
         }
+        let worker = self.clone();
         let client = self.client.clone();
         let sink = self.sink.clone();
-        let following = self.following.clone();
-        let options = self.options.clone();
-        let interval = (options.poll_interval * 2).max(Duration::from_millis(500));
+        let interval = (self.options.poll_interval * 2).max(Duration::from_millis(500));
         let mut current = action.clone();
-        tokio::spawn(async move {
-            let id = current.sys.id.clone();
+        let id = current.sys.id.clone();
+        // Released however the task ends, also when the worker is shut down mid-follow.
+        let claim = Claim {
+            following: self.following.clone(),
+            id: id.clone(),
+        };
+        self.spawn(async move {
+            let _claim = claim;
             loop {
                 let now = jiff::Timestamp::now();
                 if !due_soon(&current, now) {
@@ -254,13 +271,6 @@ impl Worker {
                         }
                         if current.sys.status.is_final() {
                             if current.entity.link_type() == &LinkType::Release {
-                                let worker = Worker {
-                                    client: client.clone(),
-                                    sink: sink.clone(),
-                                    options: options.clone(),
-                                    following: following.clone(),
-                                    timeline_tasks: Default::default(),
-                                };
                                 worker.open_release(current.entity.id()).await;
                             } else if let Some(kind) = match current.entity.link_type() {
                                 LinkType::Entry => Some(EntityKind::Entry),
@@ -275,12 +285,11 @@ impl Worker {
                         }
                     }
                     Err(e) => {
-                        sink.fail("Following a scheduled action", &e);
+                        sink.fail(RequestKind::FollowSchedule, &e);
                         break;
                     }
                 }
             }
-            following.release(&id);
         });
     }
 
@@ -312,10 +321,10 @@ impl Worker {
                 if events.len() == 1 { "" } else { "s" },
                 path.display()
             ))),
-            Err(e) => self.sink.send(AppEvent::Failed {
-                context: format!("Writing {}", path.display()),
-                message: e.to_string(),
-            }),
+            Err(e) => self.sink.failed(
+                RequestKind::WriteFile(path.display().to_string()),
+                e.to_string(),
+            ),
         }
     }
 }
