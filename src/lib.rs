@@ -55,6 +55,7 @@
 pub mod app;
 pub mod cma;
 pub mod config;
+pub mod embedded;
 pub mod sandbox;
 pub mod signing;
 pub mod timeline;

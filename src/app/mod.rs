@@ -13,7 +13,6 @@ pub mod command;
 pub mod event;
 pub mod format;
 pub mod ics;
-pub mod launch;
 pub mod schedule;
 pub mod state;
 pub mod theme;
