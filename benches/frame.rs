@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use release_desk::app::command::Command;
 use release_desk::app::event::AppEvent;
+use release_desk::app::intents::Intent;
 use release_desk::app::state::{AppState, ConnectionInfo};
 use release_desk::app::views::ViewCtx;
 use release_desk::app::views::timeline::TimelineView;
@@ -80,25 +81,20 @@ fn raw_input() -> egui::RawInput {
 
 /// One frame of the view; returns the commands it pushed.
 fn frame(ctx: &egui::Context, view: &mut TimelineView, state: &AppState) -> Vec<Command> {
-    let mut commands = Vec::new();
+    let mut intents = Vec::new();
     let mut output = ctx.run_ui(raw_input(), |ui| {
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            let mut open_release = None;
-            let mut inspect = None;
-            let mut open_entity = None;
-            let mut schedule = None;
-            let mut cx = ViewCtx {
-                state,
-                commands: &mut commands,
-                open_release: &mut open_release,
-                inspect_action: &mut inspect,
-                open_entity: &mut open_entity,
-                focus_filter: false,
-                schedule: &mut schedule,
-            };
+            let mut cx = ViewCtx::new(state, &mut intents);
             view.ui(ui, &mut cx);
         });
     });
+    let commands = intents
+        .into_iter()
+        .filter_map(|intent| match intent {
+            Intent::Run(command) => Some(command),
+            _ => None,
+        })
+        .collect();
     let shapes = std::mem::take(&mut output.shapes);
     let primitives = ctx.tessellate(shapes, output.pixels_per_point);
     std::hint::black_box(primitives);

@@ -1,22 +1,28 @@
 //! The desktop app (eframe/egui): [`App`] owns the [`AppState`], the views, and the handle to
 //! the background worker.
 //!
-//! Data flow: a view draws from `&AppState` and pushes a [`Command`]; `App` hands commands to
+//! Data flow: a view draws from `&AppState` and pushes [`Intent`](intents::Intent)s; `App`
+//! carries them out: a [`Command`] is marked in the state ([`AppState::on_sent`]) and handed to
 //! the worker (tokio), which calls the `cma` client; results come back as [`AppEvent`]s through
 //! a channel whose sender requests a repaint; [`App::logic`](eframe::App::logic) drains the
-//! channel into [`AppState::apply`] — the only place outside results change the state.
+//! channel into [`AppState::apply`] — the only place outside results change the state — and
+//! carries out the [`Effect`](state::Effect)s it answers with.
 //!
-//! Split after rerun's viewer: `logic` (events, shortcuts), `ui` (layout), `command_handling`
-//! (UI commands from menus, shortcuts and the palette).
+//! Split after rerun's viewer: [`logic`] (events, effects, shortcuts, reconnecting), [`ui`]
+//! (layout, the views and windows), [`intents`] (what views, shortcuts and the palette ask for,
+//! and how the app carries it out).
 
 pub mod command;
 pub mod event;
 pub mod format;
 pub mod ics;
+pub mod intents;
+mod logic;
 pub mod schedule;
 pub mod state;
 pub mod theme;
 pub mod timeline_rows;
+mod ui;
 pub mod ui_command;
 pub mod views;
 pub mod widgets;
@@ -26,13 +32,12 @@ pub mod worker_timeline;
 
 use std::sync::mpsc as std_mpsc;
 
-use egui::{RichText, Ui};
+use egui::Ui;
 
 use self::command::Command;
 use self::event::{AppEvent, Epoch, Stamped};
-use self::state::{AppState, ConnectionInfo, Effect, Nav, Toast};
-use self::ui_command::{Palette, UiCommand};
-use self::views::ViewCtx;
+use self::state::{AppState, ConnectionInfo, Nav};
+use self::ui_command::Palette;
 use self::views::entries::EntriesView;
 use self::views::inspector::{EntityDetail, FailureInspector};
 use self::views::release_detail::ReleaseDetailView;
@@ -159,360 +164,6 @@ impl App {
             _keep_alive: setup.keep_alive,
         })
     }
-
-    /// Drains worker results into the state and carries out their effects (also used by tests
-    /// between frames).
-    pub fn drain_events(&mut self) {
-        while let Ok(stamped) = self.events.try_recv() {
-            let loaded_before = self.state.releases_loaded;
-            let effects = self.state.receive(stamped);
-            if !loaded_before
-                && self.state.releases_loaded
-                && let Some(started) = PROCESS_START.get()
-            {
-                tracing::info!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "releases shown after launch"
-                );
-            }
-            for effect in effects {
-                self.run_effect(effect);
-            }
-        }
-    }
-
-    fn run_effect(&mut self, effect: Effect) {
-        match effect {
-            Effect::Toast(toast) => self.show_toast(toast),
-            Effect::OpenRelease(id) => self.open_release(id),
-            Effect::RefreshReleases => self.refresh_releases(),
-            Effect::ReloadReleaseList => self.releases.reload(),
-            Effect::Reconnect {
-                id,
-                client,
-                connection,
-            } => self.reconnect(id, *client, connection),
-        }
-    }
-
-    fn show_toast(&mut self, toast: Toast) {
-        match toast {
-            Toast::Success(t) => {
-                self.toasts.success(t);
-            }
-            Toast::Info(t) => {
-                self.toasts.info(t);
-            }
-            Toast::Error(t) => {
-                self.toasts
-                    .error(t)
-                    .duration(Some(std::time::Duration::from_secs(8)));
-            }
-        }
-    }
-
-    /// The worker serving the current connection.
-    pub fn worker(&self) -> &WorkerHandle {
-        &self.worker
-    }
-
-    /// Queues a command for the worker, marking in the state what it sets pending.
-    fn send(&mut self, command: Command) {
-        if self.state.on_sent(&command) {
-            self.worker.send(command);
-        }
-    }
-
-    /// Switches to another connection without restarting: a new worker on a new client, fresh
-    /// data, the same window.
-    fn reconnect(
-        &mut self,
-        id: Option<String>,
-        client: crate::cma::ClientConfig,
-        connection: ConnectionInfo,
-    ) {
-        let client = match Client::new(client) {
-            Ok(c) => c,
-            Err(e) => {
-                self.show_toast(Toast::Error(format!("Connecting: {e}")));
-                return;
-            }
-        };
-        let mut options = self.worker_options.clone();
-        options.is_sandbox = connection.is_sandbox;
-        // The old space's tasks (action pollers, schedule followers) stop; anything they sent
-        // already is of the old epoch and dropped.
-        self.worker.shutdown();
-        let epoch = self.state.epoch.next();
-        let profiles = std::mem::take(&mut self.state.profiles);
-        self.state = AppState::new(connection.clone(), epoch);
-        self.state.profiles = profiles;
-        self.state.active_profile = id;
-        self.worker = worker::spawn(&self.runtime, client, &self.sink, options, epoch);
-        self.send(Command::LoadSpace);
-        self.releases = ReleasesView::new();
-        self.entries = EntriesView::default();
-        self.detail = None;
-        self.inspector = None;
-        self.entity_detail = None;
-        self.calendar = CalendarView::new();
-        self.schedule_dialog = None;
-        self.show_toast(Toast::Info(format!("Connected to {}", connection.profile)));
-    }
-
-    fn open_release(&mut self, id: String) {
-        self.nav = Nav::Releases;
-        self.send(Command::DismissConflict);
-        self.send(Command::OpenRelease { id: id.clone() });
-        self.detail = Some(ReleaseDetailView::new(id));
-    }
-
-    fn run_ui_command(&mut self, command: UiCommand, ctx: &egui::Context) {
-        match command {
-            UiCommand::GoReleases => {
-                self.nav = Nav::Releases;
-                self.detail = None;
-            }
-            UiCommand::GoEntries => self.nav = Nav::Entries,
-            UiCommand::GoCalendar => self.nav = Nav::Calendar,
-            UiCommand::GoTimeline => self.nav = Nav::Timeline,
-            UiCommand::GoSettings => self.nav = Nav::Settings,
-            UiCommand::NewRelease => {
-                self.nav = Nav::Releases;
-                self.detail = None;
-                self.releases.open_create_dialog();
-            }
-            UiCommand::Reload => match (self.nav, &self.detail) {
-                (Nav::Releases, Some(d)) => {
-                    let id = d.release_id.clone();
-                    self.send(Command::OpenRelease { id });
-                }
-                (Nav::Entries, _) => self.send(Command::LoadEntities),
-                (Nav::Calendar, _) => self.calendar.reload(),
-                // The list reloads with its own query (search, filter, order).
-                _ => self.releases.reload(),
-            },
-            UiCommand::FocusFilter => self.focus_filter = true,
-            UiCommand::CommandPalette => self.palette = Some(Palette::default()),
-            UiCommand::TestConnection => {
-                self.nav = Nav::Settings;
-                self.send(Command::TestConnection);
-            }
-            UiCommand::ToggleTheme => {
-                let dark = ctx.global_style().visuals.dark_mode;
-                ctx.set_theme(if dark {
-                    egui::Theme::Light
-                } else {
-                    egui::Theme::Dark
-                });
-            }
-        }
-    }
-
-    /// Reloads what shows releases after a change made elsewhere (a schedule fired, another
-    /// client): the open release, or the list.
-    fn refresh_releases(&mut self) {
-        match &self.detail {
-            Some(detail) => {
-                let id = detail.release_id.clone();
-                self.send(Command::OpenRelease { id });
-            }
-            None => self.releases.reload(),
-        }
-    }
-
-    /// Esc closes the topmost window (schedule dialog, entry detail, inspector) before a view
-    /// sees it, so it never navigates away underneath an open window.
-    fn escape(&mut self, ctx: &egui::Context) {
-        if self.palette.is_some() {
-            return;
-        }
-        let open = self.schedule_dialog.is_some()
-            || self.entity_detail.is_some()
-            || self.inspector.is_some();
-        if open && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
-            if self.schedule_dialog.is_some() {
-                self.schedule_dialog = None;
-            } else if self.entity_detail.is_some() {
-                self.entity_detail = None;
-            } else {
-                self.inspector = None;
-            }
-        }
-    }
-
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        let pressed: Vec<UiCommand> = UiCommand::ALL
-            .into_iter()
-            .filter(|c| {
-                c.shortcut()
-                    .is_some_and(|s| ctx.input_mut(|i| i.consume_shortcut(&s)))
-            })
-            .collect();
-        for command in pressed {
-            self.run_ui_command(command, ctx);
-        }
-    }
-
-    fn nav_ui(&mut self, ui: &mut Ui) {
-        ui.add_space(10.0);
-        ui.label(RichText::new("Release Desk").heading().strong());
-        if let Some(name) = &self.state.space_name {
-            ui.label(RichText::new(name).weak());
-        }
-        ui.add_space(14.0);
-        for nav in Nav::ALL {
-            let shortcut = match nav {
-                Nav::Releases => UiCommand::GoReleases,
-                Nav::Entries => UiCommand::GoEntries,
-                Nav::Calendar => UiCommand::GoCalendar,
-                Nav::Timeline => UiCommand::GoTimeline,
-                Nav::Settings => UiCommand::GoSettings,
-            };
-            let text = RichText::new(nav.label()).size(15.0);
-            let response = ui
-                .add_sized(
-                    [ui.available_width(), 30.0],
-                    egui::Button::selectable(self.nav == nav, text),
-                )
-                .on_hover_text(shortcut.shortcut_text(ui.ctx()));
-            if response.clicked() {
-                if nav == Nav::Releases && self.nav == Nav::Releases {
-                    self.detail = None;
-                }
-                self.nav = nav;
-            }
-        }
-        ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
-            ui.add_space(8.0);
-            if ui
-                .button(format!(
-                    "⌘ Commands  {}",
-                    UiCommand::CommandPalette.shortcut_text(ui.ctx())
-                ))
-                .on_hover_text("Every command and its shortcut")
-                .clicked()
-            {
-                self.palette = Some(Palette::default());
-            }
-        });
-    }
-
-    fn status_bar_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
-            let visuals = ui.visuals().clone();
-            match &self.state.connection {
-                Some(c) => {
-                    let (rect, dot) =
-                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(
-                        rect.center(),
-                        4.0,
-                        theme::tone(&visuals, theme::Tone::Success),
-                    );
-                    dot.on_hover_text("Connected");
-                    ui.label(format!(
-                        "{} · {} / {}",
-                        c.profile, c.space_id, c.environment_id
-                    ));
-                    ui.separator();
-                    match &c.receiver {
-                        Some(addr) => ui
-                            .label(format!(
-                                "Receiver {addr} · {} events this session",
-                                self.state.events_received
-                            ))
-                            .on_hover_text("Webhook deliveries verified and stored since launch"),
-                        None => ui.label(RichText::new("Receiver off").weak()),
-                    };
-                }
-                None => {
-                    ui.label("Not connected");
-                }
-            }
-            ui.separator();
-            let in_flight = self.state.actions_in_flight();
-            if in_flight > 0 {
-                ui.spinner();
-                ui.label(format!(
-                    "{in_flight} action{} running",
-                    if in_flight == 1 { "" } else { "s" }
-                ));
-            } else {
-                ui.label(RichText::new("No action running").weak());
-            }
-        });
-    }
-
-    fn central_ui(&mut self, ui: &mut Ui) {
-        let mut commands = Vec::new();
-        let mut open_release = None;
-        let mut inspect = None;
-        let mut open_entity = None;
-        let mut schedule = None;
-        let mut back = false;
-        {
-            let mut cx = ViewCtx {
-                state: &self.state,
-                commands: &mut commands,
-                open_release: &mut open_release,
-                inspect_action: &mut inspect,
-                open_entity: &mut open_entity,
-                focus_filter: std::mem::take(&mut self.focus_filter),
-                schedule: &mut schedule,
-            };
-            match self.nav {
-                Nav::Releases => match &mut self.detail {
-                    Some(detail) => back = !detail.ui(ui, &mut cx),
-                    None => self.releases.ui(ui, &mut cx),
-                },
-                Nav::Entries => self.entries.ui(ui, &mut cx),
-                Nav::Calendar => self.calendar.ui(ui, &mut cx),
-                Nav::Timeline => self.timeline.ui(ui, &mut cx),
-                Nav::Settings => self.settings.ui(ui, &mut cx),
-            }
-            let ctx = ui.ctx().clone();
-            if let Some(inspector) = &mut self.inspector
-                && !inspector.show(&ctx, &mut cx)
-            {
-                self.inspector = None;
-            }
-            if let Some(detail) = &mut self.entity_detail
-                && !detail.show(&ctx, &mut cx)
-            {
-                self.entity_detail = None;
-            }
-            if let Some(dialog) = &mut self.schedule_dialog
-                && !dialog.show(&ctx, &mut cx)
-            {
-                self.schedule_dialog = None;
-            }
-        }
-        if back {
-            self.detail = None;
-            self.send(Command::DismissConflict);
-        }
-        for command in commands {
-            self.send(command);
-        }
-        if let Some(id) = open_release {
-            self.open_release(id);
-        }
-        if let Some(id) = inspect {
-            self.inspector = Some(FailureInspector::new(id));
-        }
-        if let Some((kind, id)) = open_entity {
-            self.send(Command::LoadEntity {
-                kind,
-                id: id.clone(),
-            });
-            self.entity_detail = Some(EntityDetail { kind, id });
-        }
-        if let Some(request) = schedule {
-            self.state.on_schedule_dialog_opened();
-            self.schedule_dialog = Some(ScheduleDialog::new(request));
-        }
-    }
 }
 
 impl eframe::App for App {
@@ -535,17 +186,7 @@ impl eframe::App for App {
             .show(ui, |ui| self.nav_ui(ui));
         egui::CentralPanel::default_margins().show(ui, |ui| self.central_ui(ui));
         let ctx = ui.ctx().clone();
-        if let Some(palette) = &mut self.palette {
-            let (chosen, open) = palette.show(&ctx);
-            if !open {
-                self.palette = None;
-                // The palette's filter had focus; give the keyboard back to the lists.
-                ctx.memory_mut(|m| m.stop_text_input());
-            }
-            if let Some(command) = chosen {
-                self.run_ui_command(command, &ctx);
-            }
-        }
+        self.palette_ui(&ctx);
         self.toasts.show(&ctx);
     }
 }

@@ -10,6 +10,7 @@ use super::ViewCtx;
 use crate::app::command::Command;
 use crate::app::event::ActionTarget;
 use crate::app::format;
+use crate::app::intents::Window;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, entity_state_badge_ui};
 use crate::cma::{ActionKind, ActionStatus, EntityKind, EntityState};
@@ -215,7 +216,7 @@ impl EntriesView {
             }
         }
         if let Some(key) = open {
-            *cx.open_entity = Some(key);
+            cx.open(Window::Entity(key.0, key.1));
         }
     }
 
@@ -329,7 +330,7 @@ impl EntriesView {
                     && action.error.is_some()
                     && ui.button("🔍 Inspect failure").clicked()
                 {
-                    *cx.inspect_action = Some(action.id.clone());
+                    cx.open(Window::Inspector(action.id.clone()));
                 }
             }
         });

@@ -6,6 +6,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
 use crate::app::command::{Command, ReleaseQuery};
+use crate::app::intents::Route;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, release_status_badge_ui};
 use crate::cma::{EntityKind, EntityState, Link, LinkType};
@@ -192,7 +193,7 @@ impl ReleasesView {
                 self.selected = self.selected.saturating_sub(1);
             }
             if enter && let Some(r) = state.releases.get(self.selected) {
-                *cx.open_release = Some(r.sys.id.clone());
+                cx.go(Route::Release(r.sys.id.clone()));
             }
         }
         let sort_header = |ui: &mut Ui, label: &str, field: &str, order: &mut String| {
@@ -299,7 +300,7 @@ impl ReleasesView {
         if let Some(index) = clicked_row {
             self.selected = index;
             if let Some(r) = state.releases.get(index) {
-                *cx.open_release = Some(r.sys.id.clone());
+                cx.go(Route::Release(r.sys.id.clone()));
             }
         }
         // The next page of the list shown (not of a search still being typed).

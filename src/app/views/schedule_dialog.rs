@@ -6,7 +6,7 @@
 //! conflicts with other schedules (the rules live in [`crate::app::schedule`]).
 //!
 //! The dialog is hosted by the app (one at a time) and opened from any view through
-//! [`ViewCtx::schedule`] with a [`ScheduleRequest`].
+//! [`ViewCtx::open_schedule`] with a [`ScheduleRequest`].
 
 use egui::{RichText, Ui};
 use jiff::civil::Date;
@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::ViewCtx;
 use crate::app::command::Command;
+use crate::app::intents::WindowKind;
 use crate::app::schedule::{
     self, Candidate, Conflict, ConflictData, DstChoice, EntityRef, LocalTime, RefKind, Refusal,
 };
@@ -156,8 +157,8 @@ impl ScheduleDialog {
         }
     }
 
-    /// Draws the dialog; returns whether it stays open.
-    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
+    /// Draws the dialog; closing it pushes [`Intent::Close`](crate::app::intents::Intent::Close).
+    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) {
         if !self.requested {
             self.requested = true;
             if !cx.state.entities_loaded {
@@ -178,7 +179,7 @@ impl ScheduleDialog {
         }
         if self.sent {
             match &cx.state.schedule_submit {
-                ScheduleSubmit::Saved(_) => return false,
+                ScheduleSubmit::Saved(_) => return cx.close(WindowKind::Schedule),
                 ScheduleSubmit::Rejected(message) => {
                     self.rejection = Some(message.clone());
                     self.sent = false;
@@ -205,7 +206,9 @@ impl ScheduleDialog {
                 ui.set_width(600.0);
                 self.body_ui(ui, cx, &mut close);
             });
-        open && !close
+        if !open || close {
+            cx.close(WindowKind::Schedule);
+        }
     }
 
     fn body_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, close: &mut bool) {

@@ -20,6 +20,7 @@ use super::timeline_panels::{
 };
 use crate::app::command::Command;
 use crate::app::format;
+use crate::app::intents::Window;
 use crate::app::theme::{self, Tone};
 use crate::app::timeline_rows::{
     ACTIONS, EventDetailData, GROUPS, RANGES, TimelineFilterSpec, TimelineRequest,
@@ -718,7 +719,7 @@ fn detail_body_ui(
                     .on_hover_text("Open the entry")
                     .clicked()
                 {
-                    *cx.open_entity = Some((group.kind, group.id.clone()));
+                    cx.open(Window::Entity(group.kind, group.id.clone()));
                 }
                 badge_ui(
                     ui,

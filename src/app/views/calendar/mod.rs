@@ -21,6 +21,7 @@ use super::ViewCtx;
 use super::schedule_dialog::{ScheduleRequest, target_title};
 use crate::app::command::{Command, ScheduledQuery};
 use crate::app::ics;
+use crate::app::intents::{Route, Window};
 use crate::app::schedule;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{SearchSelect, badge_ui, empty_state_ui};
@@ -621,8 +622,8 @@ impl CalendarView {
 /// Opens a release's page or an entity's detail.
 fn open_target(cx: &mut ViewCtx<'_>, link: &Link) {
     match link.link_type() {
-        LinkType::Release => *cx.open_release = Some(link.id().to_owned()),
-        LinkType::Asset => *cx.open_entity = Some((EntityKind::Asset, link.id().to_owned())),
-        _ => *cx.open_entity = Some((EntityKind::Entry, link.id().to_owned())),
+        LinkType::Release => cx.go(Route::Release(link.id().to_owned())),
+        LinkType::Asset => cx.open(Window::Entity(EntityKind::Asset, link.id().to_owned())),
+        _ => cx.open(Window::Entity(EntityKind::Entry, link.id().to_owned())),
     }
 }
