@@ -11,9 +11,10 @@ use release_desk::app::command::Command;
 use release_desk::app::event::AppEvent;
 use release_desk::app::intents::Intent;
 use release_desk::app::state::{AppState, ConnectionInfo};
+use release_desk::app::timeline::TimelineRequest;
 use release_desk::app::views::ViewCtx;
 use release_desk::app::views::timeline::TimelineView;
-use release_desk::app::worker_timeline;
+use release_desk::app::worker::timeline::journal as journal_worker;
 use release_desk::timeline::event::IncomingEvent;
 use release_desk::timeline::{Journal, JournalConfig, Origin, Verdict};
 
@@ -109,9 +110,11 @@ fn answer(journal: &Journal, state: &mut AppState, commands: Vec<Command>) -> us
     for command in commands {
         if let Command::Timeline(request) = command {
             state.timeline.on_request(&request);
-            let result = worker_timeline::handle(journal, &file, request);
-            state.apply(AppEvent::Timeline(result));
-            n += 1;
+            if let TimelineRequest::Journal(request) = request {
+                let result = journal_worker::handle(journal, &file, request);
+                let _ = state.apply(AppEvent::Timeline(result));
+                n += 1;
+            }
         }
     }
     n

@@ -34,13 +34,14 @@
 //!     (the palette's and shortcuts' commands).
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests), `command`
 //!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`).
-//!   - `worker/` (the only I/O: commands, connections, schedules; latest-wins keys, one
-//!     cancellation token per connection), `worker_sources` and `worker_timeline` (the
-//!     timeline's journal reads, export, webhook sources).
+//!   - `worker/` (the only I/O: commands, `connection`, `schedules`; latest-wins keys, one
+//!     cancellation token per connection) and `worker/timeline/` (`journal`: blocking reads on
+//!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
 //!   - `views/` (releases, release detail, entries, inspector, `calendar/`, schedule dialog,
-//!     timeline, settings), `widgets/`, `theme` (every colour), and pure logic without egui:
-//!     `schedule` (instants, DST, conflicts), `ics` (calendar export), `timeline_rows` (the
-//!     journal row cache and the timeline's request/result protocol).
+//!     `timeline/` (table, detail, panels), settings), `widgets/`, `theme` (every colour), and
+//!     pure logic without egui: `schedule` (instants, DST, conflicts), `ics` (calendar export),
+//!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
+//!     compiler routes them, `rows`: the journal row cache).
 //! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
 //!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
 //! - [`config`]: paths (`directories`), connection profiles, token storage (owner-only files).

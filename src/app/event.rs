@@ -188,7 +188,7 @@ pub enum AppEvent {
     /// The live stream fell behind and dropped this many notices (they are in the journal).
     TimelineMissed(u64),
     /// The worker answered a timeline request.
-    Timeline(crate::app::timeline_rows::TimelineResult),
+    Timeline(crate::app::timeline::TimelineResult),
 }
 
 /// What a failed request was doing. State decides by kind which spinner a failure stops (never

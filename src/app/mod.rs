@@ -21,14 +21,12 @@ mod logic;
 pub mod schedule;
 pub mod state;
 pub mod theme;
-pub mod timeline_rows;
+pub mod timeline;
 mod ui;
 pub mod ui_command;
 pub mod views;
 pub mod widgets;
 pub mod worker;
-pub mod worker_sources;
-pub mod worker_timeline;
 
 use std::sync::mpsc as std_mpsc;
 

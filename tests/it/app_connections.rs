@@ -197,7 +197,10 @@ fn a_replaced_worker_stops_following_its_actions_and_stamps_its_events() {
     assert!(!started.status.is_final(), "{:?}", started.status);
 
     worker.shutdown();
-    // Every task of the worker holds the sink; the channel disconnects once all have ended.
+    assert!(worker.is_shut_down());
+    // The app drops the replaced handle. Every task of the worker holds the sink; the channel
+    // disconnects once all have ended.
+    drop(worker);
     loop {
         match rx.recv_timeout(Duration::from_secs(10)) {
             Ok(stamped) => assert!(
@@ -209,5 +212,64 @@ fn a_replaced_worker_stops_following_its_actions_and_stamps_its_events() {
             Err(e) => panic!("the old worker's tasks are still running: {e}"),
         }
     }
-    assert!(worker.is_shut_down());
+}
+
+/// Replacing the connection cancels its work, but not the app's: a profile saved just before
+/// the switch is still written, and its events (no epoch) still reach the new state.
+#[test]
+fn a_profile_saved_right_before_a_switch_is_still_written() {
+    use release_desk::app::command::Command;
+    use release_desk::app::event::{AppEvent, Epoch};
+    use release_desk::app::worker::{self, EventSink, WorkerOptions};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime.block_on(crate::support::sandbox());
+    let profiles = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(profiles.path().to_path_buf());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::spawn(
+        runtime.handle(),
+        crate::support::sandbox_client(&sandbox),
+        &EventSink::new(tx, || {}),
+        WorkerOptions {
+            profiles: store.clone(),
+            ..WorkerOptions::new(true)
+        },
+        Epoch(3),
+    );
+    let profile = Profile {
+        id: "prod".into(),
+        name: "Production".into(),
+        space_id: "abc123".into(),
+        environment_id: "master".into(),
+        region: RegionSetting::Eu,
+        rate_limit: 7,
+    };
+    worker.send(Command::SaveProfile {
+        profile: profile.clone(),
+        token: Some(AccessToken::new("CFPAT-token")),
+    });
+    worker.shutdown();
+    drop(worker);
+    let mut loaded = None;
+    while let Ok(stamped) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        if let AppEvent::ProfilesLoaded(list) = stamped.event {
+            assert_eq!(
+                stamped.epoch, None,
+                "profiles are the app's, not the connection's"
+            );
+            loaded = Some(list);
+        }
+    }
+    let loaded = loaded.expect("the saved profiles were reported");
+    assert!(
+        loaded
+            .iter()
+            .any(|(p, has_token)| p.id == "prod" && *has_token)
+    );
+    assert_eq!(store.load().unwrap(), vec![profile]);
 }

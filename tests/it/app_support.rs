@@ -124,7 +124,15 @@ pub fn labels_seen(h: &AppHarness) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     h.root()
         .children_recursive()
-        .filter_map(|node| node.accesskit_node().label())
+        .filter_map(|node| {
+            let node = node.accesskit_node();
+            // AccessKit keeps a text label's words in its value.
+            if node.role() == egui::accesskit::Role::Label {
+                node.value()
+            } else {
+                node.label()
+            }
+        })
         .filter(|label| !label.trim().is_empty() && seen.insert(label.clone()))
         .collect()
 }

@@ -156,7 +156,7 @@ pub struct AppState {
     /// Titles of releases that schedules act on, by release id (archived ones included).
     pub scheduled_release_titles: HashMap<String, String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
-    pub timeline: super::timeline_rows::TimelineRows,
+    pub timeline: super::timeline::TimelineRows,
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).

@@ -9,7 +9,6 @@ pub mod release_detail;
 pub mod releases;
 pub mod settings;
 pub mod timeline;
-pub mod timeline_panels;
 
 pub mod calendar;
 pub mod schedule_dialog;

@@ -30,6 +30,7 @@ use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Ti
 
 mod connection;
 mod schedules;
+pub mod timeline;
 
 use schedules::Following;
 
@@ -57,6 +58,14 @@ impl EventSink {
     pub fn for_epoch(&self, epoch: Epoch) -> Self {
         Self {
             epoch: Some(epoch),
+            ..self.clone()
+        }
+    }
+
+    /// The same channel, its events stamped with no epoch (applied whatever the connection).
+    pub fn unstamped(&self) -> Self {
+        Self {
+            epoch: None,
             ..self.clone()
         }
     }
@@ -105,7 +114,8 @@ impl WorkerHandle {
     }
 
     /// Cancels every task of this worker (commands in flight, followers, pollers); later
-    /// commands are ignored.
+    /// commands are dropped, except those that outlive the connection
+    /// ([`Command::outlives_connection`]), which still run to their end.
     pub fn shutdown(&self) {
         self.cancel.cancel();
     }
@@ -197,20 +207,24 @@ pub fn spawn(
         sink: sink.for_epoch(epoch),
         options,
         following: Following::default(),
-        timeline_tasks: super::worker_sources::TimelineTasks::default(),
+        timeline_tasks: timeline::sources::TimelineTasks::default(),
         cancel: cancel.clone(),
     };
     let inner = runtime.clone();
     runtime.spawn(async move {
         let mut latest = LatestTasks::default();
-        loop {
-            let command = tokio::select! {
-                () = worker.cancel.cancelled() => break,
-                command = rx.recv() => match command {
-                    Some(command) => command,
-                    None => break,
-                },
-            };
+        // Runs until the last handle is gone; after a shutdown only the commands that outlive
+        // the connection still run (a profile being saved, a file being written).
+        while let Some(command) = rx.recv().await {
+            if command.outlives_connection() {
+                let task = worker.unbound();
+                inner.spawn(async move { task.run(command).await });
+                continue;
+            }
+            if worker.cancel.is_cancelled() {
+                tracing::debug!(?command, "dropped: the connection was replaced");
+                continue;
+            }
             let key = LatestWins::of(&command);
             let task = worker.clone();
             let handle = inner.spawn(
@@ -238,7 +252,7 @@ struct Worker {
     sink: EventSink,
     options: WorkerOptions,
     following: Following,
-    timeline_tasks: super::worker_sources::TimelineTasks,
+    timeline_tasks: timeline::sources::TimelineTasks,
     cancel: CancellationToken,
 }
 
@@ -246,6 +260,16 @@ struct Worker {
 const FOLLOW_ACTION_FOR: Duration = Duration::from_secs(600);
 
 impl Worker {
+    /// This worker for a command that outlives the connection: its events carry no epoch, and
+    /// shutting the worker down does not stop it.
+    fn unbound(&self) -> Self {
+        Self {
+            sink: self.sink.unstamped(),
+            cancel: CancellationToken::new(),
+            ..self.clone()
+        }
+    }
+
     /// Polling of the actions the app started: every `poll_interval`, for up to 10 minutes.
     fn poll_options(&self) -> PollOptions {
         PollOptions {
@@ -698,38 +722,5 @@ fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction
         status: action.sys.status.clone(),
         error: action.error.clone(),
         label: label.to_owned(),
-    }
-}
-
-impl Worker {
-    /// Answers a timeline request from the journal on a blocking thread (SQLite and files
-    /// block; the UI thread and the async workers never wait on them).
-    async fn timeline(&self, request: super::timeline_rows::TimelineRequest) {
-        let cx = super::worker_sources::SourcesCtx {
-            client: &self.client,
-            sink: &self.sink,
-            options: &self.options,
-            tasks: &self.timeline_tasks,
-        };
-        let Some(request) = super::worker_sources::handle(cx, request).await else {
-            return;
-        };
-        let Some(journal) = self.options.journal.clone() else {
-            return;
-        };
-        let file = self
-            .options
-            .profiles
-            .dir()
-            .join(super::timeline_rows::FILTERS_FILE);
-        let result = tokio::task::spawn_blocking(move || {
-            super::worker_timeline::handle(&journal, &file, request)
-        })
-        .await
-        .unwrap_or_else(|e| super::timeline_rows::TimelineResult::Failed {
-            context: "Reading the timeline".into(),
-            message: e.to_string(),
-        });
-        self.sink.send(AppEvent::Timeline(result));
     }
 }

@@ -1,4 +1,4 @@
-//! The worker's timeline requests that are more than one journal read: the export (save dialog,
+//! The worker's [`TimelineTask`]s, the timeline's work that is more than one journal read: the export (save dialog,
 //! then a blocking write through a temporary file with progress and cancel), the sources
 //! panel (the space's webhooks, the call-log poller), and creating or updating the timeline's
 //! webhook definition in the connected space.
@@ -11,11 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::event::{AppEvent, RequestKind};
-use super::timeline_rows::{
-    RateBucket, RateChart, TimelineRequest, TimelineResult, group_of_topic,
-};
-use super::worker::{EventSink, WorkerOptions, describe};
+use crate::app::event::{AppEvent, RequestKind};
+use crate::app::timeline::{RateBucket, RateChart, TimelineResult, TimelineTask, group_of_topic};
+use crate::app::worker::{EventSink, WorkerOptions, describe};
 use crate::cma::{Client, CmaError, Timestamp, WebhookDefinition};
 use crate::timeline::export::{ExportError, ExportFormat, ExportProgress, export};
 use crate::timeline::{CallLogConfig, CallLogPoller, EventFilter, Journal, PollReport};
@@ -39,11 +37,11 @@ pub const TIMELINE_TOPICS: [&str; 6] = [
 #[derive(Debug, Clone, Default)]
 pub struct TimelineTasks {
     export_cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
-    call_log: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    call_log: Arc<Mutex<Option<tokio::task::JoinHandle<Option<()>>>>>,
 }
 
 impl TimelineTasks {
-    fn set_poller(&self, task: Option<tokio::task::JoinHandle<()>>) {
+    fn set_poller(&self, task: Option<tokio::task::JoinHandle<Option<()>>>) {
         let old = std::mem::replace(
             &mut *self.call_log.lock().unwrap_or_else(PoisonError::into_inner),
             task,
@@ -74,6 +72,8 @@ pub struct SourcesCtx<'a> {
     pub options: &'a WorkerOptions,
     /// Running exports and pollers.
     pub tasks: &'a TimelineTasks,
+    /// Cancelled when the worker's connection is replaced; the poller stops with it.
+    pub cancel: &'a tokio_util::sync::CancellationToken,
 }
 
 impl SourcesCtx<'_> {
@@ -90,11 +90,11 @@ impl SourcesCtx<'_> {
     }
 }
 
-/// Handles the requests this module owns; hands any other back.
-pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<TimelineRequest> {
-    match request {
-        TimelineRequest::Export { filter, format } => export_to_file(&cx, filter, format).await,
-        TimelineRequest::CancelExport => {
+/// Runs one task to its end (or until the worker is shut down).
+pub async fn handle(cx: SourcesCtx<'_>, task: TimelineTask) {
+    match task {
+        TimelineTask::Export { filter, format } => export_to_file(&cx, filter, format).await,
+        TimelineTask::CancelExport => {
             if let Some(flag) = cx
                 .tasks
                 .export_cancel
@@ -105,8 +105,8 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
                 flag.store(true, Ordering::Relaxed);
             }
         }
-        TimelineRequest::LoadRate { filter } => load_rate(&cx, filter).await,
-        TimelineRequest::LoadSources => {
+        TimelineTask::LoadRate { filter } => load_rate(&cx, filter).await,
+        TimelineTask::LoadSources => {
             let signing = cx.options.receiver_secret.is_some();
             let webhooks = match cx.client.webhooks().await {
                 Ok(list) => list
@@ -118,20 +118,17 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
                         signing,
                         webhooks: Vec::new(),
                     });
-                    return {
-                        cx.failed(RequestKind::ListWebhooks, describe(&e));
-                        None
-                    };
+                    return cx.failed(RequestKind::ListWebhooks, describe(&e));
                 }
             };
             cx.send(TimelineResult::SourcesLoaded { signing, webhooks });
         }
-        TimelineRequest::StartCallLog { webhook_id } => start_call_log(&cx, webhook_id),
-        TimelineRequest::StopCallLog => {
+        TimelineTask::StartCallLog { webhook_id } => start_call_log(&cx, webhook_id),
+        TimelineTask::StopCallLog => {
             cx.tasks.set_poller(None);
             cx.send(TimelineResult::CallLogChanged(None));
         }
-        TimelineRequest::ConfigureWebhook { url } => match configure_webhook(&cx, &url).await {
+        TimelineTask::ConfigureWebhook { url } => match configure_webhook(&cx, &url).await {
             Ok((id, version, url)) => {
                 cx.sink.send(AppEvent::Notified(format!(
                     "Webhook '{TIMELINE_WEBHOOK_NAME}' now delivers to {url}"
@@ -140,9 +137,7 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
             }
             Err(message) => cx.failed(RequestKind::ConfigureTimelineWebhook, message),
         },
-        other => return Some(other),
     }
-    None
 }
 
 /// The receiver path appended to a bare public URL (a tunnel's root).
@@ -227,7 +222,7 @@ fn start_call_log(cx: &SourcesCtx<'_>, webhook_id: String) {
     config.secret = cx.options.receiver_secret.clone();
     let poller = CallLogPoller::new(cx.client.clone(), journal, config);
     let sink = cx.sink.clone();
-    let task = tokio::spawn(async move {
+    let task = tokio::spawn(cx.cancel.clone().run_until_cancelled_owned(async move {
         let mut handle = poller.spawn();
         while let Some(report) = handle.next_report().await {
             sink.send(AppEvent::Timeline(TimelineResult::CallLogPolled {
@@ -235,7 +230,7 @@ fn start_call_log(cx: &SourcesCtx<'_>, webhook_id: String) {
                 report: report.map(|r| report_text(&r)),
             }));
         }
-    });
+    }));
     cx.tasks.set_poller(Some(task));
     cx.send(TimelineResult::CallLogChanged(Some(webhook_id)));
 }
