@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use release_desk::app::command::Command;
-use release_desk::app::event::AppEvent;
+use release_desk::app::event::{AppEvent, Epoch};
 use release_desk::app::intents::Intent;
 use release_desk::app::state::{AppState, ConnectionInfo};
 use release_desk::app::timeline::TimelineRequest;
@@ -127,17 +127,17 @@ fn measure(count: usize) -> f64 {
     fill(&journal, count);
     eprintln!("filled {count} events in {:?}", started.elapsed());
     let ctx = egui::Context::default();
-    let mut state = AppState {
-        connection: Some(ConnectionInfo {
+    let mut state = AppState::new(
+        ConnectionInfo {
             profile: "bench".into(),
             base_url: String::new(),
             space_id: String::new(),
             environment_id: String::new(),
             is_sandbox: true,
             receiver: Some("127.0.0.1:0".into()),
-        }),
-        ..AppState::default()
-    };
+        },
+        Epoch(1),
+    );
     let mut view = TimelineView::default();
     // Warm up: frames until the view asks for nothing more.
     for _ in 0..50 {

@@ -10,6 +10,10 @@ use crate::cma::EntityKind;
 
 /// What a view asks for.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few intents per frame, moved once; boxing commands would clutter every view"
+)]
 pub enum Intent {
     /// Run this command on the worker (after the state marks what it sets pending).
     Run(Command),
