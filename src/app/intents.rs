@@ -1,5 +1,5 @@
 //! [`Intent`]: the one way views speak to the app. A view pushes intents while it draws; after
-//! the frame's views have drawn, [`App`](super::App) carries them out in order. `Command` means
+//! the frame's views have drawn, [`App`] carries them out in order. `Command` means
 //! only "I/O for the worker" ([`Intent::Run`]); navigation and windows are intents like any
 //! other (after rerun's `SystemCommand::SetRoute`).
 

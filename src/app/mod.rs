@@ -8,7 +8,7 @@
 //! channel into [`AppState::apply`] — the only place outside results change the state — and
 //! carries out the [`Effect`](state::Effect)s it answers with.
 //!
-//! Split after rerun's viewer: [`logic`] (events, effects, shortcuts, reconnecting), [`ui`]
+//! Split after rerun's viewer: `logic` (events, effects, shortcuts, reconnecting), `ui`
 //! (layout, the views and windows), [`intents`] (what views, shortcuts and the palette ask for,
 //! and how the app carries it out).
 

@@ -16,11 +16,11 @@
 //! Architecture Invariant: nothing here does I/O; [`TimelineRequest`]s go to the worker and
 //! come back as [`TimelineResult`]s applied by [`TimelineRows::apply`].
 //!
-//! - [`filter`](self::filter): what the filter bar offers and chose, turned into a journal
+//! - [`filter`]: what the filter bar offers and chose, turned into a journal
 //!   [`EventFilter`](crate::timeline::EventFilter); the saved-filters file's name.
-//! - [`protocol`](self::protocol): the requests to the worker — split in two, so the compiler
+//! - [`protocol`]: the requests to the worker — split in two, so the compiler
 //!   routes each to its handler — and the results.
-//! - [`rows`](self::rows): the row cache, the detail, the export, rate and sources state.
+//! - [`rows`]: the row cache, the detail, the export, rate and sources state.
 
 pub mod filter;
 pub mod protocol;
