@@ -85,7 +85,7 @@ fn frame(ctx: &egui::Context, view: &mut TimelineView, state: &AppState) -> Vec<
     let mut intents = Vec::new();
     let mut output = ctx.run_ui(raw_input(), |ui| {
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            let mut cx = ViewCtx::new(state, &mut intents);
+            let mut cx = ViewCtx::new(state, &mut intents, jiff::Timestamp::now());
             view.ui(ui, &mut cx);
         });
     });

@@ -123,7 +123,8 @@ impl App {
             }
             Window::Schedule(request) => {
                 self.state.on_schedule_dialog_opened();
-                self.schedule_dialog = Some(ScheduleDialog::new(request));
+                let now = self.worker_options.clock.now();
+                self.schedule_dialog = Some(ScheduleDialog::new(request, now));
             }
             Window::Palette => self.palette = Some(Palette::default()),
         }

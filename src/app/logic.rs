@@ -110,7 +110,7 @@ impl App {
         self.detail = None;
         self.inspector = None;
         self.entity_detail = None;
-        self.calendar = CalendarView::new();
+        self.calendar = CalendarView::new(self.worker_options.clock.now());
         self.schedule_dialog = None;
         self.show_toast(Toast::Info(format!("Connected to {}", connection.profile)));
     }

@@ -12,6 +12,7 @@
 //! (layout, the views and windows), [`intents`] (what views, shortcuts and the palette ask for,
 //! and how the app carries it out).
 
+pub mod clock;
 pub mod command;
 pub mod event;
 pub mod format;
@@ -137,6 +138,7 @@ impl App {
             });
         }
         let state = AppState::new(setup.connection, epoch);
+        let now = options.clock.now();
         Ok(Self {
             state,
             worker,
@@ -152,7 +154,7 @@ impl App {
             settings: SettingsView::default(),
             inspector: None,
             entity_detail: None,
-            calendar: CalendarView::new(),
+            calendar: CalendarView::new(now),
             schedule_dialog: None,
             palette: None,
             toasts: egui_notify::Toasts::default()

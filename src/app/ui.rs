@@ -110,7 +110,7 @@ impl App {
     pub(super) fn central_ui(&mut self, ui: &mut Ui) {
         let mut intents = Vec::new();
         {
-            let mut cx = ViewCtx::new(&self.state, &mut intents);
+            let mut cx = ViewCtx::new(&self.state, &mut intents, self.worker_options.clock.now());
             cx.focus_filter = std::mem::take(&mut self.focus_filter);
             match self.nav {
                 Nav::Releases => match &mut self.detail {

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use release_desk::app::clock::AppClock;
 use release_desk::app::state::ConnectionInfo;
 use release_desk::app::worker::WorkerOptions;
 use release_desk::app::{App, AppSetup};
@@ -77,6 +78,11 @@ pub fn setup_for(sandbox: &Sandbox, profiles: &tempfile::TempDir) -> AppSetup {
         worker: WorkerOptions {
             poll_interval: Duration::from_millis(40),
             profiles: ProfileStore::new(profiles.path().to_path_buf()),
+            // The app's "now" is the sandbox's: a test with a manual clock moves both.
+            clock: {
+                let clock = sandbox.clock().clone();
+                AppClock::from_fn(move || clock.now().0)
+            },
             ..WorkerOptions::new(true)
         },
         timeline: None,

@@ -38,7 +38,8 @@ fn detail_harness() -> Harness<'static, Detail> {
         .with_size(egui::vec2(1200.0, 800.0))
         .build_ui_state(
             |ui, d: &mut Detail| {
-                let mut cx = ViewCtx::new(&d.state, &mut d.intents);
+                let now = "2026-12-01T12:00:00Z".parse().unwrap();
+                let mut cx = ViewCtx::new(&d.state, &mut d.intents, now);
                 d.view.ui(ui, &mut cx);
             },
             Detail {

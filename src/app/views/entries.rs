@@ -222,6 +222,7 @@ impl EntriesView {
 
     /// Rebuilds the cached rows when the data or the filters changed (never per frame).
     fn rebuild(&mut self, cx: &ViewCtx<'_>) {
+        let now = cx.now;
         let key = (
             cx.state.entities_generation,
             self.search.to_lowercase(),
@@ -245,7 +246,7 @@ impl EntriesView {
                 updated: e
                     .sys
                     .updated_at
-                    .map(format::relative_time)
+                    .map(|t| format::relative_time(t, now))
                     .unwrap_or_default(),
             })
             .filter(|r| self.state_filter.is_none_or(|s| s == r.state))

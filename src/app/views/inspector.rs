@@ -126,7 +126,7 @@ impl FailureInspector {
             .state
             .scheduled_actions
             .get(&self.action_id)
-            .filter(|a| crate::app::schedule::is_overdue(a, jiff::Timestamp::now()))
+            .filter(|a| crate::app::schedule::is_overdue(a, cx.now))
             .map(|a| (a.scheduled_for.datetime, a.action.clone()));
         let mut open = true;
         egui::Window::new("Failure inspector")

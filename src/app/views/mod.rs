@@ -25,15 +25,18 @@ pub struct ViewCtx<'a> {
     pub intents: &'a mut Vec<Intent>,
     /// Whether Ctrl+F was pressed this frame (focus the filter).
     pub focus_filter: bool,
+    /// "Now" for this frame, from the app's clock (views never read the system clock).
+    pub now: jiff::Timestamp,
 }
 
 impl<'a> ViewCtx<'a> {
-    /// A context for drawing from `state`, collecting intents into `intents`.
-    pub fn new(state: &'a AppState, intents: &'a mut Vec<Intent>) -> Self {
+    /// A context for drawing from `state` at `now`, collecting intents into `intents`.
+    pub fn new(state: &'a AppState, intents: &'a mut Vec<Intent>, now: jiff::Timestamp) -> Self {
         Self {
             state,
             intents,
             focus_filter: false,
+            now,
         }
     }
 

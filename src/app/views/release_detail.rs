@@ -261,6 +261,7 @@ impl ReleaseDetailView {
     }
 
     fn entities_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+        let now = cx.now;
         let items = &release.entities.items;
         ui.label(RichText::new(format!("Entries and assets ({})", items.len())).strong());
         if items.is_empty() {
@@ -345,7 +346,7 @@ impl ReleaseDetailView {
                             ui.label(
                                 entity
                                     .and_then(|e| e.sys.updated_at)
-                                    .map(format::relative_time)
+                                    .map(|t| format::relative_time(t, now))
                                     .unwrap_or_default(),
                             );
                         });

@@ -137,6 +137,7 @@ impl ReleasesView {
 
     fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let state = cx.state;
+        let now = cx.now;
         if let Some(error) = &state.releases_error
             && state.releases.is_empty()
         {
@@ -281,7 +282,7 @@ impl ReleasesView {
                         let when = release
                             .sys
                             .updated_at
-                            .map(crate::app::format::relative_time)
+                            .map(|t| crate::app::format::relative_time(t, now))
                             .unwrap_or_default();
                         let by = release
                             .sys

@@ -103,9 +103,8 @@ pub struct ScheduleDialog {
 impl ScheduleDialog {
     /// A dialog for `request`: new schedules default to the next quarter hour at least ten minutes
     /// ahead, in the user's own zone; reschedules start from the action's instant in its zone.
-    pub fn new(request: ScheduleRequest) -> Self {
+    pub fn new(request: ScheduleRequest, now: Timestamp) -> Self {
         let my_zone = schedule::system_zone_name();
-        let now = Timestamp::now();
         let (rescheduling, target, action, zone, at) = match request {
             ScheduleRequest::New { target, day, zone } => {
                 let zone = zone
@@ -165,7 +164,7 @@ impl ScheduleDialog {
                 cx.send(Command::LoadEntities);
             }
             // Every pending schedule, so conflicts can be found.
-            let now = Timestamp::now();
+            let now = cx.now;
             let to = schedule::latest_allowed(now)
                 .checked_add(SignedDuration::from_hours(24))
                 .unwrap_or(Timestamp::MAX);
@@ -212,7 +211,7 @@ impl ScheduleDialog {
     }
 
     fn body_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, close: &mut bool) {
-        let now = Timestamp::now();
+        let now = cx.now;
         egui::Grid::new("schedule-form")
             .num_columns(2)
             .spacing([16.0, 10.0])
@@ -387,8 +386,8 @@ impl ScheduleDialog {
             if response.clicked()
                 && let (Some(at), Some(target)) = (instant, self.target.clone())
             {
-                // The clock moved on since the frame began: check again right before sending.
-                if schedule::check_instant(at, Timestamp::now()).is_ok() {
+                // Checked again right before sending (the form may be older than this frame).
+                if schedule::check_instant(at, cx.now).is_ok() {
                     self.submit(cx, target, at);
                 }
             }
@@ -664,7 +663,8 @@ impl ScheduleDialog {
             });
         if reload {
             if let Some(latest) = latest {
-                let mut fresh = ScheduleDialog::new(ScheduleRequest::Reschedule(Box::new(latest)));
+                let mut fresh =
+                    ScheduleDialog::new(ScheduleRequest::Reschedule(Box::new(latest)), cx.now);
                 fresh.requested = true;
                 *self = fresh;
             }

@@ -175,6 +175,8 @@ pub struct WorkerOptions {
     /// The receiver's signing secret: shown as "signing on", checked by the call-log poller,
     /// and set in the space when the sources panel configures a webhook.
     pub receiver_secret: Option<crate::signing::SigningSecret>,
+    /// Where the app reads "now" (views, and which schedules are due).
+    pub clock: crate::app::clock::AppClock,
 }
 
 impl WorkerOptions {
@@ -187,6 +189,7 @@ impl WorkerOptions {
             sandbox: None,
             journal: None,
             receiver_secret: None,
+            clock: crate::app::clock::AppClock::system(),
         }
     }
 }

@@ -61,7 +61,10 @@ impl Worker {
             .limit(500);
         let overdue = Query::new()
             .set("sys.status", ScheduledActionStatus::Scheduled.as_str())
-            .set("scheduledFor.datetime[lt]", Timestamp::now())
+            .set(
+                "scheduledFor.datetime[lt]",
+                Timestamp(self.options.clock.now()),
+            )
             .order("scheduledFor.datetime")
             .limit(500);
         let (range, overdue) = tokio::join!(
@@ -230,13 +233,16 @@ impl Worker {
     /// Follows a pending action that is due soon until it runs, polling politely once it is due
     /// (the scheduler fires within a second or two), and sends each change of state.
     pub(super) fn follow_if_due_soon(&self, action: &ScheduledAction) {
-        if !due_soon(action, jiff::Timestamp::now()) || !self.following.claim(&action.sys.id) {
+        if !due_soon(action, self.options.clock.now()) || !self.following.claim(&action.sys.id) {
             return;
         }
         let worker = self.clone();
         let client = self.client.clone();
         let sink = self.sink.clone();
         let interval = (self.options.poll_interval * 2).max(Duration::from_millis(500));
+        // Naps are short enough that a test's clock, moved by hand, is noticed soon.
+        let longest_nap = FOLLOW_NAP.min(self.options.poll_interval * 25);
+        let clock = self.options.clock.clone();
         let mut current = action.clone();
         let id = current.sys.id.clone();
         // Released however the task ends, also when the worker is shut down mid-follow.
@@ -247,15 +253,15 @@ impl Worker {
         self.spawn(async move {
             let _claim = claim;
             loop {
-                let now = jiff::Timestamp::now();
+                let now = clock.now();
                 if !due_soon(&current, now) {
                     break;
                 }
                 let until = current.scheduled_for.datetime.0.duration_since(now);
                 let nap = Duration::try_from(until).unwrap_or(Duration::ZERO);
                 if nap > Duration::ZERO {
-                    tokio::time::sleep(nap.min(FOLLOW_NAP)).await;
-                    if nap > FOLLOW_NAP {
+                    tokio::time::sleep(nap.min(longest_nap)).await;
+                    if nap > longest_nap {
                         continue;
                     }
                 } else {

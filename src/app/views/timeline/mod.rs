@@ -182,7 +182,7 @@ impl TimelineView {
     /// Anchors the list afresh at the newest event matching the filter.
     fn reset(&mut self, cx: &mut ViewCtx<'_>) {
         self.generation = self.generation.max(cx.state.timeline.generation) + 1;
-        let filter = self.spec.to_filter(Timestamp::now());
+        let filter = self.spec.to_filter(Timestamp(cx.now));
         send(
             cx,
             JournalRequest::Reset {
@@ -275,7 +275,7 @@ impl TimelineView {
             self.applied = None;
         }
         if let Some(format) = export {
-            let filter = self.spec.to_filter(Timestamp::now());
+            let filter = self.spec.to_filter(Timestamp(cx.now));
             send(cx, TimelineTask::Export { filter, format });
         }
     }
@@ -352,7 +352,7 @@ impl TimelineView {
             self.rate_spec = Some(chart_spec.clone());
             self.rate_seq = rows.live_seq;
             self.rate_sent_at = now;
-            let filter = chart_spec.to_rate_filter(Timestamp::now());
+            let filter = chart_spec.to_rate_filter(Timestamp(cx.now));
             send(cx, TimelineTask::LoadRate { filter });
         } else if rows.live_seq != self.rate_seq {
             ui.ctx()

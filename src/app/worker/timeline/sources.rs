@@ -240,7 +240,7 @@ async fn load_rate(cx: &SourcesCtx<'_>, filter: EventFilter) {
     let Some(journal) = cx.options.journal.clone() else {
         return;
     };
-    let now = Timestamp::now();
+    let now = Timestamp(cx.options.clock.now());
     let answer = tokio::task::spawn_blocking(move || rate_chart(&journal, filter, now)).await;
     match answer {
         Ok(Ok(chart)) => cx.send(TimelineResult::RateLoaded(chart)),
