@@ -33,7 +33,7 @@
 //!     `intents` (`Intent`, `Route`, `Window`, and how the app carries them out); `ui_command`
 //!     (the palette's and shortcuts' commands).
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests), `command`
-//!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`).
+//!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`), `clock` (`AppClock`).
 //!   - `worker/` (the only I/O: commands, `connection`, `schedules`; latest-wins keys, one
 //!     cancellation token per connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
@@ -78,9 +78,12 @@
 //! - **Stale results.** Events carry their worker's epoch and `AppState::receive` drops those
 //!   of another; replies carry what they answer (`ReleasesLoaded.query`) and the state drops
 //!   replies to anything but its latest request.
-//! - **Time.** The sandbox runs on an injected `Clock`; views read time from egui's input
-//!   (`InputState::time`: the wall clock under eframe, the step clock under kittest), so
-//!   debouncing and animations are deterministic in tests.
+//! - **Time.** The sandbox runs on an injected `Clock`; the app on an `AppClock`
+//!   (`WorkerOptions::clock`), which views read once per frame as `ViewCtx::now` and the
+//!   schedule followers read too — the app tests hand it the sandbox's clock, so a test decides
+//!   when time passes. Debouncing reads egui's input time (`InputState::time`: the wall clock
+//!   under eframe, the step clock under kittest). The tidy test forbids `::now()` in views,
+//!   widgets and state.
 //! - **Error surfacing.** The worker reports failures as `AppEvent::Failed { kind:
 //!   RequestKind, .. }`; the state decides by kind which spinner stops, and `RequestKind`'s
 //!   `Display` is the one place the words are written. The state answers with

@@ -77,6 +77,20 @@ fn views_widgets_and_state_do_no_io() {
 }
 
 #[test]
+fn views_widgets_and_state_read_time_from_the_app_clock() {
+    assert_never_named(
+        &[
+            "src/app/views",
+            "src/app/widgets",
+            "src/app/state",
+            "src/app/format.rs",
+        ],
+        &["::now()"],
+        "Time is injected: views read `ViewCtx::now` (the app's clock), never the system clock",
+    );
+}
+
+#[test]
 fn the_tidy_check_sees_what_it_forbids() {
     // A guard for the guard: the worker does name tokio, so a broken walk would be caught.
     let worker = code_lines("src/app/worker");
