@@ -317,3 +317,6 @@ impl TimelineRows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
