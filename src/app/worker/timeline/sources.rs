@@ -7,7 +7,6 @@
 //! and file writes go to `spawn_blocking`, and the save dialog is rfd's async one — never on the
 //! UI thread.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -15,7 +14,7 @@ use crate::app::event::{AppEvent, RequestKind};
 use crate::app::timeline::{RateBucket, RateChart, TimelineResult, TimelineTask, group_of_topic};
 use crate::app::worker::{EventSink, WorkerOptions, describe};
 use crate::cma::{Client, CmaError, Timestamp, WebhookDefinition};
-use crate::timeline::export::{ExportError, ExportFormat, ExportProgress, export};
+use crate::timeline::export::{ExportError, ExportFormat, export_file};
 use crate::timeline::{CallLogConfig, CallLogPoller, EventFilter, Journal, PollReport};
 
 /// The id of the webhook definition the sources panel creates or updates.
@@ -293,16 +292,6 @@ pub fn rate_chart(
     })
 }
 
-/// The temporary file an export writes before it is renamed into place.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
-    path.with_file_name(name)
-}
-
 /// Asks where to save, then writes the export there (through a temporary file) on a blocking
 /// thread, sending progress; the cancel flag stops it.
 async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: ExportFormat) {
@@ -372,29 +361,4 @@ async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: Export
             .sink
             .failed(RequestKind::ExportTimeline(None), e.to_string()),
     }
-}
-
-/// Writes the export to `path` through `path.part`, renamed into place once complete; the
-/// partial file is removed when it fails or is canceled. Blocking.
-pub fn export_file(
-    journal: &Journal,
-    filter: &EventFilter,
-    format: ExportFormat,
-    path: &Path,
-    progress: &mut dyn FnMut(ExportProgress) -> bool,
-) -> Result<u64, ExportError> {
-    let partial = partial_path(path);
-    let result = (|| {
-        let file = std::fs::File::create(&partial)?;
-        let mut writer = std::io::BufWriter::new(file);
-        let n = export(journal, filter, format, &mut writer, progress)?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)?;
-        Ok(n)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
 }
