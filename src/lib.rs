@@ -48,7 +48,8 @@
 //! - [`signing`]: Contentful webhook request signing and verification, shared by the sandbox
 //!   (which signs) and the receiver (which verifies).
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
-//!   the call-log poller, and the event model (payloads as `cma` types, causes, summaries).
+//!   the call-log poller, the event model (payloads as `cma` types, causes, summaries), and
+//!   the export (NDJSON/CSV, written through a temporary file renamed into place).
 //! - `main.rs`: the command line; thin.
 //!
 //! ## Invariants

@@ -9,7 +9,7 @@ use super::ui_command::UiCommand;
 use super::views::calendar::CalendarView;
 use super::views::entries::EntriesView;
 use super::views::releases::ReleasesView;
-use super::worker::{self, WorkerHandle};
+use super::worker;
 use super::{App, PROCESS_START};
 use crate::app::state::ConnectionInfo;
 use crate::cma::Client;
@@ -64,11 +64,6 @@ impl App {
                     .duration(Some(std::time::Duration::from_secs(8)));
             }
         }
-    }
-
-    /// The worker serving the current connection.
-    pub fn worker(&self) -> &WorkerHandle {
-        &self.worker
     }
 
     /// Queues a command for the worker, marking in the state what it sets pending.

@@ -1,7 +1,7 @@
-//! The worker's [`TimelineTask`]s, the timeline's work that is more than one journal read: the export (save dialog,
-//! then a blocking write through a temporary file with progress and cancel), the sources
-//! panel (the space's webhooks, the call-log poller), and creating or updating the timeline's
-//! webhook definition in the connected space.
+//! The worker's [`TimelineTask`]s, the timeline's work that is more than one journal read: the
+//! export (save dialog, then `timeline::export::export_file` on a blocking thread with progress
+//! and cancel), the rate chart, the sources panel (the space's webhooks, the call-log poller),
+//! and creating or updating the timeline's webhook definition in the connected space.
 //!
 //! Architecture Invariant: like the rest of the worker, this runs on the tokio runtime; SQLite
 //! and file writes go to `spawn_blocking`, and the save dialog is rfd's async one — never on the
