@@ -4,7 +4,7 @@
 
 use super::command::Command;
 use super::intents::{Route, WindowKind};
-use super::state::{AppState, Effect, Toast};
+use super::state::{Effect, Toast};
 use super::ui_command::UiCommand;
 use super::views::calendar::CalendarView;
 use super::views::entries::EntriesView;
@@ -93,11 +93,7 @@ impl App {
         // The old space's tasks (action pollers, schedule followers) stop; anything they sent
         // already is of the old epoch and dropped.
         self.worker.shutdown();
-        let epoch = self.state.epoch.next();
-        let profiles = std::mem::take(&mut self.state.profiles);
-        self.state = AppState::new(connection.clone(), epoch);
-        self.state.profiles = profiles;
-        self.state.active_profile = id;
+        let epoch = self.state.reconnect(connection.clone(), id);
         self.worker = worker::spawn(&self.runtime, client, &self.sink, options, epoch);
         self.send(Command::LoadSpace);
         self.releases = ReleasesView::new();

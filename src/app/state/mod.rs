@@ -231,6 +231,22 @@ impl AppState {
         }
     }
 
+    /// Starts over for another connection: the data of the old space goes, the saved profiles
+    /// stay, and the epoch moves on (events of the old worker are dropped from now on). Returns
+    /// the new epoch, for the new worker.
+    pub fn reconnect(
+        &mut self,
+        connection: ConnectionInfo,
+        active_profile: Option<String>,
+    ) -> Epoch {
+        let epoch = self.epoch.next();
+        let profiles = std::mem::take(&mut self.profiles);
+        *self = Self::new(connection, epoch);
+        self.profiles = profiles;
+        self.active_profile = active_profile;
+        epoch
+    }
+
     /// Marks what `command` sets pending (the other half is in [`AppState::apply`]), and applies
     /// the commands that only change the state. Returns whether the worker should run it.
     pub fn on_sent(&mut self, command: &Command) -> bool {

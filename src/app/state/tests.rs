@@ -321,3 +321,39 @@ fn a_sandbox_reset_reloads_the_list_with_the_views_query() {
          reload the releases list",
     );
 }
+
+#[test]
+fn reconnecting_forgets_the_old_space_keeps_the_profiles_and_drops_its_late_events() {
+    let connection = |name: &str| ConnectionInfo {
+        profile: name.into(),
+        base_url: "http://127.0.0.1:1/".into(),
+        space_id: name.into(),
+        environment_id: "master".into(),
+        is_sandbox: false,
+        receiver: None,
+    };
+    let mut state = AppState::new(connection("home"), Epoch(1));
+    let saved = crate::config::Profile {
+        id: "other".into(),
+        name: "Other".into(),
+        space_id: "other".into(),
+        environment_id: "master".into(),
+        region: crate::config::RegionSetting::Eu,
+        rate_limit: 7,
+    };
+    let _ = state.apply(AppEvent::ProfilesLoaded(vec![(saved, true)]));
+    let _ = state.apply(loaded("", &["Home release"]));
+    let _ = state.apply(publish("home-action", ActionStatus::InProgress));
+    let epoch = state.reconnect(connection("other"), Some("other".into()));
+    assert_eq!(epoch, Epoch(2));
+    assert!(state.releases.is_empty() && state.actions.is_empty());
+    assert_eq!(state.active_profile.as_deref(), Some("other"));
+    assert_eq!(state.profiles.len(), 1, "the saved profiles stay");
+    // The old worker's poller reports after the switch: dropped.
+    let late = state.receive(Stamped {
+        epoch: Some(Epoch(1)),
+        event: publish("home-action", ActionStatus::Succeeded),
+    });
+    assert!(late.is_empty());
+    assert!(state.actions.is_empty());
+}
