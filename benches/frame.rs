@@ -8,11 +8,13 @@
 use std::time::Instant;
 
 use release_desk::app::command::Command;
-use release_desk::app::event::AppEvent;
+use release_desk::app::event::{AppEvent, Epoch};
+use release_desk::app::intents::Intent;
 use release_desk::app::state::{AppState, ConnectionInfo};
+use release_desk::app::timeline::TimelineRequest;
 use release_desk::app::views::ViewCtx;
 use release_desk::app::views::timeline::TimelineView;
-use release_desk::app::worker_timeline;
+use release_desk::app::worker::timeline::journal as journal_worker;
 use release_desk::timeline::event::IncomingEvent;
 use release_desk::timeline::{Journal, JournalConfig, Origin, Verdict};
 
@@ -80,25 +82,20 @@ fn raw_input() -> egui::RawInput {
 
 /// One frame of the view; returns the commands it pushed.
 fn frame(ctx: &egui::Context, view: &mut TimelineView, state: &AppState) -> Vec<Command> {
-    let mut commands = Vec::new();
+    let mut intents = Vec::new();
     let mut output = ctx.run_ui(raw_input(), |ui| {
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            let mut open_release = None;
-            let mut inspect = None;
-            let mut open_entity = None;
-            let mut schedule = None;
-            let mut cx = ViewCtx {
-                state,
-                commands: &mut commands,
-                open_release: &mut open_release,
-                inspect_action: &mut inspect,
-                open_entity: &mut open_entity,
-                focus_filter: false,
-                schedule: &mut schedule,
-            };
+            let mut cx = ViewCtx::new(state, &mut intents, jiff::Timestamp::now());
             view.ui(ui, &mut cx);
         });
     });
+    let commands = intents
+        .into_iter()
+        .filter_map(|intent| match intent {
+            Intent::Run(command) => Some(command),
+            _ => None,
+        })
+        .collect();
     let shapes = std::mem::take(&mut output.shapes);
     let primitives = ctx.tessellate(shapes, output.pixels_per_point);
     std::hint::black_box(primitives);
@@ -113,9 +110,11 @@ fn answer(journal: &Journal, state: &mut AppState, commands: Vec<Command>) -> us
     for command in commands {
         if let Command::Timeline(request) = command {
             state.timeline.on_request(&request);
-            let result = worker_timeline::handle(journal, &file, request);
-            state.apply(AppEvent::Timeline(result));
-            n += 1;
+            if let TimelineRequest::Journal(request) = request {
+                let result = journal_worker::handle(journal, &file, request);
+                let _ = state.apply(AppEvent::Timeline(result));
+                n += 1;
+            }
         }
     }
     n
@@ -128,17 +127,17 @@ fn measure(count: usize) -> f64 {
     fill(&journal, count);
     eprintln!("filled {count} events in {:?}", started.elapsed());
     let ctx = egui::Context::default();
-    let mut state = AppState {
-        connection: Some(ConnectionInfo {
+    let mut state = AppState::new(
+        ConnectionInfo {
             profile: "bench".into(),
             base_url: String::new(),
             space_id: String::new(),
             environment_id: String::new(),
             is_sandbox: true,
             receiver: Some("127.0.0.1:0".into()),
-        }),
-        ..AppState::default()
-    };
+        },
+        Epoch(1),
+    );
     let mut view = TimelineView::default();
     // Warm up: frames until the view asks for nothing more.
     for _ in 0..50 {

@@ -10,14 +10,16 @@
 //! over HTTP, exactly as it reaches Contentful.
 //!
 //! ```text
-//!   app views ──Command──▶ worker (tokio) ──cma::Client──HTTP──▶ Contentful | sandbox
-//!      ▲                                                                    │ signed webhooks
-//!      └── AppState::apply ◀──AppEvent── timeline (receiver + journal) ◀────┘
+//!   app views ──Intent──▶ App ──Command──▶ worker (tokio) ──cma::Client──HTTP──▶ Contentful | sandbox
+//!      ▲                                                                          │ signed webhooks
+//!      └── AppState::apply ◀──AppEvent (stamped with the epoch)── timeline ◀──────┘
 //! ```
 //!
 //! A frame: `App::logic` drains worker results into [`app::state::AppState::apply`] (the only
-//! place outside results change the state); views draw from `&AppState` and push commands; the
-//! worker runs each command as its own task and answers with events that request a repaint.
+//! place outside results change the state) and carries out the effects it returns; views draw
+//! from `&AppState` and push [`app::intents::Intent`]s (run a command, go somewhere, open or
+//! close a window); the app marks each command in the state (`on_sent`) and hands it to the
+//! worker, which runs it as its own task and answers with events that request a repaint.
 //!
 //! ## Code map
 //! - [`cma`]: wire types (releases, actions, schedules, entries, webhooks, errors) and the client
@@ -25,16 +27,31 @@
 //! - [`sandbox`]: the embedded Contentful-compatible server: axum routes over a SQLite document
 //!   store, the action executor, the scheduler, publish validation, signed webhook delivery with
 //!   retries and a call log, and the demo seed. `release-desk sandbox` runs it headless.
-//! - [`app`]: the egui app: `App` (shell, shortcuts, palette), `AppState`, `Command`/`AppEvent`,
-//!   the worker (`worker`, `worker_timeline`, `worker_sources`: the only I/O), `views/`
-//!   (releases, release detail, entries, inspector, calendar, schedule dialog, timeline,
-//!   settings), `widgets/`, `theme` (every colour), and pure logic without egui: `schedule`
-//!   (instants, DST, conflicts), `ics` (calendar export), `timeline_rows` (the journal row cache).
+//! - [`app`]: the egui app.
+//!   - `App` in `app/mod.rs`, split after rerun's viewer: `logic` (drain events, carry out
+//!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
+//!     `intents` (`Intent`, `Route`, `Window`, and how the app carries them out); `ui_command`
+//!     (the palette's and shortcuts' commands).
+//!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests), `command`
+//!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`), `clock` (`AppClock`).
+//!   - `worker/` (the only I/O: commands, `connection`, `schedules`; latest-wins keys, one
+//!     cancellation token per connection) and `worker/timeline/` (`journal`: blocking reads on
+//!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
+//!   - `views/` (releases, release detail, entries, inspector, `calendar/`, schedule dialog,
+//!     `timeline/` (table, detail, panels), settings), `widgets/`, `theme` (every colour), and
+//!     pure logic without egui: `schedule` (instants, DST, conflicts), `ics` (calendar export),
+//!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
+//!     compiler routes them, `rows`: the journal row cache).
+//! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
+//!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
 //! - [`config`]: paths (`directories`), connection profiles, token storage (owner-only files).
 //! - [`signing`]: Contentful webhook request signing and verification, shared by the sandbox
 //!   (which signs) and the receiver (which verifies).
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
-//!   the call-log poller, and the event model (payloads as `cma` types, causes, summaries).
+//!   the call-log poller, the event model (payloads as `cma` types, causes, summaries), and
+//!   the export (NDJSON/CSV, written through a temporary file renamed into place).
+//! - [`private_fs`]: owner-only data directories and database files (sandbox, journal).
+//! - [`shutdown`]: Ctrl-C and SIGTERM, listened for before a command announces it is ready.
 //! - `main.rs`: the command line; thin.
 //!
 //! ## Invariants
@@ -44,8 +61,9 @@
 //! - Data from the network never panics the process: every decode failure is a typed error.
 //! - A 409 is never retried; a POST is never repeated after it may have reached the server.
 //! - Unknown JSON fields are kept (`extra`), so what is read re-encodes without loss.
-//! - Architecture Invariant: `app/views` and `app/widgets` know nothing of tokio, reqwest,
-//!   rusqlite or the file system; only the worker does I/O, and the UI thread never waits on it.
+//! - Architecture Invariant: `app/views`, `app/widgets` and `app/state` know nothing of tokio,
+//!   reqwest, rusqlite or the file system; only the worker does I/O, and the UI thread never
+//!   waits on it.
 //! - Architecture Invariant: nothing in `sandbox` knows the GUI; the GUI reaches it only over
 //!   HTTP (its one extension, `POST /spaces/{s}/_sandbox/reset`, is HTTP too).
 //! - A SQLite connection is owned by one store behind one lock; every write is a transaction,
@@ -55,10 +73,39 @@
 //! - One process writes a data directory: the sandbox holds an exclusive lock file there, and
 //!   the files that hold secrets (sandbox database, timeline journal) are owner-only.
 //! - Time is injected in the sandbox ([`sandbox::clock::Clock`]) so tests can set it.
+//! - Architecture Invariant: `app` never names `sandbox`; views, widgets and state never name
+//!   tokio, reqwest, rusqlite or `std::fs`. `tests/it/architecture.rs` fails when they do.
+//!
+//! ## Cross-cutting concerns
+//! - **Cancellation.** One worker serves one connection ([`app::event::Epoch`]). Its
+//!   `WorkerHandle` owns a `CancellationToken`: every task the worker starts (each command,
+//!   action and schedule followers, the call-log poller through its owner) runs until it is
+//!   cancelled, and reconnecting shuts the old worker down. Requests where only the newest
+//!   matters (`LatestWins`: the releases list, the scheduled-actions list) abort the older task.
+//! - **Stale results.** Events carry their worker's epoch and `AppState::receive` drops those
+//!   of another; replies carry what they answer (`ReleasesLoaded.query`) and the state drops
+//!   replies to anything but its latest request.
+//! - **Time.** The sandbox runs on an injected `Clock`; the app on an `AppClock`
+//!   (`WorkerOptions::clock`), which views read once per frame as `ViewCtx::now` and the
+//!   schedule followers read too — the app tests hand it the sandbox's clock, so a test decides
+//!   when time passes. Debouncing reads egui's input time (`InputState::time`: the wall clock
+//!   under eframe, the step clock under kittest). The tidy test forbids `::now()` in views,
+//!   widgets and state.
+//! - **Error surfacing.** The worker reports failures as `AppEvent::Failed { kind:
+//!   RequestKind, .. }`; the state decides by kind which spinner stops, and `RequestKind`'s
+//!   `Display` is the one place the words are written. The state answers with
+//!   `Effect::Toast`; the app shows it. Data from the network never panics.
+//! - **Test layers.** Pure logic and `AppState::apply` have data-driven unit tests
+//!   (`check(steps, expected)`); single views run in a kittest `Harness` with a hand-made state
+//!   and assert the intents they queue (`tests/it/app_views.rs`); the end-to-end suite drives
+//!   the real app through AccessKit against a sandbox on `127.0.0.1:0`, waiting with
+//!   `step_until` (which names the labels it saw on a timeout), never with a fixed sleep;
+//!   `tests/it/architecture.rs` guards the layers.
 
 pub mod app;
 pub mod cma;
 pub mod config;
+pub mod embedded;
 pub mod private_fs;
 pub mod sandbox;
 pub mod shutdown;

@@ -108,7 +108,7 @@ fn run_app() -> ExitCode {
     let _enter = runtime.enter();
     let data_dir = release_desk::config::data_dir();
     let (embedded, client, connection) =
-        match runtime.block_on(release_desk::app::launch::start_embedded(data_dir.clone())) {
+        match runtime.block_on(release_desk::embedded::start_embedded(data_dir.clone())) {
             Ok(started) => started,
             Err(e) => {
                 eprintln!("release-desk: {e} (data directory {})", data_dir.display());
@@ -128,7 +128,7 @@ fn run_app() -> ExitCode {
         client,
         connection,
         worker: release_desk::app::worker::WorkerOptions {
-            receiver_secret: release_desk::app::launch::load_or_create_secret(&data_dir).ok(),
+            receiver_secret: release_desk::embedded::load_or_create_secret(&data_dir).ok(),
             ..release_desk::app::worker::WorkerOptions::new(true)
         },
         timeline: Some(timeline),

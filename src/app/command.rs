@@ -27,6 +27,21 @@ pub struct ScheduledQuery {
     pub newest_first: bool,
 }
 
+impl Command {
+    /// Whether the command's work belongs to the app rather than to the connected space, so it
+    /// runs to its end even when the connection is replaced: saved profiles, and a file the
+    /// user chose to write.
+    pub fn outlives_connection(&self) -> bool {
+        matches!(
+            self,
+            Command::LoadProfiles
+                | Command::SaveProfile { .. }
+                | Command::DeleteProfile { .. }
+                | Command::ExportIcs { .. }
+        )
+    }
+}
+
 /// A request for I/O, handled by the worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -180,5 +195,5 @@ pub enum Command {
         events: Vec<crate::app::ics::IcsEvent>,
     },
     /// Read the timeline journal (pages, counts, details) or its saved filters.
-    Timeline(crate::app::timeline_rows::TimelineRequest),
+    Timeline(crate::app::timeline::TimelineRequest),
 }

@@ -8,7 +8,7 @@ use crate::cma::{
 };
 use crate::config::Profile;
 
-use super::command::ScheduledQuery;
+use super::command::{ReleaseQuery, ScheduledQuery};
 use crate::cma::{ScheduledAction, Timestamp};
 
 /// An action the app started and follows until it is final.
@@ -37,6 +37,29 @@ pub enum ActionTarget {
     Bulk(usize),
 }
 
+/// Which connection a worker serves: every reconnect starts a worker of a new epoch, and events
+/// of any other epoch than the state's are dropped (the old space's pollers cannot write into
+/// the new space's state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Epoch(pub u64);
+
+impl Epoch {
+    /// The epoch after this one.
+    pub fn next(self) -> Self {
+        Self(self.0 + 1)
+    }
+}
+
+/// An event with the epoch of the worker that sent it; `None` for sources that outlive a
+/// connection (the embedded receiver's live stream).
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    /// The sending worker's epoch.
+    pub epoch: Option<Epoch>,
+    /// The event.
+    pub event: AppEvent,
+}
+
 /// A result from the worker.
 #[derive(Debug, Clone)]
 pub enum AppEvent {
@@ -51,6 +74,8 @@ pub enum AppEvent {
     },
     /// A page of releases arrived.
     ReleasesLoaded {
+        /// The query it answers (a reply for any but the latest is stale).
+        query: ReleaseQuery,
         /// The releases of this page.
         items: Vec<Release>,
         /// The cursor of the next page, if any.
@@ -106,8 +131,8 @@ pub enum AppEvent {
     },
     /// A request failed; shown as a toast and where relevant.
     Failed {
-        /// What was being done ("Loading releases").
-        context: String,
+        /// What was being done; [`RequestKind`]'s `Display` says it in words.
+        kind: RequestKind,
         /// What went wrong, in words.
         message: String,
     },
@@ -163,5 +188,144 @@ pub enum AppEvent {
     /// The live stream fell behind and dropped this many notices (they are in the journal).
     TimelineMissed(u64),
     /// The worker answered a timeline request.
-    Timeline(crate::app::timeline_rows::TimelineResult),
+    Timeline(crate::app::timeline::TimelineResult),
+}
+
+/// What a failed request was doing. State decides by kind which spinner a failure stops (never
+/// by the words); the words a toast or notice shows are rendered in one place, its `Display`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestKind {
+    /// The space's name, content types and locales.
+    LoadSpace,
+    /// A page of the releases list.
+    LoadReleases,
+    /// The latest action of the listed releases (list badges).
+    LoadLatestActions,
+    /// Opening one release.
+    OpenRelease,
+    /// The entities of an open release.
+    LoadReleaseEntities,
+    /// The action history of an open release.
+    LoadReleaseActions,
+    /// Re-reading a release right before an action.
+    ReadRelease,
+    /// Creating a release.
+    CreateRelease,
+    /// Replacing a release's entities.
+    SetReleaseEntities,
+    /// Archiving (`true`) or unarchiving a release.
+    SetReleaseArchived(bool),
+    /// Deleting a release.
+    DeleteRelease,
+    /// Starting a release action on the release labelled so.
+    StartReleaseAction {
+        /// publish, unpublish or validate.
+        action: ActionKind,
+        /// "Release 'Spring Travel Issue'".
+        label: String,
+    },
+    /// Following a running release action.
+    FollowReleaseAction {
+        /// publish, unpublish or validate.
+        action: ActionKind,
+        /// "Release 'Spring Travel Issue'".
+        label: String,
+    },
+    /// Every entry and asset.
+    LoadEntities,
+    /// One entry or asset.
+    LoadEntity,
+    /// Starting a bulk action.
+    StartBulkAction(ActionKind),
+    /// Following a running bulk action.
+    FollowBulkAction,
+    /// Reloading the entities a bulk action touched.
+    ReloadEntities,
+    /// Reading the saved connection profiles.
+    LoadProfiles,
+    /// Saving a connection profile.
+    SaveProfile,
+    /// Deleting a connection profile.
+    DeleteProfile,
+    /// Switching to another connection before a profile is known.
+    SwitchProfile,
+    /// Connecting to the profile of this name.
+    Connect(String),
+    /// Resetting the local sandbox (refused for anything else).
+    Reset,
+    /// The sandbox's reset request.
+    ResetSandbox,
+    /// One scheduled action.
+    LoadScheduledAction,
+    /// The calendar range of scheduled actions.
+    LoadScheduledRange,
+    /// A page of the scheduled-actions list.
+    LoadScheduledPage,
+    /// Creating the schedule labelled so ("publish of 'Spring Travel Issue'").
+    CreateSchedule(String),
+    /// Moving the schedule labelled so.
+    Reschedule(String),
+    /// Canceling the schedule labelled so.
+    CancelSchedule(String),
+    /// Following a scheduled action that is due soon.
+    FollowSchedule,
+    /// Writing a file the user chose (the path as shown).
+    WriteFile(String),
+    /// Listing the space's webhooks.
+    ListWebhooks,
+    /// Creating or updating the timeline's webhook definition.
+    ConfigureTimelineWebhook,
+    /// Starting the call-log poller.
+    PollCallLog,
+    /// Exporting the timeline (to this path, once chosen).
+    ExportTimeline(Option<String>),
+}
+
+impl std::fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::LoadSpace => f.write_str("Loading the space"),
+            Self::LoadReleases => f.write_str("Loading releases"),
+            Self::LoadLatestActions => f.write_str("Loading release actions"),
+            Self::OpenRelease => f.write_str("Opening the release"),
+            Self::LoadReleaseEntities => f.write_str("Loading the release's entries"),
+            Self::LoadReleaseActions => f.write_str("Loading the release's actions"),
+            Self::ReadRelease => f.write_str("Reading the release"),
+            Self::CreateRelease => f.write_str("Creating the release"),
+            Self::SetReleaseEntities => f.write_str("Changing the release's entries"),
+            Self::SetReleaseArchived(true) => f.write_str("Archiving the release"),
+            Self::SetReleaseArchived(false) => f.write_str("Unarchiving the release"),
+            Self::DeleteRelease => f.write_str("Deleting the release"),
+            Self::StartReleaseAction { action, label } => write!(f, "Starting {action} of {label}"),
+            Self::FollowReleaseAction { action, label } => {
+                write!(f, "Following {action} of {label}")
+            }
+            Self::LoadEntities => f.write_str("Loading entries"),
+            Self::LoadEntity => f.write_str("Loading the entry"),
+            Self::StartBulkAction(action) => write!(f, "Starting bulk {action}"),
+            Self::FollowBulkAction => f.write_str("Following the bulk action"),
+            Self::ReloadEntities => f.write_str("Reloading entries"),
+            Self::LoadProfiles => f.write_str("Reading connections"),
+            Self::SaveProfile => f.write_str("Saving the connection"),
+            Self::DeleteProfile => f.write_str("Deleting the connection"),
+            Self::SwitchProfile => f.write_str("Switching"),
+            Self::Connect(name) => write!(f, "Connecting to '{name}'"),
+            Self::Reset => f.write_str("Reset"),
+            Self::ResetSandbox => f.write_str("Resetting the sandbox"),
+            Self::LoadScheduledAction => f.write_str("Loading the schedule"),
+            Self::LoadScheduledRange | Self::LoadScheduledPage => {
+                f.write_str("Loading scheduled actions")
+            }
+            Self::CreateSchedule(label) => write!(f, "Scheduling the {label}"),
+            Self::Reschedule(label) => write!(f, "Rescheduling the {label}"),
+            Self::CancelSchedule(label) => write!(f, "Canceling the {label}"),
+            Self::FollowSchedule => f.write_str("Following a scheduled action"),
+            Self::WriteFile(path) => write!(f, "Writing {path}"),
+            Self::ListWebhooks => f.write_str("Listing the space's webhooks"),
+            Self::ConfigureTimelineWebhook => f.write_str("Configuring the timeline webhook"),
+            Self::PollCallLog => f.write_str("Polling the call log"),
+            Self::ExportTimeline(None) => f.write_str("Exporting the timeline"),
+            Self::ExportTimeline(Some(path)) => write!(f, "Exporting to {path}"),
+        }
+    }
 }

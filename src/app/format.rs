@@ -2,9 +2,8 @@
 
 use crate::cma::{FieldError, Timestamp};
 
-/// "just now", "5 min ago", "3 h ago", or the date for older instants.
-pub fn relative_time(t: Timestamp) -> String {
-    let now = jiff::Timestamp::now();
+/// "just now", "5 min ago", "3 h ago" before `now`, or the date for older instants.
+pub fn relative_time(t: Timestamp, now: jiff::Timestamp) -> String {
     let secs = now.as_second() - t.0.as_second();
     match secs {
         s if s < 0 => local_time(t),

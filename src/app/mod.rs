@@ -1,39 +1,42 @@
 //! The desktop app (eframe/egui): [`App`] owns the [`AppState`], the views, and the handle to
 //! the background worker.
 //!
-//! Data flow: a view draws from `&AppState` and pushes a [`Command`]; `App` hands commands to
+//! Data flow: a view draws from `&AppState` and pushes [`Intent`](intents::Intent)s; `App`
+//! carries them out: a [`Command`] is marked in the state ([`AppState::on_sent`]) and handed to
 //! the worker (tokio), which calls the `cma` client; results come back as [`AppEvent`]s through
 //! a channel whose sender requests a repaint; [`App::logic`](eframe::App::logic) drains the
-//! channel into [`AppState::apply`] — the only place outside results change the state.
+//! channel into [`AppState::apply`] — the only place outside results change the state — and
+//! carries out the [`Effect`](state::Effect)s it answers with.
 //!
-//! Split after rerun's viewer: `logic` (events, shortcuts), `ui` (layout), `command_handling`
-//! (UI commands from menus, shortcuts and the palette).
+//! Split after rerun's viewer: `logic` (events, effects, shortcuts, reconnecting), `ui`
+//! (layout, the views and windows), [`intents`] (what views, shortcuts and the palette ask for,
+//! and how the app carries it out).
 
+pub mod clock;
 pub mod command;
 pub mod event;
 pub mod format;
 pub mod ics;
-pub mod launch;
+pub mod intents;
+mod logic;
 pub mod schedule;
 pub mod state;
 pub mod theme;
-pub mod timeline_rows;
+pub mod timeline;
+mod ui;
 pub mod ui_command;
 pub mod views;
 pub mod widgets;
 pub mod worker;
-pub mod worker_sources;
-pub mod worker_timeline;
 
 use std::sync::mpsc as std_mpsc;
 
-use egui::{RichText, Ui};
+use egui::Ui;
 
 use self::command::Command;
-use self::event::AppEvent;
-use self::state::{AppState, ConnectionInfo, Nav, Toast};
-use self::ui_command::{Palette, UiCommand};
-use self::views::ViewCtx;
+use self::event::{AppEvent, Epoch, Stamped};
+use self::state::{AppState, ConnectionInfo, Nav};
+use self::ui_command::Palette;
 use self::views::entries::EntriesView;
 use self::views::inspector::{EntityDetail, FailureInspector};
 use self::views::release_detail::ReleaseDetailView;
@@ -41,7 +44,6 @@ use self::views::releases::ReleasesView;
 use self::views::settings::SettingsView;
 use self::views::timeline::TimelineView;
 
-use self::state::ScheduleSubmit;
 use self::views::calendar::CalendarView;
 use self::views::schedule_dialog::ScheduleDialog;
 use self::worker::{EventSink, WorkerHandle, WorkerOptions};
@@ -71,7 +73,7 @@ pub struct App {
     /// The data.
     pub state: AppState,
     worker: WorkerHandle,
-    events: std_mpsc::Receiver<AppEvent>,
+    events: std_mpsc::Receiver<Stamped>,
     sink: EventSink,
     runtime: tokio::runtime::Handle,
     worker_options: WorkerOptions,
@@ -108,7 +110,8 @@ impl App {
             options.sandbox = Some((Box::new(setup.client.clone()), setup.connection.clone()));
         }
         let client = Client::new(setup.client)?;
-        let worker = worker::spawn(&runtime, client, sink.clone(), options.clone());
+        let epoch = Epoch(1);
+        let worker = worker::spawn(&runtime, client, &sink, options.clone(), epoch);
         worker.send(Command::LoadSpace);
         worker.send(Command::LoadProfiles);
         // Reading the time-zone database scans the disk: do it off the UI thread, before any
@@ -134,10 +137,8 @@ impl App {
                 }
             });
         }
-        let state = AppState {
-            connection: Some(setup.connection),
-            ..AppState::default()
-        };
+        let state = AppState::new(setup.connection, epoch);
+        let now = options.clock.now();
         Ok(Self {
             state,
             worker,
@@ -153,7 +154,7 @@ impl App {
             settings: SettingsView::default(),
             inspector: None,
             entity_detail: None,
-            calendar: CalendarView::new(),
+            calendar: CalendarView::new(now),
             schedule_dialog: None,
             palette: None,
             toasts: egui_notify::Toasts::default()
@@ -163,370 +164,11 @@ impl App {
             _keep_alive: setup.keep_alive,
         })
     }
-
-    /// Drains worker results into the state (also used by tests between frames).
-    pub fn drain_events(&mut self) {
-        while let Ok(event) = self.events.try_recv() {
-            if let AppEvent::ProfileReady {
-                id,
-                client,
-                connection,
-            } = event
-            {
-                self.reconnect(id, *client, connection);
-                continue;
-            }
-            let first_releases =
-                !self.state.releases_loaded && matches!(event, AppEvent::ReleasesLoaded { .. });
-            self.state.apply(event);
-            if first_releases && let Some(started) = PROCESS_START.get() {
-                tracing::info!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "releases shown after launch"
-                );
-            }
-        }
-        for toast in self.state.toasts.drain(..) {
-            match toast {
-                Toast::Success(t) => {
-                    self.toasts.success(t);
-                }
-                Toast::Info(t) => {
-                    self.toasts.info(t);
-                }
-                Toast::Error(t) => {
-                    self.toasts
-                        .error(t)
-                        .duration(Some(std::time::Duration::from_secs(8)));
-                }
-            }
-        }
-        if let Some(id) = self.state.just_created.take() {
-            self.open_release(id);
-        }
-    }
-
-    /// Switches to another connection without restarting: a new worker on a new client, fresh
-    /// data, the same window.
-    fn reconnect(
-        &mut self,
-        id: Option<String>,
-        client: crate::cma::ClientConfig,
-        connection: ConnectionInfo,
-    ) {
-        let client = match Client::new(client) {
-            Ok(c) => c,
-            Err(e) => {
-                self.state
-                    .toasts
-                    .push(Toast::Error(format!("Connecting: {e}")));
-                return;
-            }
-        };
-        let mut options = self.worker_options.clone();
-        options.is_sandbox = connection.is_sandbox;
-        let profiles = std::mem::take(&mut self.state.profiles);
-        self.state = AppState {
-            connection: Some(connection.clone()),
-            profiles,
-            active_profile: id,
-            ..AppState::default()
-        };
-        self.worker = worker::spawn(&self.runtime, client, self.sink.clone(), options);
-        self.worker.send(Command::LoadSpace);
-        self.releases = ReleasesView::new();
-        self.entries = EntriesView::default();
-        self.detail = None;
-        self.inspector = None;
-        self.entity_detail = None;
-        self.calendar = CalendarView::new();
-        self.schedule_dialog = None;
-        self.state
-            .toasts
-            .push(Toast::Info(format!("Connected to {}", connection.profile)));
-    }
-
-    fn open_release(&mut self, id: String) {
-        self.nav = Nav::Releases;
-        self.state.conflict = None;
-        self.worker.send(Command::OpenRelease { id: id.clone() });
-        self.detail = Some(ReleaseDetailView::new(id));
-    }
-
-    fn run_ui_command(&mut self, command: UiCommand, ctx: &egui::Context) {
-        match command {
-            UiCommand::GoReleases => {
-                self.nav = Nav::Releases;
-                self.detail = None;
-            }
-            UiCommand::GoEntries => self.nav = Nav::Entries,
-            UiCommand::GoCalendar => self.nav = Nav::Calendar,
-            UiCommand::GoTimeline => self.nav = Nav::Timeline,
-            UiCommand::GoSettings => self.nav = Nav::Settings,
-            UiCommand::NewRelease => {
-                self.nav = Nav::Releases;
-                self.detail = None;
-                self.releases.open_create_dialog();
-            }
-            UiCommand::Reload => match (self.nav, &self.detail) {
-                (Nav::Releases, Some(d)) => self.worker.send(Command::OpenRelease {
-                    id: d.release_id.clone(),
-                }),
-                (Nav::Entries, _) => self.worker.send(Command::LoadEntities),
-                (Nav::Calendar, _) => self.calendar.reload(),
-                _ => self.worker.send(Command::LoadReleases {
-                    query: command::ReleaseQuery {
-                        order: "-sys.updatedAt".into(),
-                        archived: Some(false),
-                        ..Default::default()
-                    },
-                    cursor: None,
-                }),
-            },
-            UiCommand::FocusFilter => self.focus_filter = true,
-            UiCommand::CommandPalette => self.palette = Some(Palette::default()),
-            UiCommand::TestConnection => {
-                self.nav = Nav::Settings;
-                self.worker.send(Command::TestConnection);
-            }
-            UiCommand::ToggleTheme => {
-                let dark = ctx.global_style().visuals.dark_mode;
-                ctx.set_theme(if dark {
-                    egui::Theme::Light
-                } else {
-                    egui::Theme::Dark
-                });
-            }
-        }
-    }
-
-    /// Reloads what shows releases after a change made elsewhere (a schedule fired, another
-    /// client): the open release, or the list.
-    fn refresh_releases(&mut self) {
-        match &self.detail {
-            Some(detail) => self.worker.send(Command::OpenRelease {
-                id: detail.release_id.clone(),
-            }),
-            None => self.releases.reload(),
-        }
-    }
-
-    /// Esc closes the topmost window (schedule dialog, entry detail, inspector) before a view
-    /// sees it, so it never navigates away underneath an open window.
-    fn escape(&mut self, ctx: &egui::Context) {
-        if self.palette.is_some() {
-            return;
-        }
-        let open = self.schedule_dialog.is_some()
-            || self.entity_detail.is_some()
-            || self.inspector.is_some();
-        if open && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
-            if self.schedule_dialog.is_some() {
-                self.schedule_dialog = None;
-            } else if self.entity_detail.is_some() {
-                self.entity_detail = None;
-            } else {
-                self.inspector = None;
-            }
-        }
-    }
-
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        let pressed: Vec<UiCommand> = UiCommand::ALL
-            .into_iter()
-            .filter(|c| {
-                c.shortcut()
-                    .is_some_and(|s| ctx.input_mut(|i| i.consume_shortcut(&s)))
-            })
-            .collect();
-        for command in pressed {
-            self.run_ui_command(command, ctx);
-        }
-    }
-
-    fn nav_ui(&mut self, ui: &mut Ui) {
-        ui.add_space(10.0);
-        ui.label(RichText::new("Release Desk").heading().strong());
-        if let Some(name) = &self.state.space_name {
-            ui.label(RichText::new(name).weak());
-        }
-        ui.add_space(14.0);
-        for nav in Nav::ALL {
-            let shortcut = match nav {
-                Nav::Releases => UiCommand::GoReleases,
-                Nav::Entries => UiCommand::GoEntries,
-                Nav::Calendar => UiCommand::GoCalendar,
-                Nav::Timeline => UiCommand::GoTimeline,
-                Nav::Settings => UiCommand::GoSettings,
-            };
-            let text = RichText::new(nav.label()).size(15.0);
-            let response = ui
-                .add_sized(
-                    [ui.available_width(), 30.0],
-                    egui::Button::selectable(self.nav == nav, text),
-                )
-                .on_hover_text(shortcut.shortcut_text(ui.ctx()));
-            if response.clicked() {
-                if nav == Nav::Releases && self.nav == Nav::Releases {
-                    self.detail = None;
-                }
-                self.nav = nav;
-            }
-        }
-        ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
-            ui.add_space(8.0);
-            if ui
-                .button(format!(
-                    "⌘ Commands  {}",
-                    UiCommand::CommandPalette.shortcut_text(ui.ctx())
-                ))
-                .on_hover_text("Every command and its shortcut")
-                .clicked()
-            {
-                self.palette = Some(Palette::default());
-            }
-        });
-    }
-
-    fn status_bar_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
-            let visuals = ui.visuals().clone();
-            match &self.state.connection {
-                Some(c) => {
-                    let (rect, dot) =
-                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(
-                        rect.center(),
-                        4.0,
-                        theme::tone(&visuals, theme::Tone::Success),
-                    );
-                    dot.on_hover_text("Connected");
-                    ui.label(format!(
-                        "{} · {} / {}",
-                        c.profile, c.space_id, c.environment_id
-                    ));
-                    ui.separator();
-                    match &c.receiver {
-                        Some(addr) => ui
-                            .label(format!(
-                                "Receiver {addr} · {} events this session",
-                                self.state.events_received
-                            ))
-                            .on_hover_text("Webhook deliveries verified and stored since launch"),
-                        None => ui.label(RichText::new("Receiver off").weak()),
-                    };
-                }
-                None => {
-                    ui.label("Not connected");
-                }
-            }
-            ui.separator();
-            let in_flight = self.state.actions_in_flight();
-            if in_flight > 0 {
-                ui.spinner();
-                ui.label(format!(
-                    "{in_flight} action{} running",
-                    if in_flight == 1 { "" } else { "s" }
-                ));
-            } else {
-                ui.label(RichText::new("No action running").weak());
-            }
-        });
-    }
-
-    fn central_ui(&mut self, ui: &mut Ui) {
-        let mut commands = Vec::new();
-        let mut open_release = None;
-        let mut inspect = None;
-        let mut open_entity = None;
-        let mut schedule = None;
-        let mut back = false;
-        {
-            let mut cx = ViewCtx {
-                state: &self.state,
-                commands: &mut commands,
-                open_release: &mut open_release,
-                inspect_action: &mut inspect,
-                open_entity: &mut open_entity,
-                focus_filter: std::mem::take(&mut self.focus_filter),
-                schedule: &mut schedule,
-            };
-            match self.nav {
-                Nav::Releases => match &mut self.detail {
-                    Some(detail) => back = !detail.ui(ui, &mut cx),
-                    None => self.releases.ui(ui, &mut cx),
-                },
-                Nav::Entries => self.entries.ui(ui, &mut cx),
-                Nav::Calendar => self.calendar.ui(ui, &mut cx),
-                Nav::Timeline => self.timeline.ui(ui, &mut cx),
-                Nav::Settings => self.settings.ui(ui, &mut cx),
-            }
-            let ctx = ui.ctx().clone();
-            if let Some(inspector) = &mut self.inspector
-                && !inspector.show(&ctx, &mut cx)
-            {
-                self.inspector = None;
-            }
-            if let Some(detail) = &mut self.entity_detail
-                && !detail.show(&ctx, &mut cx)
-            {
-                self.entity_detail = None;
-            }
-            if let Some(dialog) = &mut self.schedule_dialog
-                && !dialog.show(&ctx, &mut cx)
-            {
-                self.schedule_dialog = None;
-            }
-        }
-        if back {
-            self.detail = None;
-            self.state.conflict = None;
-        }
-        for command in commands {
-            if command == Command::DismissConflict {
-                self.state.conflict = None;
-            } else {
-                if matches!(command, Command::LoadReleases { .. }) {
-                    self.state.releases_loading = true;
-                }
-                match &command {
-                    Command::CreateSchedule { .. } | Command::Reschedule { .. } => {
-                        self.state.schedule_submit = ScheduleSubmit::Pending;
-                    }
-                    Command::LoadScheduledPage { .. } => self.state.scheduled_page.loading = true,
-                    Command::LoadScheduledActions { .. } => self.state.scheduled_loading = true,
-                    Command::Timeline(request) => self.state.timeline.on_request(request),
-                    _ => {}
-                }
-                self.worker.send(command);
-            }
-        }
-        if let Some(id) = open_release {
-            self.open_release(id);
-        }
-        if let Some(id) = inspect {
-            self.inspector = Some(FailureInspector::new(id));
-        }
-        if let Some((kind, id)) = open_entity {
-            self.worker.send(Command::LoadEntity {
-                kind,
-                id: id.clone(),
-            });
-            self.entity_detail = Some(EntityDetail { kind, id });
-        }
-        if let Some(request) = schedule {
-            self.state.schedule_submit = ScheduleSubmit::Idle;
-            self.schedule_dialog = Some(ScheduleDialog::new(request));
-        }
-    }
 }
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
-        if std::mem::take(&mut self.state.releases_stale) {
-            self.refresh_releases();
-        }
         self.shortcuts(ctx);
         self.escape(ctx);
         if self.state.actions_in_flight() > 0 {
@@ -544,17 +186,7 @@ impl eframe::App for App {
             .show(ui, |ui| self.nav_ui(ui));
         egui::CentralPanel::default_margins().show(ui, |ui| self.central_ui(ui));
         let ctx = ui.ctx().clone();
-        if let Some(palette) = &mut self.palette {
-            let (chosen, open) = palette.show(&ctx);
-            if !open {
-                self.palette = None;
-                // The palette's filter had focus; give the keyboard back to the lists.
-                ctx.memory_mut(|m| m.stop_text_input());
-            }
-            if let Some(command) = chosen {
-                self.run_ui_command(command, &ctx);
-            }
-        }
+        self.palette_ui(&ctx);
         self.toasts.show(&ctx);
     }
 }

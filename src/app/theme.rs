@@ -49,7 +49,7 @@ pub fn tone(visuals: &Visuals, tone: Tone) -> Color32 {
     }
 }
 
-/// The colour of a timeline topic group (index into `timeline_rows::GROUPS`: Release,
+/// The colour of a timeline topic group (index into `app::timeline::GROUPS`: Release,
 /// ReleaseAction, BulkAction, ScheduledAction, Entry/Asset) in the event-rate chart.
 pub fn topic_group_color(visuals: &Visuals, group: usize) -> Color32 {
     let t = match group {

@@ -106,7 +106,57 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How one attempt of a call ended, as far as retrying goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The connection could not be opened: nothing reached the server.
+    NotConnected,
+    /// The request may have reached the server, then the transport failed (a timeout, a reset,
+    /// a body cut short).
+    Broken,
+    /// The server answered with this HTTP status.
+    Status(u16),
+}
+
+/// What to do after an attempt that did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again after [`RetryPolicy::delay`].
+    Retry,
+    /// Give up and report what happened.
+    Stop,
+}
+
 impl RetryPolicy {
+    /// The retry rules of this module's doc as a pure function: after `outcome` of a call
+    /// (`idempotent`: GET, PUT, DELETE, HEAD), when `attempt` retries were made already.
+    pub fn classify(
+        &self,
+        outcome: AttemptOutcome,
+        idempotent: bool,
+        attempt: u32,
+    ) -> RetryDecision {
+        if attempt >= self.max_retries {
+            return RetryDecision::Stop;
+        }
+        let retry = match outcome {
+            // Nothing was sent: safe for every method.
+            AttemptOutcome::NotConnected => true,
+            // It may have taken effect: only what repeating cannot change twice.
+            AttemptOutcome::Broken => idempotent,
+            // Refused before anything was done.
+            AttemptOutcome::Status(429) => true,
+            AttemptOutcome::Status(status) if (500..600).contains(&status) => idempotent,
+            // Success, 409 and every other 4xx are final.
+            AttemptOutcome::Status(_) => false,
+        };
+        if retry {
+            RetryDecision::Retry
+        } else {
+            RetryDecision::Stop
+        }
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         Self {
@@ -455,11 +505,15 @@ impl Client {
             if let Some(body) = &call.body {
                 request = request.body(body.clone());
             }
-            let retries_left = attempt < policy.max_retries;
+            let decide = |outcome| policy.classify(outcome, call.is_idempotent(), attempt);
             match request.send().await {
                 Err(err) => {
-                    let nothing_sent = err.is_connect();
-                    if retries_left && (nothing_sent || call.is_idempotent()) {
+                    let outcome = if err.is_connect() {
+                        AttemptOutcome::NotConnected
+                    } else {
+                        AttemptOutcome::Broken
+                    };
+                    if decide(outcome) == RetryDecision::Retry {
                         attempt += 1;
                         tracing::debug!(%err, attempt, path = url.path(), "CMA request failed; retrying");
                         tokio::time::sleep(policy.delay(attempt, None)).await;
@@ -477,7 +531,7 @@ impl Client {
                     let bytes = match response.bytes().await {
                         Ok(bytes) => bytes.to_vec(),
                         Err(err) => {
-                            if retries_left && call.is_idempotent() {
+                            if decide(AttemptOutcome::Broken) == RetryDecision::Retry {
                                 attempt += 1;
                                 tokio::time::sleep(policy.delay(attempt, None)).await;
                                 continue;
@@ -489,9 +543,7 @@ impl Client {
                         return Ok(Reply { bytes });
                     }
                     let reset = header_u64(&headers, RATE_LIMIT_RESET_HEADER);
-                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
-                        || (status.is_server_error() && call.is_idempotent());
-                    if retries_left && retryable {
+                    if decide(AttemptOutcome::Status(status.as_u16())) == RetryDecision::Retry {
                         attempt += 1;
                         let reset = (status == StatusCode::TOO_MANY_REQUESTS)
                             .then_some(reset)
@@ -599,7 +651,8 @@ impl Client {
         .try_flatten()
     }
 
-    /// Polls `get` until `is_final` holds, politely, within `options.timeout`.
+    /// Polls `get` until `is_final` holds, politely, within `options.timeout`; `on_change` sees
+    /// every polled value whose status differs from the one polled before.
     pub(crate) async fn poll_until<T, F, Fut>(
         &self,
         kind: &'static str,
@@ -607,6 +660,7 @@ impl Client {
         options: &PollOptions,
         mut get: F,
         status_of: impl Fn(&T) -> (bool, String),
+        mut on_change: impl FnMut(&T),
     ) -> Result<T, CmaError>
     where
         F: FnMut() -> Fut,
@@ -616,9 +670,14 @@ impl Client {
         let deadline = started + options.timeout;
         let mut interval = options.interval;
         tokio::time::sleep(options.initial_delay.min(options.timeout)).await;
+        let mut last_status = None;
         loop {
             let value = get().await?;
             let (is_final, status) = status_of(&value);
+            if last_status.as_ref() != Some(&status) {
+                on_change(&value);
+                last_status = Some(status.clone());
+            }
             if is_final {
                 return Ok(value);
             }
@@ -676,4 +735,49 @@ pub async fn collect_all<T>(
     stream: impl Stream<Item = Result<T, CmaError>>,
 ) -> Result<Vec<T>, CmaError> {
     stream.try_collect().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AttemptOutcome, RetryDecision, RetryPolicy};
+
+    /// `(outcome, idempotent, retries made)` → the decision, one line per case.
+    fn check(cases: &[(AttemptOutcome, bool, u32, RetryDecision)]) {
+        let policy = RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        };
+        for &(outcome, idempotent, attempt, expected) in cases {
+            assert_eq!(
+                policy.classify(outcome, idempotent, attempt),
+                expected,
+                "{outcome:?}, idempotent: {idempotent}, after {attempt} retries"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_decisions() {
+        use AttemptOutcome::{Broken, NotConnected, Status};
+        use RetryDecision::{Retry, Stop};
+        check(&[
+            // 429: refused before anything happened, for every method.
+            (Status(429), false, 0, Retry),
+            (Status(429), true, 1, Retry),
+            // 5xx and a broken transport: only idempotent calls (a POST may have taken effect).
+            (Status(503), true, 0, Retry),
+            (Status(503), false, 0, Stop),
+            (Broken, true, 0, Retry),
+            (Broken, false, 0, Stop),
+            // Nothing sent: every method.
+            (NotConnected, false, 0, Retry),
+            // A conflict and other 4xx are final.
+            (Status(409), true, 0, Stop),
+            (Status(404), true, 0, Stop),
+            (Status(422), false, 0, Stop),
+            // Out of retries.
+            (Status(429), true, 2, Stop),
+            (NotConnected, true, 2, Stop),
+        ]);
+    }
 }

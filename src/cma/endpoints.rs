@@ -201,12 +201,26 @@ impl Client {
         action_id: &str,
         options: &PollOptions,
     ) -> Result<ReleaseAction, CmaError> {
+        self.wait_release_action_with(release_id, action_id, options, |_| {})
+            .await
+    }
+
+    /// Polls a release action until it succeeded or failed, calling `on_change` with every
+    /// polled state whose status differs from the poll before (the first poll included).
+    pub async fn wait_release_action_with(
+        &self,
+        release_id: &str,
+        action_id: &str,
+        options: &PollOptions,
+        on_change: impl FnMut(&ReleaseAction),
+    ) -> Result<ReleaseAction, CmaError> {
         self.poll_until(
             "release action",
             action_id,
             options,
             || self.get_release_action(release_id, action_id),
             |a: &ReleaseAction| (a.sys.status.is_final(), a.sys.status.to_string()),
+            on_change,
         )
         .await
     }
@@ -255,12 +269,24 @@ impl Client {
         id: &str,
         options: &PollOptions,
     ) -> Result<BulkAction, CmaError> {
+        self.wait_bulk_action_with(id, options, |_| {}).await
+    }
+
+    /// Polls a bulk action until it succeeded or failed, calling `on_change` with every polled
+    /// state whose status differs from the poll before (the first poll included).
+    pub async fn wait_bulk_action_with(
+        &self,
+        id: &str,
+        options: &PollOptions,
+        on_change: impl FnMut(&BulkAction),
+    ) -> Result<BulkAction, CmaError> {
         self.poll_until(
             "bulk action",
             id,
             options,
             || self.get_bulk_action(id),
             |a: &BulkAction| (a.sys.status.is_final(), a.sys.status.to_string()),
+            on_change,
         )
         .await
     }
@@ -343,6 +369,7 @@ impl Client {
             options,
             || self.get_scheduled_action(id),
             |a: &ScheduledAction| (a.sys.status.is_final(), a.sys.status.to_string()),
+            |_| {},
         )
         .await
     }

@@ -23,9 +23,9 @@ pub use action::{
     ReleaseAction, ReleaseActionSys,
 };
 pub use client::{
-    AccessToken, BoxStream, CMA_CONTENT_TYPE, Client, ClientConfig, PollOptions, Query,
-    RATE_LIMIT_RESET_HEADER, REQUEST_ID_HEADER, Region, RetryPolicy, VERSION_HEADER, collect_all,
-    install_crypto_provider,
+    AccessToken, AttemptOutcome, BoxStream, CMA_CONTENT_TYPE, Client, ClientConfig, PollOptions,
+    Query, RATE_LIMIT_RESET_HEADER, REQUEST_ID_HEADER, Region, RetryDecision, RetryPolicy,
+    VERSION_HEADER, collect_all, install_crypto_provider,
 };
 pub use common::{
     ArraySys, Collection, CursorCollection, Extra, Link, LinkSys, LinkType, OffsetCollection,

@@ -1,14 +1,15 @@
 //! Exporting the journal: every event matching an [`EventFilter`] written as NDJSON (one JSON
 //! object a line) or CSV (a header and one row an event), oldest first.
 //!
-//! [`export`] only writes to a [`Write`]r and reports progress; choosing the file, writing it
-//! through a temporary file and renaming it is the app worker's business. Header values were
+//! [`export`] only writes to a [`Write`]r and reports progress; [`export_file`] writes a file
+//! through a temporary one renamed into place. Choosing the file is the app worker's business. Header values were
 //! redacted before they were stored, so nothing secret leaves the journal here.
 //!
 //! The export is a snapshot: it stops at the newest event present when it started, so events
 //! arriving meanwhile never make it run forever. Blocking (SQLite): run it on a blocking thread.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -233,6 +234,41 @@ fn write_csv_row(writer: &mut dyn Write, details: &EventDetails) -> std::io::Res
     let line: Vec<std::borrow::Cow<'_, str>> = fields.iter().map(|f| csv_field(f)).collect();
     // CRLF ends records (RFC 4180), so a line break inside a quoted field stays unambiguous.
     write!(writer, "{}\r\n", line.join(","))
+}
+
+/// Writes the export to `path` through `path.part`, renamed into place once complete; the
+/// partial file is removed when it fails or is canceled. Blocking.
+pub fn export_file(
+    journal: &Journal,
+    filter: &EventFilter,
+    format: ExportFormat,
+    path: &Path,
+    progress: &mut dyn FnMut(ExportProgress) -> bool,
+) -> Result<u64, ExportError> {
+    let partial = partial_path(path);
+    let result = (|| {
+        let file = std::fs::File::create(&partial)?;
+        let mut writer = std::io::BufWriter::new(file);
+        let n = export(journal, filter, format, &mut writer, progress)?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)?;
+        Ok(n)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+/// The temporary file an export writes before it is renamed into place.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".part");
+    path.with_file_name(name)
 }
 
 #[cfg(test)]

@@ -148,3 +148,128 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
     });
     assert!(!contains(&harness, "Spring Travel Issue"));
 }
+
+/// Bug: after switching connections the old worker's action poller kept sending the old
+/// space's `ActionUpdated` into the new space's state. Now every event carries its worker's
+/// epoch, and shutting a worker down ends every task it started.
+#[test]
+fn a_replaced_worker_stops_following_its_actions_and_stamps_its_events() {
+    use release_desk::app::command::Command;
+    use release_desk::app::event::{AppEvent, Epoch};
+    use release_desk::app::worker::{self, EventSink, WorkerOptions};
+    use release_desk::cma::ActionKind;
+    use std::time::Duration;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Publishing takes far longer than the test: only a poller that was not stopped could
+    // report its end.
+    let sandbox = runtime.block_on(crate::support::sandbox_with(|c| {
+        c.behaviour.action_delay = Duration::from_secs(30);
+    }));
+    let profiles = tempfile::tempdir().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::spawn(
+        runtime.handle(),
+        crate::support::sandbox_client(&sandbox),
+        &EventSink::new(tx, || {}),
+        WorkerOptions {
+            poll_interval: Duration::from_millis(20),
+            profiles: ProfileStore::new(profiles.path().to_path_buf()),
+            ..WorkerOptions::new(true)
+        },
+        Epoch(7),
+    );
+    worker.send(Command::RunReleaseAction {
+        id: "release-spring-travel".into(),
+        action: ActionKind::Publish,
+    });
+    let started = loop {
+        let stamped = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(stamped.epoch, Some(Epoch(7)), "{:?}", stamped.event);
+        if let AppEvent::ActionUpdated(action) = stamped.event {
+            break action;
+        }
+    };
+    assert!(!started.status.is_final(), "{:?}", started.status);
+
+    worker.shutdown();
+    assert!(worker.is_shut_down());
+    // The app drops the replaced handle. Every task of the worker holds the sink; the channel
+    // disconnects once all have ended.
+    drop(worker);
+    loop {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(stamped) => assert!(
+                !matches!(&stamped.event, AppEvent::ActionUpdated(a) if a.status.is_final()),
+                "the old worker still reports: {:?}",
+                stamped.event
+            ),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(e) => panic!("the old worker's tasks are still running: {e}"),
+        }
+    }
+}
+
+/// Replacing the connection cancels its work, but not the app's: a profile saved just before
+/// the switch is still written, and its events (no epoch) still reach the new state.
+#[test]
+fn a_profile_saved_right_before_a_switch_is_still_written() {
+    use release_desk::app::command::Command;
+    use release_desk::app::event::{AppEvent, Epoch};
+    use release_desk::app::worker::{self, EventSink, WorkerOptions};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime.block_on(crate::support::sandbox());
+    let profiles = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(profiles.path().to_path_buf());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::spawn(
+        runtime.handle(),
+        crate::support::sandbox_client(&sandbox),
+        &EventSink::new(tx, || {}),
+        WorkerOptions {
+            profiles: store.clone(),
+            ..WorkerOptions::new(true)
+        },
+        Epoch(3),
+    );
+    let profile = Profile {
+        id: "prod".into(),
+        name: "Production".into(),
+        space_id: "abc123".into(),
+        environment_id: "master".into(),
+        region: RegionSetting::Eu,
+        rate_limit: 7,
+    };
+    worker.send(Command::SaveProfile {
+        profile: profile.clone(),
+        token: Some(AccessToken::new("CFPAT-token")),
+    });
+    worker.shutdown();
+    drop(worker);
+    let mut loaded = None;
+    while let Ok(stamped) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        if let AppEvent::ProfilesLoaded(list) = stamped.event {
+            assert_eq!(
+                stamped.epoch, None,
+                "profiles are the app's, not the connection's"
+            );
+            loaded = Some(list);
+        }
+    }
+    let loaded = loaded.expect("the saved profiles were reported");
+    assert!(
+        loaded
+            .iter()
+            .any(|(p, has_token)| p.id == "prod" && *has_token)
+    );
+    assert_eq!(store.load().unwrap(), vec![profile]);
+}

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use release_desk::app::clock::AppClock;
 use release_desk::app::state::ConnectionInfo;
 use release_desk::app::worker::WorkerOptions;
 use release_desk::app::{App, AppSetup};
@@ -32,6 +33,12 @@ pub struct AppFixture {
 impl AppFixture {
     /// Starts a sandbox with `config` and the app on it (fast polling, temp profile store).
     pub fn start(config: SandboxConfig) -> Self {
+        Self::start_stepping(config, 0.25)
+    }
+
+    /// Like [`AppFixture::start`], each frame advancing the app's input clock by `step_dt`
+    /// seconds (egui_kittest's default is 0.25).
+    pub fn start_stepping(config: SandboxConfig, step_dt: f32) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -44,6 +51,7 @@ impl AppFixture {
         let setup = setup_for(&sandbox, &profiles);
         let harness = Harness::builder()
             .with_size(egui::vec2(1400.0, 860.0))
+            .with_step_dt(step_dt)
             .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
         Self {
             harness,
@@ -70,6 +78,11 @@ pub fn setup_for(sandbox: &Sandbox, profiles: &tempfile::TempDir) -> AppSetup {
         worker: WorkerOptions {
             poll_interval: Duration::from_millis(40),
             profiles: ProfileStore::new(profiles.path().to_path_buf()),
+            // The app's "now" is the sandbox's: a test with a manual clock moves both.
+            clock: {
+                let clock = sandbox.clock().clone();
+                AppClock::from_fn(move || clock.now().0)
+            },
             ..WorkerOptions::new(true)
         },
         timeline: None,
@@ -78,7 +91,9 @@ pub fn setup_for(sandbox: &Sandbox, profiles: &tempfile::TempDir) -> AppSetup {
     }
 }
 
-/// Steps frames until `done` holds; panics with `what` after `timeout`.
+/// Steps frames until `done` holds; after `timeout` it panics at the caller's line with `what`
+/// and the AccessKit labels the last frame showed.
+#[track_caller]
 pub fn step_until_within(
     harness: &mut AppHarness,
     what: &str,
@@ -92,14 +107,40 @@ pub fn step_until_within(
             harness.step();
             return;
         }
-        assert!(started.elapsed() < timeout, "timed out waiting for: {what}");
+        if started.elapsed() >= timeout {
+            panic!(
+                "timed out after {timeout:?} waiting for: {what}\nlabels on screen:\n  {}",
+                labels_seen(harness).join("\n  ")
+            );
+        }
+        // The backend answers on other threads; let them run between frames.
         std::thread::sleep(Duration::from_millis(15));
     }
 }
 
-/// Steps frames until `done` holds; panics with `what` after 15 s.
+/// Steps frames until `done` holds; panics with `what` (and the labels seen) after 15 s.
+#[track_caller]
 pub fn step_until(harness: &mut AppHarness, what: &str, done: impl Fn(&AppHarness) -> bool) {
     step_until_within(harness, what, Duration::from_secs(15), done);
+}
+
+/// Every non-empty accessible label of the current frame, in tree order, without repeats.
+pub fn labels_seen(h: &AppHarness) -> Vec<String> {
+    use egui_kittest::kittest::NodeT;
+    let mut seen = std::collections::HashSet::new();
+    h.root()
+        .children_recursive()
+        .filter_map(|node| {
+            let node = node.accesskit_node();
+            // AccessKit keeps a text label's words in its value.
+            if node.role() == egui::accesskit::Role::Label {
+                node.value()
+            } else {
+                node.label()
+            }
+        })
+        .filter(|label| !label.trim().is_empty() && seen.insert(label.clone()))
+        .collect()
 }
 
 /// Whether a node has exactly this accessible label.

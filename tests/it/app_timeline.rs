@@ -3,7 +3,7 @@
 //! events of a publish appear live and in order; a failed action's per-field errors read in the
 //! detail panel.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -74,25 +74,14 @@ fn fixture() -> Fixture {
     }
 }
 
-/// Steps frames until `done` holds; panics with `what` after 20 s.
+/// Steps frames until `done` holds; panics with `what` (and the labels seen) after 20 s.
+#[track_caller]
 fn step_until(
     harness: &mut Harness<'static, App>,
     what: &str,
     done: impl Fn(&Harness<'static, App>) -> bool,
 ) {
-    let started = Instant::now();
-    loop {
-        harness.step();
-        if done(harness) {
-            harness.step();
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "timed out waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(15));
-    }
+    crate::app_support::step_until_within(harness, what, Duration::from_secs(20), done);
 }
 
 fn has_label(h: &Harness<'static, App>, label: &str) -> bool {

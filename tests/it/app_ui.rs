@@ -212,3 +212,51 @@ fn the_keyboard_drives_the_palette_and_the_releases_list() {
         has_label(h, "✔ Validate")
     });
 }
+
+/// Bug: every keystroke sent `LoadReleases`, and a slow reply for "Sp" could overwrite the one
+/// for "Spring". Typing now rests `SEARCH_DEBOUNCE` of input time (the harness's step clock)
+/// before one request goes out; the state drops replies to older queries (see the state tests).
+#[test]
+fn typing_a_search_sends_one_request_once_the_typing_rests() {
+    // 50 ms of input time per frame: six keys, one per frame, all within the debounce.
+    let mut f = AppFixture::start_stepping(SandboxConfig::default(), 0.05);
+    step_until(&mut f.harness, "the releases list", |h| {
+        has_label(h, "Spring Travel Issue") && has_label(h, "Election Night Live")
+    });
+    let requested = |f: &Fixture| {
+        f.harness
+            .state()
+            .state
+            .releases_query
+            .as_ref()
+            .map(|q| q.search.clone())
+    };
+    let mut searches = vec![requested(&f)];
+    let mut note = |f: &Fixture| {
+        let now = requested(f);
+        if searches.last() != Some(&now) {
+            searches.push(now);
+        }
+    };
+    f.harness.get_by_label("Search release titles").click();
+    f.harness.step();
+    for key in ["S", "p", "r", "i", "n", "g"] {
+        f.harness
+            .get_by_label("Search release titles")
+            .type_text(key);
+        f.harness.step();
+        note(&f);
+    }
+    for _ in 0..20 {
+        f.harness.step();
+        note(&f);
+    }
+    assert_eq!(
+        searches,
+        vec![Some(String::new()), Some("Spring".to_owned())],
+        "one request for the whole word, none per keystroke"
+    );
+    step_until(&mut f.harness, "the search result", |h| {
+        has_label(h, "Spring Travel Issue") && !has_label(h, "Election Night Live")
+    });
+}

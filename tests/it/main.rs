@@ -8,6 +8,8 @@ mod app_connections;
 mod app_support;
 mod app_timeline;
 mod app_ui;
+mod app_views;
+mod architecture;
 mod cma_client;
 mod cma_errors;
 mod cma_types;

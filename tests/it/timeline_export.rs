@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use release_desk::app::timeline_rows::{GROUPS, group_of_topic};
-use release_desk::app::worker_sources::{export_file, rate_chart};
+use release_desk::app::timeline::{GROUPS, group_of_topic};
+use release_desk::app::worker::timeline::sources::rate_chart;
 use release_desk::cma::Timestamp;
 use release_desk::timeline::EventFilter;
+use release_desk::timeline::export::export_file;
 use release_desk::timeline::export::{CSV_COLUMNS, ExportError, ExportFormat, export};
 use serde_json::{Value, json};
 

@@ -6,23 +6,25 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use release_desk::app::command::Command;
-use release_desk::app::event::AppEvent;
-use release_desk::app::timeline_rows::{TimelineRequest, TimelineResult};
+use release_desk::app::event::{AppEvent, Epoch, Stamped};
+use release_desk::app::timeline::{TimelineResult, TimelineTask};
+use release_desk::app::worker::timeline::sources::{
+    TIMELINE_TOPICS, TIMELINE_WEBHOOK_ID, webhook_target,
+};
 use release_desk::app::worker::{self, EventSink, WorkerHandle, WorkerOptions};
-use release_desk::app::worker_sources::{TIMELINE_TOPICS, TIMELINE_WEBHOOK_ID, webhook_target};
 use release_desk::cma::Client;
 
 use crate::timeline_support::secret;
 
 /// Waits for the first timeline result `pick` accepts; panics on a failure or after 10 s.
 fn wait_for<T>(
-    rx: &mpsc::Receiver<AppEvent>,
+    rx: &mpsc::Receiver<Stamped>,
     mut pick: impl FnMut(TimelineResult) -> Option<T>,
 ) -> T {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
+        match rx.recv_timeout(left).map(|s| s.event) {
             Ok(AppEvent::Timeline(TimelineResult::Failed { context, message })) => {
                 panic!("{context}: {message}")
             }
@@ -37,8 +39,8 @@ fn wait_for<T>(
     }
 }
 
-fn send(worker: &WorkerHandle, request: TimelineRequest) {
-    worker.send(Command::Timeline(request));
+fn send(worker: &WorkerHandle, task: TimelineTask) {
+    worker.send(Command::Timeline(task.into()));
 }
 
 #[test]
@@ -60,13 +62,14 @@ fn configuring_the_webhook_creates_then_updates_it_and_sets_the_secret() {
     let worker = worker::spawn(
         rt.handle(),
         client.clone(),
-        EventSink::new(tx, || {}),
+        &EventSink::new(tx, || {}),
         options,
+        Epoch(1),
     );
 
     send(
         &worker,
-        TimelineRequest::ConfigureWebhook {
+        TimelineTask::ConfigureWebhook {
             url: "https://tunnel.example.dev/".into(),
         },
     );
@@ -91,7 +94,7 @@ fn configuring_the_webhook_creates_then_updates_it_and_sets_the_secret() {
     // Again, with another URL: an update of the same definition, at a newer version.
     send(
         &worker,
-        TimelineRequest::ConfigureWebhook {
+        TimelineTask::ConfigureWebhook {
             url: "https://other.example.dev/hooks/in".into(),
         },
     );
@@ -113,7 +116,7 @@ fn configuring_the_webhook_creates_then_updates_it_and_sets_the_secret() {
     );
 
     // The sources panel lists it, with signing on.
-    send(&worker, TimelineRequest::LoadSources);
+    send(&worker, TimelineTask::LoadSources);
     let (signing, webhooks) = wait_for(&rx, |r| match r {
         TimelineResult::SourcesLoaded { signing, webhooks } => Some((signing, webhooks)),
         _ => None,

@@ -10,6 +10,7 @@ use super::ViewCtx;
 use crate::app::command::Command;
 use crate::app::event::ActionTarget;
 use crate::app::format;
+use crate::app::intents::Window;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, entity_state_badge_ui};
 use crate::cma::{ActionKind, ActionStatus, EntityKind, EntityState};
@@ -215,12 +216,13 @@ impl EntriesView {
             }
         }
         if let Some(key) = open {
-            *cx.open_entity = Some(key);
+            cx.open(Window::Entity(key.0, key.1));
         }
     }
 
     /// Rebuilds the cached rows when the data or the filters changed (never per frame).
     fn rebuild(&mut self, cx: &ViewCtx<'_>) {
+        let now = cx.now;
         let key = (
             cx.state.entities_generation,
             self.search.to_lowercase(),
@@ -244,7 +246,7 @@ impl EntriesView {
                 updated: e
                     .sys
                     .updated_at
-                    .map(format::relative_time)
+                    .map(|t| format::relative_time(t, now))
                     .unwrap_or_default(),
             })
             .filter(|r| self.state_filter.is_none_or(|s| s == r.state))
@@ -329,7 +331,7 @@ impl EntriesView {
                     && action.error.is_some()
                     && ui.button("🔍 Inspect failure").clicked()
                 {
-                    *cx.inspect_action = Some(action.id.clone());
+                    cx.open(Window::Inspector(action.id.clone()));
                 }
             }
         });

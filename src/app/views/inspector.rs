@@ -6,6 +6,7 @@ use egui::RichText;
 
 use super::ViewCtx;
 use crate::app::format;
+use crate::app::intents::{Window, WindowKind};
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{badge_ui, entity_state_badge_ui};
 use crate::cma::{EntityKind, ErrorBody, LinkType};
@@ -98,8 +99,8 @@ impl FailureInspector {
         }
     }
 
-    /// Draws the window; returns whether it stays open.
-    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
+    /// Draws the window; closing it pushes [`Intent::Close`](crate::app::intents::Intent::Close).
+    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) {
         let error = cx
             .state
             .actions
@@ -125,7 +126,7 @@ impl FailureInspector {
             .state
             .scheduled_actions
             .get(&self.action_id)
-            .filter(|a| crate::app::schedule::is_overdue(a, jiff::Timestamp::now()))
+            .filter(|a| crate::app::schedule::is_overdue(a, cx.now))
             .map(|a| (a.scheduled_for.datetime, a.action.clone()));
         let mut open = true;
         egui::Window::new("Failure inspector")
@@ -183,7 +184,7 @@ impl FailureInspector {
                                     .on_hover_text("Open the entry")
                                     .clicked()
                                 {
-                                    *cx.open_entity = Some((group.kind, group.id.clone()));
+                                    cx.open(Window::Entity(group.kind, group.id.clone()));
                                 }
                                 badge_ui(
                                     ui,
@@ -232,7 +233,9 @@ impl FailureInspector {
                         });
                 }
             });
-        open
+        if !open {
+            cx.close(WindowKind::Inspector);
+        }
     }
 }
 
@@ -246,8 +249,8 @@ pub struct EntityDetail {
 }
 
 impl EntityDetail {
-    /// Draws the window; returns whether it stays open.
-    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
+    /// Draws the window; closing it pushes [`Intent::Close`](crate::app::intents::Intent::Close).
+    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) {
         let mut open = true;
         let entity = cx
             .state
@@ -275,7 +278,7 @@ impl EntityDetail {
                         .on_hover_text("Publish or unpublish this at a set time")
                         .clicked()
                     {
-                        *cx.schedule = Some(super::schedule_dialog::ScheduleRequest::for_target(
+                        cx.open_schedule(super::schedule_dialog::ScheduleRequest::for_target(
                             entity.link(),
                         ));
                     }
@@ -337,6 +340,8 @@ impl EntityDetail {
                         });
                 });
             });
-        open
+        if !open {
+            cx.close(WindowKind::Entity);
+        }
     }
 }

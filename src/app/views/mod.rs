@@ -1,5 +1,5 @@
 //! The main areas (`*View`) and dialogs (`*Dialog`). Views draw from [`AppState`] and push
-//! [`Command`]s; they keep only UI state (filters, selection, open dialogs).
+//! [`Intent`]s; they keep only UI state (filters, selection, open dialogs).
 //!
 //! Architecture Invariant: nothing here knows tokio, reqwest, rusqlite or the file system.
 
@@ -9,35 +9,59 @@ pub mod release_detail;
 pub mod releases;
 pub mod settings;
 pub mod timeline;
-pub mod timeline_panels;
 
 pub mod calendar;
 pub mod schedule_dialog;
 
 use super::command::Command;
+use super::intents::{Intent, Route, Window, WindowKind};
 use super::state::AppState;
 
-/// What a view may do besides drawing: push commands, ask to navigate.
+/// What a view may do besides drawing: read the state, push [`Intent`]s.
 pub struct ViewCtx<'a> {
     /// The data.
     pub state: &'a AppState,
-    /// Commands for the worker, collected this frame.
-    pub commands: &'a mut Vec<Command>,
-    /// Set to open a release's detail.
-    pub open_release: &'a mut Option<String>,
-    /// Set to open the failure inspector for an action id.
-    pub inspect_action: &'a mut Option<String>,
-    /// Set to open an entity's detail.
-    pub open_entity: &'a mut Option<(crate::cma::EntityKind, String)>,
+    /// What the views asked for this frame, in order.
+    pub intents: &'a mut Vec<Intent>,
     /// Whether Ctrl+F was pressed this frame (focus the filter).
     pub focus_filter: bool,
-    /// Set to open the schedule dialog (new schedule or reschedule).
-    pub schedule: &'a mut Option<schedule_dialog::ScheduleRequest>,
+    /// "Now" for this frame, from the app's clock (views never read the system clock).
+    pub now: jiff::Timestamp,
 }
 
-impl ViewCtx<'_> {
-    /// Queues a command.
+impl<'a> ViewCtx<'a> {
+    /// A context for drawing from `state` at `now`, collecting intents into `intents`.
+    pub fn new(state: &'a AppState, intents: &'a mut Vec<Intent>, now: jiff::Timestamp) -> Self {
+        Self {
+            state,
+            intents,
+            focus_filter: false,
+            now,
+        }
+    }
+
+    /// Queues a command for the worker.
     pub fn send(&mut self, command: Command) {
-        self.commands.push(command);
+        self.intents.push(Intent::Run(command));
+    }
+
+    /// Asks to show another place.
+    pub fn go(&mut self, route: Route) {
+        self.intents.push(Intent::Go(route));
+    }
+
+    /// Asks to open a window.
+    pub fn open(&mut self, window: Window) {
+        self.intents.push(Intent::Open(window));
+    }
+
+    /// Asks to open the schedule dialog.
+    pub fn open_schedule(&mut self, request: schedule_dialog::ScheduleRequest) {
+        self.open(Window::Schedule(request));
+    }
+
+    /// Asks to close a window.
+    pub fn close(&mut self, window: WindowKind) {
+        self.intents.push(Intent::Close(window));
     }
 }

@@ -9,6 +9,7 @@ use super::ViewCtx;
 use super::releases::EntityPicker;
 use crate::app::command::Command;
 use crate::app::format;
+use crate::app::intents::{Route, Window};
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
     action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui,
@@ -42,14 +43,17 @@ impl ReleaseDetailView {
         }
     }
 
-    /// Draws the view; returns false when the user goes back to the list.
-    pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) -> bool {
+    /// Draws the view; going back to the list pushes [`Route::ReleaseList`].
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let Some(release) = cx.state.release(&self.release_id).cloned() else {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Loading the release…");
             });
-            return !ui.button("⏴ Releases").clicked();
+            if ui.button("⏴ Releases").clicked() {
+                back(cx);
+            }
+            return;
         };
         let mut stay = true;
         ui.horizontal(|ui| {
@@ -76,7 +80,9 @@ impl ReleaseDetailView {
         self.history_ui(ui, cx);
         self.confirm_ui(ui, cx, &release);
         self.add_ui(ui, cx, &release);
-        stay
+        if !stay {
+            back(cx);
+        }
     }
 
     fn conflict_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
@@ -166,7 +172,7 @@ impl ReleaseDetailView {
                 .on_disabled_hover_text(why)
                 .clicked()
             {
-                *cx.schedule = Some(super::schedule_dialog::ScheduleRequest::for_target(
+                cx.open_schedule(super::schedule_dialog::ScheduleRequest::for_target(
                     Link::new(LinkType::Release, release.sys.id.clone()),
                 ));
             }
@@ -248,13 +254,14 @@ impl ReleaseDetailView {
                         .on_hover_text("Which entries and fields failed, and why")
                         .clicked()
                 {
-                    *cx.inspect_action = Some(id);
+                    cx.open(Window::Inspector(id));
                 }
             });
         }
     }
 
     fn entities_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+        let now = cx.now;
         let items = &release.entities.items;
         ui.label(RichText::new(format!("Entries and assets ({})", items.len())).strong());
         if items.is_empty() {
@@ -339,7 +346,7 @@ impl ReleaseDetailView {
                             ui.label(
                                 entity
                                     .and_then(|e| e.sys.updated_at)
-                                    .map(format::relative_time)
+                                    .map(|t| format::relative_time(t, now))
                                     .unwrap_or_default(),
                             );
                         });
@@ -362,7 +369,7 @@ impl ReleaseDetailView {
             } else {
                 EntityKind::Entry
             };
-            *cx.open_entity = Some((kind, link.id().to_owned()));
+            cx.open(Window::Entity(kind, link.id().to_owned()));
         }
         if let Some(gone) = remove {
             let entities: Vec<Link> = items
@@ -414,7 +421,7 @@ impl ReleaseDetailView {
                             .on_hover_text("Open the failure inspector")
                             .clicked()
                         {
-                            *cx.inspect_action = Some(action.sys.id.clone());
+                            cx.open(Window::Inspector(action.sys.id.clone()));
                         }
                     } else {
                         ui.label("");
@@ -543,4 +550,10 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+/// Back to the list; the conflict notice of this release goes with it.
+fn back(cx: &mut ViewCtx<'_>) {
+    cx.go(Route::ReleaseList);
+    cx.send(Command::DismissConflict);
 }

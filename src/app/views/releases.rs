@@ -6,12 +6,18 @@ use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
 use crate::app::command::{Command, ReleaseQuery};
+use crate::app::intents::Route;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, release_status_badge_ui};
 use crate::cma::{EntityKind, EntityState, Link, LinkType};
 
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "releases-filter";
+
+/// How long the search text must rest before the list reloads, in seconds of the frame's
+/// input time (`egui::InputState::time`: the wall clock under eframe, the step clock under
+/// kittest), so typing "spring" sends one request, not six.
+pub const SEARCH_DEBOUNCE: f64 = 0.25;
 
 /// The releases list and its UI state.
 #[derive(Debug, Default)]
@@ -23,6 +29,8 @@ pub struct ReleasesView {
     selected: usize,
     /// The query of the loaded list; a change reloads.
     loaded_query: Option<ReleaseQuery>,
+    /// When the search text last changed (input time), until the reload it leads to.
+    search_edited_at: Option<f64>,
     create: Option<CreateReleaseDialog>,
 }
 
@@ -56,13 +64,23 @@ impl ReleasesView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let now = ui.input(|i| i.time);
         let query = self.query();
         if self.loaded_query.as_ref() != Some(&query) {
-            self.loaded_query = Some(query.clone());
-            cx.send(Command::LoadReleases {
-                query,
-                cursor: None,
-            });
+            let rest = self
+                .search_edited_at
+                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (now - edited));
+            if rest > 0.0 {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
+            } else {
+                self.search_edited_at = None;
+                self.loaded_query = Some(query.clone());
+                cx.send(Command::LoadReleases {
+                    query,
+                    cursor: None,
+                });
+            }
         }
         ui.horizontal(|ui| {
             ui.heading("Releases");
@@ -73,6 +91,12 @@ impl ReleasesView {
                     .hint_text("Search titles  (Ctrl+F)")
                     .desired_width(240.0),
             );
+            filter.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search release titles")
+            });
+            if filter.changed() {
+                self.search_edited_at = Some(now);
+            }
             if cx.focus_filter {
                 filter.request_focus();
             }
@@ -113,6 +137,7 @@ impl ReleasesView {
 
     fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let state = cx.state;
+        let now = cx.now;
         if let Some(error) = &state.releases_error
             && state.releases.is_empty()
         {
@@ -169,7 +194,7 @@ impl ReleasesView {
                 self.selected = self.selected.saturating_sub(1);
             }
             if enter && let Some(r) = state.releases.get(self.selected) {
-                *cx.open_release = Some(r.sys.id.clone());
+                cx.go(Route::Release(r.sys.id.clone()));
             }
         }
         let sort_header = |ui: &mut Ui, label: &str, field: &str, order: &mut String| {
@@ -257,7 +282,7 @@ impl ReleasesView {
                         let when = release
                             .sys
                             .updated_at
-                            .map(crate::app::format::relative_time)
+                            .map(|t| crate::app::format::relative_time(t, now))
                             .unwrap_or_default();
                         let by = release
                             .sys
@@ -276,12 +301,16 @@ impl ReleasesView {
         if let Some(index) = clicked_row {
             self.selected = index;
             if let Some(r) = state.releases.get(index) {
-                *cx.open_release = Some(r.sys.id.clone());
+                cx.go(Route::Release(r.sys.id.clone()));
             }
         }
-        if load_more && !state.releases_loading {
+        // The next page of the list shown (not of a search still being typed).
+        if load_more
+            && !state.releases_loading
+            && let Some(query) = self.loaded_query.clone()
+        {
             cx.send(Command::LoadReleases {
-                query: self.query(),
+                query,
                 cursor: state.releases_next.clone(),
             });
         }

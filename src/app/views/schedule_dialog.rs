@@ -6,7 +6,7 @@
 //! conflicts with other schedules (the rules live in [`crate::app::schedule`]).
 //!
 //! The dialog is hosted by the app (one at a time) and opened from any view through
-//! [`ViewCtx::schedule`] with a [`ScheduleRequest`].
+//! [`ViewCtx::open_schedule`] with a [`ScheduleRequest`].
 
 use egui::{RichText, Ui};
 use jiff::civil::Date;
@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::ViewCtx;
 use crate::app::command::Command;
+use crate::app::intents::WindowKind;
 use crate::app::schedule::{
     self, Candidate, Conflict, ConflictData, DstChoice, EntityRef, LocalTime, RefKind, Refusal,
 };
@@ -102,9 +103,8 @@ pub struct ScheduleDialog {
 impl ScheduleDialog {
     /// A dialog for `request`: new schedules default to the next quarter hour at least ten minutes
     /// ahead, in the user's own zone; reschedules start from the action's instant in its zone.
-    pub fn new(request: ScheduleRequest) -> Self {
+    pub fn new(request: ScheduleRequest, now: Timestamp) -> Self {
         let my_zone = schedule::system_zone_name();
-        let now = Timestamp::now();
         let (rescheduling, target, action, zone, at) = match request {
             ScheduleRequest::New { target, day, zone } => {
                 let zone = zone
@@ -156,15 +156,15 @@ impl ScheduleDialog {
         }
     }
 
-    /// Draws the dialog; returns whether it stays open.
-    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
+    /// Draws the dialog; closing it pushes [`Intent::Close`](crate::app::intents::Intent::Close).
+    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) {
         if !self.requested {
             self.requested = true;
             if !cx.state.entities_loaded {
                 cx.send(Command::LoadEntities);
             }
             // Every pending schedule, so conflicts can be found.
-            let now = Timestamp::now();
+            let now = cx.now;
             let to = schedule::latest_allowed(now)
                 .checked_add(SignedDuration::from_hours(24))
                 .unwrap_or(Timestamp::MAX);
@@ -178,7 +178,7 @@ impl ScheduleDialog {
         }
         if self.sent {
             match &cx.state.schedule_submit {
-                ScheduleSubmit::Saved(_) => return false,
+                ScheduleSubmit::Saved(_) => return cx.close(WindowKind::Schedule),
                 ScheduleSubmit::Rejected(message) => {
                     self.rejection = Some(message.clone());
                     self.sent = false;
@@ -205,11 +205,13 @@ impl ScheduleDialog {
                 ui.set_width(600.0);
                 self.body_ui(ui, cx, &mut close);
             });
-        open && !close
+        if !open || close {
+            cx.close(WindowKind::Schedule);
+        }
     }
 
     fn body_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, close: &mut bool) {
-        let now = Timestamp::now();
+        let now = cx.now;
         egui::Grid::new("schedule-form")
             .num_columns(2)
             .spacing([16.0, 10.0])
@@ -384,8 +386,8 @@ impl ScheduleDialog {
             if response.clicked()
                 && let (Some(at), Some(target)) = (instant, self.target.clone())
             {
-                // The clock moved on since the frame began: check again right before sending.
-                if schedule::check_instant(at, Timestamp::now()).is_ok() {
+                // Checked again right before sending (the form may be older than this frame).
+                if schedule::check_instant(at, cx.now).is_ok() {
                     self.submit(cx, target, at);
                 }
             }
@@ -661,7 +663,8 @@ impl ScheduleDialog {
             });
         if reload {
             if let Some(latest) = latest {
-                let mut fresh = ScheduleDialog::new(ScheduleRequest::Reschedule(Box::new(latest)));
+                let mut fresh =
+                    ScheduleDialog::new(ScheduleRequest::Reschedule(Box::new(latest)), cx.now);
                 fresh.requested = true;
                 *self = fresh;
             }

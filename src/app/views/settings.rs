@@ -69,12 +69,12 @@ impl ProfileForm {
         }
     }
 
-    fn profile(&self) -> Profile {
+    fn profile(&self, now: jiff::Timestamp) -> Profile {
         Profile {
             id: self
                 .id
                 .clone()
-                .unwrap_or_else(|| format!("p{}", jiff::Timestamp::now().as_millisecond())),
+                .unwrap_or_else(|| format!("p{}", now.as_millisecond())),
             name: self.name.trim().to_owned(),
             space_id: self.space_id.trim().to_owned(),
             environment_id: self.environment_id.trim().to_owned(),
@@ -265,7 +265,7 @@ impl SettingsView {
                 }
                 ui.horizontal(|ui| {
                     if ui.button("Save").clicked() {
-                        let profile = form.profile();
+                        let profile = form.profile(cx.now);
                         match validate(&profile) {
                             Ok(()) => {
                                 let token = (!form.token.trim().is_empty()).then(|| AccessToken::new(form.token.trim()));

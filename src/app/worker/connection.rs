@@ -16,10 +16,7 @@ impl Worker {
                     .collect();
                 self.sink.send(AppEvent::ProfilesLoaded(with_tokens));
             }
-            Err(e) => self.sink.send(AppEvent::Failed {
-                context: "Reading connections".into(),
-                message: e.to_string(),
-            }),
+            Err(e) => self.sink.failed(RequestKind::LoadProfiles, e.to_string()),
         }
     }
 
@@ -31,10 +28,10 @@ impl Worker {
                     client: client.clone(),
                     connection: connection.clone(),
                 }),
-                None => self.sink.send(AppEvent::Failed {
-                    context: "Switching".into(),
-                    message: "the local sandbox is not running in this session".into(),
-                }),
+                None => self.sink.failed(
+                    RequestKind::SwitchProfile,
+                    "the local sandbox is not running in this session".into(),
+                ),
             }
             return;
         };
@@ -45,10 +42,10 @@ impl Worker {
             .ok()
             .and_then(|all| all.into_iter().find(|p| p.id == id));
         let Some(profile) = profile else {
-            return self.sink.send(AppEvent::Failed {
-                context: "Switching".into(),
-                message: format!("no saved connection '{id}'"),
-            });
+            return self.sink.failed(
+                RequestKind::SwitchProfile,
+                format!("no saved connection '{id}'"),
+            );
         };
         match self.options.profiles.client_config(&profile) {
             Ok(config) => {
@@ -72,10 +69,9 @@ impl Worker {
                     connection,
                 });
             }
-            Err(e) => self.sink.send(AppEvent::Failed {
-                context: format!("Connecting to '{}'", profile.name),
-                message: e.to_string(),
-            }),
+            Err(e) => self
+                .sink
+                .failed(RequestKind::Connect(profile.name.clone()), e.to_string()),
         }
     }
 
@@ -143,18 +139,18 @@ impl Worker {
 
     pub(super) async fn reset_sandbox(&self) {
         if !self.options.is_sandbox {
-            return self.sink.send(AppEvent::Failed {
-                context: "Reset".into(),
-                message: "only the local sandbox can be reset".into(),
-            });
+            return self.sink.failed(
+                RequestKind::Reset,
+                "only the local sandbox can be reset".into(),
+            );
         }
         match self.client.sandbox_reset().await {
             Ok(()) => {
+                // The state asks the releases view to reload with its own query.
                 self.sink.send(AppEvent::SandboxReset);
                 self.load_space().await;
-                self.load_releases(ReleaseQuery::default(), None).await;
             }
-            Err(e) => self.sink.fail("Resetting the sandbox", &e),
+            Err(e) => self.sink.fail(RequestKind::ResetSandbox, &e),
         }
     }
 }

@@ -2,6 +2,11 @@
 //! back [`AppEvent`]s. Each command runs as its own task, so a slow request never holds up
 //! another; every result wakes the UI (`request_repaint`).
 //!
+//! One worker serves one connection ([`Epoch`]): its events carry the epoch, and every task it
+//! starts (commands, action and schedule followers, the call-log poller) stops when its
+//! [`WorkerHandle`] is shut down or dropped. Keyed requests are *latest wins*: a newer
+//! `LoadReleases` aborts the older one's task.
+//!
 //! Architecture Invariant: this is the only part of the app that does I/O.
 
 use std::sync::mpsc as std_mpsc;
@@ -11,63 +16,146 @@ use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
 use super::command::{Command, ReleaseQuery};
-use super::event::{ActionTarget, AppEvent, TrackedAction};
+use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
 use crate::cma::{
-    ActionKind, ActionStatus, BulkAction, Client, ClientConfig, CmaError, Entity, EntityKind, Link,
-    LinkType, Query, Release, ReleaseAction, ReleaseBody,
+    ActionKind, BulkAction, Client, ClientConfig, CmaError, Entity, EntityKind, Link, LinkType,
+    PollOptions, Query, Release, ReleaseAction, ReleaseBody,
 };
 use crate::config::{Profile, ProfileStore};
+use tokio_util::sync::CancellationToken;
 
 use super::command::ScheduledQuery;
 use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Timestamp};
 
 mod connection;
 mod schedules;
+pub mod timeline;
 
 use schedules::Following;
 
-/// Where the worker sends results: a channel the app drains, plus a repaint request.
+/// Where the worker sends results: a channel the app drains, plus a repaint request. Every
+/// event is stamped with the sink's epoch.
 #[derive(Clone)]
 pub struct EventSink {
-    tx: std_mpsc::Sender<AppEvent>,
+    tx: std_mpsc::Sender<Stamped>,
     repaint: std::sync::Arc<dyn Fn() + Send + Sync>,
+    epoch: Option<Epoch>,
 }
 
 impl EventSink {
-    /// A sink sending into `tx` and calling `repaint` after each event.
-    pub fn new(tx: std_mpsc::Sender<AppEvent>, repaint: impl Fn() + Send + Sync + 'static) -> Self {
+    /// A sink sending into `tx` and calling `repaint` after each event; its events carry no
+    /// epoch until [`EventSink::for_epoch`].
+    pub fn new(tx: std_mpsc::Sender<Stamped>, repaint: impl Fn() + Send + Sync + 'static) -> Self {
         Self {
             tx,
             repaint: std::sync::Arc::new(repaint),
+            epoch: None,
+        }
+    }
+
+    /// The same channel, stamping events with `epoch`.
+    pub fn for_epoch(&self, epoch: Epoch) -> Self {
+        Self {
+            epoch: Some(epoch),
+            ..self.clone()
+        }
+    }
+
+    /// The same channel, its events stamped with no epoch (applied whatever the connection).
+    pub fn unstamped(&self) -> Self {
+        Self {
+            epoch: None,
+            ..self.clone()
         }
     }
 
     /// Sends one event (dropped silently if the app is gone).
     pub fn send(&self, event: AppEvent) {
-        if self.tx.send(event).is_ok() {
+        let stamped = Stamped {
+            epoch: self.epoch,
+            event,
+        };
+        if self.tx.send(stamped).is_ok() {
             (self.repaint)();
         }
     }
 
-    fn fail(&self, context: &str, error: &CmaError) {
-        self.send(AppEvent::Failed {
-            context: context.to_owned(),
-            message: describe(error),
-        });
+    /// Reports a failed request, its error in words a user can act on.
+    pub fn fail(&self, kind: RequestKind, error: &CmaError) {
+        self.failed(kind, describe(error));
+    }
+
+    /// Reports a failed request with a message already in words.
+    pub fn failed(&self, kind: RequestKind, message: String) {
+        self.send(AppEvent::Failed { kind, message });
     }
 }
 
-/// A cloneable handle to push commands to the worker.
+/// A cloneable handle to push commands to the worker. It owns the worker's tasks: shutting it
+/// down, or dropping its last clone, cancels every task the worker started.
 #[derive(Clone, Debug)]
 pub struct WorkerHandle {
     tx: mpsc::UnboundedSender<Command>,
+    epoch: Epoch,
+    cancel: CancellationToken,
+    _guard: std::sync::Arc<tokio_util::sync::DropGuard>,
 }
 
 impl WorkerHandle {
     /// Queues a command (never blocks).
     pub fn send(&self, command: Command) {
         let _ = self.tx.send(command);
+    }
+
+    /// The connection epoch this worker stamps its events with.
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// Cancels every task of this worker (commands in flight, followers, pollers); later
+    /// commands are dropped, except those that outlive the connection
+    /// ([`Command::outlives_connection`]), which still run to their end.
+    pub fn shutdown(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Whether [`WorkerHandle::shutdown`] ran (or the last handle was dropped).
+    pub fn is_shut_down(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+/// Requests of which only the newest matters: a newer one aborts the older one's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LatestWins {
+    /// The releases list (search, filter, order, pages).
+    Releases,
+    /// The scheduled-actions list.
+    ScheduledPage,
+}
+
+impl LatestWins {
+    /// The key of a command that is latest-wins, if it is one.
+    pub fn of(command: &Command) -> Option<Self> {
+        match command {
+            Command::LoadReleases { .. } => Some(Self::Releases),
+            Command::LoadScheduledPage { .. } => Some(Self::ScheduledPage),
+            _ => None,
+        }
+    }
+}
+
+/// The running task of each [`LatestWins`] key.
+#[derive(Debug, Default)]
+pub struct LatestTasks(std::collections::HashMap<LatestWins, tokio::task::AbortHandle>);
+
+impl LatestTasks {
+    /// Records `task` as the newest of `key`, aborting the one it replaces.
+    pub fn replace(&mut self, key: LatestWins, task: tokio::task::AbortHandle) {
+        if let Some(older) = self.0.insert(key, task) {
+            older.abort();
+        }
     }
 }
 
@@ -87,6 +175,8 @@ pub struct WorkerOptions {
     /// The receiver's signing secret: shown as "signing on", checked by the call-log poller,
     /// and set in the space when the sources panel configures a webhook.
     pub receiver_secret: Option<crate::signing::SigningSecret>,
+    /// Where the app reads "now" (views, and which schedules are due).
+    pub clock: crate::app::clock::AppClock,
 }
 
 impl WorkerOptions {
@@ -99,42 +189,104 @@ impl WorkerOptions {
             sandbox: None,
             journal: None,
             receiver_secret: None,
+            clock: crate::app::clock::AppClock::system(),
         }
     }
 }
 
-/// Starts the worker on `runtime`.
+/// Starts the worker of connection `epoch` on `runtime`; its events go to `sink` stamped with
+/// `epoch`.
 pub fn spawn(
     runtime: &tokio::runtime::Handle,
     client: Client,
-    sink: EventSink,
+    sink: &EventSink,
     options: WorkerOptions,
+    epoch: Epoch,
 ) -> WorkerHandle {
     let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
+    let cancel = CancellationToken::new();
+    let worker = Worker {
+        client,
+        sink: sink.for_epoch(epoch),
+        options,
+        following: Following::default(),
+        timeline_tasks: timeline::sources::TimelineTasks::default(),
+        cancel: cancel.clone(),
+    };
     let inner = runtime.clone();
-    let following = Following::default();
-    let timeline_tasks = super::worker_sources::TimelineTasks::default();
     runtime.spawn(async move {
+        let mut latest = LatestTasks::default();
+        // Runs until the last handle is gone; after a shutdown only the commands that outlive
+        // the connection still run (a profile being saved, a file being written).
         while let Some(command) = rx.recv().await {
-            let worker = Worker {
-                client: client.clone(),
-                sink: sink.clone(),
-                options: options.clone(),
-                following: following.clone(),
-                timeline_tasks: timeline_tasks.clone(),
-            };
-            inner.spawn(async move { worker.run(command).await });
+            if command.outlives_connection() {
+                let task = worker.unbound();
+                inner.spawn(async move { task.run(command).await });
+                continue;
+            }
+            if worker.cancel.is_cancelled() {
+                tracing::debug!(?command, "dropped: the connection was replaced");
+                continue;
+            }
+            let key = LatestWins::of(&command);
+            let task = worker.clone();
+            let handle = inner.spawn(
+                worker
+                    .cancel
+                    .clone()
+                    .run_until_cancelled_owned(async move { task.run(command).await }),
+            );
+            if let Some(key) = key {
+                latest.replace(key, handle.abort_handle());
+            }
         }
     });
-    WorkerHandle { tx }
+    WorkerHandle {
+        tx,
+        epoch,
+        _guard: std::sync::Arc::new(cancel.clone().drop_guard()),
+        cancel,
+    }
 }
 
+#[derive(Clone)]
 struct Worker {
     client: Client,
     sink: EventSink,
     options: WorkerOptions,
     following: Following,
-    timeline_tasks: super::worker_sources::TimelineTasks,
+    timeline_tasks: timeline::sources::TimelineTasks,
+    cancel: CancellationToken,
+}
+
+/// How long an action the app started is followed before the app stops polling it.
+const FOLLOW_ACTION_FOR: Duration = Duration::from_secs(600);
+
+impl Worker {
+    /// This worker for a command that outlives the connection: its events carry no epoch, and
+    /// shutting the worker down does not stop it.
+    fn unbound(&self) -> Self {
+        Self {
+            sink: self.sink.unstamped(),
+            cancel: CancellationToken::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Polling of the actions the app started: every `poll_interval`, for up to 10 minutes.
+    fn poll_options(&self) -> PollOptions {
+        PollOptions {
+            initial_delay: self.options.poll_interval,
+            interval: self.options.poll_interval,
+            max_interval: self.options.poll_interval,
+            timeout: FOLLOW_ACTION_FOR,
+        }
+    }
+
+    /// Spawns a task of this worker: it stops when the worker is shut down.
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        tokio::spawn(self.cancel.clone().run_until_cancelled_owned(task));
+    }
 }
 
 /// An error in words a user can act on.
@@ -193,7 +345,7 @@ impl Worker {
                         self.sink.send(AppEvent::ReleaseCreated(release));
                         self.open_release(&id).await;
                     }
-                    Err(e) => self.sink.fail("Creating the release", &e),
+                    Err(e) => self.sink.fail(RequestKind::CreateRelease, &e),
                 }
             }
             Command::SetReleaseEntities {
@@ -209,7 +361,7 @@ impl Worker {
                         self.open_release(&id).await;
                     }
                     Err(e) => {
-                        self.conflict_or_fail("Changing the release's entries", &id, e)
+                        self.conflict_or_fail(RequestKind::SetReleaseEntities, &id, e)
                             .await
                     }
                 }
@@ -232,21 +384,20 @@ impl Worker {
                         self.sink.send(AppEvent::ReleaseUpdated(release));
                     }
                     Err(e) => {
-                        let what = if archived { "Archiving" } else { "Unarchiving" };
-                        self.conflict_or_fail(&format!("{what} the release"), &id, e)
+                        self.conflict_or_fail(RequestKind::SetReleaseArchived(archived), &id, e)
                             .await;
                     }
                 }
             }
             Command::DeleteRelease { id } => match self.client.delete_release(&id).await {
                 Ok(()) => self.sink.send(AppEvent::ReleaseDeleted(id)),
-                Err(e) => self.sink.fail("Deleting the release", &e),
+                Err(e) => self.sink.fail(RequestKind::DeleteRelease, &e),
             },
             Command::RunReleaseAction { id, action } => self.run_release_action(&id, action).await,
             Command::LoadEntities => self.load_entities().await,
             Command::LoadEntity { kind, id } => match self.client.get_entity(kind, &id).await {
                 Ok(entity) => self.sink.send(AppEvent::EntityLoaded(entity)),
-                Err(e) => self.sink.fail("Loading the entry", &e),
+                Err(e) => self.sink.fail(RequestKind::LoadEntity, &e),
             },
             Command::RunBulkAction { action, items } => self.run_bulk_action(action, items).await,
             Command::TestConnection => self.test_connection().await,
@@ -262,18 +413,12 @@ impl Worker {
                         )));
                         self.load_profiles();
                     }
-                    Err(e) => self.sink.send(AppEvent::Failed {
-                        context: "Saving the connection".into(),
-                        message: e.to_string(),
-                    }),
+                    Err(e) => self.sink.failed(RequestKind::SaveProfile, e.to_string()),
                 }
             }
             Command::DeleteProfile { id } => match self.options.profiles.delete(&id) {
                 Ok(()) => self.load_profiles(),
-                Err(e) => self.sink.send(AppEvent::Failed {
-                    context: "Deleting the connection".into(),
-                    message: e.to_string(),
-                }),
+                Err(e) => self.sink.failed(RequestKind::DeleteProfile, e.to_string()),
             },
             Command::SwitchProfile { id } => self.switch_profile(id),
             Command::LoadScheduledActions { from, to } => self.load_scheduled(from, to).await,
@@ -283,7 +428,7 @@ impl Worker {
                         self.follow_if_due_soon(&action);
                         self.sink.send(AppEvent::ScheduledActionUpdated(action));
                     }
-                    Err(e) => self.sink.fail("Loading the schedule", &e),
+                    Err(e) => self.sink.fail(RequestKind::LoadScheduledAction, &e),
                 }
             }
             Command::LoadScheduledPage { query, cursor } => {
@@ -304,7 +449,7 @@ impl Worker {
                         self.sink.send(AppEvent::ScheduledActionUpdated(action));
                     }
                     Err(e) => {
-                        self.sink.fail(&format!("Canceling the {label}"), &e);
+                        self.sink.fail(RequestKind::CancelSchedule(label), &e);
                         if let Ok(latest) = self.client.get_scheduled_action(&id).await {
                             self.sink.send(AppEvent::ScheduledActionUpdated(latest));
                         }
@@ -331,7 +476,7 @@ impl Worker {
                 locales,
             }),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                self.sink.fail("Loading the space", &e)
+                self.sink.fail(RequestKind::LoadSpace, &e)
             }
         }
     }
@@ -350,6 +495,7 @@ impl Worker {
                     .filter_map(|r| r.sys.last_action.as_ref().map(|l| l.id().to_owned()))
                     .collect();
                 self.sink.send(AppEvent::ReleasesLoaded {
+                    query,
                     next_cursor: page.pages.next_cursor(),
                     items: page.items,
                     append,
@@ -360,11 +506,11 @@ impl Worker {
                         .limit(action_ids.len() as u64);
                     match self.client.query_release_actions(&q).await {
                         Ok(actions) => self.sink.send(AppEvent::LatestActionsLoaded(actions)),
-                        Err(e) => self.sink.fail("Loading release actions", &e),
+                        Err(e) => self.sink.fail(RequestKind::LoadLatestActions, &e),
                     }
                 }
             }
-            Err(e) => self.sink.fail("Loading releases", &e),
+            Err(e) => self.sink.fail(RequestKind::LoadReleases, &e),
         }
     }
 
@@ -390,7 +536,7 @@ impl Worker {
     async fn open_release(&self, id: &str) {
         let release = match self.client.get_release(id).await {
             Ok(release) => release,
-            Err(e) => return self.sink.fail("Opening the release", &e),
+            Err(e) => return self.sink.fail(RequestKind::OpenRelease, &e),
         };
         let links = release.entities.items.clone();
         self.sink.send(AppEvent::ReleaseUpdated(release));
@@ -399,7 +545,7 @@ impl Worker {
                 release_id: id.to_owned(),
                 entities,
             }),
-            Err(e) => self.sink.fail("Loading the release's entries", &e),
+            Err(e) => self.sink.fail(RequestKind::LoadReleaseEntities, &e),
         }
         let q = Query::new()
             .set("sys.release.sys.id[in]", id)
@@ -410,19 +556,19 @@ impl Worker {
                 release_id: id.to_owned(),
                 actions,
             }),
-            Err(e) => self.sink.fail("Loading the release's actions", &e),
+            Err(e) => self.sink.fail(RequestKind::LoadReleaseActions, &e),
         }
     }
 
     /// A 409 becomes a conflict notice naming who changed it; anything else a failure.
-    async fn conflict_or_fail(&self, context: &str, id: &str, error: CmaError) {
+    async fn conflict_or_fail(&self, kind: RequestKind, id: &str, error: CmaError) {
         if let CmaError::Conflict {
             current_version, ..
         } = &error
         {
             let latest: Option<Release> = self.client.get_release(id).await.ok();
             self.sink.send(AppEvent::Conflict {
-                what: context.to_owned(),
+                what: kind.to_string(),
                 id: id.to_owned(),
                 current_version: latest.as_ref().map(|r| r.sys.version).or(*current_version),
                 changed_by: latest
@@ -431,7 +577,7 @@ impl Worker {
                     .map(|l| format!("{} {}", l.link_type(), l.id())),
             });
         } else {
-            self.sink.fail(context, &error);
+            self.sink.fail(kind, &error);
         }
     }
 
@@ -439,7 +585,7 @@ impl Worker {
         // Spec §1 [I]: re-read the release right before a call that carries its version.
         let release = match self.client.get_release(id).await {
             Ok(r) => r,
-            Err(e) => return self.sink.fail("Reading the release", &e),
+            Err(e) => return self.sink.fail(RequestKind::ReadRelease, &e),
         };
         let label = format!("Release '{}'", release.title);
         let started = match action {
@@ -451,28 +597,35 @@ impl Worker {
                     .await
             }
         };
-        let mut current = match started {
+        let started = match started {
             Ok(a) => a,
-            Err(e) => return self.sink.fail(&format!("Starting {action} of {label}"), &e),
+            Err(e) => {
+                return self
+                    .sink
+                    .fail(RequestKind::StartReleaseAction { action, label }, &e);
+            }
         };
-        let mut last_status: Option<ActionStatus> = None;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
-        loop {
-            if last_status.as_ref() != Some(&current.sys.status) {
-                last_status = Some(current.sys.status.clone());
-                self.sink
-                    .send(AppEvent::ActionUpdated(tracked_release(&current, &label)));
-            }
-            if current.sys.status.is_final() || tokio::time::Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(self.options.poll_interval).await;
-            match self.client.get_release_action(id, &current.sys.id).await {
-                Ok(a) => current = a,
+        self.sink
+            .send(AppEvent::ActionUpdated(tracked_release(&started, &label)));
+        if !started.sys.status.is_final() {
+            let mut last = started.sys.status.clone();
+            let followed = self
+                .client
+                .wait_release_action_with(id, &started.sys.id, &self.poll_options(), |a| {
+                    if a.sys.status != last {
+                        last = a.sys.status.clone();
+                        self.sink
+                            .send(AppEvent::ActionUpdated(tracked_release(a, &label)));
+                    }
+                })
+                .await;
+            match followed {
+                // Still running after the follow window: the release shows what it is now.
+                Ok(_) | Err(CmaError::ActionTimedOut { .. }) => {}
                 Err(e) => {
                     return self
                         .sink
-                        .fail(&format!("Following {action} of {label}"), &e);
+                        .fail(RequestKind::FollowReleaseAction { action, label }, &e);
                 }
             }
         }
@@ -493,7 +646,7 @@ impl Worker {
                 entries.extend(assets);
                 self.sink.send(AppEvent::EntitiesLoaded(entries));
             }
-            Err(e) => self.sink.fail("Loading entries", &e),
+            Err(e) => self.sink.fail(RequestKind::LoadEntities, &e),
         }
     }
 
@@ -518,26 +671,28 @@ impl Worker {
             _ => self.client.bulk_validate(links.clone()).await,
         };
         let label = format!("{count} entr{}", if count == 1 { "y" } else { "ies" });
-        let mut current = match started {
+        let started = match started {
             Ok(a) => a,
-            Err(e) => return self.sink.fail(&format!("Starting bulk {action}"), &e),
+            Err(e) => return self.sink.fail(RequestKind::StartBulkAction(action), &e),
         };
-        let mut last_status = None;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
-        loop {
-            if last_status.as_ref() != Some(&current.sys.status) {
-                last_status = Some(current.sys.status.clone());
-                self.sink.send(AppEvent::ActionUpdated(tracked_bulk(
-                    &current, &label, count,
-                )));
-            }
-            if current.sys.status.is_final() || tokio::time::Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(self.options.poll_interval).await;
-            match self.client.get_bulk_action(&current.sys.id).await {
-                Ok(a) => current = a,
-                Err(e) => return self.sink.fail("Following the bulk action", &e),
+        self.sink.send(AppEvent::ActionUpdated(tracked_bulk(
+            &started, &label, count,
+        )));
+        if !started.sys.status.is_final() {
+            let mut last = started.sys.status.clone();
+            let followed = self
+                .client
+                .wait_bulk_action_with(&started.sys.id, &self.poll_options(), |a| {
+                    if a.sys.status != last {
+                        last = a.sys.status.clone();
+                        self.sink
+                            .send(AppEvent::ActionUpdated(tracked_bulk(a, &label, count)));
+                    }
+                })
+                .await;
+            match followed {
+                Ok(_) | Err(CmaError::ActionTimedOut { .. }) => {}
+                Err(e) => return self.sink.fail(RequestKind::FollowBulkAction, &e),
             }
         }
         match self.fetch_entities(&links).await {
@@ -546,7 +701,7 @@ impl Worker {
                     self.sink.send(AppEvent::EntityLoaded(e));
                 }
             }
-            Err(e) => self.sink.fail("Reloading entries", &e),
+            Err(e) => self.sink.fail(RequestKind::ReloadEntities, &e),
         }
     }
 }
@@ -570,38 +725,5 @@ fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction
         status: action.sys.status.clone(),
         error: action.error.clone(),
         label: label.to_owned(),
-    }
-}
-
-impl Worker {
-    /// Answers a timeline request from the journal on a blocking thread (SQLite and files
-    /// block; the UI thread and the async workers never wait on them).
-    async fn timeline(&self, request: super::timeline_rows::TimelineRequest) {
-        let cx = super::worker_sources::SourcesCtx {
-            client: &self.client,
-            sink: &self.sink,
-            options: &self.options,
-            tasks: &self.timeline_tasks,
-        };
-        let Some(request) = super::worker_sources::handle(cx, request).await else {
-            return;
-        };
-        let Some(journal) = self.options.journal.clone() else {
-            return;
-        };
-        let file = self
-            .options
-            .profiles
-            .dir()
-            .join(super::timeline_rows::FILTERS_FILE);
-        let result = tokio::task::spawn_blocking(move || {
-            super::worker_timeline::handle(&journal, &file, request)
-        })
-        .await
-        .unwrap_or_else(|e| super::timeline_rows::TimelineResult::Failed {
-            context: "Reading the timeline".into(),
-            message: e.to_string(),
-        });
-        self.sink.send(AppEvent::Timeline(result));
     }
 }

@@ -24,6 +24,18 @@ impl Following {
     }
 }
 
+/// A claim on following one scheduled action, given up when dropped.
+struct Claim {
+    following: Following,
+    id: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.following.release(&self.id);
+    }
+}
+
 /// Actions due within this window are followed until they run.
 const FOLLOW_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 /// A followed action still `scheduled` this long after its instant is left alone (overdue).
@@ -49,7 +61,10 @@ impl Worker {
             .limit(500);
         let overdue = Query::new()
             .set("sys.status", ScheduledActionStatus::Scheduled.as_str())
-            .set("scheduledFor.datetime[lt]", Timestamp::now())
+            .set(
+                "scheduledFor.datetime[lt]",
+                Timestamp(self.options.clock.now()),
+            )
             .order("scheduledFor.datetime")
             .limit(500);
         let (range, overdue) = tokio::join!(
@@ -74,7 +89,7 @@ impl Worker {
                 self.sink
                     .send(AppEvent::ScheduledReleaseTitlesLoaded(titles));
             }
-            (Err(e), _) | (_, Err(e)) => self.sink.fail("Loading scheduled actions", &e),
+            (Err(e), _) | (_, Err(e)) => self.sink.fail(RequestKind::LoadScheduledRange, &e),
         }
     }
 
@@ -115,7 +130,7 @@ impl Worker {
                     next_cursor: None,
                     append: true,
                 });
-                self.sink.fail("Loading scheduled actions", &e);
+                self.sink.fail(RequestKind::LoadScheduledPage, &e);
             }
         }
     }
@@ -159,7 +174,7 @@ impl Worker {
             }
             Err(e) => {
                 let message = describe(&e);
-                self.sink.fail(&format!("Scheduling the {label}"), &e);
+                self.sink.fail(RequestKind::CreateSchedule(label), &e);
                 self.sink.send(AppEvent::ScheduleRejected { message });
             }
         }
@@ -209,7 +224,7 @@ impl Worker {
             }
             Err(e) => {
                 let message = describe(&e);
-                self.sink.fail(&format!("Rescheduling the {label}"), &e);
+                self.sink.fail(RequestKind::Reschedule(label), &e);
                 self.sink.send(AppEvent::ScheduleRejected { message });
             }
         }
@@ -218,27 +233,35 @@ impl Worker {
     /// Follows a pending action that is due soon until it runs, polling politely once it is due
     /// (the scheduler fires within a second or two), and sends each change of state.
     pub(super) fn follow_if_due_soon(&self, action: &ScheduledAction) {
-        if !due_soon(action, jiff::Timestamp::now()) || !self.following.claim(&action.sys.id) {
+        if !due_soon(action, self.options.clock.now()) || !self.following.claim(&action.sys.id) {
             return;
         }
+        let worker = self.clone();
         let client = self.client.clone();
         let sink = self.sink.clone();
-        let following = self.following.clone();
-        let options = self.options.clone();
-        let interval = (options.poll_interval * 2).max(Duration::from_millis(500));
+        let interval = (self.options.poll_interval * 2).max(Duration::from_millis(500));
+        // Naps are short enough that a test's clock, moved by hand, is noticed soon.
+        let longest_nap = FOLLOW_NAP.min(self.options.poll_interval * 25);
+        let clock = self.options.clock.clone();
         let mut current = action.clone();
-        tokio::spawn(async move {
-            let id = current.sys.id.clone();
+        let id = current.sys.id.clone();
+        // Released however the task ends, also when the worker is shut down mid-follow.
+        let claim = Claim {
+            following: self.following.clone(),
+            id: id.clone(),
+        };
+        self.spawn(async move {
+            let _claim = claim;
             loop {
-                let now = jiff::Timestamp::now();
+                let now = clock.now();
                 if !due_soon(&current, now) {
                     break;
                 }
                 let until = current.scheduled_for.datetime.0.duration_since(now);
                 let nap = Duration::try_from(until).unwrap_or(Duration::ZERO);
                 if nap > Duration::ZERO {
-                    tokio::time::sleep(nap.min(FOLLOW_NAP)).await;
-                    if nap > FOLLOW_NAP {
+                    tokio::time::sleep(nap.min(longest_nap)).await;
+                    if nap > longest_nap {
                         continue;
                     }
                 } else {
@@ -254,13 +277,6 @@ impl Worker {
                         }
                         if current.sys.status.is_final() {
                             if current.entity.link_type() == &LinkType::Release {
-                                let worker = Worker {
-                                    client: client.clone(),
-                                    sink: sink.clone(),
-                                    options: options.clone(),
-                                    following: following.clone(),
-                                    timeline_tasks: Default::default(),
-                                };
                                 worker.open_release(current.entity.id()).await;
                             } else if let Some(kind) = match current.entity.link_type() {
                                 LinkType::Entry => Some(EntityKind::Entry),
@@ -275,12 +291,11 @@ impl Worker {
                         }
                     }
                     Err(e) => {
-                        sink.fail("Following a scheduled action", &e);
+                        sink.fail(RequestKind::FollowSchedule, &e);
                         break;
                     }
                 }
             }
-            following.release(&id);
         });
     }
 
@@ -312,10 +327,10 @@ impl Worker {
                 if events.len() == 1 { "" } else { "s" },
                 path.display()
             ))),
-            Err(e) => self.sink.send(AppEvent::Failed {
-                context: format!("Writing {}", path.display()),
-                message: e.to_string(),
-            }),
+            Err(e) => self.sink.failed(
+                RequestKind::WriteFile(path.display().to_string()),
+                e.to_string(),
+            ),
         }
     }
 }

@@ -21,6 +21,7 @@ use super::ViewCtx;
 use super::schedule_dialog::{ScheduleRequest, target_title};
 use crate::app::command::{Command, ScheduledQuery};
 use crate::app::ics;
+use crate::app::intents::{Route, Window};
 use crate::app::schedule;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{SearchSelect, badge_ui, empty_state_ui};
@@ -148,23 +149,17 @@ pub struct CalendarView {
     list: ListTab,
 }
 
-impl Default for CalendarView {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// How often the shown range is reloaded while the calendar is open (seconds).
 const REFRESH_SECS: f64 = 60.0;
 /// The width of the day panel beside the month grid.
 const DAY_PANEL_WIDTH: f32 = 330.0;
 
 impl CalendarView {
-    /// A month view of today in the user's own zone.
-    pub fn new() -> Self {
+    /// A month view of the day of `now` in the user's own zone.
+    pub fn new(now: Timestamp) -> Self {
         let zone = schedule::system_zone_name();
         let tz = schedule::zone(&zone).unwrap_or(TimeZone::UTC);
-        let today = Timestamp::now().to_zoned(tz.clone()).date();
+        let today = now.to_zoned(tz.clone()).date();
         Self {
             tab: CalendarTab::Month,
             zone,
@@ -191,7 +186,7 @@ impl CalendarView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        let now = Timestamp::now();
+        let now = cx.now;
         let today = now.to_zoned(self.tz.clone()).date();
         if !self.requested_entities {
             self.requested_entities = true;
@@ -582,7 +577,7 @@ impl CalendarView {
             }
             _ => self.shown_days(),
         };
-        let now = Timestamp::now();
+        let now = cx.now;
         let events: Vec<ics::IcsEvent> = self
             .cache
             .days
@@ -621,8 +616,8 @@ impl CalendarView {
 /// Opens a release's page or an entity's detail.
 fn open_target(cx: &mut ViewCtx<'_>, link: &Link) {
     match link.link_type() {
-        LinkType::Release => *cx.open_release = Some(link.id().to_owned()),
-        LinkType::Asset => *cx.open_entity = Some((EntityKind::Asset, link.id().to_owned())),
-        _ => *cx.open_entity = Some((EntityKind::Entry, link.id().to_owned())),
+        LinkType::Release => cx.go(Route::Release(link.id().to_owned())),
+        LinkType::Asset => cx.open(Window::Entity(EntityKind::Asset, link.id().to_owned())),
+        _ => cx.open(Window::Entity(EntityKind::Entry, link.id().to_owned())),
     }
 }

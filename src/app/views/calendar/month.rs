@@ -178,7 +178,7 @@ impl CalendarView {
             .on_disabled_hover_text("This day is over")
             .clicked()
         {
-            *cx.schedule = Some(ScheduleRequest::on_day(day, &self.zone));
+            cx.open_schedule(ScheduleRequest::on_day(day, &self.zone));
         }
         ui.add_space(6.0);
         let items = self.cache.days.get(&day).cloned().unwrap_or_default();
@@ -280,7 +280,7 @@ impl CalendarView {
                     .clicked()
                     && let Some(action) = cx.state.scheduled_actions.get(&item.id)
                 {
-                    *cx.schedule = Some(ScheduleRequest::Reschedule(Box::new(action.clone())));
+                    cx.open_schedule(ScheduleRequest::Reschedule(Box::new(action.clone())));
                 }
                 if ui
                     .small_button("🗑 Cancel…")
@@ -308,7 +308,7 @@ impl CalendarView {
                     .on_hover_text("Open the failure inspector")
                     .clicked()
             {
-                *cx.inspect_action = Some(item.id.clone());
+                cx.open(Window::Inspector(item.id.clone()));
             }
         });
     }
@@ -360,7 +360,7 @@ impl CalendarView {
                                 ))
                                 .clicked()
                         {
-                            *cx.schedule = Some(ScheduleRequest::on_day(day, &self.zone));
+                            cx.open_schedule(ScheduleRequest::on_day(day, &self.zone));
                         }
                     });
                     for item in &items {

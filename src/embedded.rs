@@ -1,11 +1,14 @@
-//! Starting the embedded backend: the timeline receiver and journal, then the sandbox on
-//! loopback with its webhook pointed at the receiver, both signing/verifying with one secret
-//! kept owner-only in the data directory. Data lives in the user's data directory (demo space on
-//! first run) and survives restarts.
+//! The composition root of the desktop app's embedded backend: the timeline receiver and
+//! journal, then the sandbox on loopback with its webhook pointed at the receiver, both
+//! signing/verifying with one secret kept owner-only in the data directory. Data lives in the
+//! user's data directory (demo space on first run) and survives restarts.
+//!
+//! It lives outside [`crate::app`] so that the app knows the sandbox only as an HTTP server:
+//! `main` starts this and hands the app a client configuration.
 
 use std::path::{Path, PathBuf};
 
-use super::state::ConnectionInfo;
+use crate::app::state::ConnectionInfo;
 use crate::cma::ClientConfig;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxError};
 use crate::signing::SigningSecret;

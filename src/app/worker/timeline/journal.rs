@@ -1,11 +1,11 @@
-//! The worker's timeline half: answers [`TimelineRequest`]s from the journal and the
-//! saved-filters file. Every function here blocks (SQLite, the file system): the worker calls
+//! The worker's journal half of the timeline: answers [`JournalRequest`]s from the journal and
+//! the saved-filters file. Every function here blocks (SQLite, the file system): the worker calls
 //! [`handle`] on `spawn_blocking`, never on the UI thread.
 
 use std::path::Path;
 
-use super::timeline_rows::{EventDetailData, TimelineFilterSpec, TimelineRequest, TimelineResult};
-use super::widgets::line_diff;
+use crate::app::timeline::{EventDetailData, JournalRequest, TimelineFilterSpec, TimelineResult};
+use crate::app::widgets::line_diff;
 use crate::timeline::journal::MAX_PAGE;
 use crate::timeline::{EventFilter, Journal, JournalError, TimelineEvent};
 
@@ -13,15 +13,15 @@ use crate::timeline::{EventFilter, Journal, JournalError, TimelineEvent};
 const ACTION_TYPES: [&str; 3] = ["ReleaseAction", "BulkAction", "ScheduledAction"];
 
 /// Answers one request (blocking). `filters_file` is where saved filters live.
-pub fn handle(journal: &Journal, filters_file: &Path, request: TimelineRequest) -> TimelineResult {
+pub fn handle(journal: &Journal, filters_file: &Path, request: JournalRequest) -> TimelineResult {
     let failed = |context: &str, e: &dyn std::fmt::Display| TimelineResult::Failed {
         context: context.to_owned(),
         message: e.to_string(),
     };
     match request {
-        TimelineRequest::Reset { generation, filter } => reset(journal, generation, &filter)
+        JournalRequest::Reset { generation, filter } => reset(journal, generation, &filter)
             .unwrap_or_else(|e| failed("Reading the timeline", &e)),
-        TimelineRequest::LoadPage {
+        JournalRequest::LoadPage {
             generation,
             filter,
             page,
@@ -38,7 +38,7 @@ pub fn handle(journal: &Journal, filters_file: &Path, request: TimelineRequest) 
             },
             Err(e) => failed("Reading the timeline", &e),
         },
-        TimelineRequest::CatchUp {
+        JournalRequest::CatchUp {
             generation,
             filter,
             after,
@@ -54,12 +54,12 @@ pub fn handle(journal: &Journal, filters_file: &Path, request: TimelineRequest) 
             },
             Err(e) => failed("Reading new timeline events", &e),
         },
-        TimelineRequest::LoadDetails { id } => match details(journal, id) {
+        JournalRequest::LoadDetails { id } => match details(journal, id) {
             Ok(Some(detail)) => TimelineResult::Details(Box::new(detail)),
             Ok(None) => failed("Opening an event", &"it is no longer in the journal"),
             Err(e) => failed("Opening an event", &e),
         },
-        TimelineRequest::SaveFilter { name, spec } => {
+        JournalRequest::SaveFilter { name, spec } => {
             let mut filters = read_filters(filters_file).unwrap_or_default();
             filters.retain(|(n, _)| n != &name);
             filters.push((name, spec));
@@ -69,15 +69,10 @@ pub fn handle(journal: &Journal, filters_file: &Path, request: TimelineRequest) 
                 Err(e) => failed(&format!("Saving filters to {}", filters_file.display()), &e),
             }
         }
-        TimelineRequest::LoadFilters => match read_filters(filters_file) {
+        JournalRequest::LoadFilters => match read_filters(filters_file) {
             Ok(filters) => TimelineResult::FiltersLoaded(filters),
             Err(e) => failed(&format!("Reading {}", filters_file.display()), &e),
         },
-        // Exports, the rate chart and the sources are `worker_sources`' (they are async).
-        other => failed(
-            "Reading the timeline",
-            &format!("not a journal request: {other:?}"),
-        ),
     }
 }
 
@@ -88,7 +83,7 @@ fn reset(
     filter: &EventFilter,
 ) -> Result<TimelineResult, JournalError> {
     let first = journal
-        .page(filter, None, super::timeline_rows::PAGE as usize)?
+        .page(filter, None, crate::app::timeline::PAGE as usize)?
         .events;
     let anchor = first.first().map(|e| e.id);
     let total = match anchor {

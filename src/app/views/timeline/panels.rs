@@ -2,7 +2,7 @@
 //! topic group, drawn with `egui_plot`), the export progress bar, and the sources panel
 //! (receiver, signing, call-log poller, webhook setup).
 //!
-//! Drawing only: each function returns what the user asked for, and [`super::timeline`] turns
+//! Drawing only: each function returns what the user asked for, and [`super`] turns
 //! it into requests for the worker.
 
 use egui::{RichText, Ui};
@@ -10,7 +10,7 @@ use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use crate::app::state::ConnectionInfo;
 use crate::app::theme::{self, Tone};
-use crate::app::timeline_rows::{ExportStatus, GROUPS, RateChart, SourcesStatus};
+use crate::app::timeline::{ExportStatus, GROUPS, RateChart, SourcesStatus};
 use crate::app::widgets::badge_ui;
 use crate::cma::Timestamp;
 
@@ -216,7 +216,7 @@ pub fn sources_ui(
                     (Some(id), None) => RichText::new(format!("Polling {id}: first poll running…")).weak(),
                     (Some(id), Some(Ok(text))) => RichText::new(format!(
                         "Polling {id} · last poll {} · {text}",
-                        sources.last_poll.map(super::timeline::local_hms).unwrap_or_default()
+                        sources.last_poll.map(super::local_hms).unwrap_or_default()
                     )),
                     (Some(id), Some(Err(e))) => RichText::new(format!("⚠ Polling {id}: {e}"))
                         .color(theme::tone(ui.visuals(), Tone::Danger)),

@@ -1,12 +1,15 @@
-//! [`AppState`]: everything the views draw from. It changes only through
-//! [`AppState::apply`] (results from the worker) and through the views' own UI state.
+//! [`AppState`]: everything the views draw from. It owns both halves of every pending flag:
+//! [`AppState::on_sent`] marks what a command set loading, [`AppState::apply`] (results from
+//! the worker) clears it, and answers with the [`Effect`]s the app carries out (toasts,
+//! opening a release, reloading, reconnecting) instead of flags the app polls.
 //!
 //! Derived lists (filtered, sorted) are cached and rebuilt only when their inputs change, never
 //! per frame.
 
 use std::collections::HashMap;
 
-use super::event::{ActionTarget, AppEvent, TrackedAction};
+use super::command::{Command, ReleaseQuery};
+use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use serde_json::Value;
 
 use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
@@ -119,10 +122,12 @@ pub struct AppState {
     pub conflict: Option<ConflictNotice>,
     /// The last connection test's report.
     pub connection_report: Option<(bool, Vec<String>)>,
-    /// Messages for toasts, drained by the app each frame.
-    pub toasts: Vec<Toast>,
-    /// A release created through the dialog, for the view to open.
-    pub just_created: Option<String>,
+    /// Effects of the event being applied, handed to the app by [`AppState::apply`].
+    effects: Vec<Effect>,
+    /// The connection epoch this state belongs to; events of other epochs are dropped.
+    pub epoch: Epoch,
+    /// The query of the latest releases request; replies to any other are stale.
+    pub releases_query: Option<ReleaseQuery>,
     /// Bumped whenever releases change, so views rebuild their cached rows.
     pub releases_generation: u64,
     /// Bumped whenever entities change.
@@ -132,9 +137,6 @@ pub struct AppState {
     /// The newest webhook events received this session, newest last (at most
     /// [`RECENT_EVENTS`]).
     pub recent_events: std::collections::VecDeque<std::sync::Arc<crate::timeline::TimelineEvent>>,
-    /// Set when an event says releases changed elsewhere (a schedule fired, another client);
-    /// the app reloads and clears it.
-    pub releases_stale: bool,
     /// Saved Contentful profiles, with whether each has a stored token.
     pub profiles: Vec<(crate::config::Profile, bool)>,
     /// The connected profile (`None`: the local sandbox).
@@ -154,7 +156,7 @@ pub struct AppState {
     /// Titles of releases that schedules act on, by release id (archived ones included).
     pub scheduled_release_titles: HashMap<String, String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
-    pub timeline: super::timeline_rows::TimelineRows,
+    pub timeline: super::timeline::TimelineRows,
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).
@@ -186,6 +188,28 @@ pub enum ScheduleSubmit {
     Rejected(String),
 }
 
+/// What applying an event asks of the app besides the state change.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Show a toast.
+    Toast(Toast),
+    /// Open this release's detail (one the user just created).
+    OpenRelease(String),
+    /// Reload what shows releases (the open release, or the list): they changed elsewhere.
+    RefreshReleases,
+    /// Reload the releases list with the view's query (the space was reset).
+    ReloadReleaseList,
+    /// Connect to another profile: a new worker of a new epoch, fresh state.
+    Reconnect {
+        /// Profile id (`None` for the local sandbox).
+        id: Option<String>,
+        /// The client configuration.
+        client: Box<crate::cma::ClientConfig>,
+        /// What the status bar shows.
+        connection: ConnectionInfo,
+    },
+}
+
 /// A message for a toast.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Toast {
@@ -198,8 +222,82 @@ pub enum Toast {
 }
 
 impl AppState {
-    /// Applies one result from the worker.
-    pub fn apply(&mut self, event: AppEvent) {
+    /// The empty state of a connection, for events of `epoch`.
+    pub fn new(connection: ConnectionInfo, epoch: Epoch) -> Self {
+        Self {
+            connection: Some(connection),
+            epoch,
+            ..Self::default()
+        }
+    }
+
+    /// Starts over for another connection: the data of the old space goes, the saved profiles
+    /// stay, and the epoch moves on (events of the old worker are dropped from now on). Returns
+    /// the new epoch, for the new worker.
+    pub fn reconnect(
+        &mut self,
+        connection: ConnectionInfo,
+        active_profile: Option<String>,
+    ) -> Epoch {
+        let epoch = self.epoch.next();
+        let profiles = std::mem::take(&mut self.profiles);
+        *self = Self::new(connection, epoch);
+        self.profiles = profiles;
+        self.active_profile = active_profile;
+        epoch
+    }
+
+    /// Marks what `command` sets pending (the other half is in [`AppState::apply`]), and applies
+    /// the commands that only change the state. Returns whether the worker should run it.
+    pub fn on_sent(&mut self, command: &Command) -> bool {
+        match command {
+            Command::LoadReleases { query, .. } => {
+                self.releases_loading = true;
+                self.releases_query = Some(query.clone());
+            }
+            Command::CreateSchedule { .. } | Command::Reschedule { .. } => {
+                self.schedule_submit = ScheduleSubmit::Pending;
+            }
+            Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
+            Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
+            Command::Timeline(request) => self.timeline.on_request(request),
+            Command::DismissConflict => {
+                self.conflict = None;
+                return false;
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Applies an event from a worker unless it belongs to another connection epoch (a worker
+    /// that was replaced); then it is dropped.
+    pub fn receive(&mut self, stamped: Stamped) -> Vec<Effect> {
+        match stamped.epoch {
+            Some(epoch) if epoch != self.epoch => {
+                tracing::debug!(?epoch, current = ?self.epoch, "dropped an event of an old connection");
+                Vec::new()
+            }
+            _ => self.apply(stamped.event),
+        }
+    }
+
+    /// A new schedule dialog starts with nothing sent.
+    pub fn on_schedule_dialog_opened(&mut self) {
+        self.schedule_submit = ScheduleSubmit::Idle;
+    }
+
+    /// Applies one result from the worker; returns what the app should do about it.
+    pub fn apply(&mut self, event: AppEvent) -> Vec<Effect> {
+        self.apply_event(event);
+        std::mem::take(&mut self.effects)
+    }
+
+    fn toast(&mut self, toast: Toast) {
+        self.effects.push(Effect::Toast(toast));
+    }
+
+    fn apply_event(&mut self, event: AppEvent) {
         match event {
             AppEvent::SpaceLoaded {
                 name,
@@ -215,10 +313,15 @@ impl AppState {
                 self.entities_generation += 1;
             }
             AppEvent::ReleasesLoaded {
+                query,
                 items,
                 next_cursor,
                 append,
             } => {
+                if self.releases_query.as_ref().is_some_and(|q| *q != query) {
+                    // A reply to a query the user has moved on from ("sp" after "spring").
+                    return;
+                }
                 if !append {
                     self.releases.clear();
                 }
@@ -270,11 +373,12 @@ impl AppState {
                 self.releases_generation += 1;
             }
             AppEvent::ReleaseCreated(release) => {
-                self.toasts.push(Toast::Success(format!(
+                self.toast(Toast::Success(format!(
                     "Created release '{}'",
                     release.title
                 )));
-                self.just_created = Some(release.sys.id.clone());
+                self.effects
+                    .push(Effect::OpenRelease(release.sys.id.clone()));
                 self.releases.insert(0, release);
                 self.releases_generation += 1;
             }
@@ -282,7 +386,7 @@ impl AppState {
                 self.releases.retain(|r| r.sys.id != id);
                 self.latest_actions.remove(&id);
                 self.release_actions.remove(&id);
-                self.toasts.push(Toast::Success("Release deleted".into()));
+                self.toast(Toast::Success("Release deleted".into()));
                 self.releases_generation += 1;
             }
             AppEvent::ActionUpdated(action) => self.track(action),
@@ -300,25 +404,27 @@ impl AppState {
                 });
             }
             AppEvent::ConnectionTested { ok, report } => {
-                self.toasts.push(if ok {
+                self.toast(if ok {
                     Toast::Success("Connection works".into())
                 } else {
                     Toast::Error("Connection test failed; see Settings".into())
                 });
                 self.connection_report = Some((ok, report));
             }
-            AppEvent::Failed { context, message } => {
-                if context == "Loading releases" {
-                    self.releases_loading = false;
-                    self.releases_error = Some(message.clone());
+            AppEvent::Failed { kind, message } => {
+                // The kind, never the words, says which spinner stops.
+                match &kind {
+                    RequestKind::LoadReleases => {
+                        self.releases_loading = false;
+                        self.releases_error = Some(message.clone());
+                    }
+                    RequestKind::LoadScheduledRange => self.scheduled_loading = false,
+                    RequestKind::LoadScheduledPage => self.scheduled_page.loading = false,
+                    _ => {}
                 }
-                if context == "Loading scheduled actions" {
-                    self.scheduled_loading = false;
-                }
-                self.toasts
-                    .push(Toast::Error(format!("{context}: {message}")));
+                self.toast(Toast::Error(format!("{kind}: {message}")));
             }
-            AppEvent::Notified(message) => self.toasts.push(Toast::Info(message)),
+            AppEvent::Notified(message) => self.toast(Toast::Info(message)),
             AppEvent::ProfilesLoaded(profiles) => self.profiles = profiles,
             AppEvent::TimelineAppended(event) => {
                 self.events_received += 1;
@@ -334,7 +440,7 @@ impl AppState {
                     .as_ref()
                     .is_some_and(|id| self.actions.iter().any(|a| &a.id == id));
                 if changes_releases && !ours {
-                    self.releases_stale = true;
+                    self.effects.push(Effect::RefreshReleases);
                 }
                 if self.recent_events.len() >= RECENT_EVENTS {
                     self.recent_events.pop_front();
@@ -345,11 +451,19 @@ impl AppState {
             AppEvent::TimelineMissed(count) => {
                 self.events_received += count;
                 self.timeline.live_seq += 1;
-                self.toasts.push(Toast::Info(format!(
+                self.toast(Toast::Info(format!(
                     "{count} webhook events arrived faster than shown; they are in the journal"
                 )));
             }
-            AppEvent::ProfileReady { .. } => {}
+            AppEvent::ProfileReady {
+                id,
+                client,
+                connection,
+            } => self.effects.push(Effect::Reconnect {
+                id,
+                client,
+                connection,
+            }),
             AppEvent::SandboxReset => {
                 self.releases.clear();
                 self.latest_actions.clear();
@@ -359,8 +473,8 @@ impl AppState {
                 self.releases_generation += 1;
                 self.entities_generation += 1;
                 self.clear_scheduled();
-                self.toasts
-                    .push(Toast::Success("Sandbox restored to the demo space".into()));
+                self.toast(Toast::Success("Sandbox restored to the demo space".into()));
+                self.effects.push(Effect::ReloadReleaseList);
             }
             AppEvent::ScheduledActionsLoaded { from, to, items } => {
                 let fresh: std::collections::HashSet<&str> =
@@ -444,10 +558,8 @@ impl AppState {
                 self.schedule_title(&action)
             );
             match action.sys.status {
-                S::Succeeded => self
-                    .toasts
-                    .push(Toast::Success(format!("{what} succeeded"))),
-                S::Failed => self.toasts.push(Toast::Error(format!(
+                S::Succeeded => self.toast(Toast::Success(format!("{what} succeeded"))),
+                S::Failed => self.toast(Toast::Error(format!(
                     "{what} failed: {}",
                     action
                         .error
@@ -516,10 +628,11 @@ impl AppState {
         if action.status.is_final() {
             let verb = action.action.to_string();
             match (&action.status, &action.error) {
-                (crate::cma::ActionStatus::Succeeded, _) => self.toasts.push(Toast::Success(
-                    format!("{}: {verb} succeeded", action.label),
-                )),
-                (_, Some(error)) => self.toasts.push(Toast::Error(format!(
+                (crate::cma::ActionStatus::Succeeded, _) => self.toast(Toast::Success(format!(
+                    "{}: {verb} succeeded",
+                    action.label
+                ))),
+                (_, Some(error)) => self.toast(Toast::Error(format!(
                     "{}: {verb} failed — {} entit{} with errors",
                     action.label,
                     error.entity_errors().len(),
@@ -529,9 +642,7 @@ impl AppState {
                         "ies"
                     }
                 ))),
-                _ => self
-                    .toasts
-                    .push(Toast::Error(format!("{}: {verb} failed", action.label))),
+                _ => self.toast(Toast::Error(format!("{}: {verb} failed", action.label))),
             }
         }
         if let ActionTarget::Release(_) = &action.target {
@@ -609,3 +720,6 @@ impl AppState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

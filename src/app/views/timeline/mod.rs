@@ -3,31 +3,37 @@
 //! with filter chips, saved filters and a detail panel for the selected event.
 //!
 //! The table lays out only the visible rows (`TableBody::rows`) and draws them from the row
-//! cache in [`crate::app::timeline_rows::TimelineRows`]; missing pages are asked of the worker,
+//! cache in [`crate::app::timeline::TimelineRows`]; missing pages are asked of the worker,
 //! and filters run in the journal (SQL). It follows new events unless paused or scrolled away;
 //! then it says "N new events" and jumps back on a click.
 //!
 //! Above the table: a collapsible event-rate chart (clicking a minute filters the table to it),
-//! the export progress, and a collapsible sources panel (see [`super::timeline_panels`]).
+//! the export progress, and a collapsible sources panel (see [`panels`]). The table is in
+//! `table`, the detail panel in `detail`.
 
 use egui::{RichText, Ui};
-use egui_extras::{Column, TableBuilder};
+
+mod detail;
+pub mod panels;
+mod table;
 
 use super::ViewCtx;
 use super::inspector::group_errors;
-use super::timeline_panels::{
-    SourcesAction, SourcesForm, export_progress_ui, minute_label, rate_chart_ui, sources_ui,
-};
 use crate::app::command::Command;
 use crate::app::format;
+use crate::app::intents::Window;
 use crate::app::theme::{self, Tone};
-use crate::app::timeline_rows::{
-    ACTIONS, EventDetailData, GROUPS, RANGES, TimelineFilterSpec, TimelineRequest,
+use crate::app::timeline::{
+    ACTIONS, EventDetailData, GROUPS, JournalRequest, RANGES, TimelineFilterSpec, TimelineRequest,
+    TimelineTask,
 };
 use crate::app::widgets::{badge_ui, diff_ui, empty_state_ui, json_tree_ui};
 use crate::cma::Timestamp;
 use crate::timeline::export::ExportFormat;
 use crate::timeline::{EventId, TimelineEvent, Verdict};
+use panels::{
+    SourcesAction, SourcesForm, export_progress_ui, minute_label, rate_chart_ui, sources_ui,
+};
 
 /// Id of the free-text filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "timeline-filter";
@@ -56,8 +62,8 @@ pub struct TimelineView {
 /// The least time between two rate-chart refreshes while events arrive, in seconds.
 const RATE_REFRESH_SECS: f64 = 2.0;
 
-fn send(cx: &mut ViewCtx<'_>, request: TimelineRequest) {
-    cx.send(Command::Timeline(request));
+fn send(cx: &mut ViewCtx<'_>, request: impl Into<TimelineRequest>) {
+    cx.send(Command::Timeline(request.into()));
 }
 
 /// The signature verdict as a badge.
@@ -137,7 +143,7 @@ impl TimelineView {
         }
         if !self.filters_requested {
             self.filters_requested = true;
-            send(cx, TimelineRequest::LoadFilters);
+            send(cx, JournalRequest::LoadFilters);
         }
         self.header_ui(ui, cx);
         self.sources_panel_ui(ui, cx);
@@ -148,7 +154,7 @@ impl TimelineView {
         if let Some(export) = &cx.state.timeline.export
             && export_progress_ui(ui, export)
         {
-            send(cx, TimelineRequest::CancelExport);
+            send(cx, TimelineTask::CancelExport);
         }
         self.chart_ui(ui, cx);
         let rows = &cx.state.timeline;
@@ -176,10 +182,10 @@ impl TimelineView {
     /// Anchors the list afresh at the newest event matching the filter.
     fn reset(&mut self, cx: &mut ViewCtx<'_>) {
         self.generation = self.generation.max(cx.state.timeline.generation) + 1;
-        let filter = self.spec.to_filter(Timestamp::now());
+        let filter = self.spec.to_filter(Timestamp(cx.now));
         send(
             cx,
-            TimelineRequest::Reset {
+            JournalRequest::Reset {
                 generation: self.generation,
                 filter,
             },
@@ -269,8 +275,8 @@ impl TimelineView {
             self.applied = None;
         }
         if let Some(format) = export {
-            let filter = self.spec.to_filter(Timestamp::now());
-            send(cx, TimelineRequest::Export { filter, format });
+            let filter = self.spec.to_filter(Timestamp(cx.now));
+            send(cx, TimelineTask::Export { filter, format });
         }
     }
 
@@ -299,12 +305,12 @@ impl TimelineView {
             });
         let request = match action {
             None => return,
-            Some(SourcesAction::Reload) => TimelineRequest::LoadSources,
+            Some(SourcesAction::Reload) => TimelineTask::LoadSources,
             Some(SourcesAction::StartPolling(webhook_id)) => {
-                TimelineRequest::StartCallLog { webhook_id }
+                TimelineTask::StartCallLog { webhook_id }
             }
-            Some(SourcesAction::StopPolling) => TimelineRequest::StopCallLog,
-            Some(SourcesAction::Configure(url)) => TimelineRequest::ConfigureWebhook { url },
+            Some(SourcesAction::StopPolling) => TimelineTask::StopCallLog,
+            Some(SourcesAction::Configure(url)) => TimelineTask::ConfigureWebhook { url },
         };
         send(cx, request);
     }
@@ -346,8 +352,8 @@ impl TimelineView {
             self.rate_spec = Some(chart_spec.clone());
             self.rate_seq = rows.live_seq;
             self.rate_sent_at = now;
-            let filter = chart_spec.to_rate_filter(Timestamp::now());
-            send(cx, TimelineRequest::LoadRate { filter });
+            let filter = chart_spec.to_rate_filter(Timestamp(cx.now));
+            send(cx, TimelineTask::LoadRate { filter });
         } else if rows.live_seq != self.rate_seq {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs_f64(RATE_REFRESH_SECS));
@@ -431,7 +437,7 @@ impl TimelineView {
             {
                 send(
                     cx,
-                    TimelineRequest::SaveFilter {
+                    JournalRequest::SaveFilter {
                         name,
                         spec: self.spec.clone(),
                     },
@@ -446,372 +452,5 @@ impl TimelineView {
                 self.spec = TimelineFilterSpec::default();
             }
         });
-    }
-
-    fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        let rows = &cx.state.timeline;
-        if rows.loaded && rows.total == 0 {
-            let (title, text) = if self.spec.is_empty() {
-                (
-                    "No events yet",
-                    "Publish, validate or schedule something: every webhook the sandbox sends appears here, verified, as it arrives.",
-                )
-            } else {
-                (
-                    "No event matches",
-                    "Nothing in the journal matches these filters. Clear them to see every event.",
-                )
-            };
-            empty_state_ui(ui, title, text, None);
-            return;
-        }
-        let total = usize::try_from(rows.total).unwrap_or(usize::MAX);
-        let mut visible: Option<(u64, u64)> = None;
-        let mut clicked: Option<EventId> = None;
-        // Beside the detail panel the table keeps time, topic, summary and status, so nothing
-        // overflows into the panel.
-        let compact = self.selected.is_some();
-        ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
-        let mut builder = TableBuilder::new(ui)
-            .id_salt(("timeline-table", self.generation))
-            .striped(true)
-            .sense(egui::Sense::click())
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(74.0))
-            .column(Column::exact(180.0))
-            .column(Column::remainder().at_least(100.0).clip(true))
-            .column(Column::exact(92.0));
-        if !compact {
-            builder = builder
-                .column(Column::initial(150.0).clip(true))
-                .column(Column::exact(84.0))
-                .column(Column::exact(56.0));
-        }
-        if std::mem::take(&mut self.scroll_to_top) {
-            builder = builder.vertical_scroll_offset(0.0);
-        }
-        let selected = self.selected;
-        let output = builder
-            .header(24.0, |mut h| {
-                h.col(|ui| {
-                    ui.strong("Received");
-                });
-                h.col(|ui| {
-                    ui.strong("Topic");
-                });
-                h.col(|ui| {
-                    ui.strong("Summary");
-                });
-                h.col(|ui| {
-                    ui.strong("Status");
-                });
-                if !compact {
-                    h.col(|ui| {
-                        ui.strong("Entity");
-                    });
-                    h.col(|ui| {
-                        ui.strong("Signature");
-                    });
-                    h.col(|ui| {
-                        ui.strong("Attempt")
-                            .on_hover_text("Delivery attempt (retries raise it)");
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(theme::ROW_HEIGHT, total, |mut row| {
-                    let index = row.index() as u64;
-                    visible = Some(match visible {
-                        Some((a, b)) => (a.min(index), b.max(index)),
-                        None => (index, index),
-                    });
-                    let Some(event) = rows.row(index) else {
-                        row.col(|ui| {
-                            ui.label(RichText::new("…").weak());
-                        });
-                        return;
-                    };
-                    row.set_selected(selected == Some(event.id));
-                    event_row_cells(&mut row, event, compact);
-                    if row.response().clicked() {
-                        clicked = Some(event.id);
-                    }
-                });
-            });
-        self.scrolled_away = output.state.clamped_offset().y > theme::ROW_HEIGHT * 0.5;
-        if let Some((first, last)) = visible {
-            for request in rows.page_requests(self.generation, first, last) {
-                send(cx, request);
-            }
-        }
-        if let Some(id) = clicked {
-            self.select(cx, id);
-        }
-    }
-
-    fn select(&mut self, cx: &mut ViewCtx<'_>, id: EventId) {
-        self.selected = Some(id);
-        send(cx, TimelineRequest::LoadDetails { id });
-    }
-
-    fn detail_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        let Some(selected) = self.selected else {
-            return;
-        };
-        let detail = cx
-            .state
-            .timeline
-            .detail
-            .as_deref()
-            .filter(|d| d.details.event.id == selected);
-        let mut close = false;
-        let mut jump: Option<EventId> = None;
-        ui.horizontal(|ui| {
-            ui.heading("Event");
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("✖").on_hover_text("Close the detail").clicked() {
-                    close = true;
-                }
-            });
-        });
-        let Some(detail) = detail else {
-            ui.spinner();
-            if close {
-                self.selected = None;
-            }
-            return;
-        };
-        egui::ScrollArea::vertical()
-            .id_salt("timeline-detail-scroll")
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                detail_body_ui(ui, cx, detail, &mut jump);
-            });
-        if close {
-            self.selected = None;
-        } else if let Some(id) = jump {
-            self.select(cx, id);
-        }
-    }
-}
-
-/// The cells of one event's row.
-fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEvent, compact: bool) {
-    row.col(|ui| {
-        ui.label(local_hms(event.received_at))
-            .on_hover_text(format::local_time(event.received_at));
-    });
-    row.col(|ui| {
-        ui.label(RichText::new(&event.topic).monospace());
-    });
-    row.col(|ui| {
-        ui.label(&event.summary);
-    });
-    row.col(|ui| {
-        if let Some(status) = &event.action_status {
-            badge_ui(
-                ui,
-                status,
-                status_tone(status),
-                "The action's status in this event",
-            );
-        }
-    });
-    if compact {
-        return;
-    }
-    row.col(|ui| {
-        ui.label(RichText::new(event.entity_id.as_deref().unwrap_or("—")).monospace());
-    });
-    row.col(|ui| {
-        verdict_badge_ui(ui, &event.verdict);
-    });
-    row.col(|ui| {
-        let text = if event.attempts > 1 {
-            format!("{} ({}×)", event.attempt, event.attempts)
-        } else {
-            event.attempt.to_string()
-        };
-        ui.label(text);
-    });
-}
-
-/// A one-line link to another event; sets `jump` when clicked.
-fn event_link_ui(ui: &mut Ui, event: &TimelineEvent, jump: &mut Option<EventId>) {
-    ui.horizontal(|ui| {
-        ui.label(RichText::new(local_hms(event.received_at)).weak());
-        if ui
-            .link(RichText::new(&event.topic).monospace())
-            .on_hover_text("Open this event")
-            .clicked()
-        {
-            *jump = Some(event.id);
-        }
-        if let Some(status) = &event.action_status {
-            badge_ui(ui, status, status_tone(status), "");
-        }
-        ui.label(RichText::new(&event.summary).weak());
-    });
-}
-
-fn detail_body_ui(
-    ui: &mut Ui,
-    cx: &mut ViewCtx<'_>,
-    detail: &EventDetailData,
-    jump: &mut Option<EventId>,
-) {
-    let event = &detail.details.event;
-    let visuals = ui.visuals().clone();
-    ui.label(RichText::new(&event.topic).monospace().strong().size(15.0));
-    ui.label(&event.summary);
-    egui::Grid::new("timeline-detail-facts")
-        .num_columns(2)
-        .spacing([12.0, 4.0])
-        .show(ui, |ui| {
-            ui.label(RichText::new("Received").weak());
-            ui.label(format::local_time(event.received_at));
-            ui.end_row();
-            if let Some(id) = &event.entity_id {
-                ui.label(RichText::new("Entity").weak());
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(id).monospace());
-                    if ui.small_button("📋").on_hover_text("Copy the id").clicked() {
-                        ui.ctx().copy_text(id.clone());
-                    }
-                });
-                ui.end_row();
-            }
-            if let Some(status) = &event.action_status {
-                ui.label(RichText::new("Status").weak());
-                badge_ui(ui, status, status_tone(status), "");
-                ui.end_row();
-            }
-            ui.label(RichText::new("Signature").weak());
-            verdict_badge_ui(ui, &event.verdict);
-            ui.end_row();
-            ui.label(RichText::new("Attempt").weak());
-            ui.label(format!(
-                "{} (seen {} time{})",
-                event.attempt,
-                event.attempts,
-                if event.attempts == 1 { "" } else { "s" }
-            ));
-            ui.end_row();
-        });
-    if let Some(error) = &detail.error {
-        ui.add_space(8.0);
-        let groups = group_errors(error);
-        ui.label(
-            RichText::new(format!(
-                "{} — {} entit{} failed",
-                error.message_or_id(),
-                groups.len(),
-                if groups.len() == 1 { "y" } else { "ies" }
-            ))
-            .strong()
-            .color(theme::tone(&visuals, Tone::Danger)),
-        );
-        for group in &groups {
-            ui.horizontal(|ui| {
-                if ui
-                    .link(RichText::new(&group.id).strong())
-                    .on_hover_text("Open the entry")
-                    .clicked()
-                {
-                    *cx.open_entity = Some((group.kind, group.id.clone()));
-                }
-                badge_ui(
-                    ui,
-                    &group.error_id,
-                    Tone::Danger,
-                    "Contentful's error id for this entity",
-                );
-            });
-            if group.fields.is_empty() {
-                ui.label(format!("    {}", group.message));
-            }
-            for (path, reason) in &group.fields {
-                ui.horizontal_wrapped(|ui| {
-                    ui.add_space(16.0);
-                    ui.label(RichText::new(path).monospace());
-                    ui.label(reason);
-                });
-            }
-        }
-    }
-    if detail.cause.is_some() || !detail.effects.is_empty() {
-        ui.add_space(8.0);
-        ui.strong("Cause and effect");
-        if let Some(cause) = &detail.cause {
-            ui.label(RichText::new("Caused by").weak());
-            event_link_ui(ui, cause, jump);
-        }
-        if !detail.effects.is_empty() {
-            ui.label(RichText::new(format!("Caused {} events", detail.effects.len())).weak());
-            for effect in detail.effects.iter().take(50) {
-                event_link_ui(ui, effect, jump);
-            }
-        }
-    }
-    ui.add_space(8.0);
-    egui::CollapsingHeader::new(format!("Headers ({})", detail.details.headers.len()))
-        .id_salt(("timeline-headers", event.id))
-        .show(ui, |ui| {
-            egui::Grid::new(("timeline-header-grid", event.id))
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    for (name, value) in &detail.details.headers {
-                        ui.label(RichText::new(name).monospace().weak());
-                        ui.label(RichText::new(value).monospace());
-                        ui.end_row();
-                    }
-                });
-        });
-    egui::CollapsingHeader::new("Payload")
-        .id_salt(("timeline-payload", event.id))
-        .default_open(true)
-        .show(ui, |ui| {
-            if detail.details.is_truncated() {
-                ui.label(
-                    RichText::new(format!(
-                        "⚠ Kept the first {} of {} bytes",
-                        detail.details.body.len(),
-                        event.body_len
-                    ))
-                    .color(theme::tone(&visuals, Tone::Warning)),
-                );
-            }
-            if ui
-                .button("📋 Copy JSON")
-                .on_hover_text("Copy the payload")
-                .clicked()
-            {
-                let text = match &detail.json {
-                    Some(json) => serde_json::to_string_pretty(json).unwrap_or_default(),
-                    None => detail.details.body_text(),
-                };
-                ui.ctx().copy_text(text);
-            }
-            match &detail.json {
-                Some(json) => json_tree_ui(ui, ("payload", event.id), json, 2),
-                None => {
-                    ui.label(RichText::new(detail.details.body_text()).monospace());
-                }
-            }
-        });
-    if let Some(previous) = &detail.previous {
-        egui::CollapsingHeader::new("Changes since the previous event of this entity")
-            .id_salt(("timeline-diff", event.id))
-            .default_open(true)
-            .show(ui, |ui| {
-                event_link_ui(ui, previous, jump);
-                match &detail.diff {
-                    Some(lines) => diff_ui(ui, lines),
-                    None => {
-                        ui.label(RichText::new("One of the payloads is not JSON.").weak());
-                    }
-                }
-            });
     }
 }

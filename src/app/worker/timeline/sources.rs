@@ -1,23 +1,20 @@
-//! The worker's timeline requests that are more than one journal read: the export (save dialog,
-//! then a blocking write through a temporary file with progress and cancel), the sources
-//! panel (the space's webhooks, the call-log poller), and creating or updating the timeline's
-//! webhook definition in the connected space.
+//! The worker's [`TimelineTask`]s, the timeline's work that is more than one journal read: the
+//! export (save dialog, then `timeline::export::export_file` on a blocking thread with progress
+//! and cancel), the rate chart, the sources panel (the space's webhooks, the call-log poller),
+//! and creating or updating the timeline's webhook definition in the connected space.
 //!
 //! Architecture Invariant: like the rest of the worker, this runs on the tokio runtime; SQLite
 //! and file writes go to `spawn_blocking`, and the save dialog is rfd's async one — never on the
 //! UI thread.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::event::AppEvent;
-use super::timeline_rows::{
-    RateBucket, RateChart, TimelineRequest, TimelineResult, group_of_topic,
-};
-use super::worker::{EventSink, WorkerOptions, describe};
+use crate::app::event::{AppEvent, RequestKind};
+use crate::app::timeline::{RateBucket, RateChart, TimelineResult, TimelineTask, group_of_topic};
+use crate::app::worker::{EventSink, WorkerOptions, describe};
 use crate::cma::{Client, CmaError, Timestamp, WebhookDefinition};
-use crate::timeline::export::{ExportError, ExportFormat, ExportProgress, export};
+use crate::timeline::export::{ExportError, ExportFormat, export_file};
 use crate::timeline::{CallLogConfig, CallLogPoller, EventFilter, Journal, PollReport};
 
 /// The id of the webhook definition the sources panel creates or updates.
@@ -39,11 +36,11 @@ pub const TIMELINE_TOPICS: [&str; 6] = [
 #[derive(Debug, Clone, Default)]
 pub struct TimelineTasks {
     export_cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
-    call_log: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    call_log: Arc<Mutex<Option<tokio::task::JoinHandle<Option<()>>>>>,
 }
 
 impl TimelineTasks {
-    fn set_poller(&self, task: Option<tokio::task::JoinHandle<()>>) {
+    fn set_poller(&self, task: Option<tokio::task::JoinHandle<Option<()>>>) {
         let old = std::mem::replace(
             &mut *self.call_log.lock().unwrap_or_else(PoisonError::into_inner),
             task,
@@ -74,6 +71,8 @@ pub struct SourcesCtx<'a> {
     pub options: &'a WorkerOptions,
     /// Running exports and pollers.
     pub tasks: &'a TimelineTasks,
+    /// Cancelled when the worker's connection is replaced; the poller stops with it.
+    pub cancel: &'a tokio_util::sync::CancellationToken,
 }
 
 impl SourcesCtx<'_> {
@@ -81,23 +80,20 @@ impl SourcesCtx<'_> {
         self.sink.send(AppEvent::Timeline(result));
     }
 
-    fn failed(&self, context: &str, message: String) {
+    fn failed(&self, kind: RequestKind, message: String) {
         self.send(TimelineResult::Failed {
-            context: context.to_owned(),
+            context: kind.to_string(),
             message: message.clone(),
         });
-        self.sink.send(AppEvent::Failed {
-            context: context.to_owned(),
-            message,
-        });
+        self.sink.failed(kind, message);
     }
 }
 
-/// Handles the requests this module owns; hands any other back.
-pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<TimelineRequest> {
-    match request {
-        TimelineRequest::Export { filter, format } => export_to_file(&cx, filter, format).await,
-        TimelineRequest::CancelExport => {
+/// Runs one task to its end (or until the worker is shut down).
+pub async fn handle(cx: SourcesCtx<'_>, task: TimelineTask) {
+    match task {
+        TimelineTask::Export { filter, format } => export_to_file(&cx, filter, format).await,
+        TimelineTask::CancelExport => {
             if let Some(flag) = cx
                 .tasks
                 .export_cancel
@@ -108,8 +104,8 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
                 flag.store(true, Ordering::Relaxed);
             }
         }
-        TimelineRequest::LoadRate { filter } => load_rate(&cx, filter).await,
-        TimelineRequest::LoadSources => {
+        TimelineTask::LoadRate { filter } => load_rate(&cx, filter).await,
+        TimelineTask::LoadSources => {
             let signing = cx.options.receiver_secret.is_some();
             let webhooks = match cx.client.webhooks().await {
                 Ok(list) => list
@@ -121,31 +117,26 @@ pub async fn handle(cx: SourcesCtx<'_>, request: TimelineRequest) -> Option<Time
                         signing,
                         webhooks: Vec::new(),
                     });
-                    return {
-                        cx.failed("Listing the space's webhooks", describe(&e));
-                        None
-                    };
+                    return cx.failed(RequestKind::ListWebhooks, describe(&e));
                 }
             };
             cx.send(TimelineResult::SourcesLoaded { signing, webhooks });
         }
-        TimelineRequest::StartCallLog { webhook_id } => start_call_log(&cx, webhook_id),
-        TimelineRequest::StopCallLog => {
+        TimelineTask::StartCallLog { webhook_id } => start_call_log(&cx, webhook_id),
+        TimelineTask::StopCallLog => {
             cx.tasks.set_poller(None);
             cx.send(TimelineResult::CallLogChanged(None));
         }
-        TimelineRequest::ConfigureWebhook { url } => match configure_webhook(&cx, &url).await {
+        TimelineTask::ConfigureWebhook { url } => match configure_webhook(&cx, &url).await {
             Ok((id, version, url)) => {
                 cx.sink.send(AppEvent::Notified(format!(
                     "Webhook '{TIMELINE_WEBHOOK_NAME}' now delivers to {url}"
                 )));
                 cx.send(TimelineResult::WebhookConfigured { id, version, url });
             }
-            Err(message) => cx.failed("Configuring the timeline webhook", message),
+            Err(message) => cx.failed(RequestKind::ConfigureTimelineWebhook, message),
         },
-        other => return Some(other),
     }
-    None
 }
 
 /// The receiver path appended to a bare public URL (a tunnel's root).
@@ -222,7 +213,7 @@ fn report_text(report: &PollReport) -> String {
 fn start_call_log(cx: &SourcesCtx<'_>, webhook_id: String) {
     let Some(journal) = cx.options.journal.clone() else {
         return cx.failed(
-            "Polling the call log",
+            RequestKind::PollCallLog,
             "no journal in this session".to_owned(),
         );
     };
@@ -230,7 +221,7 @@ fn start_call_log(cx: &SourcesCtx<'_>, webhook_id: String) {
     config.secret = cx.options.receiver_secret.clone();
     let poller = CallLogPoller::new(cx.client.clone(), journal, config);
     let sink = cx.sink.clone();
-    let task = tokio::spawn(async move {
+    let task = tokio::spawn(cx.cancel.clone().run_until_cancelled_owned(async move {
         let mut handle = poller.spawn();
         while let Some(report) = handle.next_report().await {
             sink.send(AppEvent::Timeline(TimelineResult::CallLogPolled {
@@ -238,7 +229,7 @@ fn start_call_log(cx: &SourcesCtx<'_>, webhook_id: String) {
                 report: report.map(|r| report_text(&r)),
             }));
         }
-    });
+    }));
     cx.tasks.set_poller(Some(task));
     cx.send(TimelineResult::CallLogChanged(Some(webhook_id)));
 }
@@ -248,7 +239,7 @@ async fn load_rate(cx: &SourcesCtx<'_>, filter: EventFilter) {
     let Some(journal) = cx.options.journal.clone() else {
         return;
     };
-    let now = Timestamp::now();
+    let now = Timestamp(cx.options.clock.now());
     let answer = tokio::task::spawn_blocking(move || rate_chart(&journal, filter, now)).await;
     match answer {
         Ok(Ok(chart)) => cx.send(TimelineResult::RateLoaded(chart)),
@@ -301,22 +292,12 @@ pub fn rate_chart(
     })
 }
 
-/// The temporary file an export writes before it is renamed into place.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
-    path.with_file_name(name)
-}
-
 /// Asks where to save, then writes the export there (through a temporary file) on a blocking
 /// thread, sending progress; the cancel flag stops it.
 async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: ExportFormat) {
     let Some(journal) = cx.options.journal.clone() else {
         return cx.failed(
-            "Exporting the timeline",
+            RequestKind::ExportTimeline(None),
             "no journal in this session".into(),
         );
     };
@@ -372,38 +353,12 @@ async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: Export
         Ok(Err(ExportError::Canceled)) => cx.sink.send(AppEvent::Notified(
             "Export canceled; nothing was written".into(),
         )),
-        Ok(Err(e)) => cx.sink.send(AppEvent::Failed {
-            context: format!("Exporting to {}", path.display()),
-            message: e.to_string(),
-        }),
-        Err(e) => cx.sink.send(AppEvent::Failed {
-            context: "Exporting the timeline".into(),
-            message: e.to_string(),
-        }),
+        Ok(Err(e)) => cx.sink.failed(
+            RequestKind::ExportTimeline(Some(path.display().to_string())),
+            e.to_string(),
+        ),
+        Err(e) => cx
+            .sink
+            .failed(RequestKind::ExportTimeline(None), e.to_string()),
     }
-}
-
-/// Writes the export to `path` through `path.part`, renamed into place once complete; the
-/// partial file is removed when it fails or is canceled. Blocking.
-pub fn export_file(
-    journal: &Journal,
-    filter: &EventFilter,
-    format: ExportFormat,
-    path: &Path,
-    progress: &mut dyn FnMut(ExportProgress) -> bool,
-) -> Result<u64, ExportError> {
-    let partial = partial_path(path);
-    let result = (|| {
-        let file = std::fs::File::create(&partial)?;
-        let mut writer = std::io::BufWriter::new(file);
-        let n = export(journal, filter, format, &mut writer, progress)?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)?;
-        Ok(n)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
 }

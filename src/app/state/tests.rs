@@ -1,0 +1,359 @@
+//! Data-driven tests of [`AppState`]: commands sent and events received in, a compact picture
+//! of the state and the effects out (`check(steps, expected)`, after rust-analyzer's style).
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::app::command::ScheduledQuery;
+use crate::cma::{ActionKind, ActionStatus};
+
+/// One thing that happens to the state.
+enum Step {
+    /// The app sent this command.
+    Sent(Command),
+    /// The current connection's worker answered this.
+    Got(AppEvent),
+    /// A worker of this epoch answered this (the current epoch is 2).
+    From(Epoch, AppEvent),
+}
+use Step::*;
+
+const CURRENT: Epoch = Epoch(2);
+
+fn check(steps: Vec<Step>, expected: &str) {
+    let mut state = AppState {
+        epoch: CURRENT,
+        ..AppState::default()
+    };
+    let mut log = Vec::new();
+    for step in steps {
+        let effects = match step {
+            Sent(command) => {
+                if !state.on_sent(&command) {
+                    log.push(format!("state only: {command:?}"));
+                }
+                Vec::new()
+            }
+            Got(event) => state.receive(Stamped {
+                epoch: Some(CURRENT),
+                event,
+            }),
+            From(epoch, event) => state.receive(Stamped {
+                epoch: Some(epoch),
+                event,
+            }),
+        };
+        log.extend(effects.iter().map(effect_line));
+    }
+    let actual = format!("{}{}", picture(&state), log.join("\n"));
+    let expected: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        actual.trim(),
+        expected.join("\n"),
+        "\n--- actual ---\n{actual}\n"
+    );
+}
+
+/// The parts of the state these tests look at, one line each, only when not empty.
+fn picture(state: &AppState) -> String {
+    let mut out = String::new();
+    if state.releases_loaded {
+        let titles: Vec<&str> = state.releases.iter().map(|r| r.title.as_str()).collect();
+        out += &format!("releases: [{}]\n", titles.join(", "));
+    }
+    let loading: Vec<&str> = [
+        (state.releases_loading, "releases"),
+        (state.scheduled_loading, "scheduled range"),
+        (state.scheduled_page.loading, "scheduled page"),
+    ]
+    .into_iter()
+    .filter_map(|(on, what)| on.then_some(what))
+    .collect();
+    if !loading.is_empty() {
+        out += &format!("loading: {}\n", loading.join(", "));
+    }
+    if let Some(error) = &state.releases_error {
+        out += &format!("releases error: {error}\n");
+    }
+    for action in &state.actions {
+        out += &format!(
+            "action {}: {} {}\n",
+            action.id, action.action, action.status
+        );
+    }
+    if let Some(conflict) = &state.conflict {
+        out += &format!("conflict: {}\n", conflict.what);
+    }
+    out
+}
+
+fn effect_line(effect: &Effect) -> String {
+    match effect {
+        Effect::Toast(Toast::Success(t)) => format!("toast success: {t}"),
+        Effect::Toast(Toast::Info(t)) => format!("toast info: {t}"),
+        Effect::Toast(Toast::Error(t)) => format!("toast error: {t}"),
+        Effect::OpenRelease(id) => format!("open release {id}"),
+        Effect::RefreshReleases => "refresh releases".into(),
+        Effect::ReloadReleaseList => "reload the releases list".into(),
+        Effect::Reconnect { id, .. } => format!("reconnect {id:?}"),
+    }
+}
+
+fn release(id: &str, title: &str) -> Release {
+    serde_json::from_value(serde_json::json!({
+        "title": title,
+        "entities": { "sys": { "type": "Array" }, "items": [] },
+        "sys": { "type": "Release", "id": id, "version": 1, "status": "active" },
+    }))
+    .unwrap()
+}
+
+fn search(words: &str) -> ReleaseQuery {
+    ReleaseQuery {
+        search: words.into(),
+        archived: Some(false),
+        order: "-sys.updatedAt".into(),
+    }
+}
+
+fn load(words: &str) -> Command {
+    Command::LoadReleases {
+        query: search(words),
+        cursor: None,
+    }
+}
+
+fn loaded(words: &str, titles: &[&str]) -> AppEvent {
+    AppEvent::ReleasesLoaded {
+        query: search(words),
+        items: titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| release(&format!("r{i}"), t))
+            .collect(),
+        next_cursor: None,
+        append: false,
+    }
+}
+
+fn publish(id: &str, status: ActionStatus) -> AppEvent {
+    AppEvent::ActionUpdated(TrackedAction {
+        id: id.into(),
+        target: ActionTarget::Release("r1".into()),
+        action: ActionKind::Publish,
+        status,
+        error: None,
+        label: "Release 'Spring Travel Issue'".into(),
+    })
+}
+
+fn failed(kind: RequestKind) -> AppEvent {
+    AppEvent::Failed {
+        kind,
+        message: "cannot reach the server".into(),
+    }
+}
+
+// ---- bug 1: the search race ------------------------------------------------------------------
+
+#[test]
+fn a_reply_to_an_older_search_never_overwrites_the_newer_one() {
+    // "sp" answers last (slow), after "spring": the list keeps answering "spring".
+    check(
+        vec![
+            Sent(load("sp")),
+            Sent(load("spring")),
+            Got(loaded("spring", &["Spring Travel Issue"])),
+            Got(loaded("sp", &["Sports Weekly", "Spring Travel Issue"])),
+        ],
+        "releases: [Spring Travel Issue]",
+    );
+}
+
+#[test]
+fn a_reply_to_an_older_search_does_not_stop_the_spinner_of_the_newer() {
+    check(
+        vec![
+            Sent(load("sp")),
+            Sent(load("spring")),
+            Got(loaded("sp", &["Sports Weekly", "Spring Travel Issue"])),
+        ],
+        "loading: releases",
+    );
+}
+
+// ---- bug 2: events of an old connection -----------------------------------------------------
+
+#[test]
+fn events_of_an_older_connection_epoch_are_dropped() {
+    check(
+        vec![
+            From(
+                Epoch(1),
+                publish("old-space-action", ActionStatus::InProgress),
+            ),
+            From(
+                Epoch(1),
+                publish("old-space-action", ActionStatus::Succeeded),
+            ),
+            From(Epoch(1), loaded("", &["Old space release"])),
+            Got(publish("this-space-action", ActionStatus::InProgress)),
+        ],
+        "action this-space-action: publish inProgress",
+    );
+}
+
+#[test]
+fn events_without_an_epoch_are_applied_whatever_the_connection() {
+    let mut state = AppState {
+        epoch: CURRENT,
+        ..AppState::default()
+    };
+    let effects = state.receive(Stamped {
+        epoch: None,
+        event: AppEvent::Notified("from the receiver".into()),
+    });
+    assert_eq!(effects.len(), 1);
+}
+
+// ---- bug 3: typed failures ----------------------------------------------------------------
+
+#[test]
+fn a_failed_list_page_does_not_stop_the_calendar_range_spinner() {
+    // Both used to fail as "Loading scheduled actions"; the words matched, the range spinner
+    // stopped while its request still ran.
+    check(
+        vec![
+            Sent(Command::LoadScheduledActions {
+                from: crate::cma::Timestamp(jiff::Timestamp::UNIX_EPOCH),
+                to: crate::cma::Timestamp(jiff::Timestamp::UNIX_EPOCH),
+            }),
+            Sent(Command::LoadScheduledPage {
+                query: ScheduledQuery::default(),
+                cursor: None,
+            }),
+            Got(failed(RequestKind::LoadScheduledPage)),
+        ],
+        "loading: scheduled range
+         toast error: Loading scheduled actions: cannot reach the server",
+    );
+}
+
+#[test]
+fn failures_stop_their_own_spinner_and_say_what_failed_in_words() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(failed(RequestKind::LoadLatestActions)),
+            Got(failed(RequestKind::SetReleaseArchived(true))),
+            Got(failed(RequestKind::StartReleaseAction {
+                action: ActionKind::Publish,
+                label: "Release 'Spring'".into(),
+            })),
+            Got(failed(RequestKind::LoadReleases)),
+        ],
+        "releases error: cannot reach the server
+         toast error: Loading release actions: cannot reach the server
+         toast error: Archiving the release: cannot reach the server
+         toast error: Starting publish of Release 'Spring': cannot reach the server
+         toast error: Loading releases: cannot reach the server",
+    );
+}
+
+// ---- pending flags and effects ------------------------------------------------------------
+
+#[test]
+fn a_created_release_is_listed_toasted_and_opened() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Older"])),
+            Got(AppEvent::ReleaseCreated(release("new", "Spring launch"))),
+        ],
+        "releases: [Spring launch, Older]
+         toast success: Created release 'Spring launch'
+         open release new",
+    );
+}
+
+#[test]
+fn a_finished_action_is_toasted_once() {
+    check(
+        vec![
+            Got(publish("a1", ActionStatus::InProgress)),
+            Got(publish("a1", ActionStatus::Succeeded)),
+        ],
+        "action a1: publish succeeded
+         toast success: Release 'Spring Travel Issue': publish succeeded",
+    );
+}
+
+#[test]
+fn dismissing_a_conflict_is_state_only() {
+    check(
+        vec![
+            Got(AppEvent::Conflict {
+                what: RequestKind::SetReleaseEntities.to_string(),
+                id: "r1".into(),
+                current_version: Some(3),
+                changed_by: None,
+            }),
+            Sent(Command::DismissConflict),
+        ],
+        "state only: DismissConflict",
+    );
+}
+
+#[test]
+fn a_sandbox_reset_reloads_the_list_with_the_views_query() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring"])),
+            Got(AppEvent::SandboxReset),
+        ],
+        "releases: []
+         toast success: Sandbox restored to the demo space
+         reload the releases list",
+    );
+}
+
+#[test]
+fn reconnecting_forgets_the_old_space_keeps_the_profiles_and_drops_its_late_events() {
+    let connection = |name: &str| ConnectionInfo {
+        profile: name.into(),
+        base_url: "http://127.0.0.1:1/".into(),
+        space_id: name.into(),
+        environment_id: "master".into(),
+        is_sandbox: false,
+        receiver: None,
+    };
+    let mut state = AppState::new(connection("home"), Epoch(1));
+    let saved = crate::config::Profile {
+        id: "other".into(),
+        name: "Other".into(),
+        space_id: "other".into(),
+        environment_id: "master".into(),
+        region: crate::config::RegionSetting::Eu,
+        rate_limit: 7,
+    };
+    let _ = state.apply(AppEvent::ProfilesLoaded(vec![(saved, true)]));
+    let _ = state.apply(loaded("", &["Home release"]));
+    let _ = state.apply(publish("home-action", ActionStatus::InProgress));
+    let epoch = state.reconnect(connection("other"), Some("other".into()));
+    assert_eq!(epoch, Epoch(2));
+    assert!(state.releases.is_empty() && state.actions.is_empty());
+    assert_eq!(state.active_profile.as_deref(), Some("other"));
+    assert_eq!(state.profiles.len(), 1, "the saved profiles stay");
+    // The old worker's poller reports after the switch: dropped.
+    let late = state.receive(Stamped {
+        epoch: Some(Epoch(1)),
+        event: publish("home-action", ActionStatus::Succeeded),
+    });
+    assert!(late.is_empty());
+    assert!(state.actions.is_empty());
+}

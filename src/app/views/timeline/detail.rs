@@ -1,0 +1,228 @@
+//! The detail panel of the selected event: headers, payload, previous version (as a diff),
+//! causes and effects, and per-field errors.
+
+use egui::{RichText, Ui};
+
+use super::*;
+
+impl TimelineView {
+    pub(super) fn detail_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let Some(selected) = self.selected else {
+            return;
+        };
+        let detail = cx
+            .state
+            .timeline
+            .detail
+            .as_deref()
+            .filter(|d| d.details.event.id == selected);
+        let mut close = false;
+        let mut jump: Option<EventId> = None;
+        ui.horizontal(|ui| {
+            ui.heading("Event");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("✖").on_hover_text("Close the detail").clicked() {
+                    close = true;
+                }
+            });
+        });
+        let Some(detail) = detail else {
+            ui.spinner();
+            if close {
+                self.selected = None;
+            }
+            return;
+        };
+        egui::ScrollArea::vertical()
+            .id_salt("timeline-detail-scroll")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                detail_body_ui(ui, cx, detail, &mut jump);
+            });
+        if close {
+            self.selected = None;
+        } else if let Some(id) = jump {
+            self.select(cx, id);
+        }
+    }
+}
+
+/// A one-line link to another event; sets `jump` when clicked.
+fn event_link_ui(ui: &mut Ui, event: &TimelineEvent, jump: &mut Option<EventId>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(local_hms(event.received_at)).weak());
+        if ui
+            .link(RichText::new(&event.topic).monospace())
+            .on_hover_text("Open this event")
+            .clicked()
+        {
+            *jump = Some(event.id);
+        }
+        if let Some(status) = &event.action_status {
+            badge_ui(ui, status, status_tone(status), "");
+        }
+        ui.label(RichText::new(&event.summary).weak());
+    });
+}
+
+fn detail_body_ui(
+    ui: &mut Ui,
+    cx: &mut ViewCtx<'_>,
+    detail: &EventDetailData,
+    jump: &mut Option<EventId>,
+) {
+    let event = &detail.details.event;
+    let visuals = ui.visuals().clone();
+    ui.label(RichText::new(&event.topic).monospace().strong().size(15.0));
+    ui.label(&event.summary);
+    egui::Grid::new("timeline-detail-facts")
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Received").weak());
+            ui.label(format::local_time(event.received_at));
+            ui.end_row();
+            if let Some(id) = &event.entity_id {
+                ui.label(RichText::new("Entity").weak());
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(id).monospace());
+                    if ui.small_button("📋").on_hover_text("Copy the id").clicked() {
+                        ui.ctx().copy_text(id.clone());
+                    }
+                });
+                ui.end_row();
+            }
+            if let Some(status) = &event.action_status {
+                ui.label(RichText::new("Status").weak());
+                badge_ui(ui, status, status_tone(status), "");
+                ui.end_row();
+            }
+            ui.label(RichText::new("Signature").weak());
+            verdict_badge_ui(ui, &event.verdict);
+            ui.end_row();
+            ui.label(RichText::new("Attempt").weak());
+            ui.label(format!(
+                "{} (seen {} time{})",
+                event.attempt,
+                event.attempts,
+                if event.attempts == 1 { "" } else { "s" }
+            ));
+            ui.end_row();
+        });
+    if let Some(error) = &detail.error {
+        ui.add_space(8.0);
+        let groups = group_errors(error);
+        ui.label(
+            RichText::new(format!(
+                "{} — {} entit{} failed",
+                error.message_or_id(),
+                groups.len(),
+                if groups.len() == 1 { "y" } else { "ies" }
+            ))
+            .strong()
+            .color(theme::tone(&visuals, Tone::Danger)),
+        );
+        for group in &groups {
+            ui.horizontal(|ui| {
+                if ui
+                    .link(RichText::new(&group.id).strong())
+                    .on_hover_text("Open the entry")
+                    .clicked()
+                {
+                    cx.open(Window::Entity(group.kind, group.id.clone()));
+                }
+                badge_ui(
+                    ui,
+                    &group.error_id,
+                    Tone::Danger,
+                    "Contentful's error id for this entity",
+                );
+            });
+            if group.fields.is_empty() {
+                ui.label(format!("    {}", group.message));
+            }
+            for (path, reason) in &group.fields {
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(16.0);
+                    ui.label(RichText::new(path).monospace());
+                    ui.label(reason);
+                });
+            }
+        }
+    }
+    if detail.cause.is_some() || !detail.effects.is_empty() {
+        ui.add_space(8.0);
+        ui.strong("Cause and effect");
+        if let Some(cause) = &detail.cause {
+            ui.label(RichText::new("Caused by").weak());
+            event_link_ui(ui, cause, jump);
+        }
+        if !detail.effects.is_empty() {
+            ui.label(RichText::new(format!("Caused {} events", detail.effects.len())).weak());
+            for effect in detail.effects.iter().take(50) {
+                event_link_ui(ui, effect, jump);
+            }
+        }
+    }
+    ui.add_space(8.0);
+    egui::CollapsingHeader::new(format!("Headers ({})", detail.details.headers.len()))
+        .id_salt(("timeline-headers", event.id))
+        .show(ui, |ui| {
+            egui::Grid::new(("timeline-header-grid", event.id))
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (name, value) in &detail.details.headers {
+                        ui.label(RichText::new(name).monospace().weak());
+                        ui.label(RichText::new(value).monospace());
+                        ui.end_row();
+                    }
+                });
+        });
+    egui::CollapsingHeader::new("Payload")
+        .id_salt(("timeline-payload", event.id))
+        .default_open(true)
+        .show(ui, |ui| {
+            if detail.details.is_truncated() {
+                ui.label(
+                    RichText::new(format!(
+                        "⚠ Kept the first {} of {} bytes",
+                        detail.details.body.len(),
+                        event.body_len
+                    ))
+                    .color(theme::tone(&visuals, Tone::Warning)),
+                );
+            }
+            if ui
+                .button("📋 Copy JSON")
+                .on_hover_text("Copy the payload")
+                .clicked()
+            {
+                let text = match &detail.json {
+                    Some(json) => serde_json::to_string_pretty(json).unwrap_or_default(),
+                    None => detail.details.body_text(),
+                };
+                ui.ctx().copy_text(text);
+            }
+            match &detail.json {
+                Some(json) => json_tree_ui(ui, ("payload", event.id), json, 2),
+                None => {
+                    ui.label(RichText::new(detail.details.body_text()).monospace());
+                }
+            }
+        });
+    if let Some(previous) = &detail.previous {
+        egui::CollapsingHeader::new("Changes since the previous event of this entity")
+            .id_salt(("timeline-diff", event.id))
+            .default_open(true)
+            .show(ui, |ui| {
+                event_link_ui(ui, previous, jump);
+                match &detail.diff {
+                    Some(lines) => diff_ui(ui, lines),
+                    None => {
+                        ui.label(RichText::new("One of the payloads is not JSON.").weak());
+                    }
+                }
+            });
+    }
+}

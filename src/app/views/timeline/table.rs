@@ -1,0 +1,156 @@
+//! The timeline's table: only the visible rows are laid out (`TableBody::rows`), drawn from
+//! the row cache; the pages the visible rows need are asked of the worker.
+
+use egui::{RichText, Ui};
+
+use super::*;
+use egui_extras::{Column, TableBuilder};
+
+impl TimelineView {
+    pub(super) fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let rows = &cx.state.timeline;
+        if rows.loaded && rows.total == 0 {
+            let (title, text) = if self.spec.is_empty() {
+                (
+                    "No events yet",
+                    "Publish, validate or schedule something: every webhook the sandbox sends appears here, verified, as it arrives.",
+                )
+            } else {
+                (
+                    "No event matches",
+                    "Nothing in the journal matches these filters. Clear them to see every event.",
+                )
+            };
+            empty_state_ui(ui, title, text, None);
+            return;
+        }
+        let total = usize::try_from(rows.total).unwrap_or(usize::MAX);
+        let mut visible: Option<(u64, u64)> = None;
+        let mut clicked: Option<EventId> = None;
+        // Beside the detail panel the table keeps time, topic, summary and status, so nothing
+        // overflows into the panel.
+        let compact = self.selected.is_some();
+        ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+        let mut builder = TableBuilder::new(ui)
+            .id_salt(("timeline-table", self.generation))
+            .striped(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(74.0))
+            .column(Column::exact(180.0))
+            .column(Column::remainder().at_least(100.0).clip(true))
+            .column(Column::exact(92.0));
+        if !compact {
+            builder = builder
+                .column(Column::initial(150.0).clip(true))
+                .column(Column::exact(84.0))
+                .column(Column::exact(56.0));
+        }
+        if std::mem::take(&mut self.scroll_to_top) {
+            builder = builder.vertical_scroll_offset(0.0);
+        }
+        let selected = self.selected;
+        let output = builder
+            .header(24.0, |mut h| {
+                h.col(|ui| {
+                    ui.strong("Received");
+                });
+                h.col(|ui| {
+                    ui.strong("Topic");
+                });
+                h.col(|ui| {
+                    ui.strong("Summary");
+                });
+                h.col(|ui| {
+                    ui.strong("Status");
+                });
+                if !compact {
+                    h.col(|ui| {
+                        ui.strong("Entity");
+                    });
+                    h.col(|ui| {
+                        ui.strong("Signature");
+                    });
+                    h.col(|ui| {
+                        ui.strong("Attempt")
+                            .on_hover_text("Delivery attempt (retries raise it)");
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, total, |mut row| {
+                    let index = row.index() as u64;
+                    visible = Some(match visible {
+                        Some((a, b)) => (a.min(index), b.max(index)),
+                        None => (index, index),
+                    });
+                    let Some(event) = rows.row(index) else {
+                        row.col(|ui| {
+                            ui.label(RichText::new("…").weak());
+                        });
+                        return;
+                    };
+                    row.set_selected(selected == Some(event.id));
+                    event_row_cells(&mut row, event, compact);
+                    if row.response().clicked() {
+                        clicked = Some(event.id);
+                    }
+                });
+            });
+        self.scrolled_away = output.state.clamped_offset().y > theme::ROW_HEIGHT * 0.5;
+        if let Some((first, last)) = visible {
+            for request in rows.page_requests(self.generation, first, last) {
+                send(cx, request);
+            }
+        }
+        if let Some(id) = clicked {
+            self.select(cx, id);
+        }
+    }
+
+    pub(super) fn select(&mut self, cx: &mut ViewCtx<'_>, id: EventId) {
+        self.selected = Some(id);
+        send(cx, JournalRequest::LoadDetails { id });
+    }
+}
+
+/// The cells of one event's row.
+fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEvent, compact: bool) {
+    row.col(|ui| {
+        ui.label(local_hms(event.received_at))
+            .on_hover_text(format::local_time(event.received_at));
+    });
+    row.col(|ui| {
+        ui.label(RichText::new(&event.topic).monospace());
+    });
+    row.col(|ui| {
+        ui.label(&event.summary);
+    });
+    row.col(|ui| {
+        if let Some(status) = &event.action_status {
+            badge_ui(
+                ui,
+                status,
+                status_tone(status),
+                "The action's status in this event",
+            );
+        }
+    });
+    if compact {
+        return;
+    }
+    row.col(|ui| {
+        ui.label(RichText::new(event.entity_id.as_deref().unwrap_or("—")).monospace());
+    });
+    row.col(|ui| {
+        verdict_badge_ui(ui, &event.verdict);
+    });
+    row.col(|ui| {
+        let text = if event.attempts > 1 {
+            format!("{} ({}×)", event.attempt, event.attempts)
+        } else {
+            event.attempt.to_string()
+        };
+        ui.label(text);
+    });
+}

@@ -1,0 +1,98 @@
+//! Architecture invariants, checked by reading the source (after rust-analyzer's tidy tests):
+//! what a layer must not name fails here, with the file and line, before it can creep in.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir` (relative to the crate root), with its code lines: comments
+/// are left out, so docs may say what a layer does not know.
+fn code_lines(dir: &str) -> Vec<(PathBuf, usize, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut pending = vec![root.join(dir)];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                pending.push(entry.unwrap().path());
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    assert!(!files.is_empty(), "no Rust files under {dir}");
+    files.sort();
+    let mut lines = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let relative = file.strip_prefix(root).unwrap().to_path_buf();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default().trim();
+            if !code.is_empty() {
+                lines.push((relative.clone(), n + 1, code.to_owned()));
+            }
+        }
+    }
+    lines
+}
+
+/// Panics listing every code line under `dirs` that names one of `forbidden`.
+fn assert_never_named(dirs: &[&str], forbidden: &[&str], why: &str) {
+    let mut found = Vec::new();
+    for dir in dirs {
+        for (file, n, code) in code_lines(dir) {
+            for word in forbidden {
+                if code.contains(word) {
+                    found.push(format!("{}:{n}: names `{word}`: {code}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{why}\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_app_reaches_the_sandbox_only_over_http() {
+    assert_never_named(
+        &["src/app"],
+        &["crate::sandbox", "release_desk::sandbox", "super::sandbox"],
+        "Architecture Invariant: `app` knows the sandbox only as an HTTP server \
+         (start it in `embedded`, outside the app)",
+    );
+}
+
+#[test]
+fn views_widgets_and_state_do_no_io() {
+    assert_never_named(
+        &["src/app/views", "src/app/widgets", "src/app/state"],
+        &[
+            "tokio",
+            "reqwest",
+            "rusqlite",
+            "std::fs",
+            "File::",
+            "crate::timeline::Journal",
+        ],
+        "Architecture Invariant: views, widgets and state know nothing of tokio, reqwest, \
+         rusqlite or the file system; only the worker does I/O",
+    );
+}
+
+#[test]
+fn views_widgets_and_state_read_time_from_the_app_clock() {
+    assert_never_named(
+        &[
+            "src/app/views",
+            "src/app/widgets",
+            "src/app/state",
+            "src/app/format.rs",
+        ],
+        &["::now()"],
+        "Time is injected: views read `ViewCtx::now` (the app's clock), never the system clock",
+    );
+}
+
+#[test]
+fn the_tidy_check_sees_what_it_forbids() {
+    // A guard for the guard: the worker does name tokio, so a broken walk would be caught.
+    let worker = code_lines("src/app/worker");
+    assert!(worker.iter().any(|(_, _, code)| code.contains("tokio")));
+}
