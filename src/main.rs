@@ -63,6 +63,11 @@ struct SandboxArgs {
     /// What a fresh data directory is seeded with.
     #[arg(long, value_enum, default_value_t = Seed::Demo)]
     seed: Seed,
+    /// Load a `contentful-export` file (content model, locales, tags, entries and assets with
+    /// their states; webhooks and roles skipped) into a fresh data directory, to rehearse on a
+    /// copy of a real space.
+    #[arg(long, value_name = "EXPORT.json", conflicts_with = "seed")]
+    seed_file: Option<PathBuf>,
     /// Answer 429 beyond this many requests per second.
     #[arg(long)]
     rate_limit: Option<NonZeroU32>,
@@ -176,6 +181,7 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             bind: SocketAddr::new(args.bind, args.port),
             token: args.token,
             seed: args.seed,
+            seed_file: args.seed_file,
             rate_limit: args.rate_limit,
             webhook_url: args.webhook_url,
             ..SandboxConfig::default()
@@ -194,6 +200,12 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(report) = &sandbox.seed_report {
+            eprintln!("Loaded the export: {report}.");
+            for problem in &report.problems {
+                eprintln!("  skipped: {problem}");
+            }
+        }
         // Machine-readable lines first (scripts and tests read them), then a human summary.
         println!(
             "base_url={}",

@@ -164,7 +164,7 @@ const ENTITY_QUERY: &[&str] = &[
     "fields.*",
 ];
 
-/// `GET …/entries|assets` with the filters of [`ENTITY_QUERY`]: content type, ids, `sys.*[exists]`,
+/// `GET …/entries|assets` with the filters of `ENTITY_QUERY`: content type, ids, `sys.*[exists]`,
 /// `fields.<id>` equality (any locale), `links_to_entry`/`links_to_asset`, full text (`query`);
 /// `order`; offset or cursor paging.
 pub async fn list_entities(

@@ -25,6 +25,7 @@ pub mod releases;
 pub mod routes;
 pub mod scheduled;
 pub mod seed;
+pub mod seed_export;
 pub mod space_view;
 pub mod store;
 pub mod validation;
@@ -59,6 +60,8 @@ pub struct SandboxConfig {
     pub token: Option<String>,
     /// What a fresh store is seeded with.
     pub seed: Seed,
+    /// A `contentful-export` file a fresh store is loaded from instead (on an empty space).
+    pub seed_file: Option<PathBuf>,
     /// Answer 429 beyond this many requests per second.
     pub rate_limit: Option<NonZeroU32>,
     /// Where the seeded webhook delivers; set at every start when given.
@@ -82,6 +85,7 @@ impl Default for SandboxConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             token: None,
             seed: Seed::Demo,
+            seed_file: None,
             rate_limit: None,
             webhook_url: None,
             signing_secret: None,
@@ -191,6 +195,8 @@ pub struct Sandbox {
     pub environment_id: String,
     /// The signing secret deliveries are signed with.
     pub signing_secret: Option<SigningSecret>,
+    /// What `seed_file` loaded, when this start loaded one.
+    pub seed_report: Option<seed_export::ExportLoad>,
     core: Arc<Core>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -211,6 +217,23 @@ impl Sandbox {
     /// Opens (or seeds) the store, binds the address, and starts the server, the action
     /// executor and the scheduler on the current tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let export = match &config.seed_file {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    SandboxError::Setup(format!("cannot read {}: {e}", path.display()))
+                })?;
+                let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                    SandboxError::Setup(format!("{} is not JSON: {e}", path.display()))
+                })?;
+                Some(json)
+            }
+        };
+        let seed = if export.is_some() {
+            Seed::Empty
+        } else {
+            config.seed
+        };
         if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
             return Err(SandboxError::Setup(
                 "the token must not be empty (leave it out to have one generated)".into(),
@@ -234,7 +257,7 @@ impl Sandbox {
                 let seeded = tx.setting("space_id")?.is_some();
                 let space_id = match tx.setting("space_id")? {
                     Some(id) => id,
-                    None => seed::space_of(config.seed).0,
+                    None => seed::space_of(seed).0,
                 };
                 tx.set_setting("space_id", &space_id)?;
                 let token = match (&config.token, tx.setting("token")?) {
@@ -267,12 +290,21 @@ impl Sandbox {
             clock: config.clock.clone(),
             dispatcher,
             jobs: jobs_tx,
-            seed: config.seed,
+            seed,
             webhook_url: config.webhook_url.clone(),
         });
         let signing_secret = core.write(|tx, _| {
+            let mut report = None;
             if !seeded {
-                seed::load(&core, tx, config.seed, config.webhook_url.as_deref())?;
+                seed::load(&core, tx, seed, config.webhook_url.as_deref())?;
+                if let Some(export) = &export {
+                    report = Some(seed_export::load_export(&core, tx, export)?);
+                }
+            } else if export.is_some() {
+                return Err(ApiErr::bad_request(
+                    "the data directory already holds a space; load an export into a fresh one \
+                     (another --data directory)",
+                ));
             } else if let Some(url) = &config.webhook_url {
                 point_webhooks_at(&core, tx, url)?;
             }
@@ -284,8 +316,9 @@ impl Sandbox {
                 (None, None) => SigningSecret::generate(),
             };
             tx.set_setting(SIGNING_SECRET_KEY, secret.expose())?;
-            Ok(secret)
+            Ok((secret, report))
         })?;
+        let (signing_secret, seed_report) = signing_secret;
 
         // Deliveries a previous process left unfinished go out before anything new.
         let resumed = core.resume_deliveries()?;
@@ -329,6 +362,7 @@ impl Sandbox {
             space_id,
             environment_id: env_id,
             signing_secret: Some(signing_secret),
+            seed_report,
             core,
             stop: Some(stop_tx),
             tasks: vec![server, executor, scheduler],

@@ -2,7 +2,8 @@
 // no skips) must succeed, and `contentful-import` of that export into the destination (an empty
 // space) must reproduce every content type, locale, entry and asset with its state.
 // CommonJS on purpose: contentful-import's ES module build does not load on Node 20.
-// Environment: SRC_HOST, SRC_SPACE, DST_HOST, DST_SPACE, CMA_TOKEN. Prints one line per check
+// Environment: SRC_HOST, SRC_SPACE, DST_HOST, DST_SPACE, CMA_TOKEN, and EXPORT_FILE (optional:
+// where to write the export). Prints one line per check
 // and `N passed, M failed`; exits non-zero on any failure.
 const contentfulExport = require('contentful-export');
 const contentfulImport = require('contentful-import');
@@ -50,6 +51,8 @@ async function census(target) {
     exported = await contentfulExport({ spaceId: src.space, environmentId: 'master', managementToken: token,
       host: src.host, insecure: true, saveFile: false, includeDrafts: true, includeArchived: true, ...quiet });
     check('contentful-export with no skips succeeds', true);
+    // The Rust side loads this file with `--seed-file` and compares.
+    if (process.env.EXPORT_FILE) require('fs').writeFileSync(process.env.EXPORT_FILE, JSON.stringify(exported, null, 2));
   } catch (e) {
     check('contentful-export with no skips succeeds', false, e.message);
     console.log(`${passed} passed, ${failed} failed`); process.exit(1);

@@ -138,7 +138,10 @@ async fn contentful_export_and_import_round_trip_through_the_sandbox() {
         )
         .await
         .expect("draft fixed");
+    let dir = tempfile::tempdir().unwrap();
+    let export_file = dir.path().join("export.json");
     let envs = [
+        ("EXPORT_FILE", export_file.display().to_string()),
         ("SRC_HOST", source.addr.to_string()),
         ("SRC_SPACE", source.space_id.clone()),
         ("DST_HOST", destination.addr.to_string()),
@@ -155,4 +158,51 @@ async fn contentful_export_and_import_round_trip_through_the_sandbox() {
         out.contains(" passed, 0 failed"),
         "unexpected summary:\n{out}"
     );
+
+    // The same export, loaded with `--seed-file` into a fresh data directory: the same content
+    // model and the same entities in the same states (webhooks and roles are not loaded).
+    let copy = Sandbox::start(SandboxConfig {
+        data_dir: Some(dir.path().join("rehearsal")),
+        seed_file: Some(export_file.clone()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("a sandbox loaded from the export starts");
+    let report = copy.seed_report.clone().expect("a load report");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.locales, report.content_types), (2, 4), "{report}");
+    let census = |sandbox: &Sandbox| {
+        let client = release_desk::cma::Client::new(sandbox.client_config()).expect("client");
+        async move {
+            let mut states = std::collections::BTreeMap::new();
+            for kind in [
+                release_desk::cma::EntityKind::Entry,
+                release_desk::cma::EntityKind::Asset,
+            ] {
+                let page = client
+                    .query_entities(kind, &release_desk::cma::Query::new().limit(1000))
+                    .await
+                    .expect("entities");
+                for entity in page.items {
+                    let state = match entity.state() {
+                        release_desk::cma::EntityState::Changed => "published".to_owned(),
+                        other => other.to_string(),
+                    };
+                    *states.entry(format!("{kind:?} {state}")).or_insert(0) += 1;
+                }
+            }
+            let types = client.content_types().await.expect("content types").len();
+            (states, types)
+        }
+    };
+    assert_eq!(census(&copy).await, census(&source).await);
+    // Loading into a data directory that already holds a space is refused.
+    drop(copy);
+    let again = Sandbox::start(SandboxConfig {
+        data_dir: Some(dir.path().join("rehearsal")),
+        seed_file: Some(export_file),
+        ..SandboxConfig::default()
+    })
+    .await;
+    assert!(again.is_err(), "{again:?}");
 }
