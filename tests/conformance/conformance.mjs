@@ -346,6 +346,42 @@ await check('webhook.getMany + getManyCallDetails/getCallDetails/getHealthStatus
   return `${wh.sys.id}: ${calls.total ?? calls.items.length} calls, ${health.calls.healthy}/${health.calls.total} healthy`;
 });
 
+// h2. the corrected contract (spec §0, §1, §5–§7), as the SDK sees it
+await check('entry sys: optional keys absent, automationTags [], fieldStatus per locale', async () => {
+  const entry = need(s.entries[0], 'an entry');
+  const got = await client.entry.get({ entryId: entry.sys.id });
+  for (const key of ['archivedVersion', 'archivedAt', 'archivedBy']) assert(!(key in got.sys), `${key} present`);
+  assert(Array.isArray(got.sys.automationTags) && got.sys.automationTags.length === 0, 'automationTags');
+  assert(got.sys.fieldStatus && typeof got.sys.fieldStatus['*']['en-US'] === 'string', 'fieldStatus');
+});
+await check('entry.getManyWithCursor pages forward and back (pageNext / pagePrev)', async () => {
+  const first = await client.entry.getManyWithCursor({ query: { limit: 2 } });
+  assert(first.total === undefined, 'a cursor page has no total');
+  const next = need(first.pages?.next, 'pages.next');
+  const second = await client.entry.getManyWithCursor({ query: { limit: 2, pageNext: next } });
+  assert(ids(second.items).join() !== ids(first.items).join(), 'the second page differs');
+  const back = await client.entry.getManyWithCursor({ query: { limit: 2, pagePrev: need(second.pages?.prev, 'pages.prev') } });
+  eq(ids(back.items).join(), ids(first.items).join(), 'back to the first page');
+});
+await check('an unknown query parameter is 400 InvalidQuery, not a silent full list', () =>
+  expectError(client.entry.getMany({ query: { 'fields.title[nearly]': 'x' } }), 'InvalidQuery', 400));
+await check('SDK errors carry the requestId of the response', async () => {
+  const err = await client.release.get({ releaseId: 'no-such-release' }).then(() => null, (e) => e);
+  const body = JSON.parse(need(err, 'an error').message);
+  assert(/^[0-9a-f]{32}$/.test(body.requestId ?? ''), `requestId ${body.requestId}`);
+  eq(body.details?.environment, environmentId, 'details.environment');
+});
+await check('webhook headers are always an array', async () => {
+  const hooks = await client.webhook.getMany({});
+  assert(hooks.items.every((h) => Array.isArray(h.headers)), 'headers');
+});
+await check('release.validate for unpublishing succeeds where publishing would fail', async () => {
+  const releaseId = 'release-election-night';
+  const action = await client.release.validate({ releaseId }, { action: 'unpublish' });
+  const done = await waitReleaseAction(releaseId, action.sys.id);
+  eq(done.sys.status, 'succeeded', 'status');
+});
+
 // i. clean up
 for (const releaseId of s.releases) {
   await check(`release.delete ${releaseId} then get is 404`, async () => {
