@@ -68,6 +68,10 @@ struct SandboxArgs {
     /// copy of a real space.
     #[arg(long, value_name = "EXPORT.json", conflicts_with = "seed")]
     seed_file: Option<PathBuf>,
+    /// Serve https with a self-signed certificate kept in the data directory (for tools that
+    /// only speak https to a custom host, such as contentful-migration); prints its path.
+    #[arg(long)]
+    tls: bool,
     /// Answer 429 beyond this many requests per second.
     #[arg(long)]
     rate_limit: Option<NonZeroU32>,
@@ -182,6 +186,7 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             token: args.token,
             seed: args.seed,
             seed_file: args.seed_file,
+            tls: args.tls,
             rate_limit: args.rate_limit,
             webhook_url: args.webhook_url,
             ..SandboxConfig::default()
@@ -212,6 +217,14 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
             sandbox.base_url.as_str().trim_end_matches('/')
         );
         println!("space_id={}", sandbox.space_id);
+        if let Some(cert) = &sandbox.tls_cert {
+            println!("tls_cert={}", cert.display());
+            eprintln!(
+                "https with a self-signed certificate: tell Node.js tools to trust it with \
+                 NODE_EXTRA_CA_CERTS={}",
+                cert.display()
+            );
+        }
         println!("environment={}", sandbox.environment_id);
         println!("token={}", sandbox.token);
         if let Some(secret) = &sandbox.signing_secret {

@@ -28,6 +28,7 @@ pub mod seed;
 pub mod seed_export;
 pub mod space_view;
 pub mod store;
+pub mod tls;
 pub mod validation;
 pub mod webhooks;
 
@@ -62,6 +63,8 @@ pub struct SandboxConfig {
     pub seed: Seed,
     /// A `contentful-export` file a fresh store is loaded from instead (on an empty space).
     pub seed_file: Option<PathBuf>,
+    /// Serve https with a self-signed certificate kept in the data directory.
+    pub tls: bool,
     /// Answer 429 beyond this many requests per second.
     pub rate_limit: Option<NonZeroU32>,
     /// Where the seeded webhook delivers; set at every start when given.
@@ -86,6 +89,7 @@ impl Default for SandboxConfig {
             token: None,
             seed: Seed::Demo,
             seed_file: None,
+            tls: false,
             rate_limit: None,
             webhook_url: None,
             signing_secret: None,
@@ -197,6 +201,8 @@ pub struct Sandbox {
     pub signing_secret: Option<SigningSecret>,
     /// What `seed_file` loaded, when this start loaded one.
     pub seed_report: Option<seed_export::ExportLoad>,
+    /// With `tls`: the self-signed certificate clients must trust (`NODE_EXTRA_CA_CERTS`).
+    pub tls_cert: Option<PathBuf>,
     core: Arc<Core>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -341,19 +347,33 @@ impl Sandbox {
             .map(|n| Arc::new(routes::RateGate::new(n)));
         let app = routes::router(core.clone(), rate);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let result = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::error!(%e, "sandbox server stopped");
+        let tls = match (config.tls, &config.data_dir) {
+            (false, _) => None,
+            (true, Some(dir)) => Some(tls::load_or_create(dir).map_err(SandboxError::Setup)?),
+            (true, None) => {
+                return Err(SandboxError::Setup(
+                    "https needs a data directory to keep its certificate in".into(),
+                ));
             }
-        });
+        };
+        let tls_cert = tls.as_ref().map(|identity| identity.cert_path.clone());
+        let server = match tls {
+            Some(identity) => tokio::spawn(tls::serve(listener, app, identity.config, stop_rx)),
+            None => tokio::spawn(async move {
+                let result = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+                if let Err(e) = result {
+                    tracing::error!(%e, "sandbox server stopped");
+                }
+            }),
+        };
         let executor = tokio::spawn(executor::run(core.clone(), jobs_rx));
         let scheduler = tokio::spawn(scheduled::run(core.clone(), config.scheduler_tick));
-        let base_url = url::Url::parse(&format!("http://{addr}"))
+        let scheme = if tls_cert.is_some() { "https" } else { "http" };
+        let base_url = url::Url::parse(&format!("{scheme}://{addr}"))
             .map_err(|e| SandboxError::Setup(e.to_string()))?;
         Ok(Self {
             base_url,
@@ -363,6 +383,7 @@ impl Sandbox {
             environment_id: env_id,
             signing_secret: Some(signing_secret),
             seed_report,
+            tls_cert,
             core,
             stop: Some(stop_tx),
             tasks: vec![server, executor, scheduler],

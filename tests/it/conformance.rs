@@ -206,3 +206,48 @@ async fn contentful_export_and_import_round_trip_through_the_sandbox() {
     .await;
     assert!(again.is_err(), "{again:?}");
 }
+
+/// `contentful-migration` (the library's `runMigration`, which builds `https://` URLs itself)
+/// against `sandbox --tls`, trusting its self-signed certificate through `NODE_EXTRA_CA_CERTS`:
+/// a new content type with fields, and an existing one edited — a field added and the entries of
+/// that type (only) transformed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contentful_migration_runs_against_the_sandbox_over_https() {
+    ensure_node_modules().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        tls: true,
+        ..SandboxConfig::default()
+    };
+    config.behaviour.action_delay = Duration::from_millis(10);
+    let sandbox = Sandbox::start(config)
+        .await
+        .expect("an https sandbox starts");
+    assert_eq!(sandbox.base_url.scheme(), "https");
+    let cert = sandbox.tls_cert.clone().expect("a certificate path");
+    let envs = [
+        ("NODE_EXTRA_CA_CERTS", cert.display().to_string()),
+        ("CMA_HOST", sandbox.addr.to_string()),
+        ("CMA_SPACE_ID", sandbox.space_id.clone()),
+        ("CMA_TOKEN", sandbox.token.clone()),
+    ];
+    let (ok, out) = run("node", &["migration.cjs"], &envs, Duration::from_secs(240)).await;
+    println!("{out}");
+    assert!(
+        ok,
+        "contentful-migration against the sandbox failed:\n{out}"
+    );
+    assert!(
+        out.contains(" passed, 0 failed"),
+        "unexpected summary:\n{out}"
+    );
+    // The key stays owner-only; the certificate is kept for the next start.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = cert.with_file_name("key.pem");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
