@@ -135,18 +135,11 @@ fn create_content_type(
     }
     tx.put(kind::CONTENT_TYPE, id, &doc)?;
     // Every content type has an editor interface (contentful-import updates it).
-    let controls: Vec<Value> = doc["fields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f.get("id").cloned())
-        .map(|field_id| json!({"fieldId": field_id}))
-        .collect();
-    let mut interface = json!({"controls": controls});
-    interface["sys"] = new_sys(core, "EditorInterface", "default");
-    interface["sys"]["contentType"] =
-        json!({"sys": {"type": "Link", "linkType": "ContentType", "id": id}});
-    tx.put(kind::EDITOR_INTERFACE, id, &interface)?;
+    tx.put(
+        kind::EDITOR_INTERFACE,
+        id,
+        &default_editor_interface(core, id, &doc),
+    )?;
     event(core, events, "create", &doc, id);
     Ok(doc)
 }
@@ -301,7 +294,12 @@ fn editor_interface(core: &Core, tx: &Tx<'_>, id: &str) -> Result<Value, ApiErr>
     if let Some(interface) = tx.get::<Value>(kind::EDITOR_INTERFACE, id)? {
         return Ok(interface);
     }
-    let controls: Vec<Value> = ct["fields"]
+    Ok(default_editor_interface(core, id, &ct))
+}
+
+/// An editor interface with one control per field (Contentful's default widgets).
+fn default_editor_interface(core: &Core, id: &str, content_type: &Value) -> Value {
+    let controls: Vec<Value> = content_type["fields"]
         .as_array()
         .into_iter()
         .flatten()
@@ -312,7 +310,7 @@ fn editor_interface(core: &Core, tx: &Tx<'_>, id: &str) -> Result<Value, ApiErr>
     interface["sys"] = new_sys(core, "EditorInterface", "default");
     interface["sys"]["contentType"] =
         json!({"sys": {"type": "Link", "linkType": "ContentType", "id": id}});
-    Ok(interface)
+    interface
 }
 
 /// `GET …/content_types/{id}/editor_interface`.

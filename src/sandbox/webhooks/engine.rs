@@ -194,12 +194,7 @@ impl Dispatcher {
         if targets.is_empty() {
             return;
         }
-        let Some(handle) = self
-            .inner
-            .handle
-            .clone()
-            .or_else(|| Handle::try_current().ok())
-        else {
+        let Some(handle) = self.runtime() else {
             tracing::error!(topic = %event.topic, "webhook event dropped: no tokio runtime to deliver it on");
             return;
         };
@@ -225,12 +220,7 @@ impl Dispatcher {
         if deliveries.is_empty() {
             return;
         }
-        let Some(handle) = self
-            .inner
-            .handle
-            .clone()
-            .or_else(|| Handle::try_current().ok())
-        else {
+        let Some(handle) = self.runtime() else {
             // They stay in the outbox and go out at the next start.
             tracing::error!("webhook deliveries deferred: no tokio runtime to deliver them on");
             return;
@@ -291,6 +281,14 @@ impl Dispatcher {
     /// How many deliveries are queued, in flight or waiting for a retry.
     pub fn pending(&self) -> usize {
         *self.inner.shared.pending.borrow()
+    }
+
+    /// The runtime deliveries run on: the one current at start, else the caller's.
+    fn runtime(&self) -> Option<Handle> {
+        self.inner
+            .handle
+            .clone()
+            .or_else(|| Handle::try_current().ok())
     }
 
     fn enqueue(&self, handle: &Handle, job: Job) {
