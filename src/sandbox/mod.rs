@@ -21,6 +21,7 @@ pub mod core;
 pub mod entities;
 pub mod error;
 pub mod executor;
+pub mod guard;
 pub mod releases;
 pub mod routes;
 pub mod scheduled;
