@@ -31,6 +31,8 @@
 //!   settings), `widgets/`, `theme` (every colour), and pure logic without egui: `schedule`
 //!   (instants, DST, conflicts), `ics` (calendar export), `timeline_rows` (the journal row cache).
 //! - [`config`]: paths (`directories`), connection profiles, token storage (owner-only files).
+//! - [`desktop`]: the application id and window icon that match the desktop entry and icons in
+//!   `assets/` (packaged by `cargo deb`, see `Cargo.toml`).
 //! - [`signing`]: Contentful webhook request signing and verification, shared by the sandbox
 //!   (which signs) and the receiver (which verifies).
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
@@ -55,6 +57,7 @@
 pub mod app;
 pub mod cma;
 pub mod config;
+pub mod desktop;
 pub mod sandbox;
 pub mod signing;
 pub mod timeline;

@@ -115,6 +115,8 @@ fn run_app() -> ExitCode {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Release Desk")
+            .with_app_id(release_desk::desktop::APP_ID)
+            .with_icon(release_desk::desktop::window_icon())
             .with_inner_size([1400.0, 860.0])
             .with_min_inner_size([900.0, 560.0]),
         renderer: eframe::Renderer::Glow,
