@@ -12,7 +12,7 @@ use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 /// Release Desk: run content releases on Contentful, or on the embedded sandbox.
 #[derive(Debug, Parser)]
-#[command(name = "release-desk", version, about)]
+#[command(name = "release-desk", version = env!("RELEASE_DESK_VERSION"), about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
