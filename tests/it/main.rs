@@ -11,6 +11,7 @@ mod app_ui;
 mod cma_client;
 mod cma_errors;
 mod cma_types;
+mod config_tokens;
 mod conformance;
 mod sandbox_api;
 mod sandbox_bulk;
