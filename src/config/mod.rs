@@ -182,7 +182,12 @@ impl ProfileStore {
     }
 
     /// Every saved profile (none when the file does not exist; an unreadable file is an error).
+    ///
+    /// The first call also settles where tokens are kept ([`ProfileStore::token_store`]): the
+    /// app reads its connections at start, so that is when token files move into the keychain
+    /// and when Settings learns which store is used.
     pub fn load(&self) -> Result<Vec<Profile>, ConfigError> {
+        self.tokens.in_use();
         read_profiles(&self.profiles_path())
     }
 

@@ -34,7 +34,7 @@ pub enum TokenStoreInUse {
     Files {
         /// The `tokens` directory.
         dir: PathBuf,
-        /// Why not a keychain ("no Secret Service on the session bus").
+        /// Why not a keychain ("no system keychain answered").
         reason: String,
     },
 }
@@ -45,7 +45,7 @@ impl std::fmt::Display for TokenStoreInUse {
             Self::Keychain(name) => write!(f, "Tokens are kept in {name}."),
             Self::Files { dir, reason } => write!(
                 f,
-                "Tokens are kept in owner-only files in {} ({reason}).",
+                "Tokens are kept in owner-only files in {}: {reason}.",
                 dir.display()
             ),
         }
@@ -155,16 +155,17 @@ impl TokenStore {
         self.backend.get_or_init(|| {
             let backend = match &self.source {
                 Source::Files => Backend::Files {
-                    reason: "the system keychain is not used here".into(),
+                    reason: "this store does not use the system keychain".into(),
                 },
                 Source::Given(k) => Backend::Keychain(k.clone()),
                 Source::System => {
                     match SecretServiceKeychain::probe(keychain::APPLICATION, PROBE_TIMEOUT) {
                         Ok(k) => Backend::Keychain(Arc::new(k)),
                         Err(e) => {
+                            // The details go to the log; Settings says it in words.
                             tracing::info!(reason = %e, "no system keychain; tokens stay in owner-only files");
                             Backend::Files {
-                                reason: format!("no system keychain: {e}"),
+                                reason: "no system keychain answered".into(),
                             }
                         }
                     }

@@ -123,12 +123,14 @@ fn file_tokens_move_into_the_keychain_on_first_use() {
 
     let keychain = Arc::new(FakeKeychain::default());
     let store = ProfileStore::with_keychain(dir.path().to_path_buf(), keychain.clone());
+    // The app reads its connections at start: that moves the tokens.
+    assert_eq!(store.load().unwrap().len(), 2);
+    // Moved: in the keychain under the connection's name, the files and their folder gone.
+    assert!(!dir.path().join("tokens").exists());
     assert_eq!(
         store.token_store(),
         TokenStoreInUse::Keychain("the fake keychain".into())
     );
-    // Moved: in the keychain under the connection's name, the files and their folder gone.
-    assert!(!dir.path().join("tokens").exists());
     assert_eq!(store.token("prod").unwrap().expose(), SECRET);
     assert_eq!(store.token("stage").unwrap().expose(), "CFPAT-two");
     assert!(store.has_stored_token("prod"));
