@@ -20,6 +20,7 @@ mod sandbox_release_actions;
 mod sandbox_releases;
 mod sandbox_schedules;
 mod sandbox_webhooks;
+mod ship;
 mod support;
 mod timeline_durability;
 mod timeline_export;
