@@ -151,7 +151,8 @@ impl ProfileStore {
     }
 
     fn with_tokens(dir: PathBuf, tokens: TokenStore) -> Self {
-        // Keychain items carry the connection's name, read from profiles.json when stored.
+        // Keychain items carry the connection's name, read from profiles.json when stored. (Not
+        // through `load`, which settles the token store: this runs while it settles.)
         let profiles = dir.join(PROFILES_FILE);
         let label = move |id: &str| {
             let name = read_profiles(&profiles)

@@ -142,7 +142,11 @@ impl TokenStore {
 
     /// Where tokens are kept, settling the backend (and moving file tokens) on first use.
     pub fn in_use(&self) -> TokenStoreInUse {
-        match self.backend() {
+        self.describe(self.backend())
+    }
+
+    fn describe(&self, backend: &Backend) -> TokenStoreInUse {
+        match backend {
             Backend::Keychain(k) => TokenStoreInUse::Keychain(k.name().to_owned()),
             Backend::Files { reason } => TokenStoreInUse::Files {
                 dir: self.dir.clone(),
@@ -175,14 +179,7 @@ impl TokenStore {
                 self.migrate(k.as_ref());
             }
             if matches!(self.source, Source::System) {
-                let in_use = match &backend {
-                    Backend::Keychain(k) => TokenStoreInUse::Keychain(k.name().to_owned()),
-                    Backend::Files { reason } => TokenStoreInUse::Files {
-                        dir: self.dir.clone(),
-                        reason: reason.clone(),
-                    },
-                };
-                let _ = SYSTEM_STORE.set(in_use);
+                let _ = SYSTEM_STORE.set(self.describe(&backend));
             }
             backend
         })
