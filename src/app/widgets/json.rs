@@ -94,7 +94,7 @@ pub enum DiffLine {
     Removed(String),
 }
 
-/// The line diff from `old` to `new` (LCS). Documents over [`MAX_DIFF_LINES`] lines give a
+/// The line diff from `old` to `new` (LCS). Documents over `MAX_DIFF_LINES` lines give a
 /// whole-document replacement.
 pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
     let a: Vec<&str> = old.lines().collect();

@@ -17,7 +17,7 @@ pub struct SearchSelect {
 
 impl SearchSelect {
     /// Draws the button and, when open, the popup. `name` is the accessible name of the button
-    /// (and of the search box, as "Search <name>"); `options` are the labels, and
+    /// (and of the search box, as "Search `<name>`"); `options` are the labels, and
     /// `options_generation` changes whenever they do. Returns the index of a clicked option.
     #[allow(clippy::too_many_arguments)]
     pub fn ui(
