@@ -44,7 +44,11 @@
 //!     compiler routes them, `rows`: the journal row cache).
 //! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
 //!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
-//! - [`config`]: paths (`directories`), connection profiles, token storage (owner-only files).
+//! - [`config`]: paths (`directories`), connection profiles, token storage: the system keychain
+//!   through the Secret Service when one answers (`config::keychain`), else owner-only files,
+//!   with a one-time move of file tokens into the keychain (`config::tokens`).
+//! - [`desktop`]: the application id and window icon that match the desktop entry and icons in
+//!   `assets/` (packaged by `cargo deb`, see `Cargo.toml`).
 //! - [`signing`]: Contentful webhook request signing and verification, shared by the sandbox
 //!   (which signs) and the receiver (which verifies).
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
@@ -57,7 +61,11 @@
 //! ## Invariants
 //! - Architecture Invariant: `cma` knows nothing of egui, SQLite or the file system.
 //! - The access token never appears in `Debug` output, errors or logs: it lives in
-//!   [`cma::AccessToken`] and travels only in a header marked sensitive.
+//!   [`cma::AccessToken`] and travels only in a header marked sensitive, or to the keychain
+//!   over an encrypted Secret Service session.
+//! - The one deliberate exception to "state changes only through `AppState::apply`": Settings
+//!   reads [`config::token_store_note`], a process-wide line set once when the worker's token
+//!   store settles (no I/O on the UI thread).
 //! - Data from the network never panics the process: every decode failure is a typed error.
 //! - A 409 is never retried; a POST is never repeated after it may have reached the server.
 //! - Unknown JSON fields are kept (`extra`), so what is read re-encodes without loss.
@@ -105,6 +113,7 @@
 pub mod app;
 pub mod cma;
 pub mod config;
+pub mod desktop;
 pub mod embedded;
 pub mod private_fs;
 pub mod sandbox;

@@ -12,7 +12,7 @@ use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 /// Release Desk: run content releases on Contentful, or on the embedded sandbox.
 #[derive(Debug, Parser)]
-#[command(name = "release-desk", version, about)]
+#[command(name = "release-desk", version = env!("RELEASE_DESK_VERSION"), about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -128,6 +128,8 @@ fn run_app() -> ExitCode {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Release Desk")
+            .with_app_id(release_desk::desktop::APP_ID)
+            .with_icon(release_desk::desktop::window_icon())
             .with_inner_size([1400.0, 860.0])
             .with_min_inner_size([900.0, 560.0]),
         renderer: eframe::Renderer::Glow,

@@ -101,6 +101,8 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
     step_until(&mut harness, "settings", |h| {
         contains(h, "Add a Contentful space…")
     });
+    // Settings says where tokens are kept (owner-only files for this test's store).
+    assert!(contains(&harness, "Tokens are kept in"));
 
     // A profile with a wrong token: switch, then Test connection says what is wrong.
     harness.get_by_label("Add a Contentful space…").click();

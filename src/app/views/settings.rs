@@ -217,6 +217,7 @@ impl SettingsView {
                 }
             });
         }
+        ui.label(RichText::new(crate::config::token_store_note()).weak());
         if ui.button("Add a Contentful space…").clicked() {
             self.form = Some(ProfileForm::new());
         }
@@ -256,7 +257,7 @@ impl SettingsView {
                             .hint_text(if form.id.is_some() { "leave empty to keep the stored token" } else { "CFPAT-…" }),
                     )
                     .labelled_by(l.id)
-                    .on_hover_text(format!("Stored with owner-only permissions and never shown again. Leave empty to use {TOKEN_ENV}."));
+                    .on_hover_text(format!("Stored in the system keychain (else an owner-only file) and never shown again. Leave empty to use {TOKEN_ENV}."));
                     ui.end_row();
                 });
                 if let Some(error) = &form.error {

@@ -185,7 +185,7 @@ impl WorkerOptions {
         Self {
             is_sandbox,
             poll_interval: Duration::from_millis(400),
-            profiles: ProfileStore::new(crate::config::config_dir()),
+            profiles: ProfileStore::with_system_keychain(crate::config::config_dir()),
             sandbox: None,
             journal: None,
             receiver_secret: None,

@@ -2,14 +2,22 @@
 //! tokens.
 //!
 //! Profiles live in `profiles.json` in the config directory. A token is never in that file: it
-//! comes from `CONTENTFUL_MANAGEMENT_TOKEN`, or is stored once in `tokens/<profile id>` with
-//! owner-only permissions (0600, directory 0700) and never displayed or logged again.
+//! comes from `CONTENTFUL_MANAGEMENT_TOKEN`, or is stored once — in the system keychain through
+//! the Secret Service when one answers ([`keychain`]), else in `tokens/<profile id>` with
+//! owner-only permissions (0600, directory 0700) — and never displayed or logged again.
+//! [`tokens`] decides which, and moves file tokens into the keychain once one is there.
+
+pub mod keychain;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cma::{AccessToken, ClientConfig, Region};
+pub use keychain::{Keychain, KeychainError};
+pub use tokens::{TokenStore, TokenStoreInUse, token_store_note};
 
 /// The environment variable a token may come from.
 pub const TOKEN_ENV: &str = "CONTENTFUL_MANAGEMENT_TOKEN";
@@ -90,6 +98,9 @@ pub enum ConfigError {
     /// No token: neither stored nor in the environment.
     #[error("no management token: enter one in Settings or set {TOKEN_ENV}")]
     NoToken,
+    /// The system keychain failed (locked, or its daemon went away).
+    #[error("{0}")]
+    Keychain(#[from] KeychainError),
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> ConfigError {
@@ -99,16 +110,67 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ConfigError {
     }
 }
 
-/// Profiles and tokens in one config directory.
+/// The profiles file's name in the config directory.
+const PROFILES_FILE: &str = "profiles.json";
+
+fn read_profiles(path: &Path) -> Result<Vec<Profile>, ConfigError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| io(path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io(path, e)),
+    }
+}
+
+/// Profiles and tokens in one config directory. Clones share one token store.
 #[derive(Debug, Clone)]
 pub struct ProfileStore {
     dir: PathBuf,
+    tokens: Arc<TokenStore>,
 }
 
 impl ProfileStore {
-    /// A store in `dir` (created on first save).
+    /// A store in `dir` (created on first save) that keeps tokens in owner-only files only
+    /// (tests, and anything that must not touch the desktop's keychain).
     pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        let tokens = TokenStore::files(dir.join("tokens"));
+        Self::with_tokens(dir, tokens)
+    }
+
+    /// The app's store: tokens in the system keychain when a Secret Service answers (token
+    /// files found there are moved into it on first use), else in owner-only files.
+    pub fn with_system_keychain(dir: PathBuf) -> Self {
+        let tokens = TokenStore::system(dir.join("tokens"));
+        Self::with_tokens(dir, tokens)
+    }
+
+    /// A store whose tokens are kept in `keychain` (token files in `dir` are moved into it on
+    /// first use).
+    pub fn with_keychain(dir: PathBuf, keychain: Arc<dyn Keychain>) -> Self {
+        let tokens = TokenStore::with_keychain(dir.join("tokens"), keychain);
+        Self::with_tokens(dir, tokens)
+    }
+
+    fn with_tokens(dir: PathBuf, tokens: TokenStore) -> Self {
+        // Keychain items carry the connection's name, read from profiles.json when stored. (Not
+        // through `load`, which settles the token store: this runs while it settles.)
+        let profiles = dir.join(PROFILES_FILE);
+        let label = move |id: &str| {
+            let name = read_profiles(&profiles)
+                .ok()
+                .and_then(|all| all.into_iter().find(|p| p.id == id))
+                .map_or_else(|| id.to_owned(), |p| p.name);
+            format!("Release Desk: {name} (Contentful management token)")
+        };
+        Self {
+            dir,
+            tokens: Arc::new(tokens.with_labels(Arc::new(label))),
+        }
+    }
+
+    /// Where this store keeps tokens; the first call settles it (a D-Bus round trip, and the
+    /// move of token files into the keychain), so call it off the UI thread.
+    pub fn token_store(&self) -> TokenStoreInUse {
+        self.tokens.in_use()
     }
 
     /// The directory (other per-user settings, such as saved timeline filters, live here too).
@@ -117,21 +179,17 @@ impl ProfileStore {
     }
 
     fn profiles_path(&self) -> PathBuf {
-        self.dir.join("profiles.json")
-    }
-
-    fn token_path(&self, id: &str) -> PathBuf {
-        self.dir.join("tokens").join(id)
+        self.dir.join(PROFILES_FILE)
     }
 
     /// Every saved profile (none when the file does not exist; an unreadable file is an error).
+    ///
+    /// The first call also settles where tokens are kept ([`ProfileStore::token_store`]): the
+    /// app reads its connections at start, so that is when token files move into the keychain
+    /// and when Settings learns which store is used.
     pub fn load(&self) -> Result<Vec<Profile>, ConfigError> {
-        let path = self.profiles_path();
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| io(&path, e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(io(&path, e)),
-        }
+        self.tokens.in_use();
+        read_profiles(&self.profiles_path())
     }
 
     /// Saves a profile (replacing one with the same id) and, if given, its token.
@@ -147,14 +205,7 @@ impl ProfileStore {
         let json = serde_json::to_vec_pretty(&all).map_err(|e| io(&path, e))?;
         write_atomic(&path, &json, false)?;
         if let Some(token) = token {
-            let tokens = self.dir.join("tokens");
-            std::fs::create_dir_all(&tokens).map_err(|e| io(&tokens, e))?;
-            restrict(&tokens, 0o700)?;
-            write_atomic(
-                &self.token_path(&profile.id),
-                token.expose().as_bytes(),
-                true,
-            )?;
+            self.tokens.set(&profile.id, token)?;
         }
         Ok(())
     }
@@ -166,22 +217,13 @@ impl ProfileStore {
         let path = self.profiles_path();
         let json = serde_json::to_vec_pretty(&all).map_err(|e| io(&path, e))?;
         write_atomic(&path, &json, false)?;
-        let token = self.token_path(id);
-        match std::fs::remove_file(&token) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io(&token, e)),
-        }
+        self.tokens.delete(id)
     }
 
     /// The token of a profile: the stored one, else `CONTENTFUL_MANAGEMENT_TOKEN`.
     pub fn token(&self, id: &str) -> Result<AccessToken, ConfigError> {
-        let path = self.token_path(id);
-        match std::fs::read_to_string(&path) {
-            Ok(t) if !t.trim().is_empty() => return Ok(AccessToken::new(t.trim())),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(&path, e)),
+        if let Some(token) = self.tokens.get(id)? {
+            return Ok(token);
         }
         match std::env::var(TOKEN_ENV) {
             Ok(t) if !t.trim().is_empty() => Ok(AccessToken::new(t.trim())),
@@ -191,7 +233,7 @@ impl ProfileStore {
 
     /// Whether a token is stored for the profile (the token itself is never returned for show).
     pub fn has_stored_token(&self, id: &str) -> bool {
-        self.token_path(id).exists()
+        self.tokens.contains(id)
     }
 
     /// The client configuration of a profile.
