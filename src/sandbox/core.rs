@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::clock::Clock;
 use super::error::ApiErr;
 use super::store::{Store, Tx, kind};
-use super::webhooks::{Cause, Dispatcher, Event, OutboxDelivery, StoredDelivery, Topic};
+use super::webhooks::{Cause, Dispatcher, Event, OutboxDelivery, StoredDelivery, Target, Topic};
 use crate::cma::{Link, LinkType, Timestamp, WebhookDefinition};
 use crate::signing::SigningSecret;
 
@@ -179,20 +179,36 @@ impl Core {
     }
 
     /// Hands every delivery the outbox holds unfinished to the dispatcher (at start), after
-    /// pruning old final rows. Returns how many were resumed.
+    /// pruning old final rows. Each goes to its webhook as it is defined now (its URL may have
+    /// moved); one whose webhook was deleted is dropped. Returns how many were resumed.
     pub fn resume_deliveries(&self) -> Result<usize, ApiErr> {
         let mut store = self.lock_store();
         let (deliveries, secret) = store.write(|tx| {
             tx.outbox_prune(super::store::OUTBOX_FINAL_KEEP)?;
+            // Where a webhook points now (the app's receiver gets a new port at every launch).
+            let hooks: HashMap<String, WebhookDefinition> = tx
+                .all::<WebhookDefinition>(kind::WEBHOOK)?
+                .into_iter()
+                .filter_map(|hook| Some((hook.sys.as_ref()?.id.clone(), hook)))
+                .collect();
             let mut deliveries = Vec::new();
             for row in tx.outbox_open()? {
                 match serde_json::from_str::<OutboxDelivery>(&row.delivery) {
-                    Ok(delivery) => deliveries.push(StoredDelivery {
-                        outbox_id: row.id,
-                        delivery,
-                        attempts: row.attempts,
-                        next_at_ms: row.next_at_ms,
-                    }),
+                    Ok(mut delivery) => {
+                        let webhook_id = delivery.target.webhook_id.clone();
+                        let Some(hook) = hooks.get(&webhook_id) else {
+                            tracing::warn!(id = row.id, webhook = %webhook_id, "webhook deleted; its pending delivery is dropped");
+                            tx.outbox_attempted(row.id, row.attempts, None)?;
+                            continue;
+                        };
+                        delivery.target = Target::from_definition(webhook_id, hook);
+                        deliveries.push(StoredDelivery {
+                            outbox_id: row.id,
+                            delivery,
+                            attempts: row.attempts,
+                            next_at_ms: row.next_at_ms,
+                        });
+                    }
                     Err(e) => {
                         // Written by this program, so this means corruption: give up on it
                         // rather than retry it at every start.

@@ -587,3 +587,54 @@ async fn sandbox_and_journal_files_are_owner_only() {
     }
     timeline.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_resumed_delivery_goes_where_its_webhook_points_now() {
+    // The app's receiver listens on a new port at every launch: deliveries left from the last
+    // run must follow the webhook, not the old URL.
+    let dir = tempfile::tempdir().unwrap();
+    let old = Arc::new(Consumer::default());
+    let old_addr = start_consumer(old.clone()).await;
+    let sandbox = Sandbox::start(SandboxConfig {
+        webhook_url: Some(format!("http://{old_addr}/hook")),
+        ..on_disk(dir.path())
+    })
+    .await
+    .unwrap();
+    let client = sandbox_client(&sandbox);
+    let mut fields = serde_json::Map::new();
+    fields.insert("name".into(), json!({"en-US": "Moved"}));
+    fields.insert("slug".into(), json!({"en-US": "moved"}));
+    let entry = client.create_entry("category", &fields).await.unwrap();
+    // The old consumer refuses the first delivery and holds the rest: then the process "dies".
+    eventually(
+        Duration::from_secs(10),
+        "the first delivery was tried",
+        || old.refused_first.lock().unwrap().is_some(),
+    )
+    .await;
+    drop(client);
+    drop(sandbox);
+
+    let new = Arc::new(Consumer::default());
+    new.open();
+    let new_addr = start_consumer(new.clone()).await;
+    let sandbox = Sandbox::start(SandboxConfig {
+        webhook_url: Some(format!("http://{new_addr}/hook")),
+        ..on_disk(dir.path())
+    })
+    .await
+    .unwrap();
+    eventually(
+        Duration::from_secs(20),
+        "the entry's create reaches the new URL",
+        || {
+            new.taken()
+                .iter()
+                .any(|t| t.topic == "ContentManagement.Entry.create" && t.entity_id == entry.sys.id)
+        },
+    )
+    .await;
+    assert!(old.taken().is_empty());
+    drop(sandbox);
+}
