@@ -103,8 +103,10 @@ pub enum AppEvent {
     },
     /// A release was created (the dialog can close and the view open it).
     ReleaseCreated(Release),
-    /// A release was deleted.
+    /// A release was deleted (by this app).
     ReleaseDeleted(String),
+    /// A release the app asked for no longer exists (deleted elsewhere): a 404.
+    ReleaseGone(String),
     /// Every entry and asset arrived.
     EntitiesLoaded(Vec<Entity>),
     /// One entry or asset arrived.

@@ -40,6 +40,11 @@ impl App {
         match effect {
             Effect::Toast(toast) => self.show_toast(toast),
             Effect::OpenRelease(id) => self.go(Route::Release(id)),
+            Effect::CloseRelease(id) => {
+                if self.detail.as_ref().is_some_and(|d| d.release_id == id) {
+                    self.go(Route::ReleaseList);
+                }
+            }
             Effect::RefreshReleases => self.refresh_releases(),
             Effect::ReloadReleaseList => self.releases.reload(),
             Effect::Reconnect {

@@ -195,9 +195,12 @@ pub enum Effect {
     Toast(Toast),
     /// Open this release's detail (one the user just created).
     OpenRelease(String),
+    /// This release no longer exists: if its detail is open, go back to the list.
+    CloseRelease(String),
     /// Reload what shows releases (the open release, or the list): they changed elsewhere.
     RefreshReleases,
-    /// Reload the releases list with the view's query (the space was reset).
+    /// Reload the releases list with the view's query when it is next shown (the space was
+    /// reset, or a release changed so that the list may be out of order or filter).
     ReloadReleaseList,
     /// Connect to another profile: a new worker of a new epoch, fresh state.
     Reconnect {
@@ -341,8 +344,17 @@ impl AppState {
                 self.releases_generation += 1;
             }
             AppEvent::ReleaseUpdated(release) => {
+                // A release that changed (a publish archives it, an edit moves it to the top)
+                // may no longer belong where the list shows it: the list reloads with its
+                // query when it is next shown.
+                let changed = self.release(&release.sys.id).is_none_or(|old| {
+                    old.sys.version != release.sys.version || old.sys.status != release.sys.status
+                });
                 self.upsert_release(release);
                 self.releases_generation += 1;
+                if changed && self.releases_query.is_some() {
+                    self.effects.push(Effect::ReloadReleaseList);
+                }
             }
             AppEvent::ReleaseEntitiesLoaded { entities, .. } => {
                 for entity in entities {
@@ -383,11 +395,20 @@ impl AppState {
                 self.releases_generation += 1;
             }
             AppEvent::ReleaseDeleted(id) => {
-                self.releases.retain(|r| r.sys.id != id);
-                self.latest_actions.remove(&id);
-                self.release_actions.remove(&id);
-                self.toast(Toast::Success("Release deleted".into()));
-                self.releases_generation += 1;
+                let title = self.release(&id).map(|r| r.title.clone());
+                self.forget_release(&id);
+                self.toast(Toast::Success(match title {
+                    Some(title) => format!("Deleted release '{title}'"),
+                    None => "Release deleted".into(),
+                }));
+            }
+            AppEvent::ReleaseGone(id) => {
+                let title = self.release(&id).map(|r| r.title.clone());
+                self.forget_release(&id);
+                self.toast(Toast::Info(match title {
+                    Some(title) => format!("Release '{title}' no longer exists (deleted elsewhere)"),
+                    None => "That release no longer exists (deleted elsewhere)".into(),
+                }));
             }
             AppEvent::ActionUpdated(action) => self.track(action),
             AppEvent::Conflict {
@@ -535,6 +556,15 @@ impl AppState {
                 self.scheduled_generation += 1;
             }
         }
+    }
+
+    /// Drops a release that no longer exists; its detail, if open, closes.
+    fn forget_release(&mut self, id: &str) {
+        self.releases.retain(|r| r.sys.id != id);
+        self.latest_actions.remove(id);
+        self.release_actions.remove(id);
+        self.releases_generation += 1;
+        self.effects.push(Effect::CloseRelease(id.to_owned()));
     }
 
     fn clear_scheduled(&mut self) {

@@ -97,6 +97,7 @@ fn effect_line(effect: &Effect) -> String {
         Effect::Toast(Toast::Info(t)) => format!("toast info: {t}"),
         Effect::Toast(Toast::Error(t)) => format!("toast error: {t}"),
         Effect::OpenRelease(id) => format!("open release {id}"),
+        Effect::CloseRelease(id) => format!("close release {id}"),
         Effect::RefreshReleases => "refresh releases".into(),
         Effect::ReloadReleaseList => "reload the releases list".into(),
         Effect::Reconnect { id, .. } => format!("reconnect {id:?}"),
@@ -356,4 +357,66 @@ fn reconnecting_forgets_the_old_space_keeps_the_profiles_and_drops_its_late_even
     });
     assert!(late.is_empty());
     assert!(state.actions.is_empty());
+}
+
+// ---- issue 11 ---------------------------------------------------------------------------
+
+#[test]
+fn a_deleted_release_leaves_the_list_and_closes_its_detail() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseDeleted("r0".into())),
+        ],
+        "releases: [Autumn]
+         close release r0
+         toast success: Deleted release 'Spring'",
+    );
+}
+
+#[test]
+fn a_release_deleted_elsewhere_closes_its_detail_without_an_error() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseGone("r1".into())),
+        ],
+        "releases: [Spring]
+         close release r1
+         toast info: Release 'Autumn' no longer exists (deleted elsewhere)",
+    );
+}
+
+fn archived(mut release: Release) -> Release {
+    release.sys.version += 2;
+    release.sys.status = crate::cma::ReleaseStatus::Archived;
+    release
+}
+
+#[test]
+fn a_release_archived_by_its_publish_reloads_the_list() {
+    // Publishing auto-archives: the active list must not keep showing it.
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseUpdated(archived(release("r0", "Spring")))),
+        ],
+        "releases: [Spring, Autumn]
+         reload the releases list",
+    );
+}
+
+#[test]
+fn opening_an_unchanged_release_does_not_reload_the_list() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseUpdated(release("r0", "Spring"))),
+        ],
+        "releases: [Spring, Autumn]",
+    );
 }

@@ -536,6 +536,9 @@ impl Worker {
     async fn open_release(&self, id: &str) {
         let release = match self.client.get_release(id).await {
             Ok(release) => release,
+            Err(CmaError::NotFound(_)) => {
+                return self.sink.send(AppEvent::ReleaseGone(id.to_owned()));
+            }
             Err(e) => return self.sink.fail(RequestKind::OpenRelease, &e),
         };
         let links = release.entities.items.clone();
