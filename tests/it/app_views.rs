@@ -87,3 +87,66 @@ fn back_goes_to_the_list_and_drops_the_conflict_notice() {
         ]
     );
 }
+
+// ---- issue 11, bug 8: Esc closes "New release" and "Add entries" ----------------------------
+
+/// The releases list drawn from a hand-made state.
+struct List {
+    view: release_desk::app::views::releases::ReleasesView,
+    state: AppState,
+    intents: Vec<Intent>,
+}
+
+fn list_harness() -> Harness<'static, List> {
+    let mut state = AppState::default();
+    let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    state.releases_loaded = true;
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(
+            |ui, l: &mut List| {
+                let now = "2026-12-01T12:00:00Z".parse().unwrap();
+                let mut cx = ViewCtx::new(&l.state, &mut l.intents, now);
+                l.view.ui(ui, &mut cx);
+            },
+            List {
+                view: release_desk::app::views::releases::ReleasesView::new(),
+                state,
+                intents: Vec::new(),
+            },
+        )
+}
+
+#[test]
+fn esc_closes_the_new_release_dialog() {
+    let mut h = list_harness();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ New release…").click();
+    // The entry list shows a spinner (no entries in this state): step, do not settle.
+    h.run_steps(3);
+    assert!(h.query_by_label("New release").is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(h.query_by_label("New release").is_none(), "Esc closes it");
+}
+
+#[test]
+fn esc_closes_add_entries_and_stays_on_the_release() {
+    let mut h = detail_harness();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ Add entries…").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("Add entries").is_some());
+    h.state_mut().intents.clear();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(h.query_by_label("Add entries").is_none(), "Esc closes it");
+    assert!(
+        !h.state().intents.contains(&Intent::Go(Route::ReleaseList)),
+        "the same Esc does not also leave the release"
+    );
+    // A second Esc, with nothing open, goes back to the list.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().intents.contains(&Intent::Go(Route::ReleaseList)));
+}

@@ -530,11 +530,14 @@ impl ReleaseDetailView {
                         });
                         close = true;
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.button("Cancel").on_hover_text("Close (Esc)").clicked() {
                         close = true;
                     }
                 });
             });
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+            close = true;
+        }
         if !open || close {
             self.adding = None;
         }
