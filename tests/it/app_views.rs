@@ -150,3 +150,85 @@ fn esc_closes_add_entries_and_stays_on_the_release() {
     h.run();
     assert!(h.state().intents.contains(&Intent::Go(Route::ReleaseList)));
 }
+
+// ---- the schedule dialog (issue 11, bugs 3, 11, 12) ------------------------------------------
+
+/// The schedule dialog drawn over an empty area, from a hand-made state.
+struct Dialog {
+    dialog: release_desk::app::views::schedule_dialog::ScheduleDialog,
+    state: AppState,
+    intents: Vec<Intent>,
+}
+
+const DIALOG_NOW: &str = "2026-12-01T12:00:00Z";
+
+fn empty_release() -> Release {
+    serde_json::from_value(serde_json::json!({
+        "title": "Empty Winter Issue",
+        "entities": { "sys": { "type": "Array" }, "items": [] },
+        "sys": { "type": "Release", "id": "r-empty", "version": 1, "status": "active" },
+    }))
+    .unwrap()
+}
+
+fn dialog_harness(target: &str) -> Harness<'static, Dialog> {
+    use release_desk::app::views::schedule_dialog::{ScheduleDialog, ScheduleRequest};
+    use release_desk::cma::{Link, LinkType};
+    let mut state = AppState::default();
+    let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    let _ = state.apply(AppEvent::ReleaseUpdated(empty_release()));
+    state.entities_loaded = true;
+    let request = ScheduleRequest::for_target(Link::new(LinkType::Release, target));
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(
+            |ui, d: &mut Dialog| {
+                let now = DIALOG_NOW.parse().unwrap();
+                let mut cx = ViewCtx::new(&d.state, &mut d.intents, now);
+                let ctx = ui.ctx().clone();
+                d.dialog.show(&ctx, &mut cx);
+            },
+            Dialog {
+                dialog: ScheduleDialog::new(request, DIALOG_NOW.parse().unwrap()),
+                state,
+                intents: Vec::new(),
+            },
+        )
+}
+
+fn is_disabled(h: &Harness<'static, Dialog>, label: &str) -> bool {
+    use egui_kittest::kittest::NodeT;
+    h.get_by_role_and_label(Role::Button, label)
+        .accesskit_node()
+        .is_disabled()
+}
+
+/// Bug 11: the calendar (the dialog's picker) let an empty release be scheduled; its page does
+/// not.
+#[test]
+fn the_dialog_refuses_to_schedule_an_empty_release() {
+    let mut h = dialog_harness("r-empty");
+    h.run_steps(4);
+    assert!(
+        h.query_by_label_contains("is empty: add entries").is_some(),
+        "the dialog says why"
+    );
+    assert!(is_disabled(&h, "📅 Schedule"));
+    h.get_by_role_and_label(Role::Button, "📅 Schedule").click();
+    h.run_steps(2);
+    assert!(
+        !h.state()
+            .intents
+            .iter()
+            .any(|i| matches!(i, Intent::Run(Command::CreateSchedule { .. }))),
+        "nothing is sent"
+    );
+}
+
+#[test]
+fn the_dialog_schedules_a_release_with_entries() {
+    let mut h = dialog_harness("r1");
+    h.run_steps(4);
+    assert!(h.query_by_label_contains("is empty").is_none());
+    assert!(!is_disabled(&h, "📅 Schedule"));
+}
