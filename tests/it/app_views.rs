@@ -232,3 +232,23 @@ fn the_dialog_schedules_a_release_with_entries() {
     assert!(h.query_by_label_contains("is empty").is_none());
     assert!(!is_disabled(&h, "📅 Schedule"));
 }
+
+/// Bug 12: with an unreadable date typed, the picker still showed the last good day.
+#[test]
+fn the_date_picker_shows_the_typed_day_or_none() {
+    let mut h = dialog_harness("r1");
+    h.run_steps(4);
+    assert!(h.query_by_label("Tue 1 Dec 2026 📆").is_some());
+    h.get_by_label("Date (YYYY-MM-DD)")
+        .set_text_value_accesskit("2026-12-24");
+    h.run_steps(3);
+    assert!(h.query_by_label("Thu 24 Dec 2026 📆").is_some());
+    h.get_by_label("Date (YYYY-MM-DD)")
+        .set_text_value_accesskit("2026-12-2x");
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Dec 2026 📆").is_none(),
+        "the picker shows no day the text does not name"
+    );
+    assert!(h.query_by_label("Pick a day 📆").is_some());
+}

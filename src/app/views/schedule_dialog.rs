@@ -249,20 +249,28 @@ impl ScheduleDialog {
                                 .hint_text("YYYY-MM-DD"),
                         )
                         .accessible_name("Date (YYYY-MM-DD)");
+                    // The text is the truth; the picker shows the day it names, or no day
+                    // while it names none (never an older day than the text).
+                    let typed = schedule::parse_date(&self.date_text).ok();
                     if edit.changed()
-                        && let Ok(d) = schedule::parse_date(&self.date_text)
+                        && let Some(d) = typed
                     {
                         self.date = d;
                     }
-                    let before = self.date;
-                    ui.add(
-                        egui_extras::DatePickerButton::new(&mut self.date)
-                            .id_salt("schedule-date")
-                            .combo_boxes(false)
-                            .format("%a %-d %b %Y"),
-                    )
-                    .on_hover_text("Pick the day on a calendar");
-                    if self.date != before {
+                    let format = if typed.is_some() {
+                        "%a %-d %b %Y"
+                    } else {
+                        "Pick a day"
+                    };
+                    let picked = ui
+                        .add(
+                            egui_extras::DatePickerButton::new(&mut self.date)
+                                .id_salt("schedule-date")
+                                .combo_boxes(false)
+                                .format(format),
+                        )
+                        .on_hover_text("Pick the day on a calendar");
+                    if picked.changed() {
                         self.date_text = self.date.to_string();
                     }
                 });
