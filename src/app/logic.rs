@@ -19,12 +19,13 @@ impl App {
     /// between frames).
     pub fn drain_events(&mut self) {
         while let Ok(stamped) = self.events.try_recv() {
-            let loaded_before = self.state.releases_loaded;
             let effects = self.state.receive(stamped);
-            if !loaded_before
+            // Once per process: a reconnect loads releases again, long after the launch.
+            if !self.launch_timed
                 && self.state.releases_loaded
                 && let Some(started) = PROCESS_START.get()
             {
+                self.launch_timed = true;
                 tracing::info!(
                     ms = started.elapsed().as_millis() as u64,
                     "releases shown after launch"

@@ -90,6 +90,8 @@ pub struct App {
     palette: Option<Palette>,
     toasts: egui_notify::Toasts,
     focus_filter: bool,
+    /// Whether the time from launch to the first releases shown was logged (once a process).
+    launch_timed: bool,
     _keep_alive: Option<Box<dyn std::any::Any + Send>>,
 }
 
@@ -161,6 +163,7 @@ impl App {
                 .with_anchor(egui_notify::Anchor::BottomRight)
                 .with_margin(egui::vec2(12.0, 40.0)),
             focus_filter: false,
+            launch_timed: false,
             _keep_alive: setup.keep_alive,
         })
     }
