@@ -252,3 +252,30 @@ fn the_date_picker_shows_the_typed_day_or_none() {
     );
     assert!(h.query_by_label("Pick a day 📆").is_some());
 }
+
+/// Bug 3: the dialog was centred, so a notice appearing below the form moved the fields up
+/// under the pointer ("10:45" landed in the Date box).
+#[test]
+fn the_schedule_dialog_fields_stay_put_when_notices_appear() {
+    let mut h = dialog_harness("r1");
+    h.run_steps(4);
+    let fields = |h: &Harness<'static, Dialog>| {
+        (
+            h.get_by_label("Date (YYYY-MM-DD)").rect(),
+            h.get_by_label("Time (HH:MM)").rect(),
+        )
+    };
+    let before = fields(&h);
+    assert!(h.query_by_label_contains("is not a time like").is_none());
+    h.get_by_label("Time (HH:MM)").set_text_value_accesskit("9h");
+    h.run_steps(4);
+    assert!(
+        h.query_by_label_contains("is not a time like").is_some(),
+        "a notice appeared"
+    );
+    assert_eq!(fields(&h), before, "the fields did not move");
+    // The notice goes: still in place.
+    h.get_by_label("Time (HH:MM)").set_text_value_accesskit("14:00");
+    h.run_steps(4);
+    assert_eq!(fields(&h), before);
+}

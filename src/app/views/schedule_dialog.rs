@@ -199,7 +199,9 @@ impl ScheduleDialog {
             .collapsible(false)
             .resizable(false)
             .default_width(600.0)
-            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            // Anchored by its top: notices appear below the form and grow the window downwards,
+            // so the fields never move under the pointer while the user types.
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 48.0])
             .open(&mut open)
             .show(ctx, |ui| {
                 ui.set_width(600.0);
