@@ -26,6 +26,8 @@ pub struct TrackedAction {
     pub error: Option<ErrorBody>,
     /// A short label for the status bar and toasts.
     pub label: String,
+    /// When the server created it (to tell it from newer actions others started).
+    pub created_at: Option<Timestamp>,
 }
 
 /// What an action acts on.

@@ -153,3 +153,47 @@ fn the_launch_time_is_logged_once_not_again_after_a_reconnect() {
         );
     });
 }
+
+/// Bug 6: "Last action" kept showing the action this session started last, also after another
+/// (a scheduled publish, another user's) ran on the release.
+#[test]
+fn last_action_shows_an_action_this_session_did_not_start() {
+    let mut f = fixture();
+    open_release(&mut f, "Spring Travel Issue");
+    step_until(&mut f.harness, "entries of the release", |h| {
+        h.query_all_by_label("draft").count() > 0
+    });
+    f.harness.get_by_label("✔ Validate").click();
+    step_until(&mut f.harness, "the validation in the history", |h| {
+        h.query_all_by_label("validate · succeeded").count() == 2
+    });
+    // Someone else publishes it.
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    let action = f
+        .runtime
+        .block_on(
+            f.client
+                .publish_release("release-spring-travel", release.sys.version),
+        )
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client.wait_release_action(
+                "release-spring-travel",
+                &action.sys.id,
+                &release_desk::cma::PollOptions::default(),
+            ),
+        )
+        .unwrap();
+    // What a webhook or a finished schedule does: the release reloads (Ctrl+R here).
+    f.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
+    step_until(&mut f.harness, "their publish as the last action", |h| {
+        // Once in the history and once as the last action; ours only in the history.
+        h.query_all_by_label("publish · succeeded").count() == 2
+            && h.query_all_by_label("validate · succeeded").count() == 1
+    });
+}

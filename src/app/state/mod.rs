@@ -213,6 +213,19 @@ pub enum Effect {
     },
 }
 
+/// A release's last action as "Last action" shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastAction {
+    /// Action id (for the failure inspector).
+    pub id: String,
+    /// publish, unpublish or validate.
+    pub action: crate::cma::ActionKind,
+    /// Its status.
+    pub status: crate::cma::ActionStatus,
+    /// Whether it failed with an error to inspect.
+    pub has_error: bool,
+}
+
 /// A message for a toast.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Toast {
@@ -598,6 +611,10 @@ impl AppState {
                 ))),
                 _ => {}
             }
+            // It ran without this session starting it: what shows releases is stale.
+            if matches!(action.sys.status, S::Succeeded | S::Failed) {
+                self.effects.push(Effect::RefreshReleases);
+            }
         }
         self.scheduled_actions.insert(action.sys.id.clone(), action);
     }
@@ -695,6 +712,35 @@ impl AppState {
             .iter()
             .rev()
             .find(|a| a.target == ActionTarget::Release(release_id.to_owned()))
+    }
+
+    /// A release's last action, for "Last action": the one this session runs while it runs,
+    /// else the newer of the one this session started last and the server's latest (which
+    /// may be one this session did not start: a scheduled publish, another user's).
+    pub fn last_release_action(&self, release_id: &str) -> Option<LastAction> {
+        let tracked = self.tracked_for_release(release_id);
+        let server = self.latest_actions.get(release_id);
+        let from_tracked = |t: &TrackedAction| LastAction {
+            id: t.id.clone(),
+            action: t.action.clone(),
+            status: t.status.clone(),
+            has_error: t.error.is_some(),
+        };
+        let from_server = |a: &ReleaseAction| LastAction {
+            id: a.sys.id.clone(),
+            action: a.action.clone(),
+            status: a.sys.status.clone(),
+            has_error: a.error.is_some(),
+        };
+        match (tracked, server) {
+            (Some(t), _) if !t.status.is_final() => Some(from_tracked(t)),
+            (Some(t), Some(a)) if a.sys.id != t.id && a.sys.created_at > t.created_at => {
+                Some(from_server(a))
+            }
+            (Some(t), _) => Some(from_tracked(t)),
+            (None, Some(a)) => Some(from_server(a)),
+            (None, None) => None,
+        }
     }
 
     /// A release by id.

@@ -149,6 +149,7 @@ fn publish(id: &str, status: ActionStatus) -> AppEvent {
         status,
         error: None,
         label: "Release 'Spring Travel Issue'".into(),
+        created_at: None,
     })
 }
 
@@ -418,5 +419,95 @@ fn opening_an_unchanged_release_does_not_reload_the_list() {
             Got(AppEvent::ReleaseUpdated(release("r0", "Spring"))),
         ],
         "releases: [Spring, Autumn]",
+    );
+}
+
+fn release_action(id: &str, action: &str, created: &str) -> ReleaseAction {
+    serde_json::from_value(serde_json::json!({
+        "action": action,
+        "sys": {
+            "type": "ReleaseAction", "id": id, "status": "succeeded",
+            "release": { "sys": { "type": "Link", "linkType": "Release", "id": "r1" } },
+            "createdAt": created, "updatedAt": created,
+        },
+    }))
+    .unwrap()
+}
+
+fn validated_this_session(created: &str) -> AppEvent {
+    AppEvent::ActionUpdated(TrackedAction {
+        id: "ours".into(),
+        target: ActionTarget::Release("r1".into()),
+        action: ActionKind::Validate,
+        status: ActionStatus::Succeeded,
+        error: None,
+        label: "Release 'Spring'".into(),
+        created_at: Some(created.parse().unwrap()),
+    })
+}
+
+fn last_action(steps: Vec<AppEvent>) -> String {
+    let mut state = AppState::default();
+    for event in steps {
+        let _ = state.apply(event);
+    }
+    state
+        .last_release_action("r1")
+        .map(|a| format!("{} {} {}", a.id, a.action, a.status))
+        .unwrap_or_default()
+}
+
+#[test]
+fn last_action_is_the_newer_of_ours_and_the_servers() {
+    // A scheduled publish (not started by this session) ran after our validate.
+    assert_eq!(
+        last_action(vec![
+            validated_this_session("2026-12-01T10:00:00Z"),
+            AppEvent::ReleaseActionsLoaded {
+                release_id: "r1".into(),
+                actions: vec![
+                    release_action("scheduled", "publish", "2026-12-01T11:00:00Z"),
+                    release_action("ours", "validate", "2026-12-01T10:00:00Z"),
+                ],
+            },
+        ]),
+        "scheduled publish succeeded"
+    );
+    // The list's latest is older than what we started since: ours shows.
+    assert_eq!(
+        last_action(vec![
+            AppEvent::LatestActionsLoaded(vec![release_action(
+                "older",
+                "publish",
+                "2026-12-01T09:00:00Z"
+            )]),
+            validated_this_session("2026-12-01T10:00:00Z"),
+        ]),
+        "ours validate succeeded"
+    );
+}
+
+fn scheduled_publish(status: &str) -> AppEvent {
+    AppEvent::ScheduledActionUpdated(
+        serde_json::from_value(serde_json::json!({
+            "entity": { "sys": { "type": "Link", "linkType": "Release", "id": "r1" } },
+            "environment": { "sys": { "type": "Link", "linkType": "Environment", "id": "master" } },
+            "action": "publish",
+            "scheduledFor": { "datetime": "2026-12-01T11:00:00Z", "timezone": "UTC" },
+            "sys": { "type": "ScheduledAction", "id": "s1", "version": 1, "status": status },
+        }))
+        .unwrap(),
+    )
+}
+
+#[test]
+fn a_schedule_that_ran_refreshes_what_shows_releases() {
+    check(
+        vec![
+            Got(scheduled_publish("scheduled")),
+            Got(scheduled_publish("succeeded")),
+        ],
+        "toast success: Scheduled publish of 'r1' succeeded
+         refresh releases",
     );
 }

@@ -717,6 +717,7 @@ fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
         status: action.sys.status.clone(),
         error: action.error.clone(),
         label: label.to_owned(),
+        created_at: action.sys.created_at,
     }
 }
 
@@ -728,5 +729,6 @@ fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction
         status: action.sys.status.clone(),
         error: action.error.clone(),
         label: label.to_owned(),
+        created_at: action.sys.created_at,
     }
 }
