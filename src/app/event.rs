@@ -143,7 +143,10 @@ pub enum AppEvent {
     /// Something worth a toast succeeded.
     Notified(String),
     /// The sandbox was reset to its demo data.
-    SandboxReset,
+    SandboxReset {
+        /// When (the app's clock).
+        at: jiff::Timestamp,
+    },
     /// The saved profiles (and whether each has a stored token).
     ProfilesLoaded(Vec<(Profile, bool)>),
     /// A profile is ready to connect to: the app rebuilds its worker on this client.

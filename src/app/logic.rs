@@ -9,6 +9,7 @@ use super::ui_command::UiCommand;
 use super::views::calendar::CalendarView;
 use super::views::entries::EntriesView;
 use super::views::releases::ReleasesView;
+use super::views::timeline::TimelineView;
 use super::worker;
 use super::{App, PROCESS_START};
 use crate::app::state::ConnectionInfo;
@@ -108,6 +109,8 @@ impl App {
         self.inspector = None;
         self.entity_detail = None;
         self.calendar = CalendarView::new(self.worker_options.clock.now());
+        // The timeline's rows were the old state's: anchor afresh (it stayed on "Loading…").
+        self.timeline = TimelineView::default();
         self.schedule_dialog = None;
         self.show_toast(Toast::Info(format!("Connected to {}", connection.profile)));
     }

@@ -157,6 +157,8 @@ pub struct AppState {
     pub scheduled_release_titles: HashMap<String, String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
     pub timeline: super::timeline::TimelineRows,
+    /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
+    pub sandbox_reset_at: Option<jiff::Timestamp>,
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).
@@ -498,7 +500,9 @@ impl AppState {
                 client,
                 connection,
             }),
-            AppEvent::SandboxReset => {
+            AppEvent::SandboxReset { at } => {
+                // The journal keeps the old space's events; the timeline marks the reset.
+                self.sandbox_reset_at = Some(at);
                 self.releases.clear();
                 self.latest_actions.clear();
                 self.release_actions.clear();

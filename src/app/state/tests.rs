@@ -316,7 +316,9 @@ fn a_sandbox_reset_reloads_the_list_with_the_views_query() {
         vec![
             Sent(load("")),
             Got(loaded("", &["Spring"])),
-            Got(AppEvent::SandboxReset),
+            Got(AppEvent::SandboxReset {
+                at: jiff::Timestamp::UNIX_EPOCH,
+            }),
         ],
         "releases: []
          toast success: Sandbox restored to the demo space

@@ -147,7 +147,7 @@ impl SettingsView {
         if cx.state.connection.as_ref().is_some_and(|c| c.is_sandbox) {
             ui.add_space(theme::SECTION_GAP);
             ui.label(RichText::new("Local sandbox").strong());
-            ui.label("Restore the demo space: every release, entry, schedule and webhook call is replaced by the original demo data.");
+            ui.label("Restore the demo space: every release, entry, schedule and webhook call is replaced by the original demo data. The timeline keeps the events it received and marks the reset.");
             if ui.button("Reset sandbox…").clicked() {
                 self.confirm_reset = true;
             }
