@@ -22,15 +22,13 @@ impl App {
         while let Ok(stamped) = self.events.try_recv() {
             let effects = self.state.receive(stamped);
             // Once per process: a reconnect loads releases again, long after the launch.
-            if !self.launch_timed
+            if self.releases_shown_after.is_none()
                 && self.state.releases_loaded
                 && let Some(started) = PROCESS_START.get()
             {
-                self.launch_timed = true;
-                tracing::info!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "releases shown after launch"
-                );
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                self.releases_shown_after = Some(ms);
+                tracing::info!(ms, "releases shown after launch");
             }
             for effect in effects {
                 self.run_effect(effect);
