@@ -316,3 +316,47 @@ fn a_sandbox_reset_is_marked_on_the_timeline() {
         !has_label_containing(h, "The sandbox was reset at")
     });
 }
+
+/// Bug 4: at a small window the table ran under the detail panel (its Status column over the
+/// panel's text). At the minimum window size the table ends where the panel begins.
+#[test]
+fn the_detail_panel_and_the_table_do_not_overlap_at_the_minimum_size() {
+    let mut f = fixture();
+    f.harness.set_size(egui::vec2(900.0, 560.0));
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    step_until(&mut f.harness, "some rows", |h| {
+        h.state().state.timeline.total > 0 && has_label(h, "Status")
+    });
+    let first = cached_topics(&f.harness)[0].clone();
+    f.harness.query_all_by_label(&first).next().unwrap().click();
+    step_until(&mut f.harness, "the detail panel", |h| {
+        has_label(h, "Event") && has_label(h, "✖")
+    });
+    f.harness.run_steps(3);
+    let panel = f.harness.get_by_label("Event").rect();
+    let close = f.harness.get_by_label("✖").rect();
+    for header in ["Received", "Topic", "Summary", "Status"] {
+        // The table's header is the leftmost (the panel has a "Received" too).
+        let rect = f
+            .harness
+            .query_all_by_label(header)
+            .map(|n| n.rect())
+            .min_by(|a, b| a.min.x.total_cmp(&b.min.x))
+            .unwrap();
+        assert!(
+            rect.max.x <= panel.min.x,
+            "the {header} header ({rect:?}) runs under the detail panel ({panel:?})"
+        );
+    }
+    assert!(close.max.x <= 900.0, "the panel fits the window: {close:?}");
+}

@@ -62,6 +62,11 @@ pub struct TimelineView {
     reset_notice_hidden: bool,
 }
 
+/// The narrowest the detail panel gets.
+const DETAIL_MIN_WIDTH: f32 = 320.0;
+/// The room the compact table keeps beside the detail panel.
+const TABLE_MIN_WIDTH: f32 = 380.0;
+
 /// The least time between two rate-chart refreshes while events arrive, in seconds.
 const RATE_REFRESH_SECS: f64 = 2.0;
 
@@ -181,14 +186,29 @@ impl TimelineView {
         if let Some(request) = rows.catch_up_request(self.generation, follow) {
             send(cx, request);
         }
+        let mut rest = ui.available_rect_before_wrap();
         if self.selected.is_some() {
-            egui::Panel::right("timeline-detail")
+            // The panel leaves the compact table its room (time, topic, summary, status).
+            let max = (ui.available_width() - TABLE_MIN_WIDTH).max(DETAIL_MIN_WIDTH);
+            let panel = egui::Panel::right("timeline-detail")
                 .resizable(true)
-                .default_size(500.0)
-                .min_size(320.0)
-                .show(ui, |ui| self.detail_ui(ui, cx));
+                .default_size(500.0_f32.min(max))
+                .size_range(DETAIL_MIN_WIDTH..=max)
+                .show(ui, |ui| {
+                    // Long payload lines wrap or scroll inside; they never widen the panel.
+                    ui.set_max_width(ui.available_width());
+                    self.detail_ui(ui, cx);
+                });
+            rest.max.x = rest
+                .max
+                .x
+                .min(panel.response.rect.min.x - ui.spacing().item_spacing.x);
         }
-        self.table_ui(ui, cx);
+        // The table gets the room left of the panel, and is clipped to it.
+        ui.scope_builder(egui::UiBuilder::new().max_rect(rest), |ui| {
+            ui.set_clip_rect(rest.intersect(ui.clip_rect()));
+            self.table_ui(ui, cx);
+        });
     }
 
     /// The marker of a sandbox reset this session, until hidden.
