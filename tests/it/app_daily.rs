@@ -168,3 +168,71 @@ fn last_action_shows_an_action_this_session_did_not_start() {
             && h.query_all_by_label("validate · succeeded").count() == 1
     });
 }
+
+/// Bug 9: at the minimum window size the calendar's toolbar overlapped its title, lost the
+/// next-month button and clipped the day panel.
+#[test]
+fn the_calendar_fits_the_minimum_window() {
+    let mut f = fixture();
+    f.harness.set_size(egui::vec2(900.0, 560.0));
+    step_until(&mut f.harness, "the navigation", |h| has_label(h, "Calendar"));
+    f.harness.get_by_label("Calendar").click();
+    step_until(&mut f.harness, "the calendar", |h| {
+        has_label(h, "Month") && has_label(h, "Go to today")
+    });
+    f.harness.get_by_label("Go to today").click();
+    step_until(&mut f.harness, "the day panel", |h| {
+        has_label(h, "➕ Schedule on this day…")
+    });
+    f.harness.run_steps(3);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(900.0, 560.0));
+    let rect = |label: &str| f.harness.get_by_label(label).rect();
+    let toolbar = [
+        "Previous month",
+        "Go to today",
+        "Next month",
+        "Reload scheduled actions",
+        "⬇ Export .ics",
+        "Calendar time zone",
+        "Times in",
+    ];
+    for label in toolbar {
+        assert!(
+            window.contains_rect(rect(label)),
+            "{label} ({:?}) is outside the window",
+            rect(label)
+        );
+    }
+    // Nothing in the toolbar overlaps another part of it, nor the title.
+    let title = f
+        .harness
+        .query_all_by_label_contains(" 20")
+        .map(|n| n.rect())
+        .find(|r| r.min.y < 120.0)
+        .expect("the month's title");
+    let mut parts: Vec<(String, egui::Rect)> = toolbar
+        .iter()
+        .map(|l| ((*l).to_owned(), rect(l)))
+        .collect();
+    parts.push(("title".into(), title));
+    let heading = f
+        .harness
+        .query_all_by_label("Calendar")
+        .map(|n| n.rect())
+        .find(|r| r.min.x > 170.0)
+        .expect("the heading (right of the navigation)");
+    parts.push(("Calendar".into(), heading));
+    for (i, (a, ra)) in parts.iter().enumerate() {
+        for (b, rb) in &parts[i + 1..] {
+            assert!(
+                !ra.shrink(1.0).intersects(rb.shrink(1.0)),
+                "{a} ({ra:?}) overlaps {b} ({rb:?})"
+            );
+        }
+    }
+    let day_button = rect("➕ Schedule on this day…");
+    assert!(
+        window.contains_rect(day_button),
+        "the day panel is clipped: {day_button:?}"
+    );
+}
