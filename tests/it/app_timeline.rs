@@ -360,3 +360,32 @@ fn the_detail_panel_and_the_table_do_not_overlap_at_the_minimum_size() {
     }
     assert!(close.max.x <= 900.0, "the panel fits the window: {close:?}");
 }
+
+/// Bug 10: the chart's legend sat in the plot's corner, over the newest minutes.
+#[test]
+fn the_rate_chart_legend_covers_no_minute() {
+    let mut f = fixture();
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    step_until(&mut f.harness, "the chart with counts", |h| {
+        !h.state().state.timeline.rate.buckets.is_empty()
+            && has_label(h, "Events per minute chart")
+    });
+    let chart = f.harness.get_by_label("Events per minute chart").rect();
+    for group in ["Release", "ReleaseAction", "BulkAction", "ScheduledAction"] {
+        let legend = f.harness.get_by_label(&format!("■ {group}")).rect();
+        assert!(
+            !legend.intersects(chart),
+            "the legend's {group} ({legend:?}) lies on the chart ({chart:?})"
+        );
+    }
+}
