@@ -142,6 +142,15 @@ pub enum AppEvent {
     },
     /// Something worth a toast succeeded.
     Notified(String),
+    /// The space could not be loaded: the connection does not work.
+    ConnectionFailed {
+        /// Whether the server refused the token (401/403), rather than being unreachable.
+        token_refused: bool,
+        /// One plain sentence.
+        summary: String,
+        /// The error in full (behind a disclosure).
+        detail: String,
+    },
     /// The sandbox was reset to its demo data.
     SandboxReset {
         /// When (the app's clock).

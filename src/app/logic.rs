@@ -110,7 +110,8 @@ impl App {
         // The timeline's rows were the old state's: anchor afresh (it stayed on "Loading…").
         self.timeline = TimelineView::default();
         self.schedule_dialog = None;
-        self.show_toast(Toast::Info(format!("Connected to {}", connection.profile)));
+        // The status bar says when it is connected (or why not).
+        self.show_toast(Toast::Info(format!("Connecting to {}…", connection.profile)));
     }
 
     /// Reloads what shows releases after a change made elsewhere (a schedule fired, another

@@ -236,3 +236,38 @@ fn the_calendar_fits_the_minimum_window() {
         "the day panel is clipped: {day_button:?}"
     );
 }
+
+/// Bug 7: an unreachable space showed "Connected" and a green dot. The status bar says
+/// "Unreachable" (the plain sentence and the error behind its hover), never "Connected".
+#[test]
+fn an_unreachable_space_says_so_in_the_status_bar() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _enter = runtime.enter();
+    let sandbox = runtime
+        .block_on(Sandbox::start(SandboxConfig::default()))
+        .unwrap();
+    let profiles = tempfile::tempdir().unwrap();
+    let mut setup = setup_for(&sandbox, &profiles);
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    setup.client.base_url = format!("http://{closed}/").parse().unwrap();
+    setup.client.retry = release_desk::cma::RetryPolicy {
+        unit: Duration::from_millis(10),
+        extra: Duration::ZERO,
+        jitter: Duration::ZERO,
+        ..release_desk::cma::RetryPolicy::default()
+    };
+    setup.connection.profile = "Production".into();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
+    step_until(&mut harness, "the verdict", |h| has_label(h, "Unreachable"));
+    assert!(!has_label(&harness, "Connected"));
+}

@@ -74,6 +74,30 @@ pub struct ConnectionInfo {
     pub receiver: Option<String>,
 }
 
+/// Whether the connection works, as the status bar says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    /// The space is loading.
+    #[default]
+    Connecting,
+    /// The space loaded.
+    Connected,
+    /// The server could not be reached (or answered with an error).
+    Unreachable {
+        /// One plain sentence.
+        summary: String,
+        /// The error in full.
+        detail: String,
+    },
+    /// The server refused the token.
+    TokenRefused {
+        /// One plain sentence.
+        summary: String,
+        /// The error in full.
+        detail: String,
+    },
+}
+
 /// A conflict to show: someone changed what the user edited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictNotice {
@@ -94,6 +118,8 @@ pub struct AppState {
     pub connection: Option<ConnectionInfo>,
     /// The space's name, once loaded.
     pub space_name: Option<String>,
+    /// Whether the connection works (connecting until the space loads or fails).
+    pub connection_status: ConnectionStatus,
     /// Content types by id.
     pub content_types: HashMap<String, ContentType>,
     /// Locales in order.
@@ -323,6 +349,7 @@ impl AppState {
                 locales,
             } => {
                 self.space_name = Some(name);
+                self.connection_status = ConnectionStatus::Connected;
                 self.content_types = content_types
                     .into_iter()
                     .map(|ct| (ct.sys.id.clone(), ct))
@@ -461,6 +488,22 @@ impl AppState {
                 self.toast(Toast::Error(format!("{kind}: {message}")));
             }
             AppEvent::Notified(message) => self.toast(Toast::Info(message)),
+            AppEvent::ConnectionFailed {
+                token_refused,
+                summary,
+                detail,
+            } => {
+                let profile = self
+                    .connection
+                    .as_ref()
+                    .map_or_else(|| "the space".to_owned(), |c| c.profile.clone());
+                self.toast(Toast::Error(format!("Not connected to {profile}: {summary}")));
+                self.connection_status = if token_refused {
+                    ConnectionStatus::TokenRefused { summary, detail }
+                } else {
+                    ConnectionStatus::Unreachable { summary, detail }
+                };
+            }
             AppEvent::ProfilesLoaded(profiles) => self.profiles = profiles,
             AppEvent::TimelineAppended(event) => {
                 self.events_received += 1;

@@ -85,6 +85,9 @@ fn picture(state: &AppState) -> String {
             action.id, action.action, action.status
         );
     }
+    if state.connection_status != ConnectionStatus::Connecting {
+        out += &format!("connection: {:?}\n", state.connection_status);
+    }
     if let Some(conflict) = &state.conflict {
         out += &format!("conflict: {}\n", conflict.what);
     }
@@ -511,5 +514,28 @@ fn a_schedule_that_ran_refreshes_what_shows_releases() {
         ],
         "toast success: Scheduled publish of 'r1' succeeded
          refresh releases",
+    );
+}
+
+// ---- issue 11, bug 7: the connection's truth ---------------------------------------------------
+
+#[test]
+fn the_connection_is_connecting_until_the_space_loads_or_fails() {
+    check(
+        vec![Got(AppEvent::SpaceLoaded {
+            name: "Northwind".into(),
+            content_types: Vec::new(),
+            locales: Vec::new(),
+        })],
+        "connection: Connected",
+    );
+    check(
+        vec![Got(AppEvent::ConnectionFailed {
+            token_refused: true,
+            summary: "The access token was refused.".into(),
+            detail: "401".into(),
+        })],
+        r#"connection: TokenRefused { summary: "The access token was refused.", detail: "401" }
+           toast error: Not connected to the space: The access token was refused."#,
     );
 }
