@@ -148,6 +148,8 @@ pub struct AppState {
     pub conflict: Option<ConflictNotice>,
     /// The last connection test's report.
     pub connection_report: Option<(bool, Vec<String>)>,
+    /// Whether a connection test runs.
+    pub connection_testing: bool,
     /// Effects of the event being applied, handed to the app by [`AppState::apply`].
     effects: Vec<Effect>,
     /// The connection epoch this state belongs to; events of other epochs are dropped.
@@ -303,6 +305,7 @@ impl AppState {
                 self.schedule_submit = ScheduleSubmit::Pending;
             }
             Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
+            Command::TestConnection => self.connection_testing = true,
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
             Command::DismissConflict => {
@@ -467,6 +470,7 @@ impl AppState {
                 });
             }
             AppEvent::ConnectionTested { ok, report } => {
+                self.connection_testing = false;
                 self.toast(if ok {
                     Toast::Success("Connection works".into())
                 } else {

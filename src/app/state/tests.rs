@@ -85,6 +85,9 @@ fn picture(state: &AppState) -> String {
             action.id, action.action, action.status
         );
     }
+    if state.connection_testing {
+        out += "connection test running\n";
+    }
     if state.connection_status != ConnectionStatus::Connecting {
         out += &format!("connection: {:?}\n", state.connection_status);
     }
@@ -537,5 +540,23 @@ fn the_connection_is_connecting_until_the_space_loads_or_fails() {
         })],
         r#"connection: TokenRefused { summary: "The access token was refused.", detail: "401" }
            toast error: Not connected to the space: The access token was refused."#,
+    );
+}
+
+#[test]
+fn a_connection_test_shows_progress_until_its_report() {
+    check(
+        vec![Sent(Command::TestConnection)],
+        "connection test running",
+    );
+    check(
+        vec![
+            Sent(Command::TestConnection),
+            Got(AppEvent::ConnectionTested {
+                ok: true,
+                report: vec!["Releases can be listed".into()],
+            }),
+        ],
+        "toast success: Connection works",
     );
 }
