@@ -111,7 +111,10 @@ impl App {
         self.timeline = TimelineView::default();
         self.schedule_dialog = None;
         // The status bar says when it is connected (or why not).
-        self.show_toast(Toast::Info(format!("Connecting to {}…", connection.profile)));
+        self.show_toast(Toast::Info(format!(
+            "Connecting to {}…",
+            connection.profile
+        )));
     }
 
     /// Reloads what shows releases after a change made elsewhere (a schedule fired, another

@@ -71,9 +71,11 @@ impl App {
                         S::Unreachable { summary, detail } => {
                             (theme::Tone::Danger, "Unreachable", Some((summary, detail)))
                         }
-                        S::TokenRefused { summary, detail } => {
-                            (theme::Tone::Danger, "Token refused", Some((summary, detail)))
-                        }
+                        S::TokenRefused { summary, detail } => (
+                            theme::Tone::Danger,
+                            "Token refused",
+                            Some((summary, detail)),
+                        ),
                     };
                     let (rect, dot) =
                         ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
@@ -85,7 +87,9 @@ impl App {
                         c.profile, c.space_id, c.environment_id
                     ));
                     let state_label = ui.label(
-                        RichText::new(word).color(theme::tone(&visuals, tone)).small(),
+                        RichText::new(word)
+                            .color(theme::tone(&visuals, tone))
+                            .small(),
                     );
                     // The plain sentence, and the error in full behind the hover.
                     if let Some((summary, detail)) = detail {

@@ -805,7 +805,11 @@ mod tests {
             .sum();
         assert!(worst < std::time::Duration::from_secs(5), "{worst:?}");
         assert_eq!(
-            policy.classify(AttemptOutcome::NotConnected, true, policy.max_connect_retries),
+            policy.classify(
+                AttemptOutcome::NotConnected,
+                true,
+                policy.max_connect_retries
+            ),
             RetryDecision::Stop
         );
     }

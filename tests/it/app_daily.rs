@@ -36,11 +36,15 @@ fn deleting_a_release_returns_to_the_list() {
         has_label(h, "Delete release?")
     });
     f.harness.get_by_label("Delete").click();
-    step_until(&mut f.harness, "the list without the deleted release", |h| {
-        has_label(h, "➕ New release…")
-            && has_label(h, "Election Night Live")
-            && !has_label(h, "Spring Travel Issue")
-    });
+    step_until(
+        &mut f.harness,
+        "the list without the deleted release",
+        |h| {
+            has_label(h, "➕ New release…")
+                && has_label(h, "Election Night Live")
+                && !has_label(h, "Spring Travel Issue")
+        },
+    );
     assert!(!has_label_containing(&f.harness, "Loading the release"));
 }
 
@@ -151,13 +155,11 @@ fn last_action_shows_an_action_this_session_did_not_start() {
         )
         .unwrap();
     f.runtime
-        .block_on(
-            f.client.wait_release_action(
-                "release-spring-travel",
-                &action.sys.id,
-                &release_desk::cma::PollOptions::default(),
-            ),
-        )
+        .block_on(f.client.wait_release_action(
+            "release-spring-travel",
+            &action.sys.id,
+            &release_desk::cma::PollOptions::default(),
+        ))
         .unwrap();
     // What a webhook or a finished schedule does: the release reloads (Ctrl+R here).
     f.harness
@@ -175,7 +177,9 @@ fn last_action_shows_an_action_this_session_did_not_start() {
 fn the_calendar_fits_the_minimum_window() {
     let mut f = fixture();
     f.harness.set_size(egui::vec2(900.0, 560.0));
-    step_until(&mut f.harness, "the navigation", |h| has_label(h, "Calendar"));
+    step_until(&mut f.harness, "the navigation", |h| {
+        has_label(h, "Calendar")
+    });
     f.harness.get_by_label("Calendar").click();
     step_until(&mut f.harness, "the calendar", |h| {
         has_label(h, "Month") && has_label(h, "Go to today")
@@ -210,10 +214,8 @@ fn the_calendar_fits_the_minimum_window() {
         .map(|n| n.rect())
         .find(|r| r.min.y < 120.0)
         .expect("the month's title");
-    let mut parts: Vec<(String, egui::Rect)> = toolbar
-        .iter()
-        .map(|l| ((*l).to_owned(), rect(l)))
-        .collect();
+    let mut parts: Vec<(String, egui::Rect)> =
+        toolbar.iter().map(|l| ((*l).to_owned(), rect(l))).collect();
     parts.push(("title".into(), title));
     let heading = f
         .harness

@@ -296,7 +296,9 @@ fn a_sandbox_reset_is_marked_on_the_timeline() {
     let mut f = fixture();
     open_timeline(&mut f);
     f.harness.get_by_label("Settings").click();
-    step_until(&mut f.harness, "settings", |h| has_label(h, "Reset sandbox…"));
+    step_until(&mut f.harness, "settings", |h| {
+        has_label(h, "Reset sandbox…")
+    });
     f.harness.get_by_label("Reset sandbox…").click();
     step_until(&mut f.harness, "the confirmation", |h| {
         has_label(h, "Reset the sandbox?")
@@ -377,8 +379,7 @@ fn the_rate_chart_legend_covers_no_minute() {
         )
         .unwrap();
     step_until(&mut f.harness, "the chart with counts", |h| {
-        !h.state().state.timeline.rate.buckets.is_empty()
-            && has_label(h, "Events per minute chart")
+        !h.state().state.timeline.rate.buckets.is_empty() && has_label(h, "Events per minute chart")
     });
     let chart = f.harness.get_by_label("Events per minute chart").rect();
     for group in ["Release", "ReleaseAction", "BulkAction", "ScheduledAction"] {

@@ -121,7 +121,8 @@ fn list_harness() -> Harness<'static, List> {
 fn esc_closes_the_new_release_dialog() {
     let mut h = list_harness();
     h.run();
-    h.get_by_role_and_label(Role::Button, "➕ New release…").click();
+    h.get_by_role_and_label(Role::Button, "➕ New release…")
+        .click();
     // The entry list shows a spinner (no entries in this state): step, do not settle.
     h.run_steps(3);
     assert!(h.query_by_label("New release").is_some());
@@ -134,7 +135,8 @@ fn esc_closes_the_new_release_dialog() {
 fn esc_closes_add_entries_and_stays_on_the_release() {
     let mut h = detail_harness();
     h.run();
-    h.get_by_role_and_label(Role::Button, "➕ Add entries…").click();
+    h.get_by_role_and_label(Role::Button, "➕ Add entries…")
+        .click();
     h.run_steps(3);
     assert!(h.query_by_label("Add entries").is_some());
     h.state_mut().intents.clear();
@@ -267,7 +269,8 @@ fn the_schedule_dialog_fields_stay_put_when_notices_appear() {
     };
     let before = fields(&h);
     assert!(h.query_by_label_contains("is not a time like").is_none());
-    h.get_by_label("Time (HH:MM)").set_text_value_accesskit("9h");
+    h.get_by_label("Time (HH:MM)")
+        .set_text_value_accesskit("9h");
     h.run_steps(4);
     assert!(
         h.query_by_label_contains("is not a time like").is_some(),
@@ -275,7 +278,8 @@ fn the_schedule_dialog_fields_stay_put_when_notices_appear() {
     );
     assert_eq!(fields(&h), before, "the fields did not move");
     // The notice goes: still in place.
-    h.get_by_label("Time (HH:MM)").set_text_value_accesskit("14:00");
+    h.get_by_label("Time (HH:MM)")
+        .set_text_value_accesskit("14:00");
     h.run_steps(4);
     assert_eq!(fields(&h), before);
 }

@@ -451,7 +451,9 @@ impl AppState {
                 let title = self.release(&id).map(|r| r.title.clone());
                 self.forget_release(&id);
                 self.toast(Toast::Info(match title {
-                    Some(title) => format!("Release '{title}' no longer exists (deleted elsewhere)"),
+                    Some(title) => {
+                        format!("Release '{title}' no longer exists (deleted elsewhere)")
+                    }
                     None => "That release no longer exists (deleted elsewhere)".into(),
                 }));
             }
@@ -501,7 +503,9 @@ impl AppState {
                     .connection
                     .as_ref()
                     .map_or_else(|| "the space".to_owned(), |c| c.profile.clone());
-                self.toast(Toast::Error(format!("Not connected to {profile}: {summary}")));
+                self.toast(Toast::Error(format!(
+                    "Not connected to {profile}: {summary}"
+                )));
                 self.connection_status = if token_refused {
                     ConnectionStatus::TokenRefused { summary, detail }
                 } else {

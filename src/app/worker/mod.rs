@@ -482,12 +482,21 @@ impl Worker {
                 locales,
             }),
             Err(e) => {
-                let host = self.client.config().base_url.host_str().unwrap_or("the server").to_owned();
+                let host = self
+                    .client
+                    .config()
+                    .base_url
+                    .host_str()
+                    .unwrap_or("the server")
+                    .to_owned();
                 tracing::warn!(%host, error = %e, "connecting to the space failed");
-                let token_refused = matches!(e, CmaError::Unauthorized(_) | CmaError::AccessDenied(_));
+                let token_refused =
+                    matches!(e, CmaError::Unauthorized(_) | CmaError::AccessDenied(_));
                 let summary = match &e {
                     CmaError::Unauthorized(_) => "The access token was refused.".to_owned(),
-                    CmaError::AccessDenied(_) => "The access token may not read this space.".to_owned(),
+                    CmaError::AccessDenied(_) => {
+                        "The access token may not read this space.".to_owned()
+                    }
                     CmaError::NotFound(_) => "There is no such space or environment.".to_owned(),
                     CmaError::Network(_) | CmaError::Timeout => format!("Cannot reach {host}."),
                     _ => format!("Loading the space failed: {}.", describe(&e)),

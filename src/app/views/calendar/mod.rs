@@ -211,8 +211,8 @@ impl CalendarView {
                 let height = ui.available_height();
                 // The day panel narrows before the grid does; both fit the minimum window.
                 let width = ui.available_width();
-                let day_width = (width - MONTH_MIN_WIDTH - 16.0)
-                    .clamp(DAY_PANEL_MIN_WIDTH, DAY_PANEL_WIDTH);
+                let day_width =
+                    (width - MONTH_MIN_WIDTH - 16.0).clamp(DAY_PANEL_MIN_WIDTH, DAY_PANEL_WIDTH);
                 let grid_width = (width - day_width - 16.0).max(MONTH_MIN_WIDTH);
                 ui.horizontal_top(|ui| {
                     ui.allocate_ui_with_layout(
