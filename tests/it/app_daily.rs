@@ -232,6 +232,13 @@ fn the_calendar_fits_the_minimum_window() {
             );
         }
     }
+    // The day panel's heading ("Tuesday 1 December") is not cut off by the window.
+    let heading = jiff::Zoned::now().strftime("%A %-d %B").to_string();
+    let day_heading = rect(&heading);
+    assert!(
+        window.contains_rect(day_heading),
+        "the day panel's heading is clipped: {day_heading:?}"
+    );
     let day_button = rect("➕ Schedule on this day…");
     assert!(
         window.contains_rect(day_button),
