@@ -102,7 +102,11 @@
 //! - **Error surfacing.** The worker reports failures as `AppEvent::Failed { kind:
 //!   RequestKind, .. }`; the state decides by kind which spinner stops, and `RequestKind`'s
 //!   `Display` is the one place the words are written. The state answers with
-//!   `Effect::Toast`; the app shows it. Data from the network never panics.
+//!   `Effect::Toast`; the app shows it. Data from the network never panics. Whether the
+//!   connection works is state too (`ConnectionStatus`: connecting until the space loads or
+//!   `ConnectionFailed` says why, in one sentence with the error behind it); the status bar
+//!   shows it. Connections that cannot be opened are retried only a few times
+//!   (`RetryPolicy::max_connect_retries`), so an unreachable host is reported within seconds.
 //! - **Test layers.** Pure logic and `AppState::apply` have data-driven unit tests
 //!   (`check(steps, expected)`); single views run in a kittest `Harness` with a hand-made state
 //!   and assert the intents they queue (`tests/it/app_views.rs`); the end-to-end suite drives

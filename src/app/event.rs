@@ -26,6 +26,8 @@ pub struct TrackedAction {
     pub error: Option<ErrorBody>,
     /// A short label for the status bar and toasts.
     pub label: String,
+    /// When the server created it (to tell it from newer actions others started).
+    pub created_at: Option<Timestamp>,
 }
 
 /// What an action acts on.
@@ -103,8 +105,10 @@ pub enum AppEvent {
     },
     /// A release was created (the dialog can close and the view open it).
     ReleaseCreated(Release),
-    /// A release was deleted.
+    /// A release was deleted (by this app).
     ReleaseDeleted(String),
+    /// A release the app asked for no longer exists (deleted elsewhere): a 404.
+    ReleaseGone(String),
     /// Every entry and asset arrived.
     EntitiesLoaded(Vec<Entity>),
     /// One entry or asset arrived.
@@ -138,8 +142,20 @@ pub enum AppEvent {
     },
     /// Something worth a toast succeeded.
     Notified(String),
+    /// The space could not be loaded: the connection does not work.
+    ConnectionFailed {
+        /// Whether the server refused the token (401/403), rather than being unreachable.
+        token_refused: bool,
+        /// One plain sentence.
+        summary: String,
+        /// The error in full (behind a disclosure).
+        detail: String,
+    },
     /// The sandbox was reset to its demo data.
-    SandboxReset,
+    SandboxReset {
+        /// When (the app's clock).
+        at: jiff::Timestamp,
+    },
     /// The saved profiles (and whether each has a stored token).
     ProfilesLoaded(Vec<(Profile, bool)>),
     /// A profile is ready to connect to: the app rebuilds its worker on this client.

@@ -9,6 +9,7 @@ use super::ui_command::UiCommand;
 use super::views::calendar::CalendarView;
 use super::views::entries::EntriesView;
 use super::views::releases::ReleasesView;
+use super::views::timeline::TimelineView;
 use super::worker;
 use super::{App, PROCESS_START};
 use crate::app::state::ConnectionInfo;
@@ -19,16 +20,15 @@ impl App {
     /// between frames).
     pub fn drain_events(&mut self) {
         while let Ok(stamped) = self.events.try_recv() {
-            let loaded_before = self.state.releases_loaded;
             let effects = self.state.receive(stamped);
-            if !loaded_before
+            // Once per process: a reconnect loads releases again, long after the launch.
+            if self.releases_shown_after.is_none()
                 && self.state.releases_loaded
                 && let Some(started) = PROCESS_START.get()
             {
-                tracing::info!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "releases shown after launch"
-                );
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                self.releases_shown_after = Some(ms);
+                tracing::info!(ms, "releases shown after launch");
             }
             for effect in effects {
                 self.run_effect(effect);
@@ -40,6 +40,11 @@ impl App {
         match effect {
             Effect::Toast(toast) => self.show_toast(toast),
             Effect::OpenRelease(id) => self.go(Route::Release(id)),
+            Effect::CloseRelease(id) => {
+                if self.detail.as_ref().is_some_and(|d| d.release_id == id) {
+                    self.go(Route::ReleaseList);
+                }
+            }
             Effect::RefreshReleases => self.refresh_releases(),
             Effect::ReloadReleaseList => self.releases.reload(),
             Effect::Reconnect {
@@ -102,8 +107,14 @@ impl App {
         self.inspector = None;
         self.entity_detail = None;
         self.calendar = CalendarView::new(self.worker_options.clock.now());
+        // The timeline's rows were the old state's: anchor afresh (it stayed on "Loading…").
+        self.timeline = TimelineView::default();
         self.schedule_dialog = None;
-        self.show_toast(Toast::Info(format!("Connected to {}", connection.profile)));
+        // The status bar says when it is connected (or why not).
+        self.show_toast(Toast::Info(format!(
+            "Connecting to {}…",
+            connection.profile
+        )));
     }
 
     /// Reloads what shows releases after a change made elsewhere (a schedule fired, another

@@ -90,6 +90,8 @@ pub struct App {
     palette: Option<Palette>,
     toasts: egui_notify::Toasts,
     focus_filter: bool,
+    /// Milliseconds from the launch to the first releases shown, once measured (and logged).
+    releases_shown_after: Option<u64>,
     _keep_alive: Option<Box<dyn std::any::Any + Send>>,
 }
 
@@ -161,8 +163,17 @@ impl App {
                 .with_anchor(egui_notify::Anchor::BottomRight)
                 .with_margin(egui::vec2(12.0, 40.0)),
             focus_filter: false,
+            releases_shown_after: None,
             _keep_alive: setup.keep_alive,
         })
+    }
+}
+
+impl App {
+    /// Milliseconds from the process start ([`PROCESS_START`]) to the first releases shown,
+    /// measured and logged once a process (a reconnect is not a launch).
+    pub fn releases_shown_after_launch_ms(&self) -> Option<u64> {
+        self.releases_shown_after
     }
 }
 

@@ -64,18 +64,41 @@ impl App {
             let visuals = ui.visuals().clone();
             match &self.state.connection {
                 Some(c) => {
+                    use super::state::ConnectionStatus as S;
+                    let (tone, word, detail) = match &self.state.connection_status {
+                        S::Connecting => (theme::Tone::Progress, "Connecting…", None),
+                        S::Connected => (theme::Tone::Success, "Connected", None),
+                        S::Unreachable { summary, detail } => {
+                            (theme::Tone::Danger, "Unreachable", Some((summary, detail)))
+                        }
+                        S::TokenRefused { summary, detail } => (
+                            theme::Tone::Danger,
+                            "Token refused",
+                            Some((summary, detail)),
+                        ),
+                    };
                     let (rect, dot) =
                         ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(
-                        rect.center(),
-                        4.0,
-                        theme::tone(&visuals, theme::Tone::Success),
-                    );
-                    dot.on_hover_text("Connected");
+                    ui.painter()
+                        .circle_filled(rect.center(), 4.0, theme::tone(&visuals, tone));
+                    dot.on_hover_text(word);
                     ui.label(format!(
                         "{} · {} / {}",
                         c.profile, c.space_id, c.environment_id
                     ));
+                    let state_label = ui.label(
+                        RichText::new(word)
+                            .color(theme::tone(&visuals, tone))
+                            .small(),
+                    );
+                    // The plain sentence, and the error in full behind the hover.
+                    if let Some((summary, detail)) = detail {
+                        state_label.on_hover_ui(|ui| {
+                            ui.label(RichText::new(summary.as_str()).strong());
+                            ui.label(RichText::new(detail.as_str()).weak().small());
+                            ui.label("Check the connection in Settings (Test connection).");
+                        });
+                    }
                     ui.separator();
                     match &c.receiver {
                         Some(addr) => ui

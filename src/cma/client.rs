@@ -87,6 +87,9 @@ impl Region {
 pub struct RetryPolicy {
     /// Retries after the first attempt (the SDK uses 5).
     pub max_retries: u32,
+    /// Retries of a connection that could not be opened (DNS, refused, unreachable): few, so an
+    /// unreachable host is reported within seconds, not after every backoff step.
+    pub max_connect_retries: u32,
     /// The backoff unit: attempt `n` waits `unit · √2ⁿ` (when no Reset header says otherwise).
     pub unit: Duration,
     /// Added to every wait (the SDK adds 500 ms).
@@ -99,6 +102,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 5,
+            max_connect_retries: 2,
             unit: Duration::from_secs(1),
             extra: Duration::from_millis(500),
             jitter: Duration::from_millis(200),
@@ -140,8 +144,8 @@ impl RetryPolicy {
             return RetryDecision::Stop;
         }
         let retry = match outcome {
-            // Nothing was sent: safe for every method.
-            AttemptOutcome::NotConnected => true,
+            // Nothing was sent: safe for every method, a few times.
+            AttemptOutcome::NotConnected => attempt < self.max_connect_retries,
             // It may have taken effect: only what repeating cannot change twice.
             AttemptOutcome::Broken => idempotent,
             // Refused before anything was done.
@@ -161,6 +165,7 @@ impl RetryPolicy {
     pub fn none() -> Self {
         Self {
             max_retries: 0,
+            max_connect_retries: 0,
             ..Self::default()
         }
     }
@@ -221,7 +226,7 @@ impl ClientConfig {
             rate_limit: NonZeroU32::new(7),
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -745,6 +750,7 @@ mod tests {
     fn check(cases: &[(AttemptOutcome, bool, u32, RetryDecision)]) {
         let policy = RetryPolicy {
             max_retries: 2,
+            max_connect_retries: 1,
             ..RetryPolicy::default()
         };
         for &(outcome, idempotent, attempt, expected) in cases {
@@ -769,8 +775,9 @@ mod tests {
             (Status(503), false, 0, Stop),
             (Broken, true, 0, Retry),
             (Broken, false, 0, Stop),
-            // Nothing sent: every method.
+            // Nothing sent: every method, but only `max_connect_retries` times.
             (NotConnected, false, 0, Retry),
+            (NotConnected, true, 1, Stop),
             // A conflict and other 4xx are final.
             (Status(409), true, 0, Stop),
             (Status(404), true, 0, Stop),
@@ -779,5 +786,31 @@ mod tests {
             (Status(429), true, 2, Stop),
             (NotConnected, true, 2, Stop),
         ]);
+    }
+
+    /// Issue 11, bug 7: an unreachable host (DNS, refused) was retried five times with growing
+    /// waits, three requests in a row: 35–45 s of spinner. By default the connect retries'
+    /// waits, jitter included, now add up to less than five seconds.
+    #[test]
+    fn an_unreachable_host_is_given_up_on_within_five_seconds() {
+        let policy = RetryPolicy::default();
+        let worst: std::time::Duration = (1..=policy.max_connect_retries)
+            .map(|attempt| {
+                policy
+                    .unit
+                    .mul_f64(std::f64::consts::SQRT_2.powi(attempt as i32))
+                    + policy.extra
+                    + policy.jitter
+            })
+            .sum();
+        assert!(worst < std::time::Duration::from_secs(5), "{worst:?}");
+        assert_eq!(
+            policy.classify(
+                AttemptOutcome::NotConnected,
+                true,
+                policy.max_connect_retries
+            ),
+            RetryDecision::Stop
+        );
     }
 }

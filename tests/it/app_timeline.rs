@@ -24,6 +24,12 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(|_, _| {})
+}
+
+/// Like [`fixture`], calling `prepare` with the sandbox and the profile store before the app
+/// starts.
+fn fixture_with(prepare: impl FnOnce(&Sandbox, &release_desk::config::ProfileStore)) -> Fixture {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -43,6 +49,8 @@ fn fixture() -> Fixture {
     config.behaviour.action_delay = Duration::from_millis(30);
     let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
     let client = Client::new(sandbox.client_config()).unwrap();
+    let profiles = release_desk::config::ProfileStore::new(dir.path().join("config"));
+    prepare(&sandbox, &profiles);
     let setup = AppSetup {
         client: sandbox.client_config(),
         connection: ConnectionInfo {
@@ -55,7 +63,7 @@ fn fixture() -> Fixture {
         },
         worker: WorkerOptions {
             poll_interval: Duration::from_millis(40),
-            profiles: release_desk::config::ProfileStore::new(dir.path().join("config")),
+            profiles,
             receiver_secret: Some(secret),
             ..WorkerOptions::new(true)
         },
@@ -246,4 +254,139 @@ fn the_rate_chart_counts_a_publish_and_the_sources_panel_shows_signing() {
         has_label(h, "signing on") && h.state().state.timeline.sources.loaded
     });
     assert!(has_label(&f.harness, "⏵ Poll the call log"));
+}
+
+/// Bug 5: after a connection switch the timeline stayed on "Loading…" until a filter changed.
+#[test]
+fn the_timeline_loads_again_after_a_connection_switch() {
+    use release_desk::cma::AccessToken;
+    use release_desk::config::{Profile, RegionSetting};
+    let mut f = fixture_with(|sandbox, profiles| {
+        profiles
+            .save(
+                &Profile {
+                    id: "same".into(),
+                    name: "Same space".into(),
+                    space_id: sandbox.space_id.clone(),
+                    environment_id: sandbox.environment_id.clone(),
+                    region: RegionSetting::Custom(sandbox.base_url.to_string()),
+                    rate_limit: 7,
+                },
+                Some(&AccessToken::new(sandbox.token.clone())),
+            )
+            .unwrap();
+    });
+    open_timeline(&mut f);
+    f.harness.get_by_label("Settings").click();
+    step_until(&mut f.harness, "settings", |h| has_label(h, "Same space"));
+    f.harness.get_by_label("Same space").click();
+    step_until(&mut f.harness, "the switch", |h| {
+        has_label_containing(h, "Same space ·")
+    });
+    f.harness.get_by_label("Timeline").click();
+    step_until(&mut f.harness, "the timeline loaded again", |h| {
+        h.state().state.timeline.loaded && has_label_containing(h, " events")
+    });
+    assert!(!has_label(&f.harness, "Loading…"));
+}
+
+/// Bug 5: after a sandbox reset the timeline says so (the journal keeps the old events).
+#[test]
+fn a_sandbox_reset_is_marked_on_the_timeline() {
+    let mut f = fixture();
+    open_timeline(&mut f);
+    f.harness.get_by_label("Settings").click();
+    step_until(&mut f.harness, "settings", |h| {
+        has_label(h, "Reset sandbox…")
+    });
+    f.harness.get_by_label("Reset sandbox…").click();
+    step_until(&mut f.harness, "the confirmation", |h| {
+        has_label(h, "Reset the sandbox?")
+    });
+    f.harness.get_by_label("Reset").click();
+    step_until(&mut f.harness, "the reset", |h| {
+        h.state().state.sandbox_reset_at.is_some()
+    });
+    f.harness.get_by_label("Timeline").click();
+    step_until(&mut f.harness, "the marker and the rows", |h| {
+        has_label_containing(h, "The sandbox was reset at")
+            && h.state().state.timeline.loaded
+            && has_label_containing(h, " events")
+    });
+    f.harness.get_by_label("Hide").click();
+    step_until(&mut f.harness, "the marker hidden", |h| {
+        !has_label_containing(h, "The sandbox was reset at")
+    });
+}
+
+/// Bug 4: at a small window the table ran under the detail panel (its Status column over the
+/// panel's text). At the minimum window size the table ends where the panel begins.
+#[test]
+fn the_detail_panel_and_the_table_do_not_overlap_at_the_minimum_size() {
+    let mut f = fixture();
+    f.harness.set_size(egui::vec2(900.0, 560.0));
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    step_until(&mut f.harness, "some rows", |h| {
+        h.state().state.timeline.total > 0 && has_label(h, "Status")
+    });
+    let first = cached_topics(&f.harness)[0].clone();
+    f.harness.query_all_by_label(&first).next().unwrap().click();
+    step_until(&mut f.harness, "the detail panel", |h| {
+        has_label(h, "Event") && has_label(h, "✖")
+    });
+    f.harness.run_steps(3);
+    let panel = f.harness.get_by_label("Event").rect();
+    let close = f.harness.get_by_label("✖").rect();
+    for header in ["Received", "Topic", "Summary", "Status"] {
+        // The table's header is the leftmost (the panel has a "Received" too).
+        let rect = f
+            .harness
+            .query_all_by_label(header)
+            .map(|n| n.rect())
+            .min_by(|a, b| a.min.x.total_cmp(&b.min.x))
+            .unwrap();
+        assert!(
+            rect.max.x <= panel.min.x,
+            "the {header} header ({rect:?}) runs under the detail panel ({panel:?})"
+        );
+    }
+    assert!(close.max.x <= 900.0, "the panel fits the window: {close:?}");
+}
+
+/// Bug 10: the chart's legend sat in the plot's corner, over the newest minutes.
+#[test]
+fn the_rate_chart_legend_covers_no_minute() {
+    let mut f = fixture();
+    open_timeline(&mut f);
+    let release = f
+        .runtime
+        .block_on(f.client.get_release("release-spring-travel"))
+        .unwrap();
+    f.runtime
+        .block_on(
+            f.client
+                .publish_release(&release.sys.id, release.sys.version),
+        )
+        .unwrap();
+    step_until(&mut f.harness, "the chart with counts", |h| {
+        !h.state().state.timeline.rate.buckets.is_empty() && has_label(h, "Events per minute chart")
+    });
+    let chart = f.harness.get_by_label("Events per minute chart").rect();
+    for group in ["Release", "ReleaseAction", "BulkAction", "ScheduledAction"] {
+        let legend = f.harness.get_by_label(&format!("■ {group}")).rect();
+        assert!(
+            !legend.intersects(chart),
+            "the legend's {group} ({legend:?}) lies on the chart ({chart:?})"
+        );
+    }
 }

@@ -87,3 +87,199 @@ fn back_goes_to_the_list_and_drops_the_conflict_notice() {
         ]
     );
 }
+
+// ---- issue 11, bug 8: Esc closes "New release" and "Add entries" ----------------------------
+
+/// The releases list drawn from a hand-made state.
+struct List {
+    view: release_desk::app::views::releases::ReleasesView,
+    state: AppState,
+    intents: Vec<Intent>,
+}
+
+fn list_harness() -> Harness<'static, List> {
+    let mut state = AppState::default();
+    let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    state.releases_loaded = true;
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(
+            |ui, l: &mut List| {
+                let now = "2026-12-01T12:00:00Z".parse().unwrap();
+                let mut cx = ViewCtx::new(&l.state, &mut l.intents, now);
+                l.view.ui(ui, &mut cx);
+            },
+            List {
+                view: release_desk::app::views::releases::ReleasesView::new(),
+                state,
+                intents: Vec::new(),
+            },
+        )
+}
+
+#[test]
+fn esc_closes_the_new_release_dialog() {
+    let mut h = list_harness();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ New release…")
+        .click();
+    // The entry list shows a spinner (no entries in this state): step, do not settle.
+    h.run_steps(3);
+    assert!(h.query_by_label("New release").is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(h.query_by_label("New release").is_none(), "Esc closes it");
+}
+
+#[test]
+fn esc_closes_add_entries_and_stays_on_the_release() {
+    let mut h = detail_harness();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ Add entries…")
+        .click();
+    h.run_steps(3);
+    assert!(h.query_by_label("Add entries").is_some());
+    h.state_mut().intents.clear();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(h.query_by_label("Add entries").is_none(), "Esc closes it");
+    assert!(
+        !h.state().intents.contains(&Intent::Go(Route::ReleaseList)),
+        "the same Esc does not also leave the release"
+    );
+    // A second Esc, with nothing open, goes back to the list.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().intents.contains(&Intent::Go(Route::ReleaseList)));
+}
+
+// ---- the schedule dialog (issue 11, bugs 3, 11, 12) ------------------------------------------
+
+/// The schedule dialog drawn over an empty area, from a hand-made state.
+struct Dialog {
+    dialog: release_desk::app::views::schedule_dialog::ScheduleDialog,
+    state: AppState,
+    intents: Vec<Intent>,
+}
+
+const DIALOG_NOW: &str = "2026-12-01T12:00:00Z";
+
+fn empty_release() -> Release {
+    serde_json::from_value(serde_json::json!({
+        "title": "Empty Winter Issue",
+        "entities": { "sys": { "type": "Array" }, "items": [] },
+        "sys": { "type": "Release", "id": "r-empty", "version": 1, "status": "active" },
+    }))
+    .unwrap()
+}
+
+fn dialog_harness(target: &str) -> Harness<'static, Dialog> {
+    use release_desk::app::views::schedule_dialog::{ScheduleDialog, ScheduleRequest};
+    use release_desk::cma::{Link, LinkType};
+    let mut state = AppState::default();
+    let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    let _ = state.apply(AppEvent::ReleaseUpdated(empty_release()));
+    state.entities_loaded = true;
+    let request = ScheduleRequest::for_target(Link::new(LinkType::Release, target));
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(
+            |ui, d: &mut Dialog| {
+                let now = DIALOG_NOW.parse().unwrap();
+                let mut cx = ViewCtx::new(&d.state, &mut d.intents, now);
+                let ctx = ui.ctx().clone();
+                d.dialog.show(&ctx, &mut cx);
+            },
+            Dialog {
+                dialog: ScheduleDialog::new(request, DIALOG_NOW.parse().unwrap()),
+                state,
+                intents: Vec::new(),
+            },
+        )
+}
+
+fn is_disabled(h: &Harness<'static, Dialog>, label: &str) -> bool {
+    use egui_kittest::kittest::NodeT;
+    h.get_by_role_and_label(Role::Button, label)
+        .accesskit_node()
+        .is_disabled()
+}
+
+/// Bug 11: the calendar (the dialog's picker) let an empty release be scheduled; its page does
+/// not.
+#[test]
+fn the_dialog_refuses_to_schedule_an_empty_release() {
+    let mut h = dialog_harness("r-empty");
+    h.run_steps(4);
+    assert!(
+        h.query_by_label_contains("is empty: add entries").is_some(),
+        "the dialog says why"
+    );
+    assert!(is_disabled(&h, "📅 Schedule"));
+    h.get_by_role_and_label(Role::Button, "📅 Schedule").click();
+    h.run_steps(2);
+    assert!(
+        !h.state()
+            .intents
+            .iter()
+            .any(|i| matches!(i, Intent::Run(Command::CreateSchedule { .. }))),
+        "nothing is sent"
+    );
+}
+
+#[test]
+fn the_dialog_schedules_a_release_with_entries() {
+    let mut h = dialog_harness("r1");
+    h.run_steps(4);
+    assert!(h.query_by_label_contains("is empty").is_none());
+    assert!(!is_disabled(&h, "📅 Schedule"));
+}
+
+/// Bug 12: with an unreadable date typed, the picker still showed the last good day.
+#[test]
+fn the_date_picker_shows_the_typed_day_or_none() {
+    let mut h = dialog_harness("r1");
+    h.run_steps(4);
+    assert!(h.query_by_label("Tue 1 Dec 2026 📆").is_some());
+    h.get_by_label("Date (YYYY-MM-DD)")
+        .set_text_value_accesskit("2026-12-24");
+    h.run_steps(3);
+    assert!(h.query_by_label("Thu 24 Dec 2026 📆").is_some());
+    h.get_by_label("Date (YYYY-MM-DD)")
+        .set_text_value_accesskit("2026-12-2x");
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Dec 2026 📆").is_none(),
+        "the picker shows no day the text does not name"
+    );
+    assert!(h.query_by_label("Pick a day 📆").is_some());
+}
+
+/// Bug 3: the dialog was centred, so a notice appearing below the form moved the fields up
+/// under the pointer ("10:45" landed in the Date box).
+#[test]
+fn the_schedule_dialog_fields_stay_put_when_notices_appear() {
+    let mut h = dialog_harness("r1");
+    h.run_steps(4);
+    let fields = |h: &Harness<'static, Dialog>| {
+        (
+            h.get_by_label("Date (YYYY-MM-DD)").rect(),
+            h.get_by_label("Time (HH:MM)").rect(),
+        )
+    };
+    let before = fields(&h);
+    assert!(h.query_by_label_contains("is not a time like").is_none());
+    h.get_by_label("Time (HH:MM)")
+        .set_text_value_accesskit("9h");
+    h.run_steps(4);
+    assert!(
+        h.query_by_label_contains("is not a time like").is_some(),
+        "a notice appeared"
+    );
+    assert_eq!(fields(&h), before, "the fields did not move");
+    // The notice goes: still in place.
+    h.get_by_label("Time (HH:MM)")
+        .set_text_value_accesskit("14:00");
+    h.run_steps(4);
+    assert_eq!(fields(&h), before);
+}

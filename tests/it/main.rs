@@ -5,6 +5,7 @@
 
 mod app_calendar;
 mod app_connections;
+mod app_daily;
 mod app_support;
 mod app_timeline;
 mod app_ui;

@@ -35,6 +35,7 @@ pub fn client_with(addr: SocketAddr, adjust: impl FnOnce(&mut ClientConfig)) -> 
     config.rate_limit = None;
     config.retry = RetryPolicy {
         max_retries: 3,
+        max_connect_retries: 3,
         unit: Duration::from_millis(10),
         extra: Duration::ZERO,
         jitter: Duration::from_millis(5),
@@ -89,6 +90,7 @@ pub fn sandbox_client_with(sandbox: &Sandbox, adjust: impl FnOnce(&mut ClientCon
     let mut config = sandbox.client_config();
     config.retry = RetryPolicy {
         max_retries: 3,
+        max_connect_retries: 3,
         unit: Duration::from_millis(10),
         extra: Duration::ZERO,
         jitter: Duration::from_millis(5),

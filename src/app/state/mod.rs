@@ -74,6 +74,30 @@ pub struct ConnectionInfo {
     pub receiver: Option<String>,
 }
 
+/// Whether the connection works, as the status bar says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    /// The space is loading.
+    #[default]
+    Connecting,
+    /// The space loaded.
+    Connected,
+    /// The server could not be reached (or answered with an error).
+    Unreachable {
+        /// One plain sentence.
+        summary: String,
+        /// The error in full.
+        detail: String,
+    },
+    /// The server refused the token.
+    TokenRefused {
+        /// One plain sentence.
+        summary: String,
+        /// The error in full.
+        detail: String,
+    },
+}
+
 /// A conflict to show: someone changed what the user edited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictNotice {
@@ -94,6 +118,8 @@ pub struct AppState {
     pub connection: Option<ConnectionInfo>,
     /// The space's name, once loaded.
     pub space_name: Option<String>,
+    /// Whether the connection works (connecting until the space loads or fails).
+    pub connection_status: ConnectionStatus,
     /// Content types by id.
     pub content_types: HashMap<String, ContentType>,
     /// Locales in order.
@@ -122,6 +148,8 @@ pub struct AppState {
     pub conflict: Option<ConflictNotice>,
     /// The last connection test's report.
     pub connection_report: Option<(bool, Vec<String>)>,
+    /// Whether a connection test runs.
+    pub connection_testing: bool,
     /// Effects of the event being applied, handed to the app by [`AppState::apply`].
     effects: Vec<Effect>,
     /// The connection epoch this state belongs to; events of other epochs are dropped.
@@ -157,6 +185,8 @@ pub struct AppState {
     pub scheduled_release_titles: HashMap<String, String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
     pub timeline: super::timeline::TimelineRows,
+    /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
+    pub sandbox_reset_at: Option<jiff::Timestamp>,
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).
@@ -195,9 +225,12 @@ pub enum Effect {
     Toast(Toast),
     /// Open this release's detail (one the user just created).
     OpenRelease(String),
+    /// This release no longer exists: if its detail is open, go back to the list.
+    CloseRelease(String),
     /// Reload what shows releases (the open release, or the list): they changed elsewhere.
     RefreshReleases,
-    /// Reload the releases list with the view's query (the space was reset).
+    /// Reload the releases list with the view's query when it is next shown (the space was
+    /// reset, or a release changed so that the list may be out of order or filter).
     ReloadReleaseList,
     /// Connect to another profile: a new worker of a new epoch, fresh state.
     Reconnect {
@@ -208,6 +241,19 @@ pub enum Effect {
         /// What the status bar shows.
         connection: ConnectionInfo,
     },
+}
+
+/// A release's last action as "Last action" shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastAction {
+    /// Action id (for the failure inspector).
+    pub id: String,
+    /// publish, unpublish or validate.
+    pub action: crate::cma::ActionKind,
+    /// Its status.
+    pub status: crate::cma::ActionStatus,
+    /// Whether it failed with an error to inspect.
+    pub has_error: bool,
 }
 
 /// A message for a toast.
@@ -259,6 +305,7 @@ impl AppState {
                 self.schedule_submit = ScheduleSubmit::Pending;
             }
             Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
+            Command::TestConnection => self.connection_testing = true,
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
             Command::DismissConflict => {
@@ -305,6 +352,7 @@ impl AppState {
                 locales,
             } => {
                 self.space_name = Some(name);
+                self.connection_status = ConnectionStatus::Connected;
                 self.content_types = content_types
                     .into_iter()
                     .map(|ct| (ct.sys.id.clone(), ct))
@@ -341,8 +389,17 @@ impl AppState {
                 self.releases_generation += 1;
             }
             AppEvent::ReleaseUpdated(release) => {
+                // A release that changed (a publish archives it, an edit moves it to the top)
+                // may no longer belong where the list shows it: the list reloads with its
+                // query when it is next shown.
+                let changed = self.release(&release.sys.id).is_none_or(|old| {
+                    old.sys.version != release.sys.version || old.sys.status != release.sys.status
+                });
                 self.upsert_release(release);
                 self.releases_generation += 1;
+                if changed && self.releases_query.is_some() {
+                    self.effects.push(Effect::ReloadReleaseList);
+                }
             }
             AppEvent::ReleaseEntitiesLoaded { entities, .. } => {
                 for entity in entities {
@@ -383,11 +440,22 @@ impl AppState {
                 self.releases_generation += 1;
             }
             AppEvent::ReleaseDeleted(id) => {
-                self.releases.retain(|r| r.sys.id != id);
-                self.latest_actions.remove(&id);
-                self.release_actions.remove(&id);
-                self.toast(Toast::Success("Release deleted".into()));
-                self.releases_generation += 1;
+                let title = self.release(&id).map(|r| r.title.clone());
+                self.forget_release(&id);
+                self.toast(Toast::Success(match title {
+                    Some(title) => format!("Deleted release '{title}'"),
+                    None => "Release deleted".into(),
+                }));
+            }
+            AppEvent::ReleaseGone(id) => {
+                let title = self.release(&id).map(|r| r.title.clone());
+                self.forget_release(&id);
+                self.toast(Toast::Info(match title {
+                    Some(title) => {
+                        format!("Release '{title}' no longer exists (deleted elsewhere)")
+                    }
+                    None => "That release no longer exists (deleted elsewhere)".into(),
+                }));
             }
             AppEvent::ActionUpdated(action) => self.track(action),
             AppEvent::Conflict {
@@ -404,6 +472,7 @@ impl AppState {
                 });
             }
             AppEvent::ConnectionTested { ok, report } => {
+                self.connection_testing = false;
                 self.toast(if ok {
                     Toast::Success("Connection works".into())
                 } else {
@@ -425,6 +494,24 @@ impl AppState {
                 self.toast(Toast::Error(format!("{kind}: {message}")));
             }
             AppEvent::Notified(message) => self.toast(Toast::Info(message)),
+            AppEvent::ConnectionFailed {
+                token_refused,
+                summary,
+                detail,
+            } => {
+                let profile = self
+                    .connection
+                    .as_ref()
+                    .map_or_else(|| "the space".to_owned(), |c| c.profile.clone());
+                self.toast(Toast::Error(format!(
+                    "Not connected to {profile}: {summary}"
+                )));
+                self.connection_status = if token_refused {
+                    ConnectionStatus::TokenRefused { summary, detail }
+                } else {
+                    ConnectionStatus::Unreachable { summary, detail }
+                };
+            }
             AppEvent::ProfilesLoaded(profiles) => self.profiles = profiles,
             AppEvent::TimelineAppended(event) => {
                 self.events_received += 1;
@@ -464,7 +551,9 @@ impl AppState {
                 client,
                 connection,
             }),
-            AppEvent::SandboxReset => {
+            AppEvent::SandboxReset { at } => {
+                // The journal keeps the old space's events; the timeline marks the reset.
+                self.sandbox_reset_at = Some(at);
                 self.releases.clear();
                 self.latest_actions.clear();
                 self.release_actions.clear();
@@ -537,6 +626,15 @@ impl AppState {
         }
     }
 
+    /// Drops a release that no longer exists; its detail, if open, closes.
+    fn forget_release(&mut self, id: &str) {
+        self.releases.retain(|r| r.sys.id != id);
+        self.latest_actions.remove(id);
+        self.release_actions.remove(id);
+        self.releases_generation += 1;
+        self.effects.push(Effect::CloseRelease(id.to_owned()));
+    }
+
     fn clear_scheduled(&mut self) {
         self.scheduled_actions.clear();
         self.scheduled_range = None;
@@ -567,6 +665,10 @@ impl AppState {
                         .map_or("no reason given", |e| e.message_or_id())
                 ))),
                 _ => {}
+            }
+            // It ran without this session starting it: what shows releases is stale.
+            if matches!(action.sys.status, S::Succeeded | S::Failed) {
+                self.effects.push(Effect::RefreshReleases);
             }
         }
         self.scheduled_actions.insert(action.sys.id.clone(), action);
@@ -665,6 +767,35 @@ impl AppState {
             .iter()
             .rev()
             .find(|a| a.target == ActionTarget::Release(release_id.to_owned()))
+    }
+
+    /// A release's last action, for "Last action": the one this session runs while it runs,
+    /// else the newer of the one this session started last and the server's latest (which
+    /// may be one this session did not start: a scheduled publish, another user's).
+    pub fn last_release_action(&self, release_id: &str) -> Option<LastAction> {
+        let tracked = self.tracked_for_release(release_id);
+        let server = self.latest_actions.get(release_id);
+        let from_tracked = |t: &TrackedAction| LastAction {
+            id: t.id.clone(),
+            action: t.action.clone(),
+            status: t.status.clone(),
+            has_error: t.error.is_some(),
+        };
+        let from_server = |a: &ReleaseAction| LastAction {
+            id: a.sys.id.clone(),
+            action: a.action.clone(),
+            status: a.sys.status.clone(),
+            has_error: a.error.is_some(),
+        };
+        match (tracked, server) {
+            (Some(t), _) if !t.status.is_final() => Some(from_tracked(t)),
+            (Some(t), Some(a)) if a.sys.id != t.id && a.sys.created_at > t.created_at => {
+                Some(from_server(a))
+            }
+            (Some(t), _) => Some(from_tracked(t)),
+            (None, Some(a)) => Some(from_server(a)),
+            (None, None) => None,
+        }
     }
 
     /// A release by id.

@@ -85,6 +85,12 @@ fn picture(state: &AppState) -> String {
             action.id, action.action, action.status
         );
     }
+    if state.connection_testing {
+        out += "connection test running\n";
+    }
+    if state.connection_status != ConnectionStatus::Connecting {
+        out += &format!("connection: {:?}\n", state.connection_status);
+    }
     if let Some(conflict) = &state.conflict {
         out += &format!("conflict: {}\n", conflict.what);
     }
@@ -97,6 +103,7 @@ fn effect_line(effect: &Effect) -> String {
         Effect::Toast(Toast::Info(t)) => format!("toast info: {t}"),
         Effect::Toast(Toast::Error(t)) => format!("toast error: {t}"),
         Effect::OpenRelease(id) => format!("open release {id}"),
+        Effect::CloseRelease(id) => format!("close release {id}"),
         Effect::RefreshReleases => "refresh releases".into(),
         Effect::ReloadReleaseList => "reload the releases list".into(),
         Effect::Reconnect { id, .. } => format!("reconnect {id:?}"),
@@ -148,6 +155,7 @@ fn publish(id: &str, status: ActionStatus) -> AppEvent {
         status,
         error: None,
         label: "Release 'Spring Travel Issue'".into(),
+        created_at: None,
     })
 }
 
@@ -314,7 +322,9 @@ fn a_sandbox_reset_reloads_the_list_with_the_views_query() {
         vec![
             Sent(load("")),
             Got(loaded("", &["Spring"])),
-            Got(AppEvent::SandboxReset),
+            Got(AppEvent::SandboxReset {
+                at: jiff::Timestamp::UNIX_EPOCH,
+            }),
         ],
         "releases: []
          toast success: Sandbox restored to the demo space
@@ -356,4 +366,197 @@ fn reconnecting_forgets_the_old_space_keeps_the_profiles_and_drops_its_late_even
     });
     assert!(late.is_empty());
     assert!(state.actions.is_empty());
+}
+
+// ---- issue 11 ---------------------------------------------------------------------------
+
+#[test]
+fn a_deleted_release_leaves_the_list_and_closes_its_detail() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseDeleted("r0".into())),
+        ],
+        "releases: [Autumn]
+         close release r0
+         toast success: Deleted release 'Spring'",
+    );
+}
+
+#[test]
+fn a_release_deleted_elsewhere_closes_its_detail_without_an_error() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseGone("r1".into())),
+        ],
+        "releases: [Spring]
+         close release r1
+         toast info: Release 'Autumn' no longer exists (deleted elsewhere)",
+    );
+}
+
+fn archived(mut release: Release) -> Release {
+    release.sys.version += 2;
+    release.sys.status = crate::cma::ReleaseStatus::Archived;
+    release
+}
+
+#[test]
+fn a_release_archived_by_its_publish_reloads_the_list() {
+    // Publishing auto-archives: the active list must not keep showing it.
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseUpdated(archived(release("r0", "Spring")))),
+        ],
+        "releases: [Spring, Autumn]
+         reload the releases list",
+    );
+}
+
+#[test]
+fn opening_an_unchanged_release_does_not_reload_the_list() {
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(AppEvent::ReleaseUpdated(release("r0", "Spring"))),
+        ],
+        "releases: [Spring, Autumn]",
+    );
+}
+
+fn release_action(id: &str, action: &str, created: &str) -> ReleaseAction {
+    serde_json::from_value(serde_json::json!({
+        "action": action,
+        "sys": {
+            "type": "ReleaseAction", "id": id, "status": "succeeded",
+            "release": { "sys": { "type": "Link", "linkType": "Release", "id": "r1" } },
+            "createdAt": created, "updatedAt": created,
+        },
+    }))
+    .unwrap()
+}
+
+fn validated_this_session(created: &str) -> AppEvent {
+    AppEvent::ActionUpdated(TrackedAction {
+        id: "ours".into(),
+        target: ActionTarget::Release("r1".into()),
+        action: ActionKind::Validate,
+        status: ActionStatus::Succeeded,
+        error: None,
+        label: "Release 'Spring'".into(),
+        created_at: Some(created.parse().unwrap()),
+    })
+}
+
+fn last_action(steps: Vec<AppEvent>) -> String {
+    let mut state = AppState::default();
+    for event in steps {
+        let _ = state.apply(event);
+    }
+    state
+        .last_release_action("r1")
+        .map(|a| format!("{} {} {}", a.id, a.action, a.status))
+        .unwrap_or_default()
+}
+
+#[test]
+fn last_action_is_the_newer_of_ours_and_the_servers() {
+    // A scheduled publish (not started by this session) ran after our validate.
+    assert_eq!(
+        last_action(vec![
+            validated_this_session("2026-12-01T10:00:00Z"),
+            AppEvent::ReleaseActionsLoaded {
+                release_id: "r1".into(),
+                actions: vec![
+                    release_action("scheduled", "publish", "2026-12-01T11:00:00Z"),
+                    release_action("ours", "validate", "2026-12-01T10:00:00Z"),
+                ],
+            },
+        ]),
+        "scheduled publish succeeded"
+    );
+    // The list's latest is older than what we started since: ours shows.
+    assert_eq!(
+        last_action(vec![
+            AppEvent::LatestActionsLoaded(vec![release_action(
+                "older",
+                "publish",
+                "2026-12-01T09:00:00Z"
+            )]),
+            validated_this_session("2026-12-01T10:00:00Z"),
+        ]),
+        "ours validate succeeded"
+    );
+}
+
+fn scheduled_publish(status: &str) -> AppEvent {
+    AppEvent::ScheduledActionUpdated(
+        serde_json::from_value(serde_json::json!({
+            "entity": { "sys": { "type": "Link", "linkType": "Release", "id": "r1" } },
+            "environment": { "sys": { "type": "Link", "linkType": "Environment", "id": "master" } },
+            "action": "publish",
+            "scheduledFor": { "datetime": "2026-12-01T11:00:00Z", "timezone": "UTC" },
+            "sys": { "type": "ScheduledAction", "id": "s1", "version": 1, "status": status },
+        }))
+        .unwrap(),
+    )
+}
+
+#[test]
+fn a_schedule_that_ran_refreshes_what_shows_releases() {
+    check(
+        vec![
+            Got(scheduled_publish("scheduled")),
+            Got(scheduled_publish("succeeded")),
+        ],
+        "toast success: Scheduled publish of 'r1' succeeded
+         refresh releases",
+    );
+}
+
+// ---- issue 11, bug 7: the connection's truth ---------------------------------------------------
+
+#[test]
+fn the_connection_is_connecting_until_the_space_loads_or_fails() {
+    check(
+        vec![Got(AppEvent::SpaceLoaded {
+            name: "Northwind".into(),
+            content_types: Vec::new(),
+            locales: Vec::new(),
+        })],
+        "connection: Connected",
+    );
+    check(
+        vec![Got(AppEvent::ConnectionFailed {
+            token_refused: true,
+            summary: "The access token was refused.".into(),
+            detail: "401".into(),
+        })],
+        r#"connection: TokenRefused { summary: "The access token was refused.", detail: "401" }
+           toast error: Not connected to the space: The access token was refused."#,
+    );
+}
+
+#[test]
+fn a_connection_test_shows_progress_until_its_report() {
+    check(
+        vec![Sent(Command::TestConnection)],
+        "connection test running",
+    );
+    check(
+        vec![
+            Sent(Command::TestConnection),
+            Got(AppEvent::ConnectionTested {
+                ok: true,
+                report: vec!["Releases can be listed".into()],
+            }),
+        ],
+        "toast success: Connection works",
+    );
 }

@@ -221,29 +221,13 @@ impl ReleaseDetailView {
                 };
                 ui.label(format!("{} {word}…", capitalise(action.action.as_str())));
             });
-        } else if let Some(last) = cx
-            .state
-            .tracked_for_release(&release.sys.id)
-            .map(|t| {
-                (
-                    t.id.clone(),
-                    t.action.clone(),
-                    t.status.clone(),
-                    t.error.is_some(),
-                )
-            })
-            .or_else(|| {
-                cx.state.latest_actions.get(&release.sys.id).map(|a| {
-                    (
-                        a.sys.id.clone(),
-                        a.action.clone(),
-                        a.sys.status.clone(),
-                        a.error.is_some(),
-                    )
-                })
-            })
-        {
-            let (id, action, status, has_error) = last;
+        } else if let Some(last) = cx.state.last_release_action(&release.sys.id) {
+            let crate::app::state::LastAction {
+                id,
+                action,
+                status,
+                has_error,
+            } = last;
             ui.horizontal(|ui| {
                 ui.label("Last action:");
                 action_badge_ui(ui, &action, &status);
@@ -530,11 +514,14 @@ impl ReleaseDetailView {
                         });
                         close = true;
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.button("Cancel").on_hover_text("Close (Esc)").clicked() {
                         close = true;
                     }
                 });
             });
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+            close = true;
+        }
         if !open || close {
             self.adding = None;
         }

@@ -382,11 +382,14 @@ impl CreateReleaseDialog {
                         });
                         close = true;
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.button("Cancel").on_hover_text("Close (Esc)").clicked() {
                         close = true;
                     }
                 });
             });
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape)) {
+            close = true;
+        }
         open && !close
     }
 }

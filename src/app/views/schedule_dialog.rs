@@ -199,7 +199,9 @@ impl ScheduleDialog {
             .collapsible(false)
             .resizable(false)
             .default_width(600.0)
-            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            // Anchored by its top: notices appear below the form and grow the window downwards,
+            // so the fields never move under the pointer while the user types.
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 48.0])
             .open(&mut open)
             .show(ctx, |ui| {
                 ui.set_width(600.0);
@@ -249,20 +251,28 @@ impl ScheduleDialog {
                                 .hint_text("YYYY-MM-DD"),
                         )
                         .accessible_name("Date (YYYY-MM-DD)");
+                    // The text is the truth; the picker shows the day it names, or no day
+                    // while it names none (never an older day than the text).
+                    let typed = schedule::parse_date(&self.date_text).ok();
                     if edit.changed()
-                        && let Ok(d) = schedule::parse_date(&self.date_text)
+                        && let Some(d) = typed
                     {
                         self.date = d;
                     }
-                    let before = self.date;
-                    ui.add(
-                        egui_extras::DatePickerButton::new(&mut self.date)
-                            .id_salt("schedule-date")
-                            .combo_boxes(false)
-                            .format("%a %-d %b %Y"),
-                    )
-                    .on_hover_text("Pick the day on a calendar");
-                    if self.date != before {
+                    let format = if typed.is_some() {
+                        "%a %-d %b %Y"
+                    } else {
+                        "Pick a day"
+                    };
+                    let picked = ui
+                        .add(
+                            egui_extras::DatePickerButton::new(&mut self.date)
+                                .id_salt("schedule-date")
+                                .combo_boxes(false)
+                                .format(format),
+                        )
+                        .on_hover_text("Pick the day on a calendar");
+                    if picked.changed() {
                         self.date_text = self.date.to_string();
                     }
                 });
@@ -359,6 +369,14 @@ impl ScheduleDialog {
                 });
         }
         self.conflict_notice_ui(ui, cx);
+        let empty_release = self.empty_release(cx.state);
+        if let Some(title) = &empty_release {
+            notice_ui(
+                ui,
+                Tone::Danger,
+                &format!("✖ '{title}' is empty: add entries on its page before scheduling it"),
+            );
+        }
         if let Some(message) = &self.rejection {
             notice_ui(ui, Tone::Danger, &format!("✖ Not saved: {message}"));
         }
@@ -366,12 +384,17 @@ impl ScheduleDialog {
         ui.horizontal(|ui| {
             let why = if self.target.is_none() {
                 "Choose a release or entry first".to_owned()
+            } else if empty_release.is_some() {
+                "Add entries first".to_owned()
             } else if let Some(r) = &refusal {
                 r.to_string()
             } else {
                 "Saving…".to_owned()
             };
-            let ready = self.target.is_some() && instant.is_some() && refusal.is_none();
+            let ready = self.target.is_some()
+                && empty_release.is_none()
+                && instant.is_some()
+                && refusal.is_none();
             let label = match (&self.rescheduling, conflicts.is_empty()) {
                 (Some(_), _) => "📅 Save new time",
                 (None, true) => "📅 Schedule",
@@ -403,6 +426,19 @@ impl ScheduleDialog {
         });
     }
 
+    /// The title of the release to be newly scheduled when it is loaded and has no entries (the
+    /// release page refuses to schedule those too; a reschedule only moves an existing one).
+    fn empty_release(&self, state: &AppState) -> Option<String> {
+        let target = self.target.as_ref()?;
+        if self.rescheduling.is_some() || *target.link_type() != LinkType::Release {
+            return None;
+        }
+        state
+            .release(target.id())
+            .filter(|r| r.entities.items.is_empty())
+            .map(|r| r.title.clone())
+    }
+
     fn target_ui(&mut self, ui: &mut Ui, state: &AppState) {
         if let Some(target) = self.target.clone() {
             ui.horizontal(|ui| {
@@ -424,7 +460,12 @@ impl ScheduleDialog {
             let mut labels = Vec::new();
             let mut links = Vec::new();
             for release in state.releases.iter().filter(|r| !r.is_archived()) {
-                labels.push(format!("Release · {}", release.title));
+                let empty = if release.entities.items.is_empty() {
+                    " (empty)"
+                } else {
+                    ""
+                };
+                labels.push(format!("Release · {}{empty}", release.title));
                 links.push(Link::new(LinkType::Release, release.sys.id.clone()));
             }
             let mut entities: Vec<(String, Link)> = state

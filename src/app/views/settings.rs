@@ -130,13 +130,20 @@ impl SettingsView {
         ui.add_space(6.0);
         self.profiles_ui(ui, cx);
         ui.add_space(6.0);
-        if ui
-            .button("Test connection")
-            .on_hover_text("Check the address, token, space and environment step by step")
-            .clicked()
-        {
-            cx.send(Command::TestConnection);
-        }
+        ui.horizontal(|ui| {
+            let testing = cx.state.connection_testing;
+            if ui
+                .add_enabled(!testing, egui::Button::new("Test connection"))
+                .on_hover_text("Check the address, token, space and environment step by step")
+                .clicked()
+            {
+                cx.send(Command::TestConnection);
+            }
+            if testing {
+                ui.spinner();
+                ui.label("Testing the connection…");
+            }
+        });
         if let Some((ok, report)) = &cx.state.connection_report {
             let visuals = ui.visuals().clone();
             let tone = if *ok { Tone::Success } else { Tone::Danger };
@@ -147,7 +154,7 @@ impl SettingsView {
         if cx.state.connection.as_ref().is_some_and(|c| c.is_sandbox) {
             ui.add_space(theme::SECTION_GAP);
             ui.label(RichText::new("Local sandbox").strong());
-            ui.label("Restore the demo space: every release, entry, schedule and webhook call is replaced by the original demo data.");
+            ui.label("Restore the demo space: every release, entry, schedule and webhook call is replaced by the original demo data. The timeline keeps the events it received and marks the reset.");
             if ui.button("Reset sandbox…").clicked() {
                 self.confirm_reset = true;
             }

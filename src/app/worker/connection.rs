@@ -147,7 +147,9 @@ impl Worker {
         match self.client.sandbox_reset().await {
             Ok(()) => {
                 // The state asks the releases view to reload with its own query.
-                self.sink.send(AppEvent::SandboxReset);
+                self.sink.send(AppEvent::SandboxReset {
+                    at: self.options.clock.now(),
+                });
                 self.load_space().await;
             }
             Err(e) => self.sink.fail(RequestKind::ResetSandbox, &e),

@@ -465,18 +465,47 @@ impl Worker {
         }
     }
 
+    /// Loads the space, its content types and locales; the first failure ends it (one
+    /// unreachable host is reported once, not after three rounds of retries).
     async fn load_space(&self) {
-        let space = self.client.get_space().await;
-        let content_types = self.client.content_types().await;
-        let locales = self.client.locales().await;
-        match (space, content_types, locales) {
-            (Ok(space), Ok(content_types), Ok(locales)) => self.sink.send(AppEvent::SpaceLoaded {
+        let loaded = async {
+            let space = self.client.get_space().await?;
+            let content_types = self.client.content_types().await?;
+            let locales = self.client.locales().await?;
+            Ok::<_, CmaError>((space, content_types, locales))
+        }
+        .await;
+        match loaded {
+            Ok((space, content_types, locales)) => self.sink.send(AppEvent::SpaceLoaded {
                 name: space.name,
                 content_types,
                 locales,
             }),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                self.sink.fail(RequestKind::LoadSpace, &e)
+            Err(e) => {
+                let host = self
+                    .client
+                    .config()
+                    .base_url
+                    .host_str()
+                    .unwrap_or("the server")
+                    .to_owned();
+                tracing::warn!(%host, error = %e, "connecting to the space failed");
+                let token_refused =
+                    matches!(e, CmaError::Unauthorized(_) | CmaError::AccessDenied(_));
+                let summary = match &e {
+                    CmaError::Unauthorized(_) => "The access token was refused.".to_owned(),
+                    CmaError::AccessDenied(_) => {
+                        "The access token may not read this space.".to_owned()
+                    }
+                    CmaError::NotFound(_) => "There is no such space or environment.".to_owned(),
+                    CmaError::Network(_) | CmaError::Timeout => format!("Cannot reach {host}."),
+                    _ => format!("Loading the space failed: {}.", describe(&e)),
+                };
+                self.sink.send(AppEvent::ConnectionFailed {
+                    token_refused,
+                    summary,
+                    detail: e.to_string(),
+                });
             }
         }
     }
@@ -536,6 +565,9 @@ impl Worker {
     async fn open_release(&self, id: &str) {
         let release = match self.client.get_release(id).await {
             Ok(release) => release,
+            Err(CmaError::NotFound(_)) => {
+                return self.sink.send(AppEvent::ReleaseGone(id.to_owned()));
+            }
             Err(e) => return self.sink.fail(RequestKind::OpenRelease, &e),
         };
         let links = release.entities.items.clone();
@@ -714,6 +746,7 @@ fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
         status: action.sys.status.clone(),
         error: action.error.clone(),
         label: label.to_owned(),
+        created_at: action.sys.created_at,
     }
 }
 
@@ -725,5 +758,6 @@ fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction
         status: action.sys.status.clone(),
         error: action.error.clone(),
         label: label.to_owned(),
+        created_at: action.sys.created_at,
     }
 }

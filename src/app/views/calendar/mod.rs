@@ -153,6 +153,12 @@ pub struct CalendarView {
 const REFRESH_SECS: f64 = 60.0;
 /// The width of the day panel beside the month grid.
 const DAY_PANEL_WIDTH: f32 = 330.0;
+/// The narrowest the day panel gets (beside a month grid of at least `MONTH_MIN_WIDTH`).
+const DAY_PANEL_MIN_WIDTH: f32 = 250.0;
+/// The narrowest the month grid gets.
+const MONTH_MIN_WIDTH: f32 = 400.0;
+/// Below this width the toolbar takes two rows.
+const TOOLBAR_ONE_ROW_WIDTH: f32 = 980.0;
 
 impl CalendarView {
     /// A month view of the day of `now` in the user's own zone.
@@ -203,7 +209,11 @@ impl CalendarView {
         match self.tab {
             CalendarTab::Month => {
                 let height = ui.available_height();
-                let grid_width = (ui.available_width() - DAY_PANEL_WIDTH - 16.0).max(420.0);
+                // The day panel narrows before the grid does; both fit the minimum window.
+                let width = ui.available_width();
+                let day_width =
+                    (width - MONTH_MIN_WIDTH - 16.0).clamp(DAY_PANEL_MIN_WIDTH, DAY_PANEL_WIDTH);
+                let grid_width = (width - day_width - 16.0).max(MONTH_MIN_WIDTH);
                 ui.horizontal_top(|ui| {
                     ui.allocate_ui_with_layout(
                         egui::vec2(grid_width, height),
@@ -373,97 +383,135 @@ impl CalendarView {
         }
     }
 
+    /// The toolbar: one row when the view is wide enough, else two (title, tabs and the tools;
+    /// then the month's navigation and the zone), so nothing overlaps at the minimum window.
     fn toolbar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, today: Date) {
-        ui.horizontal(|ui| {
-            ui.heading("Calendar");
-            ui.add_space(theme::SECTION_GAP);
-            for (tab, label, tip) in [
-                (CalendarTab::Month, "Month", "A month at a glance"),
-                (CalendarTab::Week, "Week", "The week as an agenda"),
-                (
-                    CalendarTab::List,
-                    "List",
-                    "Every scheduled action, filterable",
-                ),
-            ] {
-                if ui
-                    .selectable_label(self.tab == tab, label)
-                    .on_hover_text(tip)
-                    .clicked()
-                {
-                    self.tab = tab;
-                }
-            }
-            if self.tab != CalendarTab::List {
-                ui.add_space(theme::SECTION_GAP);
-                let unit = if self.tab == CalendarTab::Week {
-                    "week"
-                } else {
-                    "month"
-                };
-                if ui
-                    .button("⏴")
-                    .on_hover_text(format!("Previous {unit}"))
-                    .accessible_name(format!("Previous {unit}"))
-                    .clicked()
-                {
-                    self.step(false);
-                }
-                if ui
-                    .button("Today")
-                    .on_hover_text("Back to today")
-                    .accessible_name("Go to today")
-                    .clicked()
-                {
-                    self.anchor = today;
-                    self.selected = Some(today);
-                }
-                if ui
-                    .button("⏵")
-                    .on_hover_text(format!("Next {unit}"))
-                    .accessible_name(format!("Next {unit}"))
-                    .clicked()
-                {
-                    self.step(true);
-                }
-                ui.label(RichText::new(self.title()).strong().size(17.0));
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui
-                    .button("⟳")
-                    .on_hover_text("Reload scheduled actions")
-                    .accessible_name("Reload scheduled actions")
-                    .clicked()
-                {
-                    self.reload();
-                }
-                if self.tab != CalendarTab::List
-                    && ui
-                        .button("⬇ Export .ics")
-                        .on_hover_text("Save the shown range as an iCalendar file")
-                        .clicked()
-                {
-                    self.export(cx);
-                }
-                let names = schedule::zone_names();
-                if let Some(i) = self.zone_select.ui(
-                    ui,
-                    "calendar-zone",
-                    "Calendar time zone",
-                    &self.zone,
-                    names,
-                    0,
-                    200.0,
-                ) && let Some(name) = names.get(i)
-                {
-                    self.set_zone(name.clone());
-                }
-                ui.label(RichText::new("Times in").weak());
-                if cx.state.scheduled_loading {
-                    ui.spinner();
-                }
+        if ui.available_width() >= TOOLBAR_ONE_ROW_WIDTH {
+            ui.horizontal(|ui| {
+                self.tabs_ui(ui);
+                self.period_ui(ui, today);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.tools_ui(ui, cx);
+                    self.zone_ui(ui, cx);
+                });
             });
-        });
+        } else {
+            ui.horizontal(|ui| {
+                self.tabs_ui(ui);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.tools_ui(ui, cx);
+                });
+            });
+            ui.horizontal(|ui| {
+                self.period_ui(ui, today);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.zone_ui(ui, cx);
+                });
+            });
+        }
+    }
+
+    /// The heading and the Month / Week / List tabs.
+    fn tabs_ui(&mut self, ui: &mut Ui) {
+        ui.heading("Calendar");
+        ui.add_space(theme::SECTION_GAP);
+        for (tab, label, tip) in [
+            (CalendarTab::Month, "Month", "A month at a glance"),
+            (CalendarTab::Week, "Week", "The week as an agenda"),
+            (
+                CalendarTab::List,
+                "List",
+                "Every scheduled action, filterable",
+            ),
+        ] {
+            if ui
+                .selectable_label(self.tab == tab, label)
+                .on_hover_text(tip)
+                .clicked()
+            {
+                self.tab = tab;
+            }
+        }
+        ui.add_space(theme::SECTION_GAP);
+    }
+
+    /// Previous, Today, Next and the shown month or week (not on the list).
+    fn period_ui(&mut self, ui: &mut Ui, today: Date) {
+        if self.tab == CalendarTab::List {
+            return;
+        }
+        let unit = if self.tab == CalendarTab::Week {
+            "week"
+        } else {
+            "month"
+        };
+        if ui
+            .button("⏴")
+            .on_hover_text(format!("Previous {unit}"))
+            .accessible_name(format!("Previous {unit}"))
+            .clicked()
+        {
+            self.step(false);
+        }
+        if ui
+            .button("Today")
+            .on_hover_text("Back to today")
+            .accessible_name("Go to today")
+            .clicked()
+        {
+            self.anchor = today;
+            self.selected = Some(today);
+        }
+        if ui
+            .button("⏵")
+            .on_hover_text(format!("Next {unit}"))
+            .accessible_name(format!("Next {unit}"))
+            .clicked()
+        {
+            self.step(true);
+        }
+        ui.label(RichText::new(self.title()).strong().size(17.0));
+    }
+
+    /// Reload and the ICS export (in a right-to-left layout).
+    fn tools_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        if ui
+            .button("⟳")
+            .on_hover_text("Reload scheduled actions")
+            .accessible_name("Reload scheduled actions")
+            .clicked()
+        {
+            self.reload();
+        }
+        if self.tab != CalendarTab::List
+            && ui
+                .button("⬇ Export .ics")
+                .on_hover_text("Save the shown range as an iCalendar file")
+                .clicked()
+        {
+            self.export(cx);
+        }
+    }
+
+    /// The zone the calendar shows times in (in a right-to-left layout).
+    fn zone_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let names = schedule::zone_names();
+        if let Some(i) = self.zone_select.ui(
+            ui,
+            "calendar-zone",
+            "Calendar time zone",
+            &self.zone,
+            names,
+            0,
+            200.0,
+        ) && let Some(name) = names.get(i)
+        {
+            self.set_zone(name.clone());
+        }
+        ui.label(RichText::new("Times in").weak());
+        if cx.state.scheduled_loading {
+            ui.spinner();
+        }
     }
 
     /// Overdue and failed actions, as buttons that jump to them.

@@ -9,7 +9,13 @@ impl CalendarView {
         let header = 22.0;
         let width = ui.available_width();
         let cell_w = (width / 7.0).floor();
-        let cell_h = ((ui.available_height() - header - LEGEND_HEIGHT) / rows as f32)
+        // The legend wraps to two rows on a narrow grid (it must not widen it).
+        let legend = if width < LEGEND_ONE_ROW_WIDTH {
+            2.0 * LEGEND_HEIGHT - 8.0
+        } else {
+            LEGEND_HEIGHT
+        };
+        let cell_h = ((ui.available_height() - header - legend) / rows as f32)
             .floor()
             .max(72.0);
         let (rect, _) = ui.allocate_exact_size(
@@ -395,11 +401,21 @@ pub(super) fn status_tip(item: &DayItem, now: Timestamp) -> &'static str {
 
 /// Room below the month grid for the legend.
 const LEGEND_HEIGHT: f32 = 34.0;
+/// The width the legend needs on one row.
+const LEGEND_ONE_ROW_WIDTH: f32 = 560.0;
 
-/// What the colours and glyphs of the calendar mean.
+/// What the colours and glyphs of the calendar mean: one row, or two on a narrow grid (it
+/// must never widen the grid over the day panel).
 pub(super) fn legend_ui(ui: &mut Ui) {
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 6.0;
+    let states = [
+        ("scheduled", Tone::Progress, "Waiting for its time"),
+        ("in progress", Tone::Progress, "Running now"),
+        ("✔ succeeded", Tone::Success, "Ran without errors"),
+        ("✖ failed", Tone::Danger, "Ran and failed"),
+        ("⚠ overdue", Tone::Warning, "Due, but not run"),
+        ("canceled", Tone::Neutral, "Will not run"),
+    ];
+    let actions = |ui: &mut Ui| {
         badge_ui(ui, "⬆ publish", Tone::Accent, "Stripe colour of a publish");
         badge_ui(
             ui,
@@ -408,17 +424,30 @@ pub(super) fn legend_ui(ui: &mut Ui) {
             "Stripe colour of an unpublish",
         );
         ui.add_space(10.0);
-        for (word, tone, tip) in [
-            ("scheduled", Tone::Progress, "Waiting for its time"),
-            ("in progress", Tone::Progress, "Running now"),
-            ("✔ succeeded", Tone::Success, "Ran without errors"),
-            ("✖ failed", Tone::Danger, "Ran and failed"),
-            ("⚠ overdue", Tone::Warning, "Due, but not run"),
-            ("canceled", Tone::Neutral, "Will not run"),
-        ] {
-            badge_ui(ui, word, tone, tip);
-        }
-    });
+    };
+    if ui.available_width() >= LEGEND_ONE_ROW_WIDTH {
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            actions(ui);
+            for (word, tone, tip) in states {
+                badge_ui(ui, word, tone, tip);
+            }
+        });
+    } else {
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            actions(ui);
+            for (word, tone, tip) in &states[..2] {
+                badge_ui(ui, word, *tone, tip);
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            for (word, tone, tip) in &states[2..] {
+                badge_ui(ui, word, *tone, tip);
+            }
+        });
+    }
 }
 
 /// Height of a chip on the month grid (two lines).

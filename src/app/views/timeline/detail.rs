@@ -33,7 +33,9 @@ impl TimelineView {
             }
             return;
         };
-        egui::ScrollArea::vertical()
+        // Both ways: a wide payload scrolls inside the panel instead of widening it over the
+        // table.
+        egui::ScrollArea::both()
             .id_salt("timeline-detail-scroll")
             .auto_shrink([false, false])
             .show(ui, |ui| {

@@ -57,7 +57,15 @@ pub struct TimelineView {
     rate_sent_at: f64,
     sources_requested: bool,
     sources_form: SourcesForm,
+    /// The sandbox reset this view has re-anchored after (and marks).
+    seen_reset: Option<jiff::Timestamp>,
+    reset_notice_hidden: bool,
 }
+
+/// The narrowest the detail panel gets.
+const DETAIL_MIN_WIDTH: f32 = 320.0;
+/// The room the compact table keeps beside the detail panel.
+const TABLE_MIN_WIDTH: f32 = 380.0;
 
 /// The least time between two rate-chart refreshes while events arrive, in seconds.
 const RATE_REFRESH_SECS: f64 = 2.0;
@@ -148,9 +156,18 @@ impl TimelineView {
         self.header_ui(ui, cx);
         self.sources_panel_ui(ui, cx);
         self.filters_ui(ui, cx);
+        if cx.state.sandbox_reset_at != self.seen_reset {
+            // The space starts over; the journal keeps what it received. Re-anchor (the
+            // newest events are the reset's) and say so.
+            self.seen_reset = cx.state.sandbox_reset_at;
+            self.reset_notice_hidden = false;
+            self.selected = None;
+            self.applied = None;
+        }
         if self.applied.as_ref() != Some(&self.spec) {
             self.reset(cx);
         }
+        self.reset_notice_ui(ui);
         if let Some(export) = &cx.state.timeline.export
             && export_progress_ui(ui, export)
         {
@@ -169,14 +186,64 @@ impl TimelineView {
         if let Some(request) = rows.catch_up_request(self.generation, follow) {
             send(cx, request);
         }
+        let mut rest = ui.available_rect_before_wrap();
         if self.selected.is_some() {
-            egui::Panel::right("timeline-detail")
+            // The panel leaves the compact table its room (time, topic, summary, status).
+            let max = (ui.available_width() - TABLE_MIN_WIDTH).max(DETAIL_MIN_WIDTH);
+            let panel = egui::Panel::right("timeline-detail")
                 .resizable(true)
-                .default_size(500.0)
-                .min_size(320.0)
-                .show(ui, |ui| self.detail_ui(ui, cx));
+                .default_size(500.0_f32.min(max))
+                .size_range(DETAIL_MIN_WIDTH..=max)
+                .show(ui, |ui| {
+                    // Long payload lines wrap or scroll inside; they never widen the panel.
+                    ui.set_max_width(ui.available_width());
+                    self.detail_ui(ui, cx);
+                });
+            rest.max.x = rest
+                .max
+                .x
+                .min(panel.response.rect.min.x - ui.spacing().item_spacing.x);
         }
-        self.table_ui(ui, cx);
+        // The table gets the room left of the panel, and is clipped to it.
+        ui.scope_builder(egui::UiBuilder::new().max_rect(rest), |ui| {
+            ui.set_clip_rect(rest.intersect(ui.clip_rect()));
+            self.table_ui(ui, cx);
+        });
+    }
+
+    /// The marker of a sandbox reset this session, until hidden.
+    fn reset_notice_ui(&mut self, ui: &mut Ui) {
+        let Some(at) = self.seen_reset else {
+            return;
+        };
+        if self.reset_notice_hidden {
+            return;
+        }
+        let visuals = ui.visuals().clone();
+        egui::Frame::new()
+            .fill(theme::tone_fill(&visuals, Tone::Warning))
+            .corner_radius(6.0)
+            .inner_margin(8.0)
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "⟲ The sandbox was reset at {}.",
+                            local_hms(Timestamp(at))
+                        ))
+                        .strong()
+                        .color(theme::tone(&visuals, Tone::Warning)),
+                    );
+                    ui.label(
+                        "Events received before then are of the old demo data; the journal keeps them.",
+                    );
+                    if ui.small_button("Hide").clicked() {
+                        self.reset_notice_hidden = true;
+                    }
+                });
+            });
+        ui.add_space(4.0);
     }
 
     /// Anchors the list afresh at the newest event matching the filter.

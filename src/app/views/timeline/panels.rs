@@ -6,7 +6,7 @@
 //! it into requests for the worker.
 
 use egui::{RichText, Ui};
-use egui_plot::{Bar, BarChart, Legend, Plot};
+use egui_plot::{Bar, BarChart, Plot};
 
 use crate::app::state::ConnectionInfo;
 use crate::app::theme::{self, Tone};
@@ -53,9 +53,10 @@ pub fn rate_chart_ui(ui: &mut Ui, chart: &RateChart, selected: Option<i64>) -> O
             .stack_on(&below);
         stacked.push(series);
     }
+    // The legend is a row under the chart, not inside it: in the plot's corner it covered the
+    // newest minutes (the right end), the ones a user watches.
     let response = Plot::new("timeline-rate")
         .height(CHART_HEIGHT)
-        .legend(Legend::default())
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
@@ -83,6 +84,10 @@ pub fn rate_chart_ui(ui: &mut Ui, chart: &RateChart, selected: Option<i64>) -> O
             }
             plot_ui.pointer_coordinate()
         });
+    response.response.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::Role::Image, true, "Events per minute chart")
+    });
+    rate_legend_ui(ui, &visuals);
     let clicked = response.response.clicked();
     let point = response.inner?;
     if !clicked {
@@ -91,6 +96,28 @@ pub fn rate_chart_ui(ui: &mut Ui, chart: &RateChart, selected: Option<i64>) -> O
     let minute = origin + point.x.round() as i64;
     let has_events = chart.buckets.iter().any(|b| b.minute == minute);
     has_events.then_some(minute)
+}
+
+/// The chart's legend: one coloured square and name per topic group, in one wrapping row.
+fn rate_legend_ui(ui: &mut Ui, visuals: &egui::Visuals) {
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 14.0;
+        for (g, group) in GROUPS.iter().enumerate() {
+            let mut job = egui::text::LayoutJob::default();
+            let font = egui::TextStyle::Small.resolve(ui.style());
+            job.append(
+                "■ ",
+                0.0,
+                egui::TextFormat::simple(font.clone(), theme::topic_group_color(visuals, g)),
+            );
+            job.append(
+                group.label,
+                0.0,
+                egui::TextFormat::simple(font, visuals.weak_text_color()),
+            );
+            ui.label(job);
+        }
+    });
 }
 
 /// The export under way: a progress bar; returns true when the user cancels.

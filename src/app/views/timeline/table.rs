@@ -30,15 +30,25 @@ impl TimelineView {
         // Beside the detail panel the table keeps time, topic, summary and status, so nothing
         // overflows into the panel.
         let compact = self.selected.is_some();
-        ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+        let (topic, summary) = if compact {
+            (
+                Column::initial(150.0).at_least(90.0).clip(true),
+                Column::remainder().at_least(50.0).clip(true),
+            )
+        } else {
+            (
+                Column::exact(180.0),
+                Column::remainder().at_least(100.0).clip(true),
+            )
+        };
         let mut builder = TableBuilder::new(ui)
             .id_salt(("timeline-table", self.generation))
             .striped(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(74.0))
-            .column(Column::exact(180.0))
-            .column(Column::remainder().at_least(100.0).clip(true))
+            .column(topic)
+            .column(summary)
             .column(Column::exact(92.0));
         if !compact {
             builder = builder
