@@ -4,7 +4,8 @@
 //! The application id is the desktop entry's file name (`release-desk.desktop`), its
 //! `StartupWMClass`, the Wayland app id and the X11 `WM_CLASS`, so a desktop matches the
 //! running window to its menu entry and icon. The window icon is the 256 px rendering of
-//! `assets/icons/release-desk.svg`, compiled in.
+//! `assets/icons/release-desk.svg`, compiled in. When the app cannot start at all,
+//! [`show_start_failure`] says why in a small window, since a menu launch has no terminal.
 
 use std::sync::Arc;
 
@@ -22,6 +23,46 @@ pub fn window_icon() -> Arc<egui::IconData> {
         egui::IconData::default()
     });
     Arc::new(icon)
+}
+
+/// Says, in a small window, why the app could not start (a desktop user launching it from the
+/// menu never sees stderr): for example another process serving its sandbox's data directory.
+/// Returns when the window is closed; fails when no window can open (no display).
+pub fn show_start_failure(message: &str, detail: &str) -> Result<(), eframe::Error> {
+    let mut chars = message.chars();
+    let message: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    let detail = detail.to_owned();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Release Desk could not start")
+            .with_app_id(APP_ID)
+            .with_icon(window_icon())
+            .with_inner_size([560.0, 240.0])
+            .with_resizable(false),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_ui_native("Release Desk", options, move |ui, _frame| {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.add_space(8.0);
+            ui.heading("Release Desk could not start");
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new(&message).strong());
+            ui.label(egui::RichText::new(&detail).small().weak());
+            ui.add_space(8.0);
+            ui.label(
+                "If another Release Desk or `release-desk sandbox` is running, close it (or \
+                 `systemctl --user stop release-desk-sandbox`) and open Release Desk again.",
+            );
+            ui.add_space(12.0);
+            if ui.button("Close").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        });
+    })
 }
 
 #[cfg(test)]

@@ -120,7 +120,10 @@ fn run_app() -> ExitCode {
         match runtime.block_on(release_desk::embedded::start_embedded(data_dir.clone())) {
             Ok(started) => started,
             Err(e) => {
-                eprintln!("release-desk: {e} (data directory {})", data_dir.display());
+                let detail = format!("Data directory: {}", data_dir.display());
+                eprintln!("release-desk: {e} ({detail})");
+                // A launch from the application menu has no terminal: say it in a window too.
+                let _ = release_desk::desktop::show_start_failure(&e.to_string(), &detail);
                 return ExitCode::FAILURE;
             }
         };
