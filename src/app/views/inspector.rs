@@ -26,6 +26,56 @@ pub struct EntityProblems {
     pub message: String,
 }
 
+/// The heading of a failed action's error: its message and how many entities failed.
+pub fn failure_heading_ui(ui: &mut egui::Ui, error: &ErrorBody, failed: usize) {
+    let visuals = ui.visuals().clone();
+    ui.label(
+        RichText::new(format!(
+            "{} — {} entit{} failed",
+            error.message_or_id(),
+            failed,
+            if failed == 1 { "y" } else { "ies" }
+        ))
+        .strong()
+        .color(theme::tone(&visuals, Tone::Danger)),
+    );
+}
+
+/// One failed entity: its `title` as a link that opens it, the error id, and each failing
+/// field's path with the reason (or the entity-level message when no field is named).
+pub fn entity_problems_ui(
+    ui: &mut egui::Ui,
+    cx: &mut ViewCtx<'_>,
+    group: &EntityProblems,
+    title: &str,
+) {
+    ui.horizontal(|ui| {
+        if ui
+            .link(RichText::new(title).strong())
+            .on_hover_text("Open the entry")
+            .clicked()
+        {
+            cx.open(Window::Entity(group.kind, group.id.clone()));
+        }
+        badge_ui(
+            ui,
+            &group.error_id,
+            Tone::Danger,
+            "Contentful's error id for this entity",
+        );
+    });
+    if group.fields.is_empty() {
+        ui.label(format!("    {}", group.message));
+    }
+    for (path, reason) in &group.fields {
+        ui.horizontal_wrapped(|ui| {
+            ui.add_space(16.0);
+            ui.label(RichText::new(path).monospace());
+            ui.label(reason);
+        });
+    }
+}
+
 /// Groups a failed action's error by entity and field.
 pub fn group_errors(error: &ErrorBody) -> Vec<EntityProblems> {
     error
@@ -156,17 +206,7 @@ impl FailureInspector {
                     return;
                 };
                 let groups = group_errors(&error);
-                let visuals = ui.visuals().clone();
-                ui.label(
-                    RichText::new(format!(
-                        "{} — {} entit{} failed",
-                        error.message_or_id(),
-                        groups.len(),
-                        if groups.len() == 1 { "y" } else { "ies" }
-                    ))
-                    .strong()
-                    .color(theme::tone(&visuals, Tone::Danger)),
-                );
+                failure_heading_ui(ui, &error, groups.len());
                 ui.add_space(6.0);
                 egui::ScrollArea::vertical()
                     .max_height(ui.available_height() - 40.0)
@@ -178,31 +218,7 @@ impl FailureInspector {
                                 .get(&(group.kind, group.id.clone()))
                                 .map(|e| cx.state.display_title(e))
                                 .unwrap_or_else(|| group.id.clone());
-                            ui.horizontal(|ui| {
-                                if ui
-                                    .link(RichText::new(&title).strong())
-                                    .on_hover_text("Open the entry")
-                                    .clicked()
-                                {
-                                    cx.open(Window::Entity(group.kind, group.id.clone()));
-                                }
-                                badge_ui(
-                                    ui,
-                                    &group.error_id,
-                                    Tone::Danger,
-                                    "Contentful's error id for this entity",
-                                );
-                            });
-                            if group.fields.is_empty() {
-                                ui.label(format!("    {}", group.message));
-                            }
-                            for (path, reason) in &group.fields {
-                                ui.horizontal_wrapped(|ui| {
-                                    ui.add_space(16.0);
-                                    ui.label(RichText::new(path).monospace());
-                                    ui.label(reason);
-                                });
-                            }
+                            entity_problems_ui(ui, cx, group, &title);
                             ui.add_space(6.0);
                         }
                     });

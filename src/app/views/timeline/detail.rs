@@ -114,42 +114,9 @@ fn detail_body_ui(
     if let Some(error) = &detail.error {
         ui.add_space(8.0);
         let groups = group_errors(error);
-        ui.label(
-            RichText::new(format!(
-                "{} — {} entit{} failed",
-                error.message_or_id(),
-                groups.len(),
-                if groups.len() == 1 { "y" } else { "ies" }
-            ))
-            .strong()
-            .color(theme::tone(&visuals, Tone::Danger)),
-        );
+        failure_heading_ui(ui, error, groups.len());
         for group in &groups {
-            ui.horizontal(|ui| {
-                if ui
-                    .link(RichText::new(&group.id).strong())
-                    .on_hover_text("Open the entry")
-                    .clicked()
-                {
-                    cx.open(Window::Entity(group.kind, group.id.clone()));
-                }
-                badge_ui(
-                    ui,
-                    &group.error_id,
-                    Tone::Danger,
-                    "Contentful's error id for this entity",
-                );
-            });
-            if group.fields.is_empty() {
-                ui.label(format!("    {}", group.message));
-            }
-            for (path, reason) in &group.fields {
-                ui.horizontal_wrapped(|ui| {
-                    ui.add_space(16.0);
-                    ui.label(RichText::new(path).monospace());
-                    ui.label(reason);
-                });
-            }
+            entity_problems_ui(ui, cx, group, &group.id);
         }
     }
     if detail.cause.is_some() || !detail.effects.is_empty() {

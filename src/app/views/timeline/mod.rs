@@ -18,10 +18,9 @@ pub mod panels;
 mod table;
 
 use super::ViewCtx;
-use super::inspector::group_errors;
+use super::inspector::{entity_problems_ui, failure_heading_ui, group_errors};
 use crate::app::command::Command;
 use crate::app::format;
-use crate::app::intents::Window;
 use crate::app::theme::{self, Tone};
 use crate::app::timeline::{
     ACTIONS, EventDetailData, GROUPS, JournalRequest, RANGES, TimelineFilterSpec, TimelineRequest,
