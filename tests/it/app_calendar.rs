@@ -9,16 +9,17 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use release_desk::app::{App, ics};
+use release_desk::clock::Clock;
 use release_desk::cma::{
     Client, EntityKind, EntityState, Link, LinkType, Query, ScheduledActionBody,
     ScheduledActionKind, ScheduledActionStatus, ScheduledFor, Timestamp,
 };
-use release_desk::sandbox::clock::Clock;
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 use crate::app_support::{
     AppFixture, has_label, has_label_containing, step_until, step_until_within,
 };
+use crate::selectors::{button, has_button};
 
 type Fixture = AppFixture;
 
@@ -37,7 +38,7 @@ fn open_release(f: &mut Fixture, title: &str) {
     step_until(&mut f.harness, "the releases list", |h| has_label(h, title));
     f.harness.get_by_label(title).click();
     step_until(&mut f.harness, "the release detail", |h| {
-        has_label(h, "⏴ Releases") && has_label(h, "📅 Schedule…")
+        has_button(h, "Back to releases") && has_button(h, "Schedule…")
     });
 }
 
@@ -84,7 +85,7 @@ fn choose_zone(f: &mut Fixture, select: &str, search: &str, zone: &str) {
 /// Opens the schedule dialog from a release's page and waits until it is ready.
 fn open_schedule_dialog(f: &mut Fixture, release: &str) {
     open_release(f, release);
-    f.harness.get_by_label("📅 Schedule…").click();
+    button(&f.harness, "Schedule…").click();
     step_until(&mut f.harness, "the schedule dialog", |h| {
         has_label(h, "Time zone")
             && has_label(h, "Time (HH:MM)")
@@ -133,14 +134,14 @@ fn a_release_scheduled_seconds_ahead_runs_on_time_and_the_calendar_shows_it() {
     );
     // The seed already schedules this release three minutes after start: a conflict, not a stop.
     step_until(&mut f.harness, "the conflict warning", |h| {
-        has_label(h, "📅 Schedule anyway")
+        has_button(h, "Schedule anyway")
     });
     assert!(has_label_containing(
         &f.harness,
         "It is already scheduled to publish at"
     ));
     assert!(has_label_containing(&f.harness, "UTC"));
-    f.harness.get_by_label("📅 Schedule anyway").click();
+    button(&f.harness, "Schedule anyway").click();
     step_until(&mut f.harness, "the dialog to close", |h| {
         !has_label(h, "Time zone")
     });
@@ -209,7 +210,7 @@ fn rescheduling_respects_the_version_and_canceling_asks_first() {
     // Move it to 10:15 New York time, three days from now.
     f.harness.get_by_label(&reschedule).click();
     step_until(&mut f.harness, "the reschedule dialog", |h| {
-        has_label(h, "📅 Save new time")
+        has_button(h, "Save new time")
     });
     let new_york = jiff::tz::TimeZone::get("America/New_York").unwrap();
     let day = jiff::Timestamp::now()
@@ -222,9 +223,9 @@ fn rescheduling_respects_the_version_and_canceling_asks_first() {
     step_until(&mut f.harness, "the preview", |h| {
         has_label_containing(h, "10:15:00 E")
     });
-    f.harness.get_by_label("📅 Save new time").click();
+    button(&f.harness, "Save new time").click();
     step_until(&mut f.harness, "the dialog to close", |h| {
-        !has_label(h, "📅 Save new time")
+        !has_button(h, "Save new time")
     });
     let expected = day.at(10, 15, 0, 0).to_zoned(new_york).unwrap().timestamp();
     let moved = f
@@ -254,10 +255,10 @@ fn rescheduling_respects_the_version_and_canceling_asks_first() {
         .unwrap();
     f.harness.get_by_label(&reschedule).click();
     step_until(&mut f.harness, "the reschedule dialog again", |h| {
-        has_label(h, "📅 Save new time")
+        has_button(h, "Save new time")
     });
     set_text(&mut f, "Time (HH:MM)", "11:45");
-    f.harness.get_by_label("📅 Save new time").click();
+    button(&f.harness, "Save new time").click();
     step_until(&mut f.harness, "the conflict notice", |h| {
         has_label_containing(h, "changed by someone else")
     });
@@ -273,11 +274,11 @@ fn rescheduling_respects_the_version_and_canceling_asks_first() {
     assert_eq!(after.sys.version, theirs.sys.version);
     f.harness.get_by_label("Reload").click();
     step_until(&mut f.harness, "their version in the dialog", |h| {
-        !has_label_containing(h, "changed by someone else") && has_label(h, "📅 Save new time")
+        !has_label_containing(h, "changed by someone else") && has_button(h, "Save new time")
     });
     f.harness.get_by_label("Close").click();
     step_until(&mut f.harness, "the dialog to close", |h| {
-        !has_label(h, "📅 Save new time")
+        !has_button(h, "Save new time")
     });
 
     // Cancel, after a confirmation.
@@ -447,9 +448,9 @@ fn the_calendar_moves_between_months_and_shows_times_in_the_chosen_zone() {
     step_until(&mut f.harness, "today's cell", |h| has_label(h, &day_label));
     f.harness.get_by_label(&day_label).click();
     step_until(&mut f.harness, "the day panel", |h| {
-        has_label(h, "➕ Schedule on this day…")
+        has_button(h, "Schedule on this day…")
     });
-    f.harness.get_by_label("➕ Schedule on this day…").click();
+    button(&f.harness, "Schedule on this day…").click();
     step_until(&mut f.harness, "the dialog with a picker", |h| {
         has_label(h, "Release or entry")
     });
@@ -489,13 +490,13 @@ fn a_failed_schedule_stands_out_and_opens_the_failure_inspector() {
         &mut f.harness,
         "the failed schedule",
         Duration::from_secs(30),
-        |h| has_label(h, "✖ 1 failed"),
+        |h| has_button(h, "1 failed"),
     );
-    f.harness.get_by_label("✖ 1 failed").click();
+    button(&f.harness, "1 failed").click();
     step_until(&mut f.harness, "the inspect button", |h| {
-        has_label(h, "🔍 Inspect failure")
+        has_button(h, "Inspect failure")
     });
-    f.harness.get_by_label("🔍 Inspect failure").click();
+    button(&f.harness, "Inspect failure").click();
     step_until(&mut f.harness, "the inspector", |h| {
         has_label_containing(h, "entities failed")
     });

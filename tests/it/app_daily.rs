@@ -11,6 +11,7 @@ use release_desk::config::{Profile, ProfileStore, RegionSetting};
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 use crate::app_support::{AppFixture, has_label, has_label_containing, setup_for, step_until};
+use crate::selectors::{button, has_button};
 
 fn fixture() -> AppFixture {
     let mut config = SandboxConfig::default();
@@ -22,7 +23,7 @@ fn open_release(f: &mut AppFixture, title: &str) {
     step_until(&mut f.harness, "the releases list", |h| has_label(h, title));
     f.harness.get_by_label(title).click();
     step_until(&mut f.harness, "the release detail", |h| {
-        has_label(h, "⏴ Releases") && has_label(h, "✔ Validate")
+        has_button(h, "Back to releases") && has_button(h, "Validate")
     });
 }
 
@@ -31,7 +32,7 @@ fn open_release(f: &mut AppFixture, title: &str) {
 fn deleting_a_release_returns_to_the_list() {
     let mut f = fixture();
     open_release(&mut f, "Spring Travel Issue");
-    f.harness.get_by_label("🗑 Delete…").click();
+    button(&f.harness, "Delete…").click();
     step_until(&mut f.harness, "the confirmation", |h| {
         has_label(h, "Delete release?")
     });
@@ -40,7 +41,7 @@ fn deleting_a_release_returns_to_the_list() {
         &mut f.harness,
         "the list without the deleted release",
         |h| {
-            has_label(h, "➕ New release…")
+            has_button(h, "New release…")
                 && has_label(h, "Election Night Live")
                 && !has_label(h, "Spring Travel Issue")
         },
@@ -56,7 +57,7 @@ fn a_published_release_leaves_the_active_list() {
     step_until(&mut f.harness, "entries of the release", |h| {
         h.query_all_by_label("draft").count() > 0
     });
-    f.harness.get_by_label("⬆ Publish…").click();
+    button(&f.harness, "Publish…").click();
     step_until(&mut f.harness, "the confirmation", |h| {
         has_label(h, "Publish release?")
     });
@@ -67,7 +68,7 @@ fn a_published_release_leaves_the_active_list() {
     step_until(&mut f.harness, "the release archived", |h| {
         has_label(h, "archived")
     });
-    f.harness.get_by_label("⏴ Releases").click();
+    button(&f.harness, "Back to releases").click();
     step_until(&mut f.harness, "the active list without it", |h| {
         has_label(h, "Election Night Live") && !has_label(h, "Spring Travel Issue")
     });
@@ -138,7 +139,7 @@ fn last_action_shows_an_action_this_session_did_not_start() {
     step_until(&mut f.harness, "entries of the release", |h| {
         h.query_all_by_label("draft").count() > 0
     });
-    f.harness.get_by_label("✔ Validate").click();
+    button(&f.harness, "Validate").click();
     step_until(&mut f.harness, "the validation in the history", |h| {
         h.query_all_by_label("validate · succeeded").count() == 2
     });
@@ -186,7 +187,7 @@ fn the_calendar_fits_the_minimum_window() {
     });
     f.harness.get_by_label("Go to today").click();
     step_until(&mut f.harness, "the day panel", |h| {
-        has_label(h, "➕ Schedule on this day…")
+        has_button(h, "Schedule on this day…")
     });
     f.harness.run_steps(3);
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(900.0, 560.0));

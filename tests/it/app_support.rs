@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use release_desk::app::clock::AppClock;
 use release_desk::app::state::ConnectionInfo;
 use release_desk::app::worker::WorkerOptions;
 use release_desk::app::{App, AppSetup};
@@ -79,10 +78,7 @@ pub fn setup_for(sandbox: &Sandbox, profiles: &tempfile::TempDir) -> AppSetup {
             poll_interval: Duration::from_millis(40),
             profiles: ProfileStore::new(profiles.path().to_path_buf()),
             // The app's "now" is the sandbox's: a test with a manual clock moves both.
-            clock: {
-                let clock = sandbox.clock().clone();
-                AppClock::from_fn(move || clock.now().0)
-            },
+            clock: sandbox.clock().clone(),
             ..WorkerOptions::new(true)
         },
         timeline: None,

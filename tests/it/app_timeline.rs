@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::selectors::{button, has_button};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use release_desk::app::state::ConnectionInfo;
@@ -114,7 +115,7 @@ fn open_timeline(f: &mut Fixture) {
     });
     f.harness.get_by_label("Timeline").click();
     step_until(&mut f.harness, "the timeline view", |h| {
-        has_label(h, "⏸ Pause") && h.state().state.timeline.loaded
+        has_button(h, "Pause") && h.state().state.timeline.loaded
     });
 }
 
@@ -193,7 +194,7 @@ fn filtering_to_failed_and_reading_the_per_field_errors() {
             .iter()
             .any(|t| t == "ReleaseAction.execute")
     });
-    f.harness.get_by_label("✖ Failed").click();
+    button(&f.harness, "Failed").click();
     step_until(&mut f.harness, "only failed events", |h| {
         let rows = &h.state().state.timeline;
         rows.loaded
@@ -246,14 +247,14 @@ fn the_rate_chart_counts_a_publish_and_the_sources_panel_shows_signing() {
             .sum();
         state.loaded && state.rate.loaded && counted > 0 && counted == state.total
     });
-    assert!(has_label(&f.harness, "⏷ Events per minute"));
-    assert!(has_label(&f.harness, "⬇ Export"));
+    assert!(has_button(&f.harness, "Events per minute"));
+    assert!(has_button(&f.harness, "Export"));
     // The sources panel: the receiver verifies signatures; the poller can start.
     f.harness.get_by_label("Sources").click();
     step_until(&mut f.harness, "the sources panel", |h| {
         has_label(h, "signing on") && h.state().state.timeline.sources.loaded
     });
-    assert!(has_label(&f.harness, "⏵ Poll the call log"));
+    assert!(has_button(&f.harness, "Poll the call log"));
 }
 
 /// Bug 5: after a connection switch the timeline stayed on "Loading…" until a filter changed.
@@ -342,11 +343,11 @@ fn the_detail_panel_and_the_table_do_not_overlap_at_the_minimum_size() {
     let first = cached_topics(&f.harness)[0].clone();
     f.harness.query_all_by_label(&first).next().unwrap().click();
     step_until(&mut f.harness, "the detail panel", |h| {
-        has_label(h, "Event") && has_label(h, "✖")
+        has_label(h, "Event") && has_button(h, "Close the detail")
     });
     f.harness.run_steps(3);
     let panel = f.harness.get_by_label("Event").rect();
-    let close = f.harness.get_by_label("✖").rect();
+    let close = button(&f.harness, "Close the detail").rect();
     for header in ["Received", "Topic", "Summary", "Status"] {
         // The table's header is the leftmost (the panel has a "Received" too).
         let rect = f

@@ -9,6 +9,8 @@ use release_desk::cma::{EntityKind, EntityState, Link, ReleaseBody};
 use release_desk::sandbox::SandboxConfig;
 
 use crate::app_support::{AppFixture, has_label, has_label_containing, step_until};
+use crate::selectors::{button, controls, has_button};
+use egui::accesskit::Role;
 
 type Fixture = AppFixture;
 
@@ -22,7 +24,7 @@ fn open_release(f: &mut Fixture, title: &str) {
     step_until(&mut f.harness, "the releases list", |h| has_label(h, title));
     f.harness.get_by_label(title).click();
     step_until(&mut f.harness, "the release detail", |h| {
-        has_label(h, "⏴ Releases") && has_label(h, "✔ Validate")
+        has_button(h, "Back to releases") && has_button(h, "Validate")
     });
 }
 
@@ -34,11 +36,11 @@ fn validating_the_failing_release_shows_per_field_errors_in_the_inspector() {
     step_until(&mut f.harness, "entries of the release", |h| {
         h.query_all_by_label("draft").count() + h.query_all_by_label("changed").count() > 0
     });
-    f.harness.get_by_label("✔ Validate").click();
+    button(&f.harness, "Validate").click();
     step_until(&mut f.harness, "the failed validation", |h| {
-        has_label(h, "🔍 Inspect failure")
+        has_button(h, "Inspect failure")
     });
-    f.harness.get_by_label("🔍 Inspect failure").click();
+    button(&f.harness, "Inspect failure").click();
     step_until(&mut f.harness, "the inspector", |h| {
         has_label_containing(h, "entities failed")
     });
@@ -65,7 +67,7 @@ fn publishing_the_valid_release_turns_its_entries_published() {
     step_until(&mut f.harness, "entries of the release", |h| {
         h.query_all_by_label("draft").count() > 0
     });
-    f.harness.get_by_label("⬆ Publish…").click();
+    button(&f.harness, "Publish…").click();
     step_until(&mut f.harness, "the confirmation", |h| {
         has_label(h, "Publish release?")
     });
@@ -100,7 +102,7 @@ fn creating_a_release_through_the_dialog() {
     step_until(&mut f.harness, "the releases list", |h| {
         has_label(h, "Spring Travel Issue")
     });
-    f.harness.get_by_label("➕ New release…").click();
+    button(&f.harness, "New release…").click();
     step_until(&mut f.harness, "the dialog's entry list", |h| {
         has_label(h, "Northern Lights Field Guide")
             || has_label_containing(h, "selected)")
@@ -124,7 +126,7 @@ fn creating_a_release_through_the_dialog() {
     });
     f.harness.get_by_label("Create release").click();
     step_until(&mut f.harness, "the new release's detail", |h| {
-        has_label(h, "Winter Launch") && has_label(h, "✔ Validate")
+        has_label(h, "Winter Launch") && has_button(h, "Validate")
     });
     let page =
         f.runtime
@@ -141,7 +143,7 @@ fn a_stale_version_shows_the_conflict_and_overwrites_nothing() {
     let mut f = fixture();
     open_release(&mut f, "Spring Travel Issue");
     step_until(&mut f.harness, "entries of the release", |h| {
-        h.query_all_by_label("✖").count() == 10
+        controls(h, Role::Button, "Remove from the release").count() == 10
     });
     // Someone else edits the release in the meantime.
     let current = f
@@ -158,7 +160,10 @@ fn a_stale_version_shows_the_conflict_and_overwrites_nothing() {
         )
         .unwrap();
     // The user removes an entry from the stale view.
-    f.harness.query_all_by_label("✖").next().unwrap().click();
+    controls(&f.harness, Role::Button, "Remove from the release")
+        .next()
+        .unwrap()
+        .click();
     step_until(&mut f.harness, "the conflict notice", |h| {
         has_label_containing(h, "changed by someone else")
     });
@@ -209,7 +214,7 @@ fn the_keyboard_drives_the_palette_and_the_releases_list() {
     f.harness.step();
     f.harness.key_press(egui::Key::Enter);
     step_until(&mut f.harness, "a release detail", |h| {
-        has_label(h, "✔ Validate")
+        has_button(h, "Validate")
     });
 }
 

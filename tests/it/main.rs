@@ -25,6 +25,7 @@ mod sandbox_release_actions;
 mod sandbox_releases;
 mod sandbox_schedules;
 mod sandbox_webhooks;
+mod selectors;
 mod ship;
 mod support;
 mod timeline_durability;

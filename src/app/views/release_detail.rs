@@ -50,7 +50,11 @@ impl ReleaseDetailView {
                 ui.spinner();
                 ui.label("Loading the release…");
             });
-            if ui.button("⏴ Releases").clicked() {
+            if ui
+                .button("⏴ Releases")
+                .accessible_name("Back to releases")
+                .clicked()
+            {
                 back(cx);
             }
             return;
@@ -60,6 +64,7 @@ impl ReleaseDetailView {
             if ui
                 .button("⏴ Releases")
                 .on_hover_text("Back to the list (Esc)")
+                .accessible_name("Back to releases")
                 .clicked()
                 || ui.input(|i| i.key_pressed(egui::Key::Escape))
                     && self.confirm.is_none()
@@ -339,6 +344,7 @@ impl ReleaseDetailView {
                                 && ui
                                     .small_button("✖")
                                     .on_hover_text("Remove from the release")
+                                    .accessible_name("Remove from the release")
                                     .clicked()
                             {
                                 remove = Some(row_link(link));

@@ -122,7 +122,12 @@ impl ReleasesView {
                 {
                     self.open_create_dialog();
                 }
-                if ui.button("⟳").on_hover_text("Reload the list").clicked() {
+                if ui
+                    .button("⟳")
+                    .on_hover_text("Reload the list")
+                    .accessible_name("Reload the list")
+                    .clicked()
+                {
                     cx.send(Command::LoadReleases {
                         query: self.query(),
                         cursor: None,

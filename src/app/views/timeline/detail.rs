@@ -21,7 +21,12 @@ impl TimelineView {
         ui.horizontal(|ui| {
             ui.heading("Event");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("✖").on_hover_text("Close the detail").clicked() {
+                if ui
+                    .button("✖")
+                    .on_hover_text("Close the detail")
+                    .accessible_name("Close the detail")
+                    .clicked()
+                {
                     close = true;
                 }
             });
@@ -88,7 +93,12 @@ fn detail_body_ui(
                 ui.label(RichText::new("Entity").weak());
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(id).monospace());
-                    if ui.small_button("📋").on_hover_text("Copy the id").clicked() {
+                    if ui
+                        .small_button("📋")
+                        .on_hover_text("Copy the id")
+                        .accessible_name("Copy the id")
+                        .clicked()
+                    {
                         ui.ctx().copy_text(id.clone());
                     }
                 });

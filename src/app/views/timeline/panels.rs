@@ -216,7 +216,12 @@ pub fn sources_ui(
                                     .on_hover_text(url);
                             }
                         });
-                    if ui.small_button("⟳").on_hover_text("Reload the webhook list").clicked() {
+                    if ui
+                        .small_button("⟳")
+                        .on_hover_text("Reload the webhook list")
+                        .accessible_name("Reload the webhook list")
+                        .clicked()
+                    {
                         action = Some(SourcesAction::Reload);
                     }
                     match &sources.polling {
