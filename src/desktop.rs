@@ -4,8 +4,9 @@
 //! The application id is the desktop entry's file name (`release-desk.desktop`), its
 //! `StartupWMClass`, the Wayland app id and the X11 `WM_CLASS`, so a desktop matches the
 //! running window to its menu entry and icon. The window icon is the 256 px rendering of
-//! `assets/icons/release-desk.svg`, compiled in. When the app cannot start at all,
-//! [`show_start_failure`] says why in a small window, since a menu launch has no terminal.
+//! `assets/icons/release-desk.svg`, compiled in. [`run_window`] opens the main window on the
+//! embedded sandbox (what `release-desk` with no command does); when the app cannot start at
+//! all, [`show_start_failure`] says why in a small window, since a menu launch has no terminal.
 
 use std::sync::Arc;
 
@@ -23,6 +24,66 @@ pub fn window_icon() -> Arc<egui::IconData> {
         egui::IconData::default()
     });
     Arc::new(icon)
+}
+
+/// Opens the main window on the embedded sandbox (data in the user's data directory) and
+/// returns when it is closed. The worker and the local servers run on `runtime`; eframe runs on
+/// the calling (main) thread inside it. Ctrl-C or SIGTERM closes the window the normal way.
+/// The error is one sentence for stderr (a start failure has also been shown in a window).
+pub fn run_window(runtime: &tokio::runtime::Runtime) -> Result<(), String> {
+    let _enter = runtime.enter();
+    let data_dir = crate::config::data_dir();
+    let (embedded, client, connection) =
+        match runtime.block_on(crate::embedded::start_embedded(data_dir.clone())) {
+            Ok(started) => started,
+            Err(e) => {
+                let detail = format!("Data directory: {}", data_dir.display());
+                // A launch from the application menu has no terminal: say it in a window too.
+                let _ = show_start_failure(&e.to_string(), &detail);
+                return Err(format!("{e} ({detail})"));
+            }
+        };
+    let timeline = embedded.timeline.subscribe();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Release Desk")
+            .with_app_id(APP_ID)
+            .with_icon(window_icon())
+            .with_inner_size([1400.0, 860.0])
+            .with_min_inner_size([900.0, 560.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    let setup = crate::app::AppSetup {
+        client,
+        connection,
+        worker: crate::app::worker::WorkerOptions {
+            receiver_secret: crate::embedded::load_or_create_secret(&data_dir).ok(),
+            ..crate::app::worker::WorkerOptions::new(true)
+        },
+        timeline: Some(timeline),
+        journal: Some(embedded.timeline.journal().clone()),
+        keep_alive: Some(Box::new(embedded)),
+    };
+    eframe::run_native(
+        "Release Desk",
+        options,
+        Box::new(move |cc| {
+            // Ctrl-C or SIGTERM closes the window the normal way (state saved, servers stopped;
+            // unfinished webhook deliveries stay in the sandbox's outbox for the next start).
+            let ctx = cc.egui_ctx.clone();
+            let mut stop = crate::shutdown::StopRequests::listen();
+            tokio::spawn(async move {
+                let signal = stop.next().await;
+                tracing::info!(%signal, "closing the window");
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            });
+            let app = crate::app::App::new(&cc.egui_ctx, setup)
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| format!("the window could not open: {e}"))
 }
 
 /// Says, in a small window, why the app could not start (a desktop user launching it from the

@@ -59,21 +59,13 @@ pub fn load_or_create_secret(dir: &Path) -> Result<SigningSecret, LaunchError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(fail(&e)),
     }
-    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
     let secret = SigningSecret::generate();
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&path).map_err(|e| fail(&e))?;
-        file.write_all(secret.expose().as_bytes())
-            .map_err(|e| fail(&e))?;
-    }
+    crate::private_fs::write_atomic(
+        &path,
+        secret.expose().as_bytes(),
+        crate::private_fs::Access::OwnerOnly,
+    )
+    .map_err(|e| fail(&e))?;
     Ok(secret)
 }
 

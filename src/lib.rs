@@ -33,7 +33,7 @@
 //!     `intents` (`Intent`, `Route`, `Window`, and how the app carries them out); `ui_command`
 //!     (the palette's and shortcuts' commands).
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests), `command`
-//!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`), `clock` (`AppClock`).
+//!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`).
 //!   - `worker/` (the only I/O: commands, `connection`, `schedules`; latest-wins keys, one
 //!     cancellation token per connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
@@ -54,9 +54,11 @@
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
 //!   the call-log poller, the event model (payloads as `cma` types, causes, summaries), and
 //!   the export (NDJSON/CSV, written through a temporary file renamed into place).
+//! - [`clock`]: the one injectable clock (system, or manual for tests).
 //! - [`private_fs`]: owner-only data directories and database files (sandbox, journal).
 //! - [`shutdown`]: Ctrl-C and SIGTERM, listened for before a command announces it is ready.
-//! - `main.rs`: the command line; thin.
+//! - `main.rs`: the command line only (one runtime helper); the headless loops are
+//!   `sandbox::headless` and `timeline::headless`, the window is `desktop::run_window`.
 //!
 //! ## Invariants
 //! - Architecture Invariant: `cma` knows nothing of egui, SQLite or the file system.
@@ -80,7 +82,7 @@
 //!   (at-least-once, resumed at start, same idempotency key on every attempt).
 //! - One process writes a data directory: the sandbox holds an exclusive lock file there, and
 //!   the files that hold secrets (sandbox database, timeline journal) are owner-only.
-//! - Time is injected in the sandbox ([`sandbox::clock::Clock`]) so tests can set it.
+//! - Time is injected everywhere: one [`clock::Clock`] for the sandbox, the timeline and the app.
 //! - Architecture Invariant: `app` never names `sandbox`; views, widgets and state never name
 //!   tokio, reqwest, rusqlite or `std::fs`. `tests/it/architecture.rs` fails when they do.
 //!
@@ -93,10 +95,11 @@
 //! - **Stale results.** Events carry their worker's epoch and `AppState::receive` drops those
 //!   of another; replies carry what they answer (`ReleasesLoaded.query`) and the state drops
 //!   replies to anything but its latest request.
-//! - **Time.** The sandbox runs on an injected `Clock`; the app on an `AppClock`
-//!   (`WorkerOptions::clock`), which views read once per frame as `ViewCtx::now` and the
-//!   schedule followers read too — the app tests hand it the sandbox's clock, so a test decides
-//!   when time passes. Debouncing reads egui's input time (`InputState::time`: the wall clock
+//! - **Time.** One [`clock::Clock`] type: the sandbox (`SandboxConfig::clock`), the journal
+//!   and receiver (`JournalConfig::clock`, `ReceiverConfig::clock`) and the app
+//!   (`WorkerOptions::clock`, which views read once per frame as `ViewCtx::now` and the
+//!   schedule followers read too) each take one; tests hand all of them the same manual
+//!   clock, so a test decides when time passes. Debouncing reads egui's input time (`InputState::time`: the wall clock
 //!   under eframe, the step clock under kittest). The tidy test forbids `::now()` in views,
 //!   widgets and state.
 //! - **Error surfacing.** The worker reports failures as `AppEvent::Failed { kind:
@@ -115,6 +118,7 @@
 //!   `tests/it/architecture.rs` guards the layers.
 
 pub mod app;
+pub mod clock;
 pub mod cma;
 pub mod config;
 pub mod desktop;

@@ -12,7 +12,6 @@
 //! (layout, the views and windows), [`intents`] (what views, shortcuts and the palette ask for,
 //! and how the app carries it out).
 
-pub mod clock;
 pub mod command;
 pub mod event;
 pub mod format;

@@ -12,11 +12,13 @@ mod common;
 mod endpoints;
 mod entry;
 mod error;
+pub mod ids;
 mod release;
 mod scheduled;
 mod space;
 mod string_enum;
 mod webhook;
+pub mod webhook_headers;
 
 pub use action::{
     ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, BulkEntities,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::cma::{AccessToken, ClientConfig, Region};
+use crate::private_fs::Access;
 pub use keychain::{Keychain, KeychainError};
 pub use tokens::{TokenStore, TokenStoreInUse, token_store_note};
 
@@ -291,26 +292,14 @@ pub fn validate(profile: &Profile) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Writes through a temporary file and a rename, so a crash never leaves half a file.
+/// Writes through [`crate::private_fs::write_atomic`], so a crash never leaves half a file.
 fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), ConfigError> {
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        if secret {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(|e| io(&tmp, e))?;
-        file.write_all(bytes).map_err(|e| io(&tmp, e))?;
-        file.sync_all().map_err(|e| io(&tmp, e))?;
-    }
-    if secret {
-        restrict(&tmp, 0o600)?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+    let access = if secret {
+        Access::OwnerOnly
+    } else {
+        Access::Default
+    };
+    crate::private_fs::write_atomic(path, bytes, access).map_err(|e| io(path, e))
 }
 
 #[cfg(unix)]

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::clock::Clock;
 use super::error::ApiErr;
 use super::store::{Store, Tx, kind};
 use super::webhooks::{Cause, Dispatcher, Event, OutboxDelivery, StoredDelivery, Target, Topic};
+use crate::clock::Clock;
 use crate::cma::{Link, LinkType, Timestamp, WebhookDefinition};
 use crate::signing::SigningSecret;
 
@@ -243,7 +243,7 @@ impl Core {
 
     /// Now.
     pub fn now(&self) -> Timestamp {
-        self.clock.now()
+        Timestamp(self.clock.now())
     }
 
     /// A link to the sandbox user.
@@ -290,27 +290,8 @@ impl Events {
     }
 }
 
-/// A new random id: 22 characters of `[0-9A-Za-z]`, like Contentful's.
-pub fn new_id() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::rng();
-    (0..22)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
-/// Whether `id` is a valid CMA id (`/^[a-zA-Z0-9-_.]{1,64}$/`), other than `.` and `..`, which
-/// would name a path segment rather than a resource.
-pub fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id != "."
-        && id != ".."
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
+/// Ids come from the one generator in `cma` (re-exported here for the sandbox's modules).
+pub use crate::cma::ids::{new_id, valid_id};
 
 /// Serialises a `cma` value for a payload; these types always serialise.
 pub fn to_value<T: serde::Serialize>(value: &T) -> Value {

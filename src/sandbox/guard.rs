@@ -99,7 +99,7 @@ pub(super) async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let request_id = format!("{:032x}", rand::random::<u128>());
+    let request_id = crate::cma::ids::new_request_id();
     let path = request.uri().path().to_owned();
     let admission = rate.admit();
     let authorized = request

@@ -16,12 +16,12 @@ pub mod api_model;
 pub mod api_releases;
 pub mod api_schedules;
 pub mod api_webhooks;
-pub mod clock;
 pub mod core;
 pub mod entities;
 pub mod error;
 pub mod executor;
 pub mod guard;
+pub mod headless;
 pub mod releases;
 pub mod routes;
 pub mod scheduled;
@@ -42,12 +42,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use self::clock::Clock;
 use self::core::{Behaviour, Core, SIGNING_SECRET_KEY};
 use self::error::ApiErr;
 use self::seed::Seed;
 use self::store::{Store, StoreError, kind};
 use self::webhooks::{CallLog, DeliveryProgress, Dispatcher, RecordedCall};
+use crate::clock::Clock;
 use crate::cma::{AccessToken, ClientConfig, Region, WebhookDefinition};
 use crate::signing::SigningSecret;
 
@@ -97,7 +97,7 @@ impl Default for SandboxConfig {
             behaviour: Behaviour::default(),
             webhook_retry: webhooks::RetryPolicy::default(),
             scheduler_tick: Duration::from_millis(250),
-            clock: Clock::System,
+            clock: Clock::system(),
         }
     }
 }

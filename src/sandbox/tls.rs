@@ -14,6 +14,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::private_fs::{Access, write_atomic};
+
 /// Where the certificate and key live, and the server configuration made from them.
 pub struct TlsIdentity {
     /// The certificate (PEM): what clients are told to trust.
@@ -33,8 +35,10 @@ pub fn load_or_create(data_dir: &Path) -> Result<TlsIdentity, String> {
         let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
         let generated = rcgen::generate_simple_self_signed(names)
             .map_err(|e| format!("cannot generate a certificate: {e}"))?;
-        write_private(&key_path, generated.signing_key.serialize_pem().as_bytes())?;
-        std::fs::write(&cert_path, generated.cert.pem())
+        let key = generated.signing_key.serialize_pem();
+        write_atomic(&key_path, key.as_bytes(), Access::OwnerOnly)
+            .map_err(|e| format!("{}: {e}", key_path.display()))?;
+        write_atomic(&cert_path, generated.cert.pem().as_bytes(), Access::Default)
             .map_err(|e| format!("{}: {e}", cert_path.display()))?;
     }
     let certs = CertificateDer::pem_file_iter(&cert_path)
@@ -54,21 +58,6 @@ pub fn load_or_create(data_dir: &Path) -> Result<TlsIdentity, String> {
         cert_path,
         config: Arc::new(config),
     })
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .and_then(|mut file| file.write_all(bytes))
-        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Serves `app` over TLS on `listener` until `stop` fires. A failed handshake or a broken

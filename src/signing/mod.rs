@@ -16,7 +16,6 @@ use std::fmt;
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use rand::Rng;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -104,12 +103,7 @@ impl SigningSecret {
 
     /// Generates a new random secret of 64 characters from `[0-9a-zA-Z]`.
     pub fn generate() -> Self {
-        let value: String = rand::rng()
-            .sample_iter(rand::distr::Alphanumeric)
-            .take(SECRET_LEN)
-            .map(char::from)
-            .collect();
-        Self(value)
+        Self(crate::cma::ids::random_alphanumeric(SECRET_LEN))
     }
 
     /// Returns the secret itself. This is the only way to read it.

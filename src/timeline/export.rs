@@ -9,7 +9,7 @@
 //! arriving meanwhile never make it run forever. Blocking (SQLite): run it on a blocking thread.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -236,8 +236,9 @@ fn write_csv_row(writer: &mut dyn Write, details: &EventDetails) -> std::io::Res
     write!(writer, "{}\r\n", line.join(","))
 }
 
-/// Writes the export to `path` through `path.part`, renamed into place once complete; the
-/// partial file is removed when it fails or is canceled. Blocking.
+/// Writes the export to `path` through a temporary file renamed into place once complete
+/// ([`crate::private_fs::write_atomic_with`]); the temporary is removed when it fails or is
+/// canceled. Blocking.
 pub fn export_file(
     journal: &Journal,
     filter: &EventFilter,
@@ -245,30 +246,12 @@ pub fn export_file(
     path: &Path,
     progress: &mut dyn FnMut(ExportProgress) -> bool,
 ) -> Result<u64, ExportError> {
-    let partial = partial_path(path);
-    let result = (|| {
-        let file = std::fs::File::create(&partial)?;
+    crate::private_fs::write_atomic_with(path, crate::private_fs::Access::Default, |file| {
         let mut writer = std::io::BufWriter::new(file);
         let n = export(journal, filter, format, &mut writer, progress)?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)?;
+        writer.flush()?;
         Ok(n)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
-}
-
-/// The temporary file an export writes before it is renamed into place.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
-    path.with_file_name(name)
+    })
 }
 
 #[cfg(test)]

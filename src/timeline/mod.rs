@@ -31,13 +31,12 @@
 pub mod call_log;
 pub mod event;
 pub mod export;
+pub mod headless;
 pub mod journal;
 pub mod receiver;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -62,46 +61,6 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 
 /// The journal's file name inside a timeline data directory.
 pub const JOURNAL_FILE: &str = "timeline.sqlite3";
-
-/// Where the timeline reads "now": the system clock, or one a test sets.
-#[derive(Debug, Clone, Default)]
-pub enum Clock {
-    /// The system clock.
-    #[default]
-    System,
-    /// Milliseconds since the epoch, moved by hand.
-    Manual(Arc<AtomicI64>),
-}
-
-impl Clock {
-    /// A manual clock at `ms` milliseconds since the epoch.
-    pub fn manual(ms: i64) -> Self {
-        Self::Manual(Arc::new(AtomicI64::new(ms)))
-    }
-
-    /// Now, in milliseconds since the epoch.
-    pub fn now_ms(&self) -> i64 {
-        match self {
-            Self::System => jiff::Timestamp::now().as_millisecond(),
-            Self::Manual(ms) => ms.load(Ordering::SeqCst),
-        }
-    }
-
-    /// Moves a manual clock forward (no effect on the system clock).
-    pub fn advance(&self, by: Duration) {
-        if let Self::Manual(ms) = self {
-            let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-            ms.fetch_add(by, Ordering::SeqCst);
-        }
-    }
-
-    /// Sets a manual clock (no effect on the system clock).
-    pub fn set_ms(&self, to: i64) {
-        if let Self::Manual(ms) = self {
-            ms.store(to, Ordering::SeqCst);
-        }
-    }
-}
 
 /// How to start a [`Timeline`].
 #[derive(Debug, Clone)]

@@ -28,9 +28,9 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use super::Clock;
 use super::event::{IncomingEvent, Origin, REDACTED, Verdict, latin1};
 use super::journal::{AppendOutcome, Journal, JournalError};
+use crate::clock::Clock;
 use crate::signing::{DEFAULT_TTL_SECS, SigningSecret, verify_request};
 
 /// Largest body accepted by default: 1 MiB.
@@ -73,7 +73,7 @@ impl Default for ReceiverConfig {
             ttl_secs: DEFAULT_TTL_SECS,
             max_body: DEFAULT_MAX_BODY,
             secret_headers: Vec::new(),
-            clock: Clock::System,
+            clock: Clock::system(),
         }
     }
 }

@@ -379,7 +379,7 @@ fn on_disk(dir: &Path) -> SandboxConfig {
 async fn a_crash_between_a_scheduled_publish_and_its_schedule_neither_fails_nor_publishes_twice() {
     let dir = tempfile::tempdir().unwrap();
     let start = jiff::Timestamp::now();
-    let clock = release_desk::sandbox::clock::Clock::manual(start);
+    let clock = release_desk::clock::Clock::manual(start);
     let mut config = on_disk(dir.path());
     config.clock = clock.clone();
     // The schedule's last step fails for as long as this process lives: the crash point.

@@ -176,7 +176,7 @@ pub struct WorkerOptions {
     /// and set in the space when the sources panel configures a webhook.
     pub receiver_secret: Option<crate::signing::SigningSecret>,
     /// Where the app reads "now" (views, and which schedules are due).
-    pub clock: crate::app::clock::AppClock,
+    pub clock: crate::clock::Clock,
 }
 
 impl WorkerOptions {
@@ -189,7 +189,7 @@ impl WorkerOptions {
             sandbox: None,
             journal: None,
             receiver_secret: None,
-            clock: crate::app::clock::AppClock::system(),
+            clock: crate::clock::Clock::system(),
         }
     }
 }

@@ -320,7 +320,17 @@ impl Worker {
             ));
         };
         let path = handle.path().to_path_buf();
-        match tokio::fs::write(&path, text).await {
+        let target = path.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            crate::private_fs::write_atomic(
+                &target,
+                text.as_bytes(),
+                crate::private_fs::Access::Default,
+            )
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        match written {
             Ok(()) => self.sink.send(AppEvent::Notified(format!(
                 "Exported {} event{} to {}",
                 events.len(),

@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -40,31 +39,13 @@ use crate::cma::{
 };
 use crate::signing::{SigningSecret, sign_request};
 
-/// `X-Contentful-Topic`: `ContentManagement.{Type}.{action}`.
-pub const TOPIC_HEADER: &str = "X-Contentful-Topic";
-/// `X-Contentful-Webhook-Name`: the definition's name, percent-encoded if it has characters above U+00FF.
-pub const WEBHOOK_NAME_HEADER: &str = "X-Contentful-Webhook-Name";
-/// `X-Contentful-Webhook-Request-Attempt`: 1 for the first attempt, then 2, 3, …
-pub const ATTEMPT_HEADER: &str = "X-Contentful-Webhook-Request-Attempt";
-/// `X-Contentful-Event-Datetime`: when the event happened (RFC 3339, milliseconds, `Z`).
-pub const EVENT_DATETIME_HEADER: &str = "X-Contentful-Event-Datetime";
-/// `X-Contentful-Idempotency-Key`: 64 hex characters, the same for every attempt of one delivery.
-pub const IDEMPOTENCY_KEY_HEADER: &str = "X-Contentful-Idempotency-Key";
-/// `X-Contentful-CRN`: the Contentful resource name of the entity.
-pub const CRN_HEADER: &str = "X-Contentful-CRN";
-/// The release that caused the event.
-pub const RELEASE_ID_HEADER: &str = "x-contentful-release-id";
-/// The version of the release that caused the event (the name spec §6.2 gives).
-pub const RELEASE_VERSION_ID_HEADER: &str = "x-contentful-release-version-id";
-/// The version of the release that caused the event (the name Contentful's headers page gives);
-/// sent alongside [`RELEASE_VERSION_ID_HEADER`] with the same value.
-pub const RELEASE_VERSION_HEADER: &str = "x-contentful-release-version";
-/// The release action that caused the event.
-pub const RELEASE_ACTION_ID_HEADER: &str = "x-contentful-release-action-id";
-/// The bulk action that caused the event.
-pub const BULK_ACTION_ID_HEADER: &str = "x-contentful-bulk-action-id";
-/// The scheduled action that caused the event.
-pub const SCHEDULED_ACTION_ID_HEADER: &str = "x-contentful-scheduled-action-id";
+// Header names and the redaction mark are defined once, in `cma` (the receiver reads them too).
+pub use crate::cma::webhook_headers::{
+    ATTEMPT_HEADER, BULK_ACTION_ID_HEADER, CRN_HEADER, EVENT_DATETIME_HEADER,
+    IDEMPOTENCY_KEY_HEADER, REDACTED, RELEASE_ACTION_ID_HEADER, RELEASE_ID_HEADER,
+    RELEASE_VERSION_HEADER, RELEASE_VERSION_ID_HEADER, SCHEDULED_ACTION_ID_HEADER, TOPIC_HEADER,
+    WEBHOOK_NAME_HEADER,
+};
 
 /// The headers the sandbox signs (besides the two that signing adds and signs itself).
 pub const SIGNED_HEADERS: [&str; 6] = [
@@ -99,9 +80,6 @@ pub const CONNECTION_ERROR: &str = "ConnectionError";
 pub const INVALID_URL_ERROR: &str = "InvalidUrlError";
 /// Error recorded when the request could not be built or the HTTP client is unusable (not retried).
 pub const CLIENT_ERROR: &str = "ClientError";
-
-/// What secret values are replaced with in the call log and in `Debug` output.
-pub const REDACTED: &str = "***";
 
 /// Nesting depth beyond which a filter counts as malformed.
 const MAX_FILTER_DEPTH: usize = 16;

@@ -587,10 +587,4 @@ pub(super) fn base64(input: &[u8]) -> String {
     out
 }
 
-pub(super) fn random_id() -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(22)
-        .map(char::from)
-        .collect()
-}
+pub(super) use crate::cma::ids::new_id as random_id;

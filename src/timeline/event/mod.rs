@@ -21,31 +21,12 @@ use crate::cma::{
     Timestamp,
 };
 
-/// `X-Contentful-Topic`.
-pub const TOPIC_HEADER: &str = "x-contentful-topic";
-/// `X-Contentful-Webhook-Name` (percent-encoded when the name has characters above U+00FF).
-pub const WEBHOOK_NAME_HEADER: &str = "x-contentful-webhook-name";
-/// `X-Contentful-Webhook-Request-Attempt`: 1, 2, 3, …
-pub const ATTEMPT_HEADER: &str = "x-contentful-webhook-request-attempt";
-/// `X-Contentful-Event-Datetime`.
-pub const EVENT_DATETIME_HEADER: &str = "x-contentful-event-datetime";
-/// `X-Contentful-Idempotency-Key`: the same for every attempt of one delivery.
-pub const IDEMPOTENCY_KEY_HEADER: &str = "x-contentful-idempotency-key";
-/// `X-Contentful-CRN`.
-pub const CRN_HEADER: &str = "x-contentful-crn";
-/// The release that caused the event.
-pub const RELEASE_ID_HEADER: &str = "x-contentful-release-id";
-/// The version of that release (spec §6.2 name).
-pub const RELEASE_VERSION_ID_HEADER: &str = "x-contentful-release-version-id";
-/// The release action that caused the event.
-pub const RELEASE_ACTION_ID_HEADER: &str = "x-contentful-release-action-id";
-/// The bulk action that caused the event.
-pub const BULK_ACTION_ID_HEADER: &str = "x-contentful-bulk-action-id";
-/// The scheduled action that caused the event.
-pub const SCHEDULED_ACTION_ID_HEADER: &str = "x-contentful-scheduled-action-id";
-
-/// What stored header values of secrets are replaced with.
-pub const REDACTED: &str = "***";
+pub use crate::cma::webhook_headers::{
+    ATTEMPT_HEADER, BULK_ACTION_ID_HEADER, CRN_HEADER, EVENT_DATETIME_HEADER,
+    IDEMPOTENCY_KEY_HEADER, REDACTED, RELEASE_ACTION_ID_HEADER, RELEASE_ID_HEADER,
+    RELEASE_VERSION_HEADER, RELEASE_VERSION_ID_HEADER, SCHEDULED_ACTION_ID_HEADER, TOPIC_HEADER,
+    WEBHOOK_NAME_HEADER,
+};
 
 /// The rowid of a stored event: its identity and the journal's paging cursor.
 pub type EventId = i64;
@@ -238,7 +219,7 @@ impl Causes {
         Self {
             release_id: header(headers, RELEASE_ID_HEADER).map(str::to_owned),
             release_version: header(headers, RELEASE_VERSION_ID_HEADER)
-                .or_else(|| header(headers, "x-contentful-release-version"))
+                .or_else(|| header(headers, RELEASE_VERSION_HEADER))
                 .map(str::to_owned),
             release_action_id: header(headers, RELEASE_ACTION_ID_HEADER).map(str::to_owned),
             bulk_action_id: header(headers, BULK_ACTION_ID_HEADER).map(str::to_owned),

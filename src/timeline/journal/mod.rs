@@ -39,11 +39,11 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::Clock;
 use super::event::{
     Causes, EventDetails, EventId, IncomingEvent, Origin, ReleaseInfo, TimelineEvent, Verdict,
     VerdictKind, summarize,
 };
+use crate::clock::Clock;
 use crate::cma::Timestamp;
 
 /// Most appends written in one transaction.
@@ -192,7 +192,7 @@ impl JournalConfig {
             path: path.into(),
             live_buffer: DEFAULT_LIVE_BUFFER,
             queue: DEFAULT_QUEUE,
-            clock: Clock::System,
+            clock: Clock::system(),
         }
     }
 }

@@ -53,7 +53,7 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn append_dedup_page_count_and_retention() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Clock::manual(1_800_000_000_000);
+    let clock = Clock::manual_ms(1_800_000_000_000);
     let mut config = JournalConfig::new(dir.path().join("j.sqlite3"));
     config.clock = clock.clone();
     let journal = Journal::open(config).unwrap();

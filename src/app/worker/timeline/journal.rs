@@ -197,11 +197,7 @@ fn read_filters(path: &Path) -> Result<SavedFilters, String> {
 
 /// Writes the saved filters (through a temporary file, so a crash never leaves half a file).
 fn write_filters(path: &Path, filters: &SavedFilters) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
     let text = serde_json::to_vec_pretty(filters).map_err(|e| e.to_string())?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    crate::private_fs::write_atomic(path, &text, crate::private_fs::Access::Default)
+        .map_err(|e| e.to_string())
 }

@@ -1,0 +1,54 @@
+//! `release-desk receive`: the webhook receiver and journal headless until Ctrl-C or SIGTERM,
+//! printing one line per stored event.
+//!
+//! Prints `addr=` and `journal=` on stdout first (scripts and tests read them), then one line
+//! per event; on a stop request, deliveries in flight are stored before it returns.
+
+use std::time::Duration;
+
+use super::{LiveItem, Timeline, TimelineConfig, TimelineError, TimelineNotice};
+use crate::shutdown::StopRequests;
+
+/// How long deliveries in flight may take to be stored when asked to stop.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Records deliveries with `config` until a stop request.
+pub async fn record_until_stopped(config: TimelineConfig) -> Result<(), TimelineError> {
+    let data_dir = config.data_dir.clone();
+    let signed = config.receiver.secret.is_some();
+    let mut stop = StopRequests::listen();
+    let timeline = Timeline::start(config).await?;
+    println!("addr={}", timeline.addr());
+    println!("journal={}", timeline.journal().path().display());
+    eprintln!(
+        "Recording webhook deliveries at http://{}/webhooks/<source> ({}) into {}. Ctrl-C or SIGTERM to stop.",
+        timeline.addr(),
+        if signed {
+            "signatures required"
+        } else {
+            "no signing secret: nothing is verified"
+        },
+        data_dir.display()
+    );
+    let mut live = timeline.subscribe();
+    loop {
+        tokio::select! {
+            item = live.recv() => match item {
+                Some(LiveItem::Notice(TimelineNotice::Appended(event))) => println!("{}", event.log_line()),
+                Some(LiveItem::Notice(TimelineNotice::AttemptCounted { id, attempt, attempts })) => {
+                    println!("retry of event {id}: attempt {attempt} ({attempts} attempts stored once)");
+                }
+                Some(LiveItem::Missed { count, .. }) => {
+                    println!("… {count} events not printed (they are in the journal)");
+                }
+                None => break,
+            },
+            signal = stop.next() => {
+                eprintln!("{signal}: stopping; storing deliveries in flight…");
+                break;
+            }
+        }
+    }
+    timeline.shutdown(DRAIN).await;
+    Ok(())
+}
