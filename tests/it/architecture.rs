@@ -96,3 +96,52 @@ fn the_tidy_check_sees_what_it_forbids() {
     let worker = code_lines("src/app/worker");
     assert!(worker.iter().any(|(_, _, code)| code.contains("tokio")));
 }
+
+/// Panics unless every code line under `src` that contains `definition` is in `home` (unit
+/// tests may spell the wire out literally: they check it).
+fn defined_only_in(definition: &str, home: &str, why: &str) {
+    let found: Vec<String> = code_lines("src")
+        .into_iter()
+        .filter(|(file, _, code)| {
+            code.contains(definition) && !file.ends_with(home) && !file.ends_with("tests.rs")
+        })
+        .map(|(file, n, code)| format!("{}:{n}: {code}", file.display()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "`{definition}` belongs in {home} only ({why}):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn cross_cutting_pieces_are_defined_once() {
+    defined_only_in(
+        "struct Clock",
+        "src/clock.rs",
+        "one clock, so a test moves sandbox, timeline and app together",
+    );
+    defined_only_in("enum Clock", "src/clock.rs", "one clock");
+    defined_only_in("Alphanumeric", "src/cma/ids.rs", "one id generator");
+    defined_only_in("random::<u128>", "src/cma/ids.rs", "one id generator");
+    defined_only_in(
+        "const REDACTED",
+        "src/cma/webhook_headers.rs",
+        "secrets look the same everywhere",
+    );
+    defined_only_in(
+        "\"X-Contentful-Topic\"",
+        "src/cma/webhook_headers.rs",
+        "webhook header names are defined once",
+    );
+    defined_only_in(
+        "std::fs::rename",
+        "src/private_fs.rs",
+        "whole files are written by private_fs::write_atomic, so a crash never tears one",
+    );
+    defined_only_in(
+        "std::fs::write(",
+        "src/private_fs.rs",
+        "whole files are written by private_fs::write_atomic",
+    );
+}
