@@ -374,6 +374,11 @@ impl Call {
         self
     }
 
+    /// Sets a body that is already encoded JSON.
+    pub(crate) fn set_body(&mut self, body: Vec<u8>) {
+        self.body = Some(body);
+    }
+
     pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, CmaError> {
         let bytes = serde_json::to_vec(body).map_err(|e| CmaError::Decode {
             what: "request body",
@@ -562,22 +567,55 @@ impl Client {
                         tokio::time::sleep(policy.delay(attempt, reset)).await;
                         continue;
                     }
-                    let body = ErrorBody::from_bytes_or_status(status.as_u16(), &bytes);
-                    let request_id = headers
-                        .get(REQUEST_ID_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned)
-                        .or_else(|| body.request_id.clone());
-                    return Err(CmaError::from_response(
-                        status.as_u16(),
-                        body,
-                        request_id,
-                        reset,
-                        header_u64(&headers, VERSION_HEADER),
-                    ));
+                    return Err(error_reply(status, &headers, &bytes));
                 }
             }
         }
+    }
+
+    /// Sends `call` once (no retries: for long, non-idempotent requests such as the sandbox's
+    /// load) with `timeout` instead of the configured one, and hands each chunk of a successful
+    /// reply's body to `on_chunk` as it arrives.
+    pub(crate) async fn execute_streaming(
+        &self,
+        call: Call,
+        timeout: Duration,
+        mut on_chunk: impl FnMut(&[u8]),
+    ) -> Result<(), CmaError> {
+        let url = self.url(&call);
+        if let Some(limiter) = &self.inner.limiter {
+            limiter.until_ready().await;
+        }
+        let mut request = self
+            .inner
+            .http
+            .request(call.method.clone(), url)
+            .header(AUTHORIZATION, self.inner.auth.clone())
+            .timeout(timeout);
+        for (name, value) in &call.headers {
+            request = request.header(*name, value.as_str());
+        }
+        if let Some(body) = call.body {
+            request = request.body(body);
+        }
+        let transport = |err: reqwest::Error| {
+            if err.is_timeout() {
+                CmaError::Timeout
+            } else {
+                CmaError::Network(describe_transport_error(&err))
+            }
+        };
+        let mut response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.map_err(transport)?;
+            return Err(error_reply(status, &headers, &bytes));
+        }
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            on_chunk(&chunk);
+        }
+        Ok(())
     }
 
     /// Sends a call and decodes the JSON reply.
@@ -723,6 +761,24 @@ fn describe_transport_error(err: &reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// The typed error of a refused reply: its CMA error body (or one made from the status), with
+/// the request id, the rate-limit reset and the current version when the headers carry them.
+fn error_reply(status: StatusCode, headers: &reqwest::header::HeaderMap, bytes: &[u8]) -> CmaError {
+    let body = ErrorBody::from_bytes_or_status(status.as_u16(), bytes);
+    let request_id = headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| body.request_id.clone());
+    CmaError::from_response(
+        status.as_u16(),
+        body,
+        request_id,
+        header_u64(headers, RATE_LIMIT_RESET_HEADER),
+        header_u64(headers, VERSION_HEADER),
+    )
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {

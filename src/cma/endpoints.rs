@@ -11,6 +11,7 @@ use super::{
     ScheduledAction, ScheduledActionBody, SigningSecretBody, Space, WebhookCallDetails,
     WebhookCallOverview, WebhookDefinition, WebhookHealth, WebhookSigningSecret,
     common::Collection,
+    sandbox_load::{LoadLine, LoadProgress, LoadReport},
 };
 
 /// Entries or assets: the two share every endpoint but the path.
@@ -653,5 +654,64 @@ impl Client {
     pub async fn sandbox_reset(&self) -> Result<(), CmaError> {
         let path = self.space_path(&["_sandbox", "reset"]);
         self.execute(Call::new(Method::POST, path)).await.map(drop)
+    }
+
+    /// `POST /spaces/{s}/_sandbox/load`: replaces the embedded sandbox's space with `export`
+    /// (the bytes of a `contentful-export` file, see [`super::sandbox_load`]), calling
+    /// `on_progress` as the sandbox reports it. The space is replaced only when this returns
+    /// `Ok`; an error leaves it as it was. Sent once, with a long timeout (a big space takes
+    /// minutes). Only the sandbox serves it (Contentful answers 404).
+    pub async fn sandbox_load(
+        &self,
+        export: Vec<u8>,
+        mut on_progress: impl FnMut(&LoadProgress),
+    ) -> Result<LoadReport, CmaError> {
+        const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+        let path = self.space_path(&["_sandbox", "load"]);
+        let mut call = Call::new(Method::POST, path);
+        call.set_body(export);
+        let mut pending: Vec<u8> = Vec::new();
+        let mut outcome: Option<Result<LoadReport, CmaError>> = None;
+        let mut take_line = |line: &[u8], outcome: &mut Option<Result<LoadReport, CmaError>>| {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return;
+            }
+            match serde_json::from_slice::<LoadLine>(line) {
+                Ok(LoadLine::Progress(progress)) => on_progress(&progress),
+                Ok(LoadLine::Loaded(report)) => *outcome = Some(Ok(report)),
+                Ok(LoadLine::Failed(body)) => {
+                    let status = if body.sys.id == super::ErrorId::BadRequest {
+                        400
+                    } else {
+                        500
+                    };
+                    let request_id = body.request_id.clone();
+                    *outcome = Some(Err(CmaError::from_response(
+                        status, *body, request_id, None, None,
+                    )));
+                }
+                Err(e) => {
+                    *outcome = Some(Err(CmaError::Decode {
+                        what: "sandbox load progress",
+                        message: e.to_string(),
+                    }));
+                }
+            }
+        };
+        self.execute_streaming(call, LOAD_TIMEOUT, |chunk| {
+            pending.extend_from_slice(chunk);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                take_line(&line, &mut outcome);
+            }
+        })
+        .await?;
+        take_line(&pending, &mut outcome);
+        outcome.unwrap_or_else(|| {
+            Err(CmaError::Decode {
+                what: "sandbox load",
+                message: "the reply ended before the load finished".into(),
+            })
+        })
     }
 }

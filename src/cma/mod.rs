@@ -14,6 +14,7 @@ mod entry;
 mod error;
 pub mod ids;
 mod release;
+pub mod sandbox_load;
 mod scheduled;
 mod space;
 mod string_enum;

@@ -12,6 +12,7 @@
 //! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite; [`seed`] the demo.
 
 pub mod api_content;
+pub mod api_load;
 pub mod api_model;
 pub mod api_releases;
 pub mod api_schedules;
@@ -305,7 +306,7 @@ impl Sandbox {
             if !seeded {
                 seed::load(&core, tx, seed, config.webhook_url.as_deref())?;
                 if let Some(export) = &export {
-                    report = Some(seed_export::load_export(&core, tx, export)?);
+                    report = Some(seed_export::load_export(&core, tx, export, &mut |_| {})?);
                 }
             } else if export.is_some() {
                 return Err(ApiErr::bad_request(
@@ -492,21 +493,43 @@ impl DataDirLock {
 /// (`POST /spaces/{s}/_sandbox/reset`, a Release Desk extension).
 pub fn reset(core: &Core) -> Result<(), ApiErr> {
     core.write(|tx, _| {
-        let token = tx.setting("token")?;
-        let space_id = tx.setting("space_id")?;
-        let secret = tx.setting(SIGNING_SECRET_KEY)?;
-        tx.clear()?;
-        for (key, value) in [
-            ("token", token),
-            ("space_id", space_id),
-            (SIGNING_SECRET_KEY, secret),
-        ] {
-            if let Some(value) = value {
-                tx.set_setting(key, &value)?;
-            }
-        }
+        clear_keeping_identity(tx)?;
         seed::load(core, tx, core.seed, core.webhook_url.as_deref())
     })
+}
+
+/// Replaces the space with `export` in one transaction (`POST /spaces/{s}/_sandbox/load`):
+/// cleared as by a reset, seeded empty (locales, the webhook to the app's receiver), then
+/// loaded. When anything fails, the space is as it was.
+pub fn load_replacing(
+    core: &Core,
+    export: &serde_json::Value,
+    progress: seed_export::Progress<'_>,
+) -> Result<seed_export::ExportLoad, ApiErr> {
+    core.write(|tx, _| {
+        clear_keeping_identity(tx)?;
+        seed::load(core, tx, Seed::Empty, core.webhook_url.as_deref())?;
+        seed_export::load_export(core, tx, export, progress)
+    })
+}
+
+/// Empties the store but for what identifies the space to its clients: the token, the space
+/// id and the signing secret.
+fn clear_keeping_identity(tx: &store::Tx<'_>) -> Result<(), ApiErr> {
+    let token = tx.setting("token")?;
+    let space_id = tx.setting("space_id")?;
+    let secret = tx.setting(SIGNING_SECRET_KEY)?;
+    tx.clear()?;
+    for (key, value) in [
+        ("token", token),
+        ("space_id", space_id),
+        (SIGNING_SECRET_KEY, secret),
+    ] {
+        if let Some(value) = value {
+            tx.set_setting(key, &value)?;
+        }
+    }
+    Ok(())
 }
 
 /// Points every webhook at `url` and activates it (the app's receiver port changes per launch).

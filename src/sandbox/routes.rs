@@ -174,6 +174,11 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
             get(api_webhooks::health),
         )
         .route("/spaces/{space}/_sandbox/reset", post(reset))
+        .route(
+            "/spaces/{space}/_sandbox/load",
+            post(super::api_load::load)
+                .layer(DefaultBodyLimit::max(super::api_load::MAX_EXPORT_BYTES)),
+        )
         .fallback(|| async { ApiErr::not_found("Route", "unknown path") });
     let rate = rate.unwrap_or_else(|| Arc::new(RateGate::advertise_only()));
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

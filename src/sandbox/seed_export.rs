@@ -16,45 +16,17 @@ use super::entities::{self, EntityBody};
 use super::error::ApiErr;
 use super::store::{Tx, kind};
 use super::webhooks::Cause;
-use crate::cma::EntityKind;
+use crate::cma::sandbox_load::LoadProgress;
+use crate::cma::{EntityKind, ReleaseBody, ReleaseStatus};
 
-/// What a load brought in, and what it could not.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExportLoad {
-    /// Locales loaded.
-    pub locales: usize,
-    /// Content types loaded.
-    pub content_types: usize,
-    /// Editor interfaces loaded.
-    pub editor_interfaces: usize,
-    /// Tags loaded.
-    pub tags: usize,
-    /// Assets loaded.
-    pub assets: usize,
-    /// Entries loaded.
-    pub entries: usize,
-    /// One sentence per item that was skipped, naming it and why.
-    pub problems: Vec<String>,
-}
+/// What a load brought in, and what it could not (the wire type of the load extension).
+pub type ExportLoad = crate::cma::sandbox_load::LoadReport;
 
-impl std::fmt::Display for ExportLoad {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} locales, {} content types, {} editor interfaces, {} tags, {} assets, {} entries",
-            self.locales,
-            self.content_types,
-            self.editor_interfaces,
-            self.tags,
-            self.assets,
-            self.entries
-        )?;
-        if !self.problems.is_empty() {
-            write!(f, "; {} items skipped", self.problems.len())?;
-        }
-        Ok(())
-    }
-}
+/// Called as a load goes on (with the phase, items done and items in the file).
+pub type Progress<'a> = &'a mut dyn FnMut(LoadProgress);
+
+/// Reports progress every this many items (and at each phase's end).
+const PROGRESS_EVERY: usize = 200;
 
 fn items<'a>(export: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     export
@@ -68,9 +40,8 @@ fn id_of(doc: &Value) -> Option<&str> {
     doc.pointer("/sys/id").and_then(Value::as_str)
 }
 
-/// Loads `export` (a parsed `contentful-export` file) into the store `tx` belongs to, which
-/// holds a freshly seeded empty space. Fails only when the file is not an export at all.
-pub fn load_export(core: &Core, tx: &Tx<'_>, export: &Value) -> Result<ExportLoad, ApiErr> {
+/// Refuses what is not a `contentful-export` file at all (before anything is changed).
+pub fn check_export(export: &Value) -> Result<(), ApiErr> {
     if !export.is_object()
         || !["contentTypes", "entries", "assets", "locales"]
             .iter()
@@ -80,6 +51,29 @@ pub fn load_export(core: &Core, tx: &Tx<'_>, export: &Value) -> Result<ExportLoa
             "this is not a contentful-export file: it has no contentTypes, entries, assets or locales",
         ));
     }
+    Ok(())
+}
+
+/// Loads `export` (a parsed `contentful-export` file, optionally with `releases` and
+/// `scheduledActions`) into the store `tx` belongs to, which holds a freshly seeded empty
+/// space, reporting progress. Fails only when the file is not an export at all, or the store
+/// fails (the caller's transaction then rolls everything back).
+pub fn load_export(
+    core: &Core,
+    tx: &Tx<'_>,
+    export: &Value,
+    progress: Progress<'_>,
+) -> Result<ExportLoad, ApiErr> {
+    check_export(export)?;
+    let mut report = |phase: &str, done: usize, total: usize| {
+        if done == total || done.is_multiple_of(PROGRESS_EVERY) {
+            progress(LoadProgress {
+                phase: phase.to_owned(),
+                done,
+                total,
+            });
+        }
+    };
     let mut load = ExportLoad::default();
     let mut events = Events::default();
 
@@ -110,6 +104,8 @@ pub fn load_export(core: &Core, tx: &Tx<'_>, export: &Value) -> Result<ExportLoa
         }
     }
 
+    let model_total = items(export, "contentTypes").count();
+    report("content model", 0, model_total);
     for ct in items(export, "contentTypes") {
         let Some(id) = id_of(ct) else {
             load.problems
@@ -152,11 +148,16 @@ pub fn load_export(core: &Core, tx: &Tx<'_>, export: &Value) -> Result<ExportLoa
         }
     }
 
+    report("content model", model_total, model_total);
+
     for (k, key) in [
         (EntityKind::Asset, "assets"),
         (EntityKind::Entry, "entries"),
     ] {
-        for entity in items(export, key) {
+        let total = items(export, key).count();
+        report(key, 0, total);
+        for (i, entity) in items(export, key).enumerate() {
+            report(key, i, total);
             let name = format!("{} '{}'", k.type_name(), id_of(entity).unwrap_or("?"));
             match load_entity(core, tx, &mut events, k, entity) {
                 Ok(()) => match k {
@@ -168,10 +169,78 @@ pub fn load_export(core: &Core, tx: &Tx<'_>, export: &Value) -> Result<ExportLoa
                     .push(format!("{name}: {}", e.body.message_or_id())),
             }
         }
+        report(key, total, total);
     }
+
+    let total = items(export, "releases").count();
+    for (i, release) in items(export, "releases").enumerate() {
+        report("releases", i, total);
+        let name = format!("Release '{}'", id_of(release).unwrap_or("?"));
+        match load_release(core, tx, &mut events, release) {
+            Ok(()) => load.releases += 1,
+            Err(e) => load
+                .problems
+                .push(format!("{name}: {}", e.body.message_or_id())),
+        }
+    }
+    report("releases", total, total);
+
+    let total = items(export, "scheduledActions").count();
+    for (i, action) in items(export, "scheduledActions").enumerate() {
+        report("scheduled actions", i, total);
+        let Some(id) = id_of(action) else {
+            load.problems
+                .push("A scheduled action without sys.id was skipped".into());
+            continue;
+        };
+        let mut doc = action.clone();
+        if let Some(sys) = doc.get_mut("sys").and_then(Value::as_object_mut) {
+            sys.insert("space".into(), to_value(&core.space_link()));
+            sys.insert("environment".into(), to_value(&core.env_link()));
+        }
+        match serde_json::from_value::<crate::cma::ScheduledAction>(doc) {
+            Ok(parsed) => {
+                tx.put(kind::SCHEDULED_ACTION, id, &parsed)?;
+                load.scheduled_actions += 1;
+            }
+            Err(e) => load.problems.push(format!(
+                "Scheduled action '{id}': it is not a scheduled action ({e})"
+            )),
+        }
+    }
+    report("scheduled actions", total, total);
     // A seed is not an editor's change: `events` is dropped, no webhook fires.
     drop(events);
     Ok(load)
+}
+
+/// Creates one release with its id, title and entities, archived if it was.
+fn load_release(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    release: &Value,
+) -> Result<(), ApiErr> {
+    let id = id_of(release).ok_or_else(|| ApiErr::bad_request("it has no sys.id"))?;
+    let body: ReleaseBody = serde_json::from_value(release.clone())
+        .map_err(|e| ApiErr::bad_request(format!("it is not a release ({e})")))?;
+    crate::sandbox::releases::create(core, tx, events, Some(id), body)?;
+    let archived = release
+        .pointer("/sys/status")
+        .and_then(|s| serde_json::from_value::<ReleaseStatus>(s.clone()).ok())
+        .is_some_and(|s| s == ReleaseStatus::Archived);
+    if archived {
+        crate::sandbox::releases::set_archived(
+            core,
+            tx,
+            events,
+            id,
+            None,
+            true,
+            &Cause::default(),
+        )?;
+    }
+    Ok(())
 }
 
 /// Creates one entity and brings it to its exported state. An entity that cannot be created is

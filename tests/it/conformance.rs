@@ -196,6 +196,21 @@ async fn contentful_export_and_import_round_trip_through_the_sandbox() {
         }
     };
     assert_eq!(census(&copy).await, census(&source).await);
+    // The same export through the load extension the app's "Load a space export into the
+    // sandbox…" uses: a running demo sandbox is replaced by the same space.
+    let target = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("a demo sandbox starts");
+    let bytes = std::fs::read(&export_file).expect("the export file");
+    let mut progressed = 0;
+    let loaded = release_desk::cma::Client::new(target.client_config())
+        .expect("client")
+        .sandbox_load(bytes, |_| progressed += 1)
+        .await
+        .expect("the export loads over HTTP");
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    assert!(progressed > 0);
+    assert_eq!(census(&target).await, census(&source).await);
     // Loading into a data directory that already holds a space is refused.
     drop(copy);
     let again = Sandbox::start(SandboxConfig {

@@ -21,6 +21,7 @@ mod sandbox_bulk;
 mod sandbox_contract;
 mod sandbox_durability;
 mod sandbox_entries;
+mod sandbox_load;
 mod sandbox_release_actions;
 mod sandbox_releases;
 mod sandbox_schedules;
