@@ -118,6 +118,17 @@ pub enum Command {
     TestConnection,
     /// Restore the sandbox's demo data (local sandbox only).
     ResetSandbox,
+    /// Replace the local sandbox's space with a `contentful-export` file: the one at `path`,
+    /// or one the user picks (`None`). Then switch to the sandbox.
+    LoadSandboxExport {
+        /// The file, when already chosen.
+        path: Option<std::path::PathBuf>,
+    },
+    /// Copy the connected (real) space — content model, entries, asset metadata, releases and
+    /// scheduled actions — into the local sandbox, then switch to it.
+    CopySpaceIntoSandbox,
+    /// Stop a copy while it is still reading the space (the sandbox is then untouched).
+    CancelSandboxLoad,
     /// Hide the conflict notice (state only; the worker ignores it).
     DismissConflict,
     /// Read the saved connection profiles.

@@ -151,6 +151,26 @@ pub enum AppEvent {
         /// The error in full (behind a disclosure).
         detail: String,
     },
+    /// A load into the sandbox goes on (`source` names what is loaded).
+    SandboxLoadProgress {
+        /// The file name, or the space being copied.
+        source: String,
+        /// How far it has come.
+        progress: crate::cma::sandbox_load::LoadProgress,
+        /// Whether it can still be canceled (reading a space; writing cannot be interrupted).
+        cancellable: bool,
+    },
+    /// The sandbox now holds `source`'s space.
+    SandboxLoaded {
+        /// The file name, or the space that was copied.
+        source: String,
+        /// What was loaded, and what was skipped.
+        report: crate::cma::sandbox_load::LoadReport,
+        /// When (the app's clock).
+        at: jiff::Timestamp,
+    },
+    /// A copy was canceled before it changed the sandbox.
+    SandboxLoadCanceled,
     /// The sandbox was reset to its demo data.
     SandboxReset {
         /// When (the app's clock).
@@ -271,6 +291,8 @@ pub enum RequestKind {
     Reset,
     /// The sandbox's reset request.
     ResetSandbox,
+    /// Loading this file (or copying this space) into the sandbox.
+    LoadSandbox(String),
     /// One scheduled action.
     LoadScheduledAction,
     /// The calendar range of scheduled actions.
@@ -328,6 +350,7 @@ impl std::fmt::Display for RequestKind {
             Self::Connect(name) => write!(f, "Connecting to '{name}'"),
             Self::Reset => f.write_str("Reset"),
             Self::ResetSandbox => f.write_str("Resetting the sandbox"),
+            Self::LoadSandbox(source) => write!(f, "Loading {source} into the sandbox"),
             Self::LoadScheduledAction => f.write_str("Loading the schedule"),
             Self::LoadScheduledRange | Self::LoadScheduledPage => {
                 f.write_str("Loading scheduled actions")

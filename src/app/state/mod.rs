@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
 
 use super::command::ScheduledQuery;
+use crate::cma::sandbox_load::{LoadProgress, LoadReport};
 use crate::cma::{ScheduledAction, Timestamp};
 
 /// How many recent webhook events the state keeps for the live list.
@@ -187,6 +188,41 @@ pub struct AppState {
     pub timeline: super::timeline::TimelineRows,
     /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
     pub sandbox_reset_at: Option<jiff::Timestamp>,
+    /// A load into the local sandbox that is running (an export file, or a copy of a space).
+    pub sandbox_load: Option<SandboxLoadJob>,
+    /// What the last load brought in and skipped (kept across the switch to the sandbox).
+    pub sandbox_load_report: Option<(String, LoadReport)>,
+}
+
+/// A load into the local sandbox, as Settings shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxLoadJob {
+    /// What is loaded (a file name, "space 'abc'").
+    pub source: String,
+    /// How far it has come, once the worker reported.
+    pub progress: Option<LoadProgress>,
+    /// Whether it may still be canceled (reading a space, not yet writing the sandbox).
+    pub cancellable: bool,
+}
+
+impl SandboxLoadJob {
+    /// One line for the progress bar: "entries: 1,200 of 5,000".
+    pub fn describe(&self) -> String {
+        match &self.progress {
+            None => format!("Preparing {}…", self.source),
+            Some(p) if p.phase == "sending" => format!("Sending {} to the sandbox…", self.source),
+            Some(p) if p.total > 0 => format!("{}: {} of {}", p.phase, p.done, p.total),
+            Some(p) => format!("{}: {} read", p.phase, p.done),
+        }
+    }
+
+    /// The fraction done, when the phase has a known size.
+    pub fn fraction(&self) -> Option<f32> {
+        self.progress
+            .as_ref()
+            .filter(|p| p.total > 0)
+            .map(|p| (p.done as f32 / p.total as f32).clamp(0.0, 1.0))
+    }
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).
@@ -287,10 +323,27 @@ impl AppState {
     ) -> Epoch {
         let epoch = self.epoch.next();
         let profiles = std::mem::take(&mut self.profiles);
+        let load_report = self.sandbox_load_report.take();
         *self = Self::new(connection, epoch);
         self.profiles = profiles;
+        self.sandbox_load_report = load_report;
         self.active_profile = active_profile;
         epoch
+    }
+
+    /// The sandbox's space was replaced (a reset, a load): what was loaded of the old one goes,
+    /// the lists reload, and the timeline marks the moment (the journal keeps the old events).
+    fn space_replaced(&mut self, at: jiff::Timestamp) {
+        self.sandbox_reset_at = Some(at);
+        self.releases.clear();
+        self.latest_actions.clear();
+        self.release_actions.clear();
+        self.entities.clear();
+        self.actions.clear();
+        self.releases_generation += 1;
+        self.entities_generation += 1;
+        self.clear_scheduled();
+        self.effects.push(Effect::ReloadReleaseList);
     }
 
     /// Marks what `command` sets pending (the other half is in [`AppState::apply`]), and applies
@@ -306,6 +359,18 @@ impl AppState {
             }
             Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
             Command::TestConnection => self.connection_testing = true,
+            Command::LoadSandboxExport { .. } | Command::CopySpaceIntoSandbox => {
+                self.sandbox_load = Some(SandboxLoadJob {
+                    source: if matches!(command, Command::CopySpaceIntoSandbox) {
+                        "this space".into()
+                    } else {
+                        "the export".into()
+                    },
+                    progress: None,
+                    cancellable: matches!(command, Command::CopySpaceIntoSandbox),
+                });
+                self.sandbox_load_report = None;
+            }
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
             Command::DismissConflict => {
@@ -489,6 +554,7 @@ impl AppState {
                     }
                     RequestKind::LoadScheduledRange => self.scheduled_loading = false,
                     RequestKind::LoadScheduledPage => self.scheduled_page.loading = false,
+                    RequestKind::LoadSandbox(_) => self.sandbox_load = None,
                     _ => {}
                 }
                 self.toast(Toast::Error(format!("{kind}: {message}")));
@@ -551,19 +617,42 @@ impl AppState {
                 client,
                 connection,
             }),
+            AppEvent::SandboxLoadProgress {
+                source,
+                progress,
+                cancellable,
+            } => {
+                self.sandbox_load = Some(SandboxLoadJob {
+                    source,
+                    progress: Some(progress),
+                    cancellable,
+                });
+            }
+            AppEvent::SandboxLoadCanceled => {
+                if self.sandbox_load.take().is_some() {
+                    self.toast(Toast::Info(
+                        "Nothing was loaded: the sandbox is unchanged".into(),
+                    ));
+                }
+            }
+            AppEvent::SandboxLoaded { source, report, at } => {
+                self.sandbox_load = None;
+                let summary = if report.problems.is_empty() {
+                    format!("The sandbox now holds {source}: {report}")
+                } else {
+                    format!(
+                        "The sandbox now holds {source}: {report}. Settings lists what was skipped."
+                    )
+                };
+                self.sandbox_load_report = Some((source, report));
+                self.toast(Toast::Success(summary));
+                if self.connection.as_ref().is_some_and(|c| c.is_sandbox) {
+                    self.space_replaced(at);
+                }
+            }
             AppEvent::SandboxReset { at } => {
-                // The journal keeps the old space's events; the timeline marks the reset.
-                self.sandbox_reset_at = Some(at);
-                self.releases.clear();
-                self.latest_actions.clear();
-                self.release_actions.clear();
-                self.entities.clear();
-                self.actions.clear();
-                self.releases_generation += 1;
-                self.entities_generation += 1;
-                self.clear_scheduled();
                 self.toast(Toast::Success("Sandbox restored to the demo space".into()));
-                self.effects.push(Effect::ReloadReleaseList);
+                self.space_replaced(at);
             }
             AppEvent::ScheduledActionsLoaded { from, to, items } => {
                 let fresh: std::collections::HashSet<&str> =

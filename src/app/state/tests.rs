@@ -94,6 +94,17 @@ fn picture(state: &AppState) -> String {
     if let Some(conflict) = &state.conflict {
         out += &format!("conflict: {}\n", conflict.what);
     }
+    if let Some(job) = &state.sandbox_load {
+        let cancel = if job.cancellable {
+            " (cancellable)"
+        } else {
+            ""
+        };
+        out += &format!("sandbox load: {}{cancel}\n", job.describe());
+    }
+    if let Some((source, report)) = &state.sandbox_load_report {
+        out += &format!("last load: {source}: {} skipped\n", report.problems.len());
+    }
     out
 }
 
@@ -559,4 +570,86 @@ fn a_connection_test_shows_progress_until_its_report() {
         ],
         "toast success: Connection works",
     );
+}
+
+fn progress(phase: &str, done: usize, total: usize) -> crate::cma::sandbox_load::LoadProgress {
+    crate::cma::sandbox_load::LoadProgress {
+        phase: phase.into(),
+        done,
+        total,
+    }
+}
+
+#[test]
+fn a_copy_into_the_sandbox_shows_progress_and_can_be_canceled_while_reading() {
+    check(
+        vec![
+            Sent(Command::CopySpaceIntoSandbox),
+            Got(AppEvent::SandboxLoadProgress {
+                source: "space 'abc'".into(),
+                progress: progress("entries", 300, 0),
+                cancellable: true,
+            }),
+        ],
+        "sandbox load: entries: 300 read (cancellable)",
+    );
+    check(
+        vec![
+            Sent(Command::CopySpaceIntoSandbox),
+            Got(AppEvent::SandboxLoadCanceled),
+        ],
+        "toast info: Nothing was loaded: the sandbox is unchanged",
+    );
+}
+
+#[test]
+fn a_load_ends_with_its_report_or_its_error_and_the_report_survives_the_switch() {
+    let report = crate::cma::sandbox_load::LoadReport {
+        entries: 2,
+        problems: vec!["Entry 'x': no content type".into()],
+        ..Default::default()
+    };
+    check(
+        vec![
+            Sent(Command::LoadSandboxExport { path: None }),
+            Got(AppEvent::SandboxLoadProgress {
+                source: "export.json".into(),
+                progress: progress("entries", 1, 2),
+                cancellable: false,
+            }),
+            Got(AppEvent::SandboxLoaded {
+                source: "export.json".into(),
+                report,
+                at: jiff::Timestamp::UNIX_EPOCH,
+            }),
+        ],
+        "last load: export.json: 1 skipped
+         toast success: The sandbox now holds export.json: 0 locales, 0 content types, 0 editor interfaces, 0 tags, 0 assets, 2 entries; 1 items skipped. Settings lists what was skipped.",
+    );
+    check(
+        vec![
+            Sent(Command::LoadSandboxExport { path: None }),
+            Got(AppEvent::Failed {
+                kind: RequestKind::LoadSandbox("export.json".into()),
+                message: "bad request: this is not a contentful-export file".into(),
+            }),
+        ],
+        "toast error: Loading export.json into the sandbox: bad request: this is not a contentful-export file",
+    );
+    let mut state = AppState {
+        sandbox_load_report: Some(("space 'abc'".into(), Default::default())),
+        ..AppState::default()
+    };
+    state.reconnect(
+        ConnectionInfo {
+            profile: "Local sandbox".into(),
+            base_url: "http://127.0.0.1:1/".into(),
+            space_id: "s".into(),
+            environment_id: "master".into(),
+            is_sandbox: true,
+            receiver: None,
+        },
+        None,
+    );
+    assert!(state.sandbox_load_report.is_some());
 }

@@ -1,6 +1,7 @@
 //! [`SettingsView`]: the current connection and saved Contentful profiles (add, edit, delete,
-//! switch without restarting), "Test connection" with a step-by-step report,
-//! resetting the local sandbox, and the theme.
+//! switch without restarting), "Test connection" with a step-by-step report, the local
+//! sandbox (reset; load a space export; copy the connected space into it, with progress,
+//! cancel and the list of skipped items), and the theme.
 
 use egui::{RichText, Ui};
 
@@ -14,8 +15,18 @@ use crate::config::{Profile, RegionSetting, TOKEN_ENV, validate};
 #[derive(Debug, Default)]
 pub struct SettingsView {
     confirm_reset: bool,
+    confirm_load: Option<LoadKind>,
     form: Option<ProfileForm>,
     confirm_delete: Option<String>,
+}
+
+/// Which replacement of the sandbox's space the user is confirming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadKind {
+    /// A `contentful-export` file, picked after the confirmation.
+    ExportFile,
+    /// The connected real space.
+    CopySpace,
 }
 
 /// The add/edit-connection form. The token field is cleared once saved; a stored token is
@@ -151,14 +162,7 @@ impl SettingsView {
                 ui.label(RichText::new(line).color(theme::tone(&visuals, tone)));
             }
         }
-        if cx.state.connection.as_ref().is_some_and(|c| c.is_sandbox) {
-            ui.add_space(theme::SECTION_GAP);
-            ui.label(RichText::new("Local sandbox").strong());
-            ui.label("Restore the demo space: every release, entry, schedule and webhook call is replaced by the original demo data. The timeline keeps the events it received and marks the reset.");
-            if ui.button("Reset sandbox…").clicked() {
-                self.confirm_reset = true;
-            }
-        }
+        self.sandbox_ui(ui, cx);
         ui.add_space(theme::SECTION_GAP);
         ui.label(RichText::new("Appearance").strong());
         let mut preference = ui.ctx().options(|o| o.theme_preference);
@@ -185,6 +189,128 @@ impl SettingsView {
                     }
                     if ui.button("Cancel").clicked() {
                         self.confirm_reset = false;
+                    }
+                });
+            });
+        }
+    }
+
+    /// The local sandbox: reset to the demo, load an export, copy the connected space into it;
+    /// the running load's progress and the last load's report.
+    fn sandbox_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let on_sandbox = cx.state.connection.as_ref().is_some_and(|c| c.is_sandbox);
+        let busy = cx.state.sandbox_load.is_some();
+        ui.add_space(theme::SECTION_GAP);
+        ui.label(RichText::new("Local sandbox").strong());
+        if on_sandbox {
+            ui.label("Restore the demo space: every release, entry, schedule and webhook call is replaced by the original demo data. The timeline keeps the events it received and marks the reset.");
+            if ui
+                .add_enabled(!busy, egui::Button::new("Reset sandbox…"))
+                .clicked()
+            {
+                self.confirm_reset = true;
+            }
+            ui.add_space(6.0);
+        }
+        ui.label("Rehearse on a copy of a real space: load a contentful-export file (content model, locales, tags, entries and assets with their states) into the sandbox. Its current space is replaced only when the whole file loads.");
+        if ui
+            .add_enabled(
+                !busy,
+                egui::Button::new("Load a space export into the sandbox…"),
+            )
+            .on_hover_text("Choose a file written by `contentful space export`")
+            .clicked()
+        {
+            self.confirm_load = Some(LoadKind::ExportFile);
+        }
+        if !on_sandbox && cx.state.connection.is_some() {
+            ui.add_space(6.0);
+            ui.label("Or copy this space directly: its content model, entries, asset metadata, releases and scheduled actions are read at Contentful's rate limit, loaded into the sandbox, and the app switches to the sandbox. Nothing in this space changes.");
+            if ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new("Copy this space into the sandbox…"),
+                )
+                .clicked()
+            {
+                self.confirm_load = Some(LoadKind::CopySpace);
+            }
+        }
+        if let Some(job) = &cx.state.sandbox_load {
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                match job.fraction() {
+                    Some(fraction) => {
+                        ui.add(
+                            egui::ProgressBar::new(fraction)
+                                .desired_width(220.0)
+                                .show_percentage(),
+                        );
+                    }
+                    None => {
+                        ui.spinner();
+                    }
+                }
+                ui.label(job.describe());
+                if job.cancellable {
+                    if ui.button("Cancel").clicked() {
+                        cx.send(Command::CancelSandboxLoad);
+                    }
+                } else if job.progress.is_some() {
+                    ui.label(
+                        RichText::new("writing the sandbox: this finishes or changes nothing")
+                            .weak(),
+                    );
+                }
+            });
+        }
+        if let Some((source, report)) = &cx.state.sandbox_load_report {
+            ui.add_space(6.0);
+            ui.label(format!("Last load: {source} — {report}."));
+            if !report.problems.is_empty() {
+                egui::CollapsingHeader::new(format!(
+                    "{} items were skipped",
+                    report.problems.len()
+                ))
+                .id_salt("load-problems")
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .max_height(160.0)
+                        .show(ui, |ui| {
+                            for problem in &report.problems {
+                                ui.label(problem);
+                            }
+                        });
+                });
+            }
+        }
+        if let Some(kind) = self.confirm_load {
+            egui::Modal::new(egui::Id::unique("load-confirm")).show(ui.ctx(), |ui| {
+                ui.heading("Replace the sandbox's space?");
+                ui.label(match kind {
+                    LoadKind::ExportFile => {
+                        "Everything in the local sandbox is replaced by the export you choose next. If the file cannot be loaded, the sandbox stays as it is."
+                    }
+                    LoadKind::CopySpace => {
+                        "Everything in the local sandbox is replaced by a copy of this space; then the app switches to the sandbox. Reading a big space takes a while (Contentful allows ~7 requests per second); you can cancel until the copy is written."
+                    }
+                });
+                ui.horizontal(|ui| {
+                    let go = match kind {
+                        LoadKind::ExportFile => "Choose the export…",
+                        LoadKind::CopySpace => "Copy into the sandbox",
+                    };
+                    if ui.button(RichText::new(go).strong()).clicked() {
+                        cx.send(match kind {
+                            LoadKind::ExportFile => Command::LoadSandboxExport { path: None },
+                            LoadKind::CopySpace => Command::CopySpaceIntoSandbox,
+                        });
+                        self.confirm_load = None;
+                    }
+                    if ui.button("Cancel").clicked()
+                        || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                    {
+                        self.confirm_load = None;
                     }
                 });
             });

@@ -29,6 +29,7 @@ use super::command::ScheduledQuery;
 use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Timestamp};
 
 mod connection;
+mod sandbox_load;
 mod schedules;
 pub mod timeline;
 
@@ -133,6 +134,8 @@ pub enum LatestWins {
     Releases,
     /// The scheduled-actions list.
     ScheduledPage,
+    /// A copy of a space into the sandbox: a cancel replaces (aborts) it.
+    SandboxLoad,
 }
 
 impl LatestWins {
@@ -141,6 +144,7 @@ impl LatestWins {
         match command {
             Command::LoadReleases { .. } => Some(Self::Releases),
             Command::LoadScheduledPage { .. } => Some(Self::ScheduledPage),
+            Command::CopySpaceIntoSandbox | Command::CancelSandboxLoad => Some(Self::SandboxLoad),
             _ => None,
         }
     }
@@ -177,6 +181,18 @@ pub struct WorkerOptions {
     pub receiver_secret: Option<crate::signing::SigningSecret>,
     /// Where the app reads "now" (views, and which schedules are due).
     pub clock: crate::clock::Clock,
+    /// How a file to open is chosen: the desktop's dialog, or (tests) a given file.
+    pub file_choice: FileChoice,
+}
+
+/// How the worker chooses a file to open.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FileChoice {
+    /// Ask with the desktop's file dialog.
+    #[default]
+    Ask,
+    /// Use this file without asking (tests: no dialog can open headless).
+    Given(std::path::PathBuf),
 }
 
 impl WorkerOptions {
@@ -190,6 +206,7 @@ impl WorkerOptions {
             journal: None,
             receiver_secret: None,
             clock: crate::clock::Clock::system(),
+            file_choice: FileChoice::Ask,
         }
     }
 }
@@ -402,6 +419,9 @@ impl Worker {
             Command::RunBulkAction { action, items } => self.run_bulk_action(action, items).await,
             Command::TestConnection => self.test_connection().await,
             Command::ResetSandbox => self.reset_sandbox().await,
+            Command::LoadSandboxExport { path } => self.load_export_into_sandbox(path).await,
+            Command::CopySpaceIntoSandbox => self.copy_space_into_sandbox().await,
+            Command::CancelSandboxLoad => self.sink.send(AppEvent::SandboxLoadCanceled),
             Command::DismissConflict => {}
             Command::LoadProfiles => self.load_profiles(),
             Command::SaveProfile { profile, token } => {
