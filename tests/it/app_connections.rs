@@ -10,6 +10,8 @@ use release_desk::sandbox::seed::Seed;
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 use crate::app_support::{AppHarness, has_label_containing, setup_for, step_until};
+use crate::selectors::control;
+use egui::accesskit::Role;
 
 #[test]
 fn tokens_are_stored_owner_only_and_never_in_the_profile_file() {
@@ -132,7 +134,7 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
     fill(&mut harness, "Management token", &other.token);
     harness.get_by_label("Save").click();
     harness.step();
-    harness.get_by_label("Local sandbox").click();
+    control(&harness, Role::RadioButton, "Local sandbox").click();
     step_until(&mut harness, "back home", |h| {
         contains(h, "Local sandbox ·")
     });
