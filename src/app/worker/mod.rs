@@ -82,13 +82,24 @@ impl EventSink {
         }
     }
 
-    /// Reports a failed request, its error in words a user can act on.
+    /// Reports a failed request, its error in words a user can act on; the log gets the
+    /// request id too (what Contentful's support asks for).
     pub fn fail(&self, kind: RequestKind, error: &CmaError) {
-        self.failed(kind, describe(error));
+        let request_id = error
+            .api()
+            .and_then(|api| api.request_id.as_deref())
+            .unwrap_or_default();
+        tracing::warn!(what = %kind, %error, request_id, "request failed");
+        self.send(AppEvent::Failed {
+            kind,
+            message: describe(error),
+        });
     }
 
-    /// Reports a failed request with a message already in words.
+    /// Reports a failed request with a message already in words (also logged: tokens never
+    /// appear in these messages, the client keeps them in a header it does not print).
     pub fn failed(&self, kind: RequestKind, message: String) {
+        tracing::warn!(what = %kind, error = %message, "request failed");
         self.send(AppEvent::Failed { kind, message });
     }
 }
@@ -521,6 +532,7 @@ impl Worker {
                     CmaError::Network(_) | CmaError::Timeout => format!("Cannot reach {host}."),
                     _ => format!("Loading the space failed: {}.", describe(&e)),
                 };
+                tracing::warn!(%host, error = %e, "cannot connect: {summary}");
                 self.sink.send(AppEvent::ConnectionFailed {
                     token_refused,
                     summary,
@@ -759,6 +771,7 @@ impl Worker {
 }
 
 fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
+    log_if_failed("release action", &action.sys.id, label, &action.sys.status);
     TrackedAction {
         id: action.sys.id.clone(),
         target: ActionTarget::Release(action.sys.release.id().to_owned()),
@@ -771,6 +784,7 @@ fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
 }
 
 fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction {
+    log_if_failed("bulk action", &action.sys.id, label, &action.sys.status);
     TrackedAction {
         id: action.sys.id.clone(),
         target: ActionTarget::Bulk(count),
@@ -779,5 +793,12 @@ fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction
         error: action.error.clone(),
         label: label.to_owned(),
         created_at: action.sys.created_at,
+    }
+}
+
+/// An action the app followed that failed goes to the log too (the toast goes away).
+fn log_if_failed(kind: &str, id: &str, label: &str, status: &crate::cma::ActionStatus) {
+    if *status == crate::cma::ActionStatus::Failed {
+        tracing::warn!(kind, id, label, "action failed");
     }
 }

@@ -276,6 +276,13 @@ impl Worker {
                             sink.send(AppEvent::ScheduledActionUpdated(current.clone()));
                         }
                         if current.sys.status.is_final() {
+                            if current.sys.status == crate::cma::ScheduledActionStatus::Failed {
+                                tracing::warn!(
+                                    id = %current.sys.id,
+                                    entity = current.entity.id(),
+                                    "scheduled action failed"
+                                );
+                            }
                             if current.entity.link_type() == &LinkType::Release {
                                 worker.open_release(current.entity.id()).await;
                             } else if let Some(kind) = match current.entity.link_type() {
