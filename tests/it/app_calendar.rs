@@ -503,6 +503,26 @@ fn a_failed_schedule_stands_out_and_opens_the_failure_inspector() {
     assert!(has_label_containing(&f.harness, "Required, but empty"));
 }
 
+/// The calendar's export writes the file it is given (a dialog, or the downloads folder when
+/// none can open) and says where.
+#[test]
+fn the_calendar_exports_its_schedules_to_an_ics_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schedules.ics");
+    let given = file.clone();
+    let mut f = AppFixture::start_with(SandboxConfig::default(), 0.25, move |setup| {
+        setup.worker.file_choice = release_desk::app::worker::FileChoice::Given(given);
+    });
+    f.harness.get_by_label("Calendar").click();
+    step_until(&mut f.harness, "the calendar", |h| {
+        has_button(h, "Export .ics")
+    });
+    button(&f.harness, "Export .ics").click();
+    step_until(&mut f.harness, "the file", |_| file.exists());
+    let parsed = ics::parse_calendar(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(!parsed.is_empty());
+}
+
 #[test]
 fn the_ics_export_of_real_schedules_parses_back_to_the_same_events() {
     let runtime = tokio::runtime::Builder::new_multi_thread()

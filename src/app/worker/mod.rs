@@ -29,6 +29,7 @@ use super::command::ScheduledQuery;
 use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Timestamp};
 
 mod connection;
+mod files;
 mod sandbox_load;
 mod schedules;
 pub mod timeline;

@@ -12,7 +12,7 @@
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{FileChoice, Worker};
+use super::Worker;
 use crate::app::event::{AppEvent, RequestKind};
 use crate::cma::sandbox_load::LoadProgress;
 use crate::cma::{Client, CmaError, EntityKind, Query};
@@ -23,21 +23,21 @@ const REPORT_EVERY: usize = 100;
 impl Worker {
     /// `Command::LoadSandboxExport`: picks the file when none is given, reads it, loads it.
     pub(super) async fn load_export_into_sandbox(&self, path: Option<std::path::PathBuf>) {
-        let path = match (path, &self.options.file_choice) {
-            (Some(path), _) => path,
-            (None, FileChoice::Given(path)) => path.clone(),
-            (None, FileChoice::Ask) => {
-                let chosen = rfd::AsyncFileDialog::new()
-                    .set_title("Load a space export into the sandbox")
-                    .add_filter("contentful-export JSON", &["json"])
-                    .pick_file()
-                    .await;
-                match chosen {
-                    Some(handle) => handle.path().to_path_buf(),
-                    // The dialog was closed (or this desktop has none): nothing changes.
-                    None => return self.sink.send(AppEvent::SandboxLoadCanceled),
-                }
+        let chosen = match path {
+            Some(path) => Some(path),
+            None => {
+                super::files::open_file(
+                    &self.options.file_choice,
+                    "Load a space export into the sandbox",
+                    "contentful-export JSON",
+                    &["json"],
+                )
+                .await
             }
+        };
+        // The dialog was closed (or this desktop has none): nothing changes.
+        let Some(path) = chosen else {
+            return self.sink.send(AppEvent::SandboxLoadCanceled);
         };
         let source = path.file_name().map_or_else(
             || path.display().to_string(),

@@ -314,19 +314,19 @@ impl Worker {
         events: Vec<crate::app::ics::IcsEvent>,
     ) {
         let text = crate::app::ics::write_calendar(&calendar_name, &events);
-        let chosen = rfd::AsyncFileDialog::new()
-            .set_title("Export the calendar")
-            .set_file_name(&file_name)
-            .add_filter("iCalendar", &["ics"])
-            .save_file()
-            .await;
-        let Some(handle) = chosen else {
+        let destination = super::files::save_file(
+            &self.options.file_choice,
+            "Export the calendar",
+            &file_name,
+            "iCalendar",
+            "ics",
+        )
+        .await;
+        let Some(path) = destination.path().map(std::path::Path::to_path_buf) else {
             return self.sink.send(AppEvent::Notified(
-                "Nothing exported: no file was chosen (the save dialog was closed, or this desktop has none)"
-                    .into(),
+                "Nothing exported: the save dialog was closed".into(),
             ));
         };
-        let path = handle.path().to_path_buf();
         let target = path.clone();
         let written = tokio::task::spawn_blocking(move || {
             crate::private_fs::write_atomic(
@@ -339,10 +339,11 @@ impl Worker {
         .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         match written {
             Ok(()) => self.sink.send(AppEvent::Notified(format!(
-                "Exported {} event{} to {}",
+                "Exported {} event{} to {}{}",
                 events.len(),
                 if events.len() == 1 { "" } else { "s" },
-                path.display()
+                path.display(),
+                destination.note()
             ))),
             Err(e) => self.sink.failed(
                 RequestKind::WriteFile(path.display().to_string()),

@@ -306,20 +306,20 @@ async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: Export
         jiff::Zoned::now().strftime("%Y%m%d-%H%M%S"),
         format.extension()
     );
-    let chosen = rfd::AsyncFileDialog::new()
-        .set_title("Export the timeline")
-        .set_file_name(&file_name)
-        .add_filter(format.label(), &[format.extension()])
-        .save_file()
-        .await;
-    let Some(handle) = chosen else {
+    let destination = crate::app::worker::files::save_file(
+        &cx.options.file_choice,
+        "Export the timeline",
+        &file_name,
+        format.label(),
+        format.extension(),
+    )
+    .await;
+    let Some(path) = destination.path().map(std::path::Path::to_path_buf) else {
         cx.send(TimelineResult::ExportEnded);
         return cx.sink.send(AppEvent::Notified(
-            "Nothing exported: no file was chosen (the save dialog was closed, or this desktop has none)"
-                .into(),
+            "Nothing exported: the save dialog was closed".into(),
         ));
     };
-    let path = handle.path().to_path_buf();
     let cancel = Arc::new(AtomicBool::new(false));
     *cx.tasks
         .export_cancel
@@ -346,9 +346,10 @@ async fn export_to_file(cx: &SourcesCtx<'_>, filter: EventFilter, format: Export
     cx.send(TimelineResult::ExportEnded);
     match written {
         Ok(Ok(n)) => cx.sink.send(AppEvent::Notified(format!(
-            "Exported {n} event{} to {}",
+            "Exported {n} event{} to {}{}",
             if n == 1 { "" } else { "s" },
-            path.display()
+            path.display(),
+            destination.note()
         ))),
         Ok(Err(ExportError::Canceled)) => cx.sink.send(AppEvent::Notified(
             "Export canceled; nothing was written".into(),
