@@ -36,6 +36,7 @@ impl Command {
             self,
             Command::LoadProfiles
                 | Command::SaveProfile { .. }
+                | Command::TestProfile { .. }
                 | Command::DeleteProfile { .. }
                 | Command::ExportIcs { .. }
         )
@@ -116,6 +117,14 @@ pub enum Command {
     },
     /// Check the connection step by step and report what is wrong.
     TestConnection,
+    /// Check a profile from the form before it is saved (with the typed token, or the stored
+    /// one when none was typed).
+    TestProfile {
+        /// The profile as typed.
+        profile: Profile,
+        /// A newly typed token.
+        token: Option<AccessToken>,
+    },
     /// Restore the sandbox's demo data (local sandbox only).
     ResetSandbox,
     /// Replace the local sandbox's space with a `contentful-export` file: the one at `path`,

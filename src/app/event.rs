@@ -133,6 +133,13 @@ pub enum AppEvent {
         /// One line per step.
         report: Vec<String>,
     },
+    /// A profile from the form was tested (same report as [`AppEvent::ConnectionTested`]).
+    ProfileTested {
+        /// Whether every step passed.
+        ok: bool,
+        /// One line per step.
+        report: Vec<String>,
+    },
     /// A request failed; shown as a toast and where relevant.
     Failed {
         /// What was being done; [`RequestKind`]'s `Display` says it in words.
@@ -281,6 +288,8 @@ pub enum RequestKind {
     LoadProfiles,
     /// Saving a connection profile.
     SaveProfile,
+    /// Testing a connection profile before saving it.
+    TestProfile,
     /// Deleting a connection profile.
     DeleteProfile,
     /// Switching to another connection before a profile is known.
@@ -344,6 +353,7 @@ impl std::fmt::Display for RequestKind {
             Self::FollowBulkAction => f.write_str("Following the bulk action"),
             Self::ReloadEntities => f.write_str("Reloading entries"),
             Self::LoadProfiles => f.write_str("Reading connections"),
+            Self::TestProfile => f.write_str("Testing the connection"),
             Self::SaveProfile => f.write_str("Saving the connection"),
             Self::DeleteProfile => f.write_str("Deleting the connection"),
             Self::SwitchProfile => f.write_str("Switching"),

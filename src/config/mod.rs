@@ -239,7 +239,20 @@ impl ProfileStore {
 
     /// The client configuration of a profile.
     pub fn client_config(&self, profile: &Profile) -> Result<ClientConfig, ConfigError> {
-        let token = self.token(&profile.id)?;
+        self.client_config_with(profile, None)
+    }
+
+    /// [`ProfileStore::client_config`] with `token` instead of the stored one when given (a
+    /// form being tested before it is saved).
+    pub fn client_config_with(
+        &self,
+        profile: &Profile,
+        token: Option<AccessToken>,
+    ) -> Result<ClientConfig, ConfigError> {
+        let token = match token {
+            Some(token) => token,
+            None => self.token(&profile.id)?,
+        };
         let region = match &profile.region {
             RegionSetting::Us => Region::Us,
             RegionSetting::Eu => Region::Eu,

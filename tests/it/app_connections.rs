@@ -10,7 +10,7 @@ use release_desk::sandbox::seed::Seed;
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 use crate::app_support::{AppHarness, has_label_containing, setup_for, step_until};
-use crate::selectors::control;
+use crate::selectors::{button, control, has_button};
 use egui::accesskit::Role;
 
 #[test]
@@ -115,7 +115,13 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
     harness.step();
     fill(&mut harness, "Base URL", other.base_url.as_str());
     fill(&mut harness, "Management token", "CFPAT-wrong");
-    harness.get_by_label("Save").click();
+    // Save tests first: the wrong token is named, nothing is saved until "Save anyway".
+    button(&harness, "Save").click();
+    step_until(&mut harness, "the failed test", |h| {
+        contains(h, "token was rejected") && has_button(h, "Save anyway")
+    });
+    assert!(harness.state().state.profiles.is_empty());
+    button(&harness, "Save anyway").click();
     step_until(&mut harness, "the saved profile", |h| {
         contains(h, "Broken space")
     });
@@ -132,8 +138,11 @@ fn adding_a_space_switches_to_it_and_test_connection_names_a_bad_token() {
     harness.get_by_label("Edit…").click();
     harness.step();
     fill(&mut harness, "Management token", &other.token);
-    harness.get_by_label("Save").click();
-    harness.step();
+    // The right token passes the test, and the form saves by itself.
+    button(&harness, "Save").click();
+    step_until(&mut harness, "the form saved after its test", |h| {
+        !has_button(h, "Save anyway") && !contains(h, "Management token")
+    });
     control(&harness, Role::RadioButton, "Local sandbox").click();
     step_until(&mut harness, "back home", |h| {
         contains(h, "Local sandbox ·")

@@ -188,6 +188,10 @@ pub struct AppState {
     pub timeline: super::timeline::TimelineRows,
     /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
     pub sandbox_reset_at: Option<jiff::Timestamp>,
+    /// A connection form's test is running.
+    pub profile_testing: bool,
+    /// The last test of a connection form: whether it passed, one line per step.
+    pub profile_test: Option<(bool, Vec<String>)>,
     /// A load into the local sandbox that is running (an export file, or a copy of a space).
     pub sandbox_load: Option<SandboxLoadJob>,
     /// What the last load brought in and skipped (kept across the switch to the sandbox).
@@ -359,6 +363,10 @@ impl AppState {
             }
             Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
             Command::TestConnection => self.connection_testing = true,
+            Command::TestProfile { .. } => {
+                self.profile_testing = true;
+                self.profile_test = None;
+            }
             Command::LoadSandboxExport { .. } | Command::CopySpaceIntoSandbox => {
                 self.sandbox_load = Some(SandboxLoadJob {
                     source: if matches!(command, Command::CopySpaceIntoSandbox) {
@@ -535,6 +543,10 @@ impl AppState {
                     current_version,
                     changed_by,
                 });
+            }
+            AppEvent::ProfileTested { ok, report } => {
+                self.profile_testing = false;
+                self.profile_test = Some((ok, report));
             }
             AppEvent::ConnectionTested { ok, report } => {
                 self.connection_testing = false;

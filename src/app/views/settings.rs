@@ -42,6 +42,10 @@ struct ProfileForm {
     token: String,
     rate_limit: u32,
     error: Option<String>,
+    /// The form's content when the user asked to save it: saved as soon as its test passes.
+    save_when_tested: Option<String>,
+    /// The form's content the last test result was for (a result for other content is stale).
+    tested: Option<String>,
 }
 
 impl std::fmt::Debug for ProfileForm {
@@ -77,7 +81,28 @@ impl ProfileForm {
             token: String::new(),
             rate_limit: p.rate_limit,
             error: None,
+            save_when_tested: None,
+            tested: None,
         }
+    }
+
+    /// What the form says, as one string: a test result is for exactly this content.
+    fn fingerprint(&self) -> String {
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.name,
+            self.space_id,
+            self.environment_id,
+            self.region,
+            self.custom_url,
+            self.token,
+            self.rate_limit
+        )
+    }
+
+    /// The typed token, if any.
+    fn typed_token(&self) -> Option<AccessToken> {
+        (!self.token.trim().is_empty()).then(|| AccessToken::new(self.token.trim()))
     }
 
     fn profile(&self, now: jiff::Timestamp) -> Profile {
@@ -397,23 +422,78 @@ impl SettingsView {
                     let visuals = ui.visuals().clone();
                     ui.label(RichText::new(error).color(theme::tone(&visuals, Tone::Danger)));
                 }
+                let fingerprint = form.fingerprint();
+                let testing = cx.state.profile_testing;
+                // The last test, if it was of exactly what the form says now.
+                let result = cx
+                    .state
+                    .profile_test
+                    .as_ref()
+                    .filter(|_| form.tested.as_deref() == Some(fingerprint.as_str()) && !testing);
+                let mut save = false;
+                let mut test = false;
                 ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        let profile = form.profile(cx.now);
-                        match validate(&profile) {
-                            Ok(()) => {
-                                let token = (!form.token.trim().is_empty()).then(|| AccessToken::new(form.token.trim()));
-                                form.token.clear();
-                                cx.send(Command::SaveProfile { profile, token });
-                                close = true;
-                            }
-                            Err(e) => form.error = Some(e.to_string()),
+                    if ui
+                        .add_enabled(!testing, egui::Button::new("Save"))
+                        .on_hover_text("Tests the connection first, and saves when it works")
+                        .clicked()
+                    {
+                        if result.is_some_and(|(ok, _)| *ok) {
+                            save = true;
+                        } else {
+                            test = true;
+                            form.save_when_tested = Some(fingerprint.clone());
                         }
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.add_enabled(!testing, egui::Button::new("Test")).clicked() {
+                        test = true;
+                        form.save_when_tested = None;
+                    }
+                    if result.is_some_and(|(ok, _)| !*ok) && ui.button("Save anyway").clicked() {
+                        save = true;
+                    }
+                    if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                         close = true;
                     }
+                    if testing {
+                        ui.spinner();
+                        ui.label("Testing the connection…");
+                    }
                 });
+                if let Some((ok, report)) = result {
+                    let visuals = ui.visuals().clone();
+                    let tone = if *ok { Tone::Success } else { Tone::Danger };
+                    for line in report {
+                        ui.label(RichText::new(line).color(theme::tone(&visuals, tone)));
+                    }
+                    // Asked to save, and the test passed: save now.
+                    if *ok && form.save_when_tested.as_deref() == Some(fingerprint.as_str()) {
+                        save = true;
+                    }
+                    if !*ok && form.save_when_tested.is_some() {
+                        form.save_when_tested = None;
+                    }
+                }
+                if test || save {
+                    let profile = form.profile(cx.now);
+                    match validate(&profile) {
+                        Err(e) => form.error = Some(e.to_string()),
+                        Ok(()) if save => {
+                            let token = form.typed_token();
+                            form.token.clear();
+                            cx.send(Command::SaveProfile { profile, token });
+                            close = true;
+                        }
+                        Ok(()) => {
+                            form.error = None;
+                            form.tested = Some(fingerprint.clone());
+                            cx.send(Command::TestProfile {
+                                profile,
+                                token: form.typed_token(),
+                            });
+                        }
+                    }
+                }
             });
             if close {
                 self.form = None;

@@ -2,6 +2,7 @@
 //! connection test, and resetting the local sandbox.
 
 use super::*;
+use crate::cma::AccessToken;
 
 impl Worker {
     pub(super) fn load_profiles(&self) {
@@ -76,65 +77,28 @@ impl Worker {
     }
 
     pub(super) async fn test_connection(&self) {
-        let mut report = Vec::new();
-        let base = self.client.config().base_url.to_string();
-        let ok = match self.client.get_space().await {
-            Ok(space) => {
-                report.push(format!("✔ Reached {base} and read space '{}'", space.name));
-                true
-            }
-            Err(e) => {
-                report.push(match &e {
-                    CmaError::Network(_) | CmaError::Timeout => {
-                        format!("✖ Cannot reach {base}: offline, or the address is wrong ({e})")
-                    }
-                    CmaError::Unauthorized(_) => {
-                        "✖ The management token was rejected: it is wrong, expired or revoked"
-                            .to_owned()
-                    }
-                    CmaError::NotFound(_) | CmaError::AccessDenied(_) => format!(
-                        "✖ No access to space '{}': it does not exist or the token may not read it",
-                        self.client.space_id()
-                    ),
-                    _ => format!("✖ Reading the space failed: {e}"),
-                });
-                false
-            }
-        };
-        let ok = ok
-            && match self.client.get_environment().await {
-                Ok(_) => {
-                    report.push(format!(
-                        "✔ Environment '{}' exists",
-                        self.client.environment_id()
-                    ));
-                    true
-                }
-                Err(e) => {
-                    report.push(match &e {
-                        CmaError::NotFound(_) => format!(
-                            "✖ Unknown environment '{}' in this space",
-                            self.client.environment_id()
-                        ),
-                        _ => format!("✖ Reading the environment failed: {e}"),
-                    });
-                    false
-                }
-            };
-        let ok = ok
-            && match self.client.query_releases(&Query::new().limit(1)).await {
-                Ok(_) => {
-                    report.push("✔ Releases can be listed".to_owned());
-                    true
-                }
-                Err(e) => {
-                    report.push(format!(
-                        "✖ Listing releases failed (is Launch enabled?): {e}"
-                    ));
-                    false
-                }
-            };
+        let (ok, report) = connection_report(&self.client).await;
         self.sink.send(AppEvent::ConnectionTested { ok, report });
+    }
+
+    /// `Command::TestProfile`: the same steps for a profile that is not saved yet.
+    pub(super) async fn test_profile(&self, profile: Profile, token: Option<AccessToken>) {
+        let client = self
+            .options
+            .profiles
+            .client_config_with(&profile, token)
+            .map_err(|e| e.to_string())
+            .and_then(|config| Client::new(config).map_err(|e| e.to_string()));
+        match client {
+            Ok(client) => {
+                let (ok, report) = connection_report(&client).await;
+                self.sink.send(AppEvent::ProfileTested { ok, report });
+            }
+            Err(message) => self.sink.send(AppEvent::ProfileTested {
+                ok: false,
+                report: vec![format!("✖ {message}")],
+            }),
+        }
     }
 
     pub(super) async fn reset_sandbox(&self) {
@@ -155,4 +119,68 @@ impl Worker {
             Err(e) => self.sink.fail(RequestKind::ResetSandbox, &e),
         }
     }
+}
+
+/// Checks, step by step, that `client` reaches its space, environment and releases; one line
+/// per step, stopping at the first that fails.
+async fn connection_report(client: &Client) -> (bool, Vec<String>) {
+    let mut report = Vec::new();
+    let base = client.config().base_url.to_string();
+    let ok = match client.get_space().await {
+        Ok(space) => {
+            report.push(format!("✔ Reached {base} and read space '{}'", space.name));
+            true
+        }
+        Err(e) => {
+            report.push(match &e {
+                CmaError::Network(_) | CmaError::Timeout => {
+                    format!("✖ Cannot reach {base}: offline, or the address is wrong ({e})")
+                }
+                CmaError::Unauthorized(_) => {
+                    "✖ The management token was rejected: it is wrong, expired or revoked"
+                        .to_owned()
+                }
+                CmaError::NotFound(_) | CmaError::AccessDenied(_) => format!(
+                    "✖ No access to space '{}': it does not exist or the token may not read it",
+                    client.space_id()
+                ),
+                _ => format!("✖ Reading the space failed: {e}"),
+            });
+            false
+        }
+    };
+    let ok = ok
+        && match client.get_environment().await {
+            Ok(_) => {
+                report.push(format!(
+                    "✔ Environment '{}' exists",
+                    client.environment_id()
+                ));
+                true
+            }
+            Err(e) => {
+                report.push(match &e {
+                    CmaError::NotFound(_) => format!(
+                        "✖ Unknown environment '{}' in this space",
+                        client.environment_id()
+                    ),
+                    _ => format!("✖ Reading the environment failed: {e}"),
+                });
+                false
+            }
+        };
+    let ok = ok
+        && match client.query_releases(&Query::new().limit(1)).await {
+            Ok(_) => {
+                report.push("✔ Releases can be listed".to_owned());
+                true
+            }
+            Err(e) => {
+                report.push(format!(
+                    "✖ Listing releases failed (is Launch enabled?): {e}"
+                ));
+                false
+            }
+        };
+    (ok, report)
 }

@@ -430,6 +430,7 @@ impl Worker {
             },
             Command::RunBulkAction { action, items } => self.run_bulk_action(action, items).await,
             Command::TestConnection => self.test_connection().await,
+            Command::TestProfile { profile, token } => self.test_profile(profile, token).await,
             Command::ResetSandbox => self.reset_sandbox().await,
             Command::LoadSandboxExport { path } => self.load_export_into_sandbox(path).await,
             Command::CopySpaceIntoSandbox => self.copy_space_into_sandbox().await,
