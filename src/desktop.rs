@@ -78,8 +78,9 @@ pub fn run_window(runtime: &tokio::runtime::Runtime) -> Result<(), String> {
                 tracing::info!(%signal, "closing the window");
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             });
-            let app = crate::app::App::new(&cc.egui_ctx, setup)
+            let mut app = crate::app::App::new(&cc.egui_ctx, setup)
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            app.restore(crate::app::memory::UiMemory::load(cc.storage));
             Ok(Box::new(app))
         }),
     )

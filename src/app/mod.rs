@@ -18,6 +18,7 @@ pub mod format;
 pub mod ics;
 pub mod intents;
 mod logic;
+pub mod memory;
 pub mod schedule;
 pub mod state;
 pub mod theme;
@@ -177,6 +178,10 @@ impl App {
 }
 
 impl eframe::App for App {
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, memory::KEY, &self.memory());
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
         self.shortcuts(ctx);

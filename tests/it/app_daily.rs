@@ -281,3 +281,59 @@ fn an_unreachable_space_says_so_in_the_status_bar() {
     step_until(&mut harness, "the verdict", |h| has_label(h, "Unreachable"));
     assert!(!has_label(&harness, "Connected"));
 }
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// Friction: the last view and the calendar's zone survive a restart (eframe keeps the window
+/// size and position and the theme itself).
+#[test]
+fn the_window_reopens_on_the_view_and_zone_it_was_closed_with() {
+    use eframe::App as _;
+    use release_desk::app::memory::UiMemory;
+    use release_desk::app::state::Nav;
+
+    let mut first = fixture();
+    first.harness.get_by_label("Calendar").click();
+    step_until(&mut first.harness, "the calendar", |h| {
+        has_button(h, "Export .ics")
+    });
+    let mut storage = MemoryStorage::default();
+    first.harness.state_mut().save(&mut storage);
+    let remembered = UiMemory::load(Some(&storage));
+    assert_eq!(remembered.nav, Some(Nav::Calendar));
+    assert!(remembered.calendar_zone.is_some());
+
+    let mut second = fixture();
+    second.harness.state_mut().restore(UiMemory {
+        calendar_zone: Some("Asia/Tokyo".into()),
+        ..remembered
+    });
+    step_until(&mut second.harness, "the calendar again", |h| {
+        has_button(h, "Export .ics")
+    });
+    assert_eq!(
+        second.harness.state().memory().calendar_zone.as_deref(),
+        Some("Asia/Tokyo")
+    );
+    // Unreadable memory is ignored, never an error.
+    let mut garbage = MemoryStorage::default();
+    garbage
+        .0
+        .insert(release_desk::app::memory::KEY.into(), "(((".into());
+    assert_eq!(UiMemory::load(Some(&garbage)), UiMemory::default());
+}

@@ -22,7 +22,7 @@ use crate::cma::{ScheduledAction, Timestamp};
 pub const RECENT_EVENTS: usize = 2000;
 
 /// The main areas of the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Nav {
     /// Releases and their detail.
     Releases,

@@ -341,7 +341,13 @@ impl CalendarView {
         }
     }
 
-    fn set_zone(&mut self, zone: String) {
+    /// The zone the view shows times in.
+    pub fn zone(&self) -> &str {
+        &self.zone
+    }
+
+    /// Shows times in `zone` (ignored when it is not a known zone).
+    pub fn set_zone(&mut self, zone: String) {
         if let Some(tz) = schedule::zone(&zone) {
             self.zone = zone;
             self.tz = tz;
