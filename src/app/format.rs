@@ -20,6 +20,23 @@ pub fn local_time(t: Timestamp) -> String {
     zoned.strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// An instant as a sentence names it, in `zone` (an IANA name; the system's zone when `None`
+/// or unknown), with the zone said: "Wed 2 Dec 2026 09:00 CET (Europe/Berlin)".
+pub fn time_in_zone(t: Timestamp, zone: Option<&str>) -> String {
+    let named = zone.and_then(|name| jiff::tz::TimeZone::get(name).ok().map(|tz| (name, tz)));
+    match named {
+        Some((name, tz)) => format!(
+            "{} ({name})",
+            t.0.to_zoned(tz).strftime("%a %-d %b %Y %H:%M %Z")
+        ),
+        None => {
+            t.0.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%a %-d %b %Y %H:%M %Z")
+                .to_string()
+        }
+    }
+}
+
 /// A duration between two instants, "1.4 s" or "2 min 3 s".
 pub fn duration_between(from: Timestamp, to: Timestamp) -> String {
     let ms = (to.as_millis() - from.as_millis()).max(0);
@@ -98,5 +115,23 @@ pub fn field_error_reason(error: &FieldError) -> String {
     match &error.custom_message {
         Some(custom) => format!("{base}. {custom}"),
         None => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_sentences_name_their_zone() {
+        let t = Timestamp::from_millis(1_796_198_400_000).unwrap(); // 2026-12-02T08:00:00Z
+        assert_eq!(
+            time_in_zone(t, Some("Europe/Berlin")),
+            "Wed 2 Dec 2026 09:00 CET (Europe/Berlin)"
+        );
+        assert_eq!(
+            time_in_zone(t, Some("America/New_York")),
+            "Wed 2 Dec 2026 03:00 EST (America/New_York)"
+        );
     }
 }

@@ -468,6 +468,22 @@ impl AppState {
                 let changed = self.release(&release.sys.id).is_none_or(|old| {
                     old.sys.version != release.sys.version || old.sys.status != release.sys.status
                 });
+                // Contentful archives a release after its successful publish: say so, or the
+                // release seems to vanish from the Active list.
+                let archived_now = release.sys.status == crate::cma::ReleaseStatus::Archived
+                    && self
+                        .release(&release.sys.id)
+                        .is_some_and(|old| old.sys.status != crate::cma::ReleaseStatus::Archived)
+                    && self.last_release_action(&release.sys.id).is_some_and(|a| {
+                        a.action == crate::cma::ActionKind::Publish
+                            && a.status == crate::cma::ActionStatus::Succeeded
+                    });
+                if archived_now {
+                    self.toast(Toast::Info(format!(
+                        "'{}' was archived after its publish, as Contentful does: it is under Archived now",
+                        release.title
+                    )));
+                }
                 self.upsert_release(release);
                 self.releases_generation += 1;
                 if changed && self.releases_query.is_some() {

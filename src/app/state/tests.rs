@@ -430,6 +430,32 @@ fn a_release_archived_by_its_publish_reloads_the_list() {
 }
 
 #[test]
+fn a_release_archived_after_our_publish_says_where_it_went() {
+    let published = AppEvent::ActionUpdated(TrackedAction {
+        id: "a1".into(),
+        target: ActionTarget::Release("r0".into()),
+        action: ActionKind::Publish,
+        status: ActionStatus::Succeeded,
+        error: None,
+        label: "Spring".into(),
+        created_at: None,
+    });
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(published),
+            Got(AppEvent::ReleaseUpdated(archived(release("r0", "Spring")))),
+        ],
+        "releases: [Spring, Autumn]
+         action a1: publish succeeded
+         toast success: Spring: publish succeeded
+         toast info: 'Spring' was archived after its publish, as Contentful does: it is under Archived now
+         reload the releases list",
+    );
+}
+
+#[test]
 fn opening_an_unchanged_release_does_not_reload_the_list() {
     check(
         vec![

@@ -458,7 +458,11 @@ impl ReleaseDetailView {
                         "{} of {} entries and assets will change{}:",
                         changes.len(),
                         release.entities.items.len(),
-                        if publishing { ". Publishing is all or nothing: if one fails validation, nothing is published" } else { "" }
+                        if publishing {
+                            ". Publishing is all or nothing: if one fails validation, nothing is published. After a successful publish the release is archived (it moves to Archived and can be unarchived)"
+                        } else {
+                            ""
+                        }
                     ));
                     egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
                         for (title, state) in &changes {

@@ -164,10 +164,12 @@ impl Worker {
     pub(super) async fn create_schedule(&self, body: ScheduledActionBody, label: String) {
         match self.client.create_scheduled_action(&body).await {
             Ok(action) => {
-                let when = action.scheduled_for.datetime;
                 self.sink.send(AppEvent::Notified(format!(
                     "Scheduled the {label} for {}",
-                    crate::app::format::local_time(when)
+                    crate::app::format::time_in_zone(
+                        action.scheduled_for.datetime,
+                        action.scheduled_for.timezone.as_deref()
+                    )
                 )));
                 self.follow_if_due_soon(&action);
                 self.sink.send(AppEvent::ScheduleSaved(action));
@@ -195,7 +197,10 @@ impl Worker {
             Ok(action) => {
                 self.sink.send(AppEvent::Notified(format!(
                     "Moved the {label} to {}",
-                    crate::app::format::local_time(action.scheduled_for.datetime)
+                    crate::app::format::time_in_zone(
+                        action.scheduled_for.datetime,
+                        action.scheduled_for.timezone.as_deref()
+                    )
                 )));
                 self.follow_if_due_soon(&action);
                 self.sink.send(AppEvent::ScheduleSaved(action));
