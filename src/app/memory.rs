@@ -1,6 +1,6 @@
 //! What the window remembers between runs, besides what eframe keeps itself (window size and
-//! position, and egui's memory with the theme preference): the last view and the calendar's
-//! time zone. Stored through eframe's storage (a RON file in the app's data directory); a value
+//! position, and egui's memory with the theme preference): the last view, the calendar's time
+//! zone and whether it hides canceled schedules. Stored through eframe's storage (a RON file in the app's data directory); a value
 //! that no longer decodes is ignored, never an error.
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,8 @@ pub struct UiMemory {
     pub nav: Option<Nav>,
     /// The calendar's time zone (an IANA name).
     pub calendar_zone: Option<String>,
+    /// Whether the calendar leaves canceled schedules off.
+    pub hide_canceled: Option<bool>,
 }
 
 impl UiMemory {
@@ -36,6 +38,7 @@ impl App {
         UiMemory {
             nav: Some(self.nav),
             calendar_zone: Some(self.calendar.zone().to_owned()),
+            hide_canceled: Some(self.calendar.hides_canceled()),
         }
     }
 
@@ -46,6 +49,9 @@ impl App {
         }
         if let Some(zone) = memory.calendar_zone {
             self.calendar.set_zone(zone);
+        }
+        if let Some(hide) = memory.hide_canceled {
+            self.calendar.set_hide_canceled(hide);
         }
     }
 }

@@ -496,6 +496,15 @@ fn a_failed_schedule_stands_out_and_opens_the_failure_inspector() {
     step_until(&mut f.harness, "the inspect button", |h| {
         has_button(h, "Inspect failure")
     });
+    // A failed schedule can be scheduled again: the dialog opens on the same target.
+    f.harness.get_by_label_contains("again").click();
+    step_until(&mut f.harness, "the schedule dialog", |h| {
+        has_label(h, "Date (YYYY-MM-DD)")
+    });
+    f.harness.get_by_label("Close").click();
+    step_until(&mut f.harness, "the dialog closed", |h| {
+        !has_label(h, "Date (YYYY-MM-DD)")
+    });
     button(&f.harness, "Inspect failure").click();
     step_until(&mut f.harness, "the inspector", |h| {
         has_label_containing(h, "entities failed")

@@ -42,6 +42,9 @@ pub enum ScheduleRequest {
     },
     /// Move an existing scheduled action (as the user saw it: its version is sent back).
     Reschedule(Box<ScheduledAction>),
+    /// Schedule again what a failed action was to do: a new schedule of the same target and
+    /// action, in its zone, at the next quarter hour (a failed action itself cannot be re-run).
+    Retry(Box<ScheduledAction>),
 }
 
 impl ScheduleRequest {
@@ -132,6 +135,23 @@ impl ScheduleDialog {
                 let target = Some(existing.entity.clone());
                 let action = existing.action.clone();
                 (Some(existing), target, action, zone, at)
+            }
+            ScheduleRequest::Retry(failed) => {
+                let zone = failed
+                    .scheduled_for
+                    .timezone
+                    .clone()
+                    .filter(|z| schedule::zone(z).is_some())
+                    .unwrap_or_else(|| my_zone.clone());
+                let tz = schedule::zone(&zone).unwrap_or(TimeZone::UTC);
+                let at = next_quarter_hour(now).to_zoned(tz);
+                (
+                    None,
+                    Some(failed.entity.clone()),
+                    failed.action.clone(),
+                    zone,
+                    at,
+                )
             }
         };
         Self {

@@ -147,6 +147,8 @@ pub struct CalendarView {
     cache: DayCache,
     confirm_cancel: Option<(String, String)>,
     list: ListTab,
+    /// Canceled actions are left off the grid and the day panel.
+    hide_canceled: bool,
 }
 
 /// How often the shown range is reloaded while the calendar is open (seconds).
@@ -181,6 +183,7 @@ impl CalendarView {
             cache: DayCache::default(),
             confirm_cancel: None,
             list: ListTab::default(),
+            hide_canceled: false,
         }
     }
 
@@ -271,12 +274,25 @@ impl CalendarView {
             state.releases_generation,
             state.entities_generation,
             first,
-            self.zone.clone(),
+            format!(
+                "{}{}",
+                self.zone,
+                if self.hide_canceled {
+                    " −canceled"
+                } else {
+                    ""
+                }
+            ),
         );
         if self.cache.key.as_ref() == Some(&key) {
             return;
         }
-        let actions: Vec<&ScheduledAction> = state.scheduled_actions.values().collect();
+        let hide_canceled = self.hide_canceled;
+        let actions: Vec<&ScheduledAction> = state
+            .scheduled_actions
+            .values()
+            .filter(|a| !(hide_canceled && a.sys.status == ScheduledActionStatus::Canceled))
+            .collect();
         let owned: Vec<ScheduledAction> = actions.iter().map(|a| (*a).clone()).collect();
         let by_day = schedule::by_day(&owned, &self.tz, first, last);
         let mut days = BTreeMap::new();
@@ -339,6 +355,16 @@ impl CalendarView {
                     n => format!("{}: {n} entities with errors", e.message_or_id()),
                 }),
         }
+    }
+
+    /// Whether canceled actions are left off the grid.
+    pub fn hides_canceled(&self) -> bool {
+        self.hide_canceled
+    }
+
+    /// Leaves canceled actions off the grid, or shows them.
+    pub fn set_hide_canceled(&mut self, hide: bool) {
+        self.hide_canceled = hide;
     }
 
     /// The zone the view shows times in.
@@ -489,6 +515,10 @@ impl CalendarView {
         {
             self.reload();
         }
+        if self.tab != CalendarTab::List {
+            ui.checkbox(&mut self.hide_canceled, "Hide canceled")
+                .on_hover_text("Leave canceled schedules off the calendar");
+        }
         if self.tab != CalendarTab::List
             && ui
                 .button("⬇ Export .ics")
@@ -598,7 +628,7 @@ impl CalendarView {
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .show(ui.ctx(), |ui| {
                 ui.label(format!("The {label} will not run."));
-                ui.label(RichText::new("A canceled schedule stays on the calendar, crossed out; it cannot be resumed.").weak());
+                ui.label(RichText::new("A canceled schedule stays on the calendar, crossed out (unless \"Hide canceled\" is on); it cannot be resumed.").weak());
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     if ui.button(RichText::new("Cancel the schedule").strong()).clicked() {

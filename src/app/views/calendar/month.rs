@@ -300,6 +300,16 @@ impl CalendarView {
                     ));
                 }
             }
+            if item.status == ScheduledActionStatus::Failed
+                && ui
+                    .small_button("Schedule again…")
+                    .on_hover_text("A new schedule of the same action, in the same zone")
+                    .accessible_name(format!("Schedule {} again", item.title))
+                    .clicked()
+                && let Some(action) = cx.state.scheduled_actions.get(&item.id)
+            {
+                cx.open_schedule(ScheduleRequest::Retry(Box::new(action.clone())));
+            }
             let inspect = match (
                 item.status == ScheduledActionStatus::Failed,
                 item.overdue(now),
