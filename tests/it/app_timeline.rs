@@ -362,6 +362,28 @@ fn the_detail_panel_and_the_table_do_not_overlap_at_the_minimum_size() {
         );
     }
     assert!(close.max.x <= 900.0, "the panel fits the window: {close:?}");
+
+    // Friction: ↓ and ↑ move the selection, and the detail follows.
+    let detail_id = |h: &crate::app_support::AppHarness| {
+        h.state()
+            .state
+            .timeline
+            .detail
+            .as_ref()
+            .map(|d| d.details.event.id)
+    };
+    step_until(&mut f.harness, "the first detail", |h| {
+        detail_id(h).is_some()
+    });
+    let first_id = detail_id(&f.harness);
+    f.harness.key_press(egui::Key::ArrowDown);
+    step_until(&mut f.harness, "the next event's detail", |h| {
+        detail_id(h).is_some() && detail_id(h) != first_id
+    });
+    f.harness.key_press(egui::Key::ArrowUp);
+    step_until(&mut f.harness, "the first event's detail again", |h| {
+        detail_id(h) == first_id
+    });
 }
 
 /// Bug 10: the chart's legend sat in the plot's corner, over the newest minutes.

@@ -48,6 +48,8 @@ pub struct TimelineView {
     scrolled_away: bool,
     scroll_to_top: bool,
     selected: Option<EventId>,
+    /// The selected event's row (for the arrow keys).
+    selected_row: Option<u64>,
     save_name: String,
     filters_requested: bool,
     chart_hidden: bool,

@@ -1,7 +1,7 @@
 //! The timeline's table: only the visible rows are laid out (`TableBody::rows`), drawn from
 //! the row cache; the pages the visible rows need are asked of the worker.
 
-use egui::{RichText, Ui};
+use egui::{Key, RichText, Ui};
 
 use super::*;
 use egui_extras::{Column, TableBuilder};
@@ -41,6 +41,9 @@ impl TimelineView {
                 Column::remainder().at_least(100.0).clip(true),
             )
         };
+        // Keyboard: ↑/↓ move the selection (and its detail) through the rows, kept in view.
+        let typing = ui.memory(|m| m.focused().is_some());
+        let (up, down) = ui.input(|i| (i.key_pressed(Key::ArrowUp), i.key_pressed(Key::ArrowDown)));
         let mut builder = TableBuilder::new(ui)
             .id_salt(("timeline-table", self.generation))
             .striped(true)
@@ -59,7 +62,24 @@ impl TimelineView {
         if std::mem::take(&mut self.scroll_to_top) {
             builder = builder.vertical_scroll_offset(0.0);
         }
+        let mut keyed: Option<EventId> = None;
+        if !typing && (up || down) {
+            let last = rows.total.saturating_sub(1);
+            let next = match (self.selected_row, down) {
+                (None, _) => Some(0),
+                (Some(row), true) => Some((row + 1).min(last)),
+                (Some(row), false) => Some(row.saturating_sub(1)),
+            };
+            if let Some(next) = next
+                && let Some(event) = rows.row(next)
+            {
+                keyed = Some(event.id);
+                self.selected_row = Some(next);
+                builder = builder.scroll_to_row(usize::try_from(next).unwrap_or(0), None);
+            }
+        }
         let selected = self.selected;
+        let mut clicked_row: Option<u64> = None;
         let output = builder
             .header(24.0, |mut h| {
                 h.col(|ui| {
@@ -104,6 +124,7 @@ impl TimelineView {
                     event_row_cells(&mut row, event, compact);
                     if row.response().clicked() {
                         clicked = Some(event.id);
+                        clicked_row = Some(index);
                     }
                 });
             });
@@ -114,6 +135,9 @@ impl TimelineView {
             }
         }
         if let Some(id) = clicked {
+            self.selected_row = clicked_row;
+            self.select(cx, id);
+        } else if let Some(id) = keyed {
             self.select(cx, id);
         }
     }
