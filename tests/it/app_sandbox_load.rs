@@ -12,16 +12,8 @@ use release_desk::cma::{Client, EntityKind, Query};
 use release_desk::sandbox::seed::Seed;
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
-use crate::app_support::{AppHarness, has_label_containing, setup_for, step_until};
+use crate::app_support::{AppHarness, has_label_containing, runtime, setup_for, step_until};
 use crate::selectors::{button, has_button};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn open_settings(harness: &mut AppHarness) {
     harness.get_by_label("Settings").click();

@@ -47,11 +47,7 @@ impl AppFixture {
         step_dt: f32,
         adjust: impl FnOnce(&mut AppSetup),
     ) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = runtime();
         let _enter = runtime.enter();
         let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
         let client = Client::new(sandbox.client_config()).unwrap();
@@ -70,6 +66,15 @@ impl AppFixture {
             _profiles: profiles,
         }
     }
+}
+
+/// The runtime an app test's sandbox and worker run on (two workers, like the machine).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// The app's setup for a sandbox: its connection, fast action polling, profiles in `profiles`.

@@ -103,6 +103,18 @@ pub struct ScheduleDialog {
     requested: bool,
 }
 
+/// An existing action's own zone (its name and the zone), else `fallback` (the user's).
+fn own_zone(action: &ScheduledAction, fallback: &str) -> (String, TimeZone) {
+    let zone = action
+        .scheduled_for
+        .timezone
+        .clone()
+        .filter(|z| schedule::zone(z).is_some())
+        .unwrap_or_else(|| fallback.to_owned());
+    let tz = schedule::zone(&zone).unwrap_or(TimeZone::UTC);
+    (zone, tz)
+}
+
 impl ScheduleDialog {
     /// A dialog for `request`: new schedules default to the next quarter hour at least ten minutes
     /// ahead, in the user's own zone; reschedules start from the action's instant in its zone.
@@ -124,26 +136,14 @@ impl ScheduleDialog {
                 (None, target, ScheduledActionKind::Publish, zone, at)
             }
             ScheduleRequest::Reschedule(existing) => {
-                let zone = existing
-                    .scheduled_for
-                    .timezone
-                    .clone()
-                    .filter(|z| schedule::zone(z).is_some())
-                    .unwrap_or_else(|| my_zone.clone());
-                let tz = schedule::zone(&zone).unwrap_or(TimeZone::UTC);
+                let (zone, tz) = own_zone(&existing, &my_zone);
                 let at = existing.scheduled_for.datetime.0.to_zoned(tz);
                 let target = Some(existing.entity.clone());
                 let action = existing.action.clone();
                 (Some(existing), target, action, zone, at)
             }
             ScheduleRequest::Retry(failed) => {
-                let zone = failed
-                    .scheduled_for
-                    .timezone
-                    .clone()
-                    .filter(|z| schedule::zone(z).is_some())
-                    .unwrap_or_else(|| my_zone.clone());
-                let tz = schedule::zone(&zone).unwrap_or(TimeZone::UTC);
+                let (zone, tz) = own_zone(&failed, &my_zone);
                 let at = next_quarter_hour(now).to_zoned(tz);
                 (
                     None,
