@@ -9,7 +9,8 @@
 //!
 //! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
 //! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain;
-//! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite; [`seed`] the demo.
+//! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite, with [`index`] the
+//! side tables lists are answered from; [`seed`] the demo.
 
 pub mod api_content;
 pub mod api_model;
@@ -22,6 +23,7 @@ pub mod entities;
 pub mod error;
 pub mod executor;
 pub mod guard;
+pub mod index;
 pub mod releases;
 pub mod routes;
 pub mod scheduled;
@@ -326,6 +328,11 @@ impl Sandbox {
             Ok((secret, report))
         })?;
         let (signing_secret, seed_report) = signing_secret;
+        if !seeded {
+            // A first seed (the big one writes ~400 MB in one transaction) leaves a WAL as large
+            // as the data, which every later read would search: fold it into the database now.
+            core.checkpoint()?;
+        }
 
         // Deliveries a previous process left unfinished go out before anything new.
         let resumed = core.resume_deliveries()?;
