@@ -10,7 +10,7 @@
 //! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
 //! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain;
 //! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite, with [`index`] the
-//! side tables lists are answered from; [`seed`] the demo.
+//! side tables lists are answered from; [`seed`] the demo (and [`seed_big`] a real-sized space).
 
 pub mod api_content;
 pub mod api_model;
@@ -28,6 +28,7 @@ pub mod releases;
 pub mod routes;
 pub mod scheduled;
 pub mod seed;
+pub mod seed_big;
 pub mod seed_export;
 pub mod space_view;
 pub mod store;
