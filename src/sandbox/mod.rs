@@ -83,6 +83,9 @@ pub struct SandboxConfig {
     pub scheduler_tick: Duration,
     /// Where "now" comes from.
     pub clock: Clock,
+    /// Added to every response before it is sent (`--latency`), to try the app against a
+    /// server as far away as the real CMA; zero for none.
+    pub latency: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -101,6 +104,7 @@ impl Default for SandboxConfig {
             webhook_retry: webhooks::RetryPolicy::default(),
             scheduler_tick: Duration::from_millis(250),
             clock: Clock::System,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -354,7 +358,7 @@ impl Sandbox {
         let rate = config
             .rate_limit
             .map(|n| Arc::new(routes::RateGate::new(n)));
-        let app = routes::router(core.clone(), rate);
+        let app = routes::with_latency(routes::router(core.clone(), rate), config.latency);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let tls = match (config.tls, &config.data_dir) {
             (false, _) => None,

@@ -185,6 +185,22 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
         .with_state(core)
 }
 
+/// Delays every response by `latency` (`--latency`): the answer is computed, then held back on
+/// the runtime's timer (no thread waits), so a slow link is emulated without slowing the
+/// sandbox's other requests. Zero leaves the router as it is.
+pub fn with_latency(router: Router, latency: std::time::Duration) -> Router {
+    if latency.is_zero() {
+        return router;
+    }
+    router.layer(middleware::from_fn(
+        move |request: Request, next: middleware::Next| async move {
+            let response = next.run(request).await;
+            tokio::time::sleep(latency).await;
+            response
+        },
+    ))
+}
+
 /// `POST /spaces/{s}/_sandbox/reset` (Release Desk extension): restores the seed data.
 async fn reset(
     State(core): State<Arc<Core>>,
