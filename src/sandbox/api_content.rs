@@ -337,11 +337,7 @@ fn entity_select(tx: &Tx<'_>, k: EntityKind, query: &QueryParams) -> Result<Sele
             select.filter(
                 "i.id IN (SELECT l.id FROM entity_links l
                           WHERE l.link_type = ? AND l.target = ? AND l.kind = ?)",
-                [
-                    text(link_type),
-                    text(target),
-                    text(entities::store_kind(k)),
-                ],
+                [text(link_type), text(target), text(entities::store_kind(k))],
             );
         }
     }
@@ -368,13 +364,7 @@ fn entity_select(tx: &Tx<'_>, k: EntityKind, query: &QueryParams) -> Result<Sele
                 (j.type = 'text' AND j.value = ?)
                 OR (j.type IN ('integer', 'real') AND j.value = ?)
                 OR (j.type = 'true' AND ? = 'true') OR (j.type = 'false' AND ? = 'false'))",
-            [
-                text(&path),
-                text(value),
-                number,
-                text(value),
-                text(value),
-            ],
+            [text(&path), text(value), number, text(value), text(value)],
         );
     }
     if let Some(phrase) = query.get("query").and_then(index::fts_phrase) {

@@ -282,8 +282,10 @@ pub async fn run(core: Arc<Core>, tick: Duration) {
 /// Ids of actions due at `now` (scheduled and due, or left in progress), oldest first.
 pub fn due_actions(core: &Core, now: Timestamp, limit: usize) -> Result<Vec<String>, ApiErr> {
     core.read(|tx| {
-        Ok(super::index::due_schedules(tx.sql(), now.as_millis(), limit)
-            .map_err(super::store::StoreError::from)?)
+        Ok(
+            super::index::due_schedules(tx.sql(), now.as_millis(), limit)
+                .map_err(super::store::StoreError::from)?,
+        )
     })
 }
 
@@ -368,9 +370,9 @@ fn run_release(
     let existing = core.read(|tx| {
         for action in releases::actions_of(tx, release_id)? {
             if releases::action_context(tx, &action)?
-                    .scheduled_action_id
-                    .as_deref()
-                    == Some(scheduled.sys.id.as_str())
+                .scheduled_action_id
+                .as_deref()
+                == Some(scheduled.sys.id.as_str())
             {
                 return Ok(Some(action));
             }

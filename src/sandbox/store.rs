@@ -222,7 +222,10 @@ impl Store {
         let indexed = super::index::ensure(&tx)?;
         tx.commit()?;
         if indexed > 0 {
-            tracing::info!(indexed, "sandbox store: list index built for existing documents");
+            tracing::info!(
+                indexed,
+                "sandbox store: list index built for existing documents"
+            );
         }
         Ok(Self { conn })
     }
