@@ -311,7 +311,14 @@ pub fn publish_validated(
     let entity = load(tx, k, id)?;
     check_version(entity.sys.version.unwrap_or(0), version)?;
     if entity.state() != EntityState::Archived {
-        let view = super::space_view::SpaceView::load(tx)?;
+        let root = Link::new(
+            match k {
+                EntityKind::Entry => LinkType::Entry,
+                EntityKind::Asset => LinkType::Asset,
+            },
+            id,
+        );
+        let view = super::space_view::SpaceView::around(tx, [&root])?;
         let existing: std::collections::HashSet<(LinkType, String)> = view
             .entries
             .keys()

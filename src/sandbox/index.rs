@@ -141,13 +141,7 @@ fn text<'v>(doc: &'v Value, pointer: &str) -> Option<&'v str> {
 }
 
 /// Keeps the index of one document right after it was written (`seq` is its creation order).
-pub fn on_put(
-    conn: &Connection,
-    k: &str,
-    id: &str,
-    seq: i64,
-    doc: &Value,
-) -> rusqlite::Result<()> {
+pub fn on_put(conn: &Connection, k: &str, id: &str, seq: i64, doc: &Value) -> rusqlite::Result<()> {
     match k {
         kind::ENTRY | kind::ASSET => put_entity(conn, k, id, seq, doc),
         kind::RELEASE => put_release(conn, id, seq, doc),
@@ -312,8 +306,8 @@ fn words(doc: &Value, id: &str) -> String {
     out
 }
 
-/// Every (link type, id) an entity's fields link to (entries and assets), without repeats.
-fn links(doc: &Value) -> Vec<(String, String)> {
+/// Every (link type, id) an entity's `fields` link to (entries and assets), without repeats.
+pub fn field_links(fields: &Value) -> Vec<(String, String)> {
     fn walk(value: &Value, out: &mut Vec<(String, String)>) {
         match value {
             Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
@@ -337,10 +331,13 @@ fn links(doc: &Value) -> Vec<(String, String)> {
         }
     }
     let mut out = Vec::new();
-    if let Some(fields) = doc.get("fields") {
-        walk(fields, &mut out);
-    }
+    walk(fields, &mut out);
     out
+}
+
+/// Every (link type, id) a document's fields link to.
+fn links(doc: &Value) -> Vec<(String, String)> {
+    doc.get("fields").map(field_links).unwrap_or_default()
 }
 
 /// Moves the count of `kind` entities of `content_type` (assets: none) by `delta`.
@@ -362,10 +359,7 @@ fn put_entity(conn: &Connection, k: &str, id: &str, seq: i64, doc: &Value) -> ru
     let content_type = text(doc, "/sys/contentType/sys/id");
     let locale = default_locale(conn)?;
     let title = field_in_locale(doc, &display_field(conn, content_type)?, locale.as_deref());
-    let version = |key: &str| {
-        doc.pointer(&format!("/sys/{key}"))
-            .and_then(Value::as_i64)
-    };
+    let version = |key: &str| doc.pointer(&format!("/sys/{key}")).and_then(Value::as_i64);
     let instant = |key: &str| millis(doc.pointer(&format!("/sys/{key}")));
     let existing: Option<(i64, Option<String>)> = conn
         .prepare_cached("SELECT rid, content_type FROM entity_index WHERE kind = ?1 AND id = ?2")?
@@ -556,7 +550,11 @@ pub fn schedules_with_status(conn: &Connection, status: &str) -> rusqlite::Resul
 
 /// Ids of scheduled actions due at `now_ms` (scheduled and due, or left in progress), oldest
 /// first, at most `limit`.
-pub fn due_schedules(conn: &Connection, now_ms: i64, limit: usize) -> rusqlite::Result<Vec<String>> {
+pub fn due_schedules(
+    conn: &Connection,
+    now_ms: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM schedule_index
          WHERE (status = 'scheduled' AND at_ms <= ?1) OR status = 'inProgress'
@@ -620,7 +618,9 @@ impl Table {
     fn joined(self) -> &'static str {
         match self {
             Self::Entities => "entity_index i CROSS JOIN docs d ON d.kind = i.kind AND d.id = i.id",
-            Self::Releases => "release_index i CROSS JOIN docs d ON d.kind = 'Release' AND d.id = i.id",
+            Self::Releases => {
+                "release_index i CROSS JOIN docs d ON d.kind = 'Release' AND d.id = i.id"
+            }
             Self::Schedules => {
                 "schedule_index i CROSS JOIN docs d ON d.kind = 'ScheduledAction' AND d.id = i.id"
             }
@@ -819,10 +819,7 @@ mod tests {
 
     #[test]
     fn a_typed_query_becomes_a_safe_prefix_phrase() {
-        assert_eq!(
-            fts_phrase("Cider mak").as_deref(),
-            Some("\"Cider mak\" *")
-        );
+        assert_eq!(fts_phrase("Cider mak").as_deref(), Some("\"Cider mak\" *"));
         assert_eq!(fts_phrase("a\"b OR c").as_deref(), Some("\"a b OR c\" *"));
         assert_eq!(fts_phrase(" \"*- "), None);
     }
@@ -830,17 +827,26 @@ mod tests {
     #[test]
     fn state_follows_the_version_rules() {
         let doc = |sys: Value| serde_json::json!({ "sys": sys });
-        assert_eq!(entity_state(&doc(serde_json::json!({"version": 1}))), "draft");
         assert_eq!(
-            entity_state(&doc(serde_json::json!({"version": 2, "publishedVersion": 1}))),
+            entity_state(&doc(serde_json::json!({"version": 1}))),
+            "draft"
+        );
+        assert_eq!(
+            entity_state(&doc(
+                serde_json::json!({"version": 2, "publishedVersion": 1})
+            )),
             "published"
         );
         assert_eq!(
-            entity_state(&doc(serde_json::json!({"version": 3, "publishedVersion": 1}))),
+            entity_state(&doc(
+                serde_json::json!({"version": 3, "publishedVersion": 1})
+            )),
             "changed"
         );
         assert_eq!(
-            entity_state(&doc(serde_json::json!({"version": 3, "archivedVersion": 2}))),
+            entity_state(&doc(
+                serde_json::json!({"version": 3, "archivedVersion": 2})
+            )),
             "archived"
         );
     }
