@@ -23,6 +23,7 @@ mod sandbox_durability;
 mod sandbox_entries;
 mod sandbox_release_actions;
 mod sandbox_releases;
+mod sandbox_scale;
 mod sandbox_schedules;
 mod sandbox_webhooks;
 mod ship;
