@@ -86,6 +86,10 @@ struct SandboxArgs {
     /// testing a consumer's failure handling).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_retry_delay: u64,
+    /// Milliseconds added to every response, to try a client against a distant server (the
+    /// real CMA answers in tens to hundreds of milliseconds).
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    latency: u64,
 }
 
 fn main() -> ExitCode {
@@ -144,6 +148,7 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
         tls: args.tls,
         rate_limit: args.rate_limit,
         webhook_url: args.webhook_url,
+        latency: std::time::Duration::from_millis(args.latency),
         ..SandboxConfig::default()
     };
     config.behaviour.auto_archive = !args.no_auto_archive;

@@ -10,11 +10,14 @@ use serde_json::{Value, json};
 use super::core::{Core, new_id, valid_id};
 use super::entities::{self, EntityBody};
 use super::error::ApiErr;
+use rusqlite::types::Value as SqlValue;
+
+use super::index::{self, Select, Table};
 use super::routes::{
-    Body, PageLinks, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order,
-    version_header,
+    Body, PageLinks, Params, QueryParams, cursor_page, ok, order_keys, param, reply, scope,
+    select_cursor_page, sort_by_order, stored_json, unknown_order, version_header,
 };
-use super::store::kind;
+use super::store::{StoreError, Tx, kind};
 use crate::cma::{ContentType, Entity, EntityKind, OffsetCollection};
 
 fn entity_kind(params: &Params) -> Result<EntityKind, ApiErr> {
@@ -166,7 +169,8 @@ const ENTITY_QUERY: &[&str] = &[
 
 /// `GET …/entries|assets` with the filters of `ENTITY_QUERY`: content type, ids, `sys.*[exists]`,
 /// `fields.<id>` equality (any locale), `links_to_entry`/`links_to_asset`, full text (`query`);
-/// `order`; offset or cursor paging.
+/// `order`; offset or cursor paging. Answered from the index in SQL (module [`super::index`]):
+/// only the page is read and decoded.
 pub async fn list_entities(
     State(core): State<Arc<Core>>,
     Path(params): Path<Params>,
@@ -175,6 +179,110 @@ pub async fn list_entities(
     scope(&core, &params)?;
     let k = entity_kind(&params)?;
     let query = QueryParams::parse(raw.as_deref());
+    let path = format!(
+        "/spaces/{}/environments/{}/{}",
+        core.space_id,
+        core.env_id,
+        param(&params, "kind")
+    );
+    let store_kind = entities::store_kind(k);
+    let body = core.read(|tx| {
+        let select = entity_select(tx, k, &query)?;
+        select_collection(tx, &select, &query, &path, |_, id, json| {
+            stored_json(store_kind, id, json)
+        })
+    })?;
+    Ok(ok(&body))
+}
+
+/// `GET …/public/entries`: the published entries as they were published (the snapshot kept at
+/// publish; an entry published before snapshots were kept is served from its current document,
+/// which then is what was published, as `sys.revision` without `sys.version`). Same filters,
+/// order and paging (`cursor=true`) as `/entries`; the filters look at the entry as it is now.
+pub async fn list_public_entries(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let query = QueryParams::parse(raw.as_deref());
+    let path = format!(
+        "/spaces/{}/environments/{}/public/entries",
+        core.space_id, core.env_id
+    );
+    let body = core.read(|tx| {
+        let mut select = entity_select(tx, EntityKind::Entry, &query)?;
+        select.filter("i.published_version IS NOT NULL", []);
+        select_collection(tx, &select, &query, &path, |tx, id, json| {
+            if let Some(snapshot) = tx.get::<Value>(kind::PUBLISHED_ENTRY, id)? {
+                return Ok(snapshot);
+            }
+            let entity: Entity = serde_json::from_value(stored_json(kind::ENTRY, id, json)?)
+                .map_err(|e| ApiErr::internal(format!("entry '{id}': {e}")))?;
+            Ok(entities::published_snapshot(&entity))
+        })
+    })?;
+    Ok(ok(&body))
+}
+
+/// One page of an index list: offset paging (`total` from an indexed count, `skip`), or cursor
+/// paging with `cursor=true` (`pages.next`/`prev` URLs carrying `pageNext`/`pagePrev`, no
+/// `total`; spec §5). `load` turns a row's stored JSON into the item served.
+fn select_collection(
+    tx: &Tx<'_>,
+    select: &Select,
+    query: &QueryParams,
+    path: &str,
+    load: impl Fn(&Tx<'_>, &str, String) -> Result<Value, ApiErr>,
+) -> Result<Value, ApiErr> {
+    match query.get("cursor") {
+        Some("true") => select_cursor_page(tx, select, query, path, PageLinks::Url, load),
+        None | Some("false") => {
+            if query.get("pageNext").is_some() || query.get("pagePrev").is_some() {
+                return Err(ApiErr::invalid_query(
+                    "pageNext and pagePrev need cursor=true",
+                ));
+            }
+            let limit = query.limit()?;
+            let skip = query.skip()?;
+            let total = select.count(tx.sql()).map_err(StoreError::from)?;
+            let rows = select
+                .page(tx.sql(), skip, limit)
+                .map_err(StoreError::from)?;
+            let items = rows
+                .into_iter()
+                .map(|(id, json)| load(tx, &id, json))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(serde_json::to_value(OffsetCollection::new(
+                items,
+                total,
+                skip as u64,
+                limit as u64,
+            ))
+            .map_err(ApiErr::internal)?)
+        }
+        Some(other) => Err(ApiErr::invalid_query(format!(
+            "cursor must be true or false, not '{other}'"
+        ))),
+    }
+}
+
+/// A field id as a JSON path segment; only ids Contentful allows (letters, digits, `_`, `-`).
+fn field_path(key: &str, field: &str) -> Result<String, ApiErr> {
+    if field.is_empty()
+        || !field
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    {
+        return Err(ApiErr::invalid_query(format!(
+            "'{key}' is not supported: only fields.<id>=<value> equality is"
+        )));
+    }
+    Ok(format!("$.fields.\"{field}\""))
+}
+
+/// The index query of an entry or asset list: every filter of `ENTITY_QUERY` and the order.
+fn entity_select(tx: &Tx<'_>, k: EntityKind, query: &QueryParams) -> Result<Select, ApiErr> {
     query.allow(ENTITY_QUERY)?;
     if let Some(locale) = query.get("locale")
         && locale != "*"
@@ -184,46 +292,39 @@ pub async fn list_entities(
             "locale={locale} is not supported; the sandbox returns every locale (locale=*)"
         )));
     }
-    let mut all: Vec<Entity> = core.read(|tx| Ok(tx.all(entities::store_kind(k))?))?;
-    let content_type_of = |e: &Entity| e.sys.content_type.as_ref().map(|l| l.id().to_owned());
+    let text = |s: &str| SqlValue::Text(s.to_owned());
+    let mut select = Select::new(Table::Entities);
+    select.filter("i.kind = ?", [text(entities::store_kind(k))]);
+    let mut content_types: Option<Vec<String>> = None;
     for key in [
         "content_type",
         "sys.contentType.sys.id",
         "sys.contentType.sys.id[in]",
     ] {
         if let Some(types) = query.list(key) {
-            all.retain(|e| content_type_of(e).is_some_and(|ct| types.contains(&ct)));
+            select.filter_in("i.content_type", &types, false);
+            content_types = Some(types);
         }
     }
-    if let Some(ids) = query.list("sys.id") {
-        all.retain(|e| ids.contains(&e.sys.id));
-    }
-    if let Some(ids) = query.list("sys.id[in]") {
-        all.retain(|e| ids.contains(&e.sys.id));
+    for key in ["sys.id", "sys.id[in]"] {
+        if let Some(ids) = query.list(key) {
+            select.filter_in("i.id", &ids, false);
+        }
     }
     if let Some(ids) = query.list("sys.id[nin]") {
-        all.retain(|e| !ids.contains(&e.sys.id));
+        select.filter_in("i.id", &ids, true);
     }
-    for (key, present) in [
-        (
-            "sys.archivedAt[exists]",
-            (|e: &Entity| e.sys.archived_at.is_some()) as fn(&Entity) -> bool,
-        ),
-        ("sys.archivedVersion[exists]", |e| {
-            e.sys.archived_version.is_some()
-        }),
-        ("sys.publishedAt[exists]", |e| e.sys.published_at.is_some()),
-        ("sys.publishedVersion[exists]", |e| {
-            e.sys.published_version.is_some()
-        }),
-        ("sys.firstPublishedAt[exists]", |e| {
-            e.sys.first_published_at.is_some()
-        }),
+    for (key, column) in [
+        ("sys.archivedAt[exists]", "i.archived_ms"),
+        ("sys.archivedVersion[exists]", "i.archived_version"),
+        ("sys.publishedAt[exists]", "i.published_ms"),
+        ("sys.publishedVersion[exists]", "i.published_version"),
+        ("sys.firstPublishedAt[exists]", "i.first_published_ms"),
     ] {
         match query.get(key) {
             None => {}
-            Some("true") => all.retain(present),
-            Some("false") => all.retain(|e| !present(e)),
+            Some("true") => select.filter(&format!("{column} IS NOT NULL"), []),
+            Some("false") => select.filter(&format!("{column} IS NULL"), []),
             Some(other) => {
                 return Err(ApiErr::invalid_query(format!(
                     "{key} must be true or false, not '{other}'"
@@ -233,76 +334,105 @@ pub async fn list_entities(
     }
     for (key, link_type) in [("links_to_entry", "Entry"), ("links_to_asset", "Asset")] {
         if let Some(target) = query.get(key) {
-            all.retain(|e| links_to(&Value::Object(e.fields.clone()), link_type, target));
+            select.filter(
+                "i.id IN (SELECT l.id FROM entity_links l
+                          WHERE l.link_type = ? AND l.target = ? AND l.kind = ?)",
+                [text(link_type), text(target), text(entities::store_kind(k))],
+            );
         }
     }
     for (key, value) in &query.0 {
         let Some(field) = key.strip_prefix("fields.") else {
             continue;
         };
-        if field.is_empty() || field.contains(['[', '.']) {
-            return Err(ApiErr::invalid_query(format!(
-                "'{key}' is not supported: only fields.<id>=<value> equality is"
-            )));
+        let path = field_path(key, field)?;
+        // Strings compare as text; numbers and booleans as JSON (`fields.rating=4`).
+        let number = value.trim().parse::<f64>().ok();
+        // A field equal to a text holds its words in a row: narrow by the word index first, so
+        // only those documents are opened (a number may be written another way: `4.0`).
+        if number.is_none()
+            && let Some(fts) = index::fts_exact(value)
+        {
+            select.filter(
+                "i.rid IN (SELECT rowid FROM entity_fts WHERE entity_fts MATCH ?)",
+                [text(&fts)],
+            );
         }
-        all.retain(|e| {
-            e.fields
-                .get(field)
-                .and_then(Value::as_object)
-                .is_some_and(|locales| {
-                    locales.values().any(|v| match v {
-                        Value::String(s) => s == value,
-                        // Numbers and booleans compare as JSON (`fields.rating=4`).
-                        other => serde_json::from_str::<Value>(value).is_ok_and(|q| q == *other),
-                    })
-                })
-        });
+        let number = number.map_or(SqlValue::Null, SqlValue::Real);
+        select.filter(
+            "EXISTS (SELECT 1 FROM json_each(d.json, ?) j WHERE
+                (j.type = 'text' AND j.value = ?)
+                OR (j.type IN ('integer', 'real') AND j.value = ?)
+                OR (j.type = 'true' AND ? = 'true') OR (j.type = 'false' AND ? = 'false'))",
+            [text(&path), text(value), number, text(value), text(value)],
+        );
     }
-    if let Some(text) = query
-        .get("query")
-        .map(str::to_lowercase)
-        .filter(|t| !t.is_empty())
-    {
-        all.retain(|e| {
-            e.sys.id.to_lowercase().contains(&text)
-                || Value::Object(e.fields.clone())
-                    .to_string()
-                    .to_lowercase()
-                    .contains(&text)
-        });
+    if let Some(phrase) = query.get("query").and_then(index::fts_phrase) {
+        select.full_text(phrase);
+    }
+    // Only the kind and content types narrow it: the kept totals answer `total`.
+    let covered = match &content_types {
+        None => select.filter_count() == 1,
+        Some(types) => !types.is_empty() && select.filter_count() == 2,
+    };
+    if covered {
+        let types = content_types.clone().unwrap_or_default();
+        let marks = vec!["?"; types.len()].join(", ");
+        let sql = if types.is_empty() {
+            "SELECT COALESCE(SUM(n), 0) FROM entity_counts WHERE kind = ?".to_owned()
+        } else {
+            format!(
+                "SELECT COALESCE(SUM(n), 0) FROM entity_counts WHERE kind = ? AND content_type IN ({marks})"
+            )
+        };
+        let mut values = vec![text(entities::store_kind(k))];
+        values.extend(types.iter().map(|t| text(t)));
+        select.count_from(&sql, values);
     }
     let order = query.get("order").unwrap_or("-sys.updatedAt");
-    sort_by_order(&mut all, order, |e, field| match field {
-        "sys.createdAt" => e.sys.created_at.map(|t| t.to_string()),
-        "sys.updatedAt" => e.sys.updated_at.map(|t| t.to_string()),
-        "sys.id" => Some(e.sys.id.clone()),
-        other => other
-            .strip_prefix("fields.")
-            .map(|f| e.fields.get(f).map(Value::to_string).unwrap_or_default()),
-    })?;
-    let path = format!(
-        "/spaces/{}/environments/{}/{}",
-        core.space_id,
-        core.env_id,
-        param(&params, "kind")
-    );
-    page_of(all, &query, &path)
+    for (descending, field) in order_keys(order) {
+        let column = match field {
+            "sys.createdAt" => "i.created_ms",
+            "sys.updatedAt" => "i.updated_ms",
+            "sys.publishedAt" => "i.published_ms",
+            "sys.id" => "i.id",
+            other => {
+                let Some(name) = other.strip_prefix("fields.") else {
+                    unknown_order(other)?;
+                    continue;
+                };
+                let path = field_path(other, name)?;
+                // The indexed title is the display field in the default locale: when the list
+                // is of one content type whose display field this is, order by the index.
+                let display = match (k, content_types.as_deref()) {
+                    (EntityKind::Asset, _) => Some("title".to_owned()),
+                    (EntityKind::Entry, Some([ct])) => tx
+                        .get::<ContentType>(kind::CONTENT_TYPE, ct)?
+                        .and_then(|ct| ct.display_field),
+                    _ => None,
+                };
+                if display.as_deref() == Some(name) {
+                    "i.title"
+                } else {
+                    let locale = default_locale(tx)?;
+                    select.order_by(
+                        "json_extract(d.json, ?)",
+                        descending,
+                        [text(&format!("{path}.\"{locale}\""))],
+                    );
+                    continue;
+                }
+            }
+        };
+        select.order_by(column, descending, []);
+    }
+    Ok(select)
 }
 
-/// Whether `value` holds a link to `link_type` `id` anywhere (fields, arrays, rich text).
-fn links_to(value: &Value, link_type: &str, id: &str) -> bool {
-    match value {
-        Value::Object(map) => {
-            let is_link = map.get("sys").is_some_and(|sys| {
-                sys.get("type").and_then(Value::as_str) == Some("Link")
-                    && sys.get("linkType").and_then(Value::as_str) == Some(link_type)
-                    && sys.get("id").and_then(Value::as_str) == Some(id)
-            });
-            is_link || map.values().any(|v| links_to(v, link_type, id))
-        }
-        Value::Array(items) => items.iter().any(|v| links_to(v, link_type, id)),
-        _ => false,
-    }
+/// The environment's default locale code.
+fn default_locale(tx: &Tx<'_>) -> Result<String, ApiErr> {
+    let locales: Vec<crate::cma::Locale> = tx.all(kind::LOCALE)?;
+    Ok(super::validation::default_locale(&locales).to_owned())
 }
 
 /// `GET …/entries|assets/{id}`.

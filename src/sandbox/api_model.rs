@@ -19,6 +19,7 @@ use super::core::{Core, Events, new_id, to_value, valid_id};
 use super::entities::check_version;
 use super::error::ApiErr;
 use super::routes::{Body, Params, QueryParams, ok, param, reply, scope, version_header};
+use super::store::StoreError;
 use super::store::{Tx, kind};
 use super::webhooks::Cause;
 use crate::cma::OffsetCollection;
@@ -273,11 +274,7 @@ pub async fn delete_content_type(
 }
 
 fn refuse_if_entries(tx: &Tx<'_>, id: &str, what: &str) -> Result<(), ApiErr> {
-    let entries: Vec<crate::cma::Entity> = tx.all(kind::ENTRY)?;
-    let count = entries
-        .iter()
-        .filter(|e| e.sys.content_type.as_ref().is_some_and(|l| l.id() == id))
-        .count();
+    let count = super::index::entries_of_type(tx.sql(), id).map_err(StoreError::from)?;
     if count > 0 {
         return Err(ApiErr::bad_request(format!(
             "Content type '{id}' has {count} entries and cannot be {what}; delete them first"

@@ -11,13 +11,16 @@ use super::core::Core;
 use super::error::ApiErr;
 use super::executor;
 use super::releases;
+use rusqlite::types::Value as SqlValue;
+
+use super::index::{Select, Table};
 use super::routes::{
-    Body, PageLinks, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order,
-    version_header,
+    Body, PageLinks, Params, QueryParams, ok, order_keys, param, reply, scope, select_cursor_page,
+    sort_by_order, stored_json, unknown_order, version_header,
 };
 use super::store::kind;
 use super::webhooks::Cause;
-use crate::cma::{ActionKind, BulkAction, BulkActionPayload, Release, ReleaseAction, ReleaseBody};
+use crate::cma::{ActionKind, BulkAction, BulkActionPayload, ReleaseAction, ReleaseBody};
 
 fn releases_path(core: &Core) -> String {
     format!(
@@ -26,7 +29,8 @@ fn releases_path(core: &Core) -> String {
     )
 }
 
-/// `GET …/releases` with the spec's filters, `order` (default `-sys.updatedAt`) and cursor paging.
+/// `GET …/releases` with the spec's filters, `order` (default `-sys.updatedAt`) and cursor paging,
+/// answered from the index in SQL (only the page is read).
 pub async fn list_releases(
     State(core): State<Arc<Core>>,
     Path(params): Path<Params>,
@@ -52,29 +56,36 @@ pub async fn list_releases(
         "pagePrev",
         "prev",
     ])?;
-    let mut all: Vec<Release> = core.read(|tx| Ok(tx.all(kind::RELEASE)?))?;
-    q.retain_in(&mut all, "sys.id[in]", |r| &r.sys.id);
-    q.retain_nin(&mut all, "sys.id[nin]", |r| &r.sys.id);
-    q.retain_in(&mut all, "sys.status[in]", |r| r.sys.status.as_str());
-    q.retain_nin(&mut all, "sys.status[nin]", |r| r.sys.status.as_str());
-    if let Some(users) = q.list("sys.createdBy.sys.id[in]") {
-        all.retain(|r| {
-            r.sys
-                .created_by
-                .as_ref()
-                .is_some_and(|u| users.iter().any(|id| id == u.id()))
-        });
+    let text = |s: &str| SqlValue::Text(s.to_owned());
+    let mut select = Select::new(Table::Releases);
+    for (key, column, negate) in [
+        ("sys.id[in]", "i.id", false),
+        ("sys.id[nin]", "i.id", true),
+        ("sys.status[in]", "i.status", false),
+        ("sys.status[nin]", "i.status", true),
+        ("sys.createdBy.sys.id[in]", "i.created_by", false),
+    ] {
+        if let Some(values) = q.list(key) {
+            select.filter_in(column, &values, negate);
+        }
     }
-    if let Some(text) = q.get("title[match]").map(str::to_lowercase) {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        all.retain(|r| {
-            let title = r.title.to_lowercase();
-            words.iter().all(|w| title.contains(w))
-        });
+    if let Some(title) = q.get("title[match]") {
+        // Every word somewhere in the title, in any case (titles are indexed in lower case).
+        for word in title.to_lowercase().split_whitespace() {
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            select.filter(
+                "i.title LIKE ? ESCAPE '\\'",
+                [text(&format!("%{escaped}%"))],
+            );
+        }
     }
-    if let Some(exists) = q.get("entities[exists]") {
-        let want = exists == "true";
-        all.retain(|r| r.entities.items.is_empty() != want);
+    match q.get("entities[exists]") {
+        None => {}
+        Some("true") => select.filter("i.entity_count > 0", []),
+        Some(_) => select.filter("i.entity_count = 0", []),
     }
     let link_type = q.get("entities.sys.linkType");
     if let Some(ids) = q.list("entities.sys.id[in]") {
@@ -83,34 +94,47 @@ pub async fn list_releases(
                 "entities.sys.id[in] needs entities.sys.linkType (Entry or Asset)",
             ));
         };
-        all.retain(|r| {
-            r.entities
-                .items
-                .iter()
-                .any(|l| l.link_type().as_str() == link_type && ids.contains(&l.sys.id))
-        });
+        let marks = vec!["?"; ids.len().max(1)].join(", ");
+        select.filter(
+            &format!(
+                "i.id IN (SELECT m.release_id FROM release_entities m
+                          WHERE m.link_type = ? AND m.entity_id IN ({marks}))"
+            ),
+            std::iter::once(text(link_type))
+                .chain(ids.iter().map(|id| text(id)))
+                .chain(ids.is_empty().then(|| text(""))),
+        );
     } else if let Some(link_type) = link_type {
-        all.retain(|r| {
-            r.entities
-                .items
-                .iter()
-                .any(|l| l.link_type().as_str() == link_type)
-        });
+        select.filter(
+            "i.id IN (SELECT m.release_id FROM release_entities m WHERE m.link_type = ?)",
+            [text(link_type)],
+        );
     }
     if let Some(v) = q.get("sys.schemaVersion")
         && v != "Release.v1"
     {
-        all.clear();
+        select.filter("0", []);
     }
     let order = q.get("order").unwrap_or("-sys.updatedAt");
-    sort_by_order(&mut all, order, |r, field| match field {
-        "title" => Some(r.title.to_lowercase()),
-        "sys.createdAt" => r.sys.created_at.map(|t| t.to_string()),
-        "sys.updatedAt" => r.sys.updated_at.map(|t| t.to_string()),
-        "sys.id" => Some(r.sys.id.clone()),
-        _ => None,
+    for (descending, field) in order_keys(order) {
+        let column = match field {
+            "title" => "i.title",
+            "sys.createdAt" => "i.created_ms",
+            "sys.updatedAt" => "i.updated_ms",
+            "sys.id" => "i.id",
+            other => {
+                unknown_order(other)?;
+                continue;
+            }
+        };
+        select.order_by(column, descending, []);
+    }
+    let path = releases_path(&core);
+    let page = core.read(|tx| {
+        select_cursor_page(tx, &select, &q, &path, PageLinks::Url, |_, id, json| {
+            stored_json(kind::RELEASE, id, json)
+        })
     })?;
-    let page = cursor_page(all, &q, &releases_path(&core), PageLinks::Url)?;
     Ok(ok(&page))
 }
 

@@ -8,13 +8,16 @@ use axum::response::Response;
 
 use super::core::Core;
 use super::error::ApiErr;
+use rusqlite::types::Value as SqlValue;
+
+use super::index::{Select, Table};
 use super::routes::{
-    Body, PageLinks, Params, QueryParams, cursor_page, ok, param, reply, scope, sort_by_order,
-    version_header,
+    Body, PageLinks, Params, QueryParams, ok, order_keys, param, reply, scope, select_cursor_page,
+    stored_json, unknown_order, version_header,
 };
 use super::scheduled;
 use super::store::kind;
-use crate::cma::{ScheduledAction, ScheduledActionBody, Timestamp};
+use crate::cma::{ScheduledActionBody, Timestamp};
 
 /// `environment.sys.id` is required and must be the sandbox's environment.
 fn check_env(core: &Core, q: &QueryParams) -> Result<(), ApiErr> {
@@ -65,40 +68,57 @@ pub async fn list(
         "pagePrev",
     ])?;
     check_env(&core, &q)?;
-    let mut all: Vec<ScheduledAction> = core.read(|tx| Ok(tx.all(kind::SCHEDULED_ACTION)?))?;
+    let text = |s: &str| SqlValue::Text(s.to_owned());
+    let mut select = Select::new(Table::Schedules);
     if let Some(id) = q.get("entity.sys.id") {
-        all.retain(|a| a.entity.id() == id);
+        select.filter("i.entity_id = ?", [text(id)]);
     }
     if let Some(t) = q.get("entity.sys.linkType") {
-        all.retain(|a| a.entity.link_type().as_str() == t);
+        select.filter("i.link_type = ?", [text(t)]);
     }
-    q.retain_in(&mut all, "sys.id[in]", |a| &a.sys.id);
-    for key in ["sys.status", "sys.status[in]"] {
-        q.retain_in(&mut all, key, |a| a.sys.status.as_str());
+    for (key, column, negate) in [
+        ("sys.id[in]", "i.id", false),
+        ("sys.status", "i.status", false),
+        ("sys.status[in]", "i.status", false),
+        ("sys.status[nin]", "i.status", true),
+    ] {
+        if let Some(values) = q.list(key) {
+            select.filter_in(column, &values, negate);
+        }
     }
-    q.retain_nin(&mut all, "sys.status[nin]", |a| a.sys.status.as_str());
-    if let Some(t) = instant(&q, "scheduledFor.datetime[gte]")? {
-        all.retain(|a| a.scheduled_for.datetime >= t);
-    }
-    if let Some(t) = instant(&q, "scheduledFor.datetime[gt]")? {
-        all.retain(|a| a.scheduled_for.datetime > t);
-    }
-    if let Some(t) = instant(&q, "scheduledFor.datetime[lte]")? {
-        all.retain(|a| a.scheduled_for.datetime <= t);
-    }
-    if let Some(t) = instant(&q, "scheduledFor.datetime[lt]")? {
-        all.retain(|a| a.scheduled_for.datetime < t);
+    for (key, op) in [
+        ("scheduledFor.datetime[gte]", ">="),
+        ("scheduledFor.datetime[gt]", ">"),
+        ("scheduledFor.datetime[lte]", "<="),
+        ("scheduledFor.datetime[lt]", "<"),
+    ] {
+        if let Some(t) = instant(&q, key)? {
+            select.filter(
+                &format!("i.at_ms {op} ?"),
+                [SqlValue::Integer(t.as_millis())],
+            );
+        }
     }
     let order = q.get("order").unwrap_or("scheduledFor.datetime");
-    sort_by_order(&mut all, order, |a, field| match field {
-        "scheduledFor.datetime" => Some(a.scheduled_for.datetime.to_string()),
-        "sys.createdAt" => a.sys.created_at.map(|t| t.to_string()),
-        "sys.updatedAt" => a.sys.updated_at.map(|t| t.to_string()),
-        "sys.id" => Some(a.sys.id.clone()),
-        _ => None,
-    })?;
+    for (descending, field) in order_keys(order) {
+        let column = match field {
+            "scheduledFor.datetime" => "i.at_ms",
+            "sys.createdAt" => "i.created_ms",
+            "sys.updatedAt" => "i.updated_ms",
+            "sys.id" => "i.id",
+            other => {
+                unknown_order(other)?;
+                continue;
+            }
+        };
+        select.order_by(column, descending, []);
+    }
     let path = format!("/spaces/{}/scheduled_actions", core.space_id);
-    let page = cursor_page(all, &q, &path, PageLinks::Token)?;
+    let page = core.read(|tx| {
+        select_cursor_page(tx, &select, &q, &path, PageLinks::Token, |_, id, json| {
+            stored_json(kind::SCHEDULED_ACTION, id, json)
+        })
+    })?;
     Ok(ok(&page))
 }
 

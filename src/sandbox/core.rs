@@ -224,6 +224,11 @@ impl Core {
         Ok(resumed)
     }
 
+    /// Folds the write-ahead log into the database and truncates it (after a large write).
+    pub fn checkpoint(&self) -> Result<(), ApiErr> {
+        Ok(self.lock_store().checkpoint()?)
+    }
+
     /// Runs `f` in a read transaction.
     pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, ApiErr>) -> Result<T, ApiErr> {
         self.lock_store().read(f)

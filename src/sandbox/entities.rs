@@ -223,8 +223,9 @@ pub fn update(
     Ok(entity)
 }
 
-/// The payload of `Entry.publish`: the published snapshot (sys has `revision`, no `version`).
-fn published_snapshot(entity: &Entity) -> Value {
+/// The payload of `Entry.publish` and what `/public/entries` serves: the published snapshot
+/// (sys has `revision`, no `version`).
+pub fn published_snapshot(entity: &Entity) -> Value {
     let mut snapshot = entity.clone();
     snapshot.sys.revision = snapshot.sys.published_counter;
     snapshot.sys.version = None;
@@ -286,15 +287,12 @@ pub fn publish(
     sys.updated_at = Some(now);
     sys.updated_by = Some(core.user());
     put_entity(tx, k, id, &mut entity)?;
-    emit(
-        core,
-        events,
-        k,
-        id,
-        "publish",
-        published_snapshot(&entity),
-        cause,
-    );
+    let snapshot = published_snapshot(&entity);
+    if k == EntityKind::Entry {
+        // Kept for `/public/entries`: later edits change the entry, not what was published.
+        tx.put(kind::PUBLISHED_ENTRY, id, &snapshot)?;
+    }
+    emit(core, events, k, id, "publish", snapshot, cause);
     Ok(entity)
 }
 
@@ -313,7 +311,14 @@ pub fn publish_validated(
     let entity = load(tx, k, id)?;
     check_version(entity.sys.version.unwrap_or(0), version)?;
     if entity.state() != EntityState::Archived {
-        let view = super::space_view::SpaceView::load(tx)?;
+        let root = Link::new(
+            match k {
+                EntityKind::Entry => LinkType::Entry,
+                EntityKind::Asset => LinkType::Asset,
+            },
+            id,
+        );
+        let view = super::space_view::SpaceView::around(tx, [&root])?;
         let existing: std::collections::HashSet<(LinkType, String)> = view
             .entries
             .keys()
@@ -359,6 +364,7 @@ pub fn unpublish(
     entity.sys.published_by = None;
     touch(core, &mut entity.sys, now);
     put_entity(tx, k, id, &mut entity)?;
+    tx.delete(kind::PUBLISHED_ENTRY, id)?;
     emit(
         core,
         events,
@@ -472,6 +478,9 @@ pub fn delete(
         )));
     }
     tx.delete(store_kind(k), id)?;
+    if k == EntityKind::Entry {
+        tx.delete(kind::PUBLISHED_ENTRY, id)?;
+    }
     emit(
         core,
         events,

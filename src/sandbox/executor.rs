@@ -218,8 +218,8 @@ pub fn run_release_action(
             .get(kind::RELEASE_ACTION, action_id)?
             .ok_or_else(|| ApiErr::not_found("ReleaseAction", action_id))?;
         let release = releases::load(core, tx, release_id)?;
-        let view = SpaceView::load(tx)?;
         let links = release.entities.items.clone();
+        let view = SpaceView::around(tx, &links)?;
         let mut cause = Cause {
             release_id: Some(release_id.to_owned()),
             release_version: Some(release.sys.version.to_string()),
@@ -400,8 +400,8 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
         let mut bulk: BulkAction = tx
             .get(kind::BULK_ACTION, action_id)?
             .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
-        let view = SpaceView::load(tx)?;
         let links = bulk.payload.entities.items.clone();
+        let view = SpaceView::around(tx, &links)?;
         let checked_action = match (&bulk.action, &bulk.payload.action) {
             (ActionKind::Validate, Some(for_action)) => for_action.clone(),
             (ActionKind::Validate, None) => ActionKind::Publish,
@@ -472,8 +472,8 @@ pub fn entity_action_in(
     action: &ActionKind,
     cause: &Cause,
 ) -> Result<Option<ErrorBody>, ApiErr> {
-    let view = SpaceView::load(tx)?;
     let links = vec![link.clone()];
+    let view = SpaceView::around(tx, &links)?;
     let errors = check_entities(&view, &links, action, false);
     if !errors.is_empty() {
         return Ok(Some(ErrorBody::validation_failed(errors)));

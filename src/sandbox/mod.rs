@@ -9,7 +9,8 @@
 //!
 //! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
 //! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain;
-//! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite; [`seed`] the demo.
+//! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite, with [`index`] the
+//! side tables lists are answered from; [`seed`] the demo (and [`seed_big`] a real-sized space).
 
 pub mod api_content;
 pub mod api_load;
@@ -23,10 +24,12 @@ pub mod error;
 pub mod executor;
 pub mod guard;
 pub mod headless;
+pub mod index;
 pub mod releases;
 pub mod routes;
 pub mod scheduled;
 pub mod seed;
+pub mod seed_big;
 pub mod seed_export;
 pub mod space_view;
 pub mod store;
@@ -81,6 +84,9 @@ pub struct SandboxConfig {
     pub scheduler_tick: Duration,
     /// Where "now" comes from.
     pub clock: Clock,
+    /// Added to every response before it is sent (`--latency`), to try the app against a
+    /// server as far away as the real CMA; zero for none.
+    pub latency: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -99,6 +105,7 @@ impl Default for SandboxConfig {
             webhook_retry: webhooks::RetryPolicy::default(),
             scheduler_tick: Duration::from_millis(250),
             clock: Clock::system(),
+            latency: Duration::ZERO,
         }
     }
 }
@@ -327,6 +334,11 @@ impl Sandbox {
             Ok((secret, report))
         })?;
         let (signing_secret, seed_report) = signing_secret;
+        if !seeded {
+            // A first seed (the big one writes ~400 MB in one transaction) leaves a WAL as large
+            // as the data, which every later read would search: fold it into the database now.
+            core.checkpoint()?;
+        }
 
         // Deliveries a previous process left unfinished go out before anything new.
         let resumed = core.resume_deliveries()?;
@@ -347,7 +359,7 @@ impl Sandbox {
         let rate = config
             .rate_limit
             .map(|n| Arc::new(routes::RateGate::new(n)));
-        let app = routes::router(core.clone(), rate);
+        let app = routes::with_latency(routes::router(core.clone(), rate), config.latency);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let tls = match (config.tls, &config.data_dir) {
             (false, _) => None,

@@ -138,6 +138,19 @@ pub fn create(
     Ok(release)
 }
 
+/// A release's actions, oldest first (found through the index, not by reading every action).
+pub fn actions_of(tx: &Tx<'_>, release_id: &str) -> Result<Vec<ReleaseAction>, ApiErr> {
+    let ids = super::index::release_action_ids(tx.sql(), release_id)
+        .map_err(super::store::StoreError::from)?;
+    let mut actions = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(action) = tx.get::<ReleaseAction>(kind::RELEASE_ACTION, &id)? {
+            actions.push(action);
+        }
+    }
+    Ok(actions)
+}
+
 /// 400 when the release is archived: it must be unarchived before it changes or runs.
 pub fn refuse_if_archived(release: &Release) -> Result<(), ApiErr> {
     if release.is_archived() {
@@ -184,7 +197,7 @@ pub fn update(
 /// Deletes a release and all its actions (204).
 pub fn delete(core: &Core, tx: &Tx<'_>, events: &mut Events, id: &str) -> Result<(), ApiErr> {
     let release = load(core, tx, id)?;
-    let actions: Vec<ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
+    let actions = actions_of(tx, id)?;
     if actions
         .iter()
         .any(|a| a.sys.release.id() == id && !a.sys.status.is_final())
@@ -268,7 +281,7 @@ pub fn start_action(
         check_version(release.sys.version, version)?;
     }
     refuse_if_archived(&release)?;
-    let actions: Vec<ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
+    let actions = actions_of(tx, release_id)?;
     let running: Vec<&ReleaseAction> = actions
         .iter()
         .filter(|a| a.sys.release.id() == release_id && !a.sys.status.is_final())

@@ -80,6 +80,10 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
         )
         .route("/spaces/{space}/roles", get(api_model::list_roles))
         .route(
+            &format!("{env}/public/entries"),
+            get(api_content::list_public_entries),
+        )
+        .route(
             &format!("{env}/{{kind}}"),
             get(api_content::list_entities).post(api_content::create_entity),
         )
@@ -184,6 +188,22 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state((core.clone(), rate), guard))
         .with_state(core)
+}
+
+/// Delays every response by `latency` (`--latency`): the answer is computed, then held back on
+/// the runtime's timer (no thread waits), so a slow link is emulated without slowing the
+/// sandbox's other requests. Zero leaves the router as it is.
+pub fn with_latency(router: Router, latency: std::time::Duration) -> Router {
+    if latency.is_zero() {
+        return router;
+    }
+    router.layer(middleware::from_fn(
+        move |request: Request, next: middleware::Next| async move {
+            let response = next.run(request).await;
+            tokio::time::sleep(latency).await;
+            response
+        },
+    ))
 }
 
 /// `POST /spaces/{s}/_sandbox/reset` (Release Desk extension): restores the seed data.
@@ -428,13 +448,9 @@ pub enum PageLinks {
     Token,
 }
 
-/// Pages a sorted list with a cursor: the page, and `pages` (`{}` on the last page).
-pub fn cursor_page<T: Serialize>(
-    items: Vec<T>,
-    query: &QueryParams,
-    path: &str,
-    links: PageLinks,
-) -> Result<serde_json::Value, ApiErr> {
+/// Where a cursor request starts: the offset its `pageNext`/`pagePrev` (or `next`/`prev`)
+/// token holds, and the page size. `skip`, or both directions at once, is 400 `InvalidQuery`.
+pub fn cursor_window(query: &QueryParams) -> Result<(usize, usize), ApiErr> {
     let limit = query.limit()?;
     if query.get("skip").is_some() {
         return Err(ApiErr::invalid_query(
@@ -442,10 +458,8 @@ pub fn cursor_page<T: Serialize>(
         ));
     }
     // Either form is accepted when sent back (third-party code passes URLs or tokens).
-    let forward = ["pageNext", "next"];
-    let backward = ["pagePrev", "prev"];
-    let forward_token = forward.iter().find_map(|k| query.get(k));
-    let backward_token = backward.iter().find_map(|k| query.get(k));
+    let forward_token = CURSOR_FORWARD.iter().find_map(|k| query.get(k));
+    let backward_token = CURSOR_BACKWARD.iter().find_map(|k| query.get(k));
     let offset = match (forward_token, backward_token) {
         (Some(_), Some(_)) => {
             return Err(ApiErr::invalid_query(
@@ -455,13 +469,28 @@ pub fn cursor_page<T: Serialize>(
         (Some(token), None) | (None, Some(token)) => decode_cursor(token)?,
         (None, None) => 0,
     };
-    // A forged cursor may hold any offset: saturate rather than overflow.
-    let end = offset.saturating_add(limit).min(items.len());
-    let has_next = end < items.len();
-    let has_prev = offset > 0;
-    let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    Ok((offset, limit))
+}
+
+const CURSOR_FORWARD: [&str; 2] = ["pageNext", "next"];
+const CURSOR_BACKWARD: [&str; 2] = ["pagePrev", "prev"];
+
+/// A cursor collection: one page that starts at `offset` (from [`cursor_window`]), with
+/// `pages.next` when `has_next` and `pages.prev` when it is not the first page.
+pub fn cursor_collection<T: Serialize>(
+    page: Vec<T>,
+    has_next: bool,
+    (offset, limit): (usize, usize),
+    query: &QueryParams,
+    path: &str,
+    links: PageLinks,
+) -> serde_json::Value {
     let mut pages = serde_json::Map::new();
-    let cursor_keys: Vec<&str> = forward.iter().chain(backward.iter()).copied().collect();
+    let cursor_keys: Vec<&str> = CURSOR_FORWARD
+        .iter()
+        .chain(CURSOR_BACKWARD.iter())
+        .copied()
+        .collect();
     let base = query.encode_without(&cursor_keys);
     let sep = if base.is_empty() { "" } else { "&" };
     let link = |key: &str, cursor: String| match links {
@@ -469,20 +498,106 @@ pub fn cursor_page<T: Serialize>(
         PageLinks::Token => cursor,
     };
     if has_next {
+        // A forged cursor may hold any offset: saturate rather than overflow.
+        let end = offset.saturating_add(limit);
         pages.insert("next".into(), link("pageNext", encode_cursor(end)).into());
     }
-    if has_prev {
+    if offset > 0 {
         pages.insert(
             "prev".into(),
             link("pagePrev", encode_cursor(offset.saturating_sub(limit))).into(),
         );
     }
-    Ok(serde_json::json!({
+    serde_json::json!({
         "sys": {"type": "Array"},
         "limit": limit,
         "items": page,
         "pages": pages,
-    }))
+    })
+}
+
+/// Pages a sorted list with a cursor: the page, and `pages` (`{}` on the last page).
+pub fn cursor_page<T: Serialize>(
+    items: Vec<T>,
+    query: &QueryParams,
+    path: &str,
+    links: PageLinks,
+) -> Result<serde_json::Value, ApiErr> {
+    let (offset, limit) = cursor_window(query)?;
+    let has_next = offset.saturating_add(limit) < items.len();
+    let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    Ok(cursor_collection(
+        page,
+        has_next,
+        (offset, limit),
+        query,
+        path,
+        links,
+    ))
+}
+
+/// A cursor page of an index [`Select`](super::index::Select): `limit + 1` rows are read from
+/// the cursor's offset, so whether a next page exists is known without a count.
+pub fn select_cursor_page(
+    tx: &super::store::Tx<'_>,
+    select: &super::index::Select,
+    query: &QueryParams,
+    path: &str,
+    links: PageLinks,
+    load: impl Fn(&super::store::Tx<'_>, &str, String) -> Result<serde_json::Value, ApiErr>,
+) -> Result<serde_json::Value, ApiErr> {
+    let (offset, limit) = cursor_window(query)?;
+    let mut rows = select
+        .page(tx.sql(), offset, limit.saturating_add(1))
+        .map_err(super::store::StoreError::from)?;
+    let has_next = rows.len() > limit;
+    rows.truncate(limit);
+    let page = rows
+        .into_iter()
+        .map(|(id, json)| load(tx, &id, json))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(cursor_collection(
+        page,
+        has_next,
+        (offset, limit),
+        query,
+        path,
+        links,
+    ))
+}
+
+/// A stored document's JSON as it is served (the index pages hand out raw JSON).
+pub fn stored_json(kind: &str, id: &str, json: String) -> Result<serde_json::Value, ApiErr> {
+    serde_json::from_str(&json).map_err(|e| {
+        ApiErr::from(super::store::StoreError::Corrupt {
+            kind: kind.to_owned(),
+            id: id.to_owned(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// The `(descending, key)` pairs of an `order` parameter (`-` prefix for descending).
+pub fn order_keys(order: &str) -> Vec<(bool, &str)> {
+    order
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|f| match f.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, f),
+        })
+        .collect()
+}
+
+/// An `order` key no list of this kind sorts by: accepted and ignored when it is one the
+/// sandbox knows elsewhere (as before the index), refused otherwise.
+pub fn unknown_order(field: &str) -> Result<(), ApiErr> {
+    if known_order(field) {
+        Ok(())
+    } else {
+        Err(ApiErr::invalid_query(format!("cannot order by '{field}'")))
+    }
 }
 
 /// Sorts by an `order` parameter over named keys (`-` prefix for descending).

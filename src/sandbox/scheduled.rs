@@ -117,12 +117,9 @@ pub fn create(
     id: Option<&str>,
 ) -> Result<ScheduledAction, ApiErr> {
     check_body(core, tx, &body)?;
-    let scheduled = tx
-        .all::<ScheduledAction>(kind::SCHEDULED_ACTION)?
-        .iter()
-        .filter(|a| a.sys.status == ScheduledActionStatus::Scheduled)
-        .count();
-    if scheduled >= core.behaviour.max_scheduled {
+    let scheduled = super::index::schedules_with_status(tx.sql(), "scheduled")
+        .map_err(super::store::StoreError::from)?;
+    if scheduled >= core.behaviour.max_scheduled as u64 {
         return Err(ApiErr::invalid_body(vec![json!({
             "name": "size", "path": [], "max": core.behaviour.max_scheduled,
             "details": format!("At most {} actions may be scheduled per environment", core.behaviour.max_scheduled)
@@ -285,17 +282,10 @@ pub async fn run(core: Arc<Core>, tick: Duration) {
 /// Ids of actions due at `now` (scheduled and due, or left in progress), oldest first.
 pub fn due_actions(core: &Core, now: Timestamp, limit: usize) -> Result<Vec<String>, ApiErr> {
     core.read(|tx| {
-        let mut due: Vec<ScheduledAction> = tx
-            .all::<ScheduledAction>(kind::SCHEDULED_ACTION)?
-            .into_iter()
-            .filter(|a| match a.sys.status {
-                ScheduledActionStatus::Scheduled => a.scheduled_for.datetime <= now,
-                ScheduledActionStatus::InProgress => true,
-                _ => false,
-            })
-            .collect();
-        due.sort_by_key(|a| a.scheduled_for.datetime);
-        Ok(due.into_iter().take(limit).map(|a| a.sys.id).collect())
+        Ok(
+            super::index::due_schedules(tx.sql(), now.as_millis(), limit)
+                .map_err(super::store::StoreError::from)?,
+        )
     })
 }
 
@@ -378,13 +368,11 @@ fn run_release(
 ) -> Result<Option<ErrorBody>, ApiErr> {
     let release_id = scheduled.entity.id();
     let existing = core.read(|tx| {
-        let actions: Vec<crate::cma::ReleaseAction> = tx.all(kind::RELEASE_ACTION)?;
-        for action in actions {
-            if action.sys.release.id() == release_id
-                && releases::action_context(tx, &action)?
-                    .scheduled_action_id
-                    .as_deref()
-                    == Some(scheduled.sys.id.as_str())
+        for action in releases::actions_of(tx, release_id)? {
+            if releases::action_context(tx, &action)?
+                .scheduled_action_id
+                .as_deref()
+                == Some(scheduled.sys.id.as_str())
             {
                 return Ok(Some(action));
             }

@@ -34,6 +34,9 @@ pub enum Seed {
     Demo,
     /// One space with locales and no content.
     Empty,
+    /// A real-sized space over the demo's content model: 50,000 entries, 2,000 assets, 5,000
+    /// releases and 500 scheduled actions, generated deterministically (module `seed_big`).
+    Big,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +110,7 @@ pub fn space_of(seed: Seed) -> (String, String) {
             Err(_) => ("northwind".into(), "Northwind Journal".into()),
         },
         Seed::Empty => ("sandbox".into(), "Sandbox".into()),
+        Seed::Big => ("northwind-big".into(), "Northwind Journal (big)".into()),
     }
 }
 
@@ -124,6 +128,18 @@ pub fn load(core: &Core, tx: &Tx<'_>, seed: Seed, webhook_url: Option<&str>) -> 
     let file: SeedFile = match seed {
         Seed::Demo => serde_json::from_str(DEMO_JSON)
             .map_err(|e| ApiErr::internal(format!("demo seed does not parse: {e}")))?,
+        Seed::Big => {
+            // The demo's locales, content model and webhook; the content is generated below.
+            let mut file: SeedFile = serde_json::from_str(DEMO_JSON)
+                .map_err(|e| ApiErr::internal(format!("demo seed does not parse: {e}")))?;
+            let (_, name) = space_of(Seed::Big);
+            file.space.name = name;
+            file.assets.clear();
+            file.entries.clear();
+            file.releases.clear();
+            file.scheduled_actions.clear();
+            file
+        }
         Seed::Empty => SeedFile {
             space: SeedSpace {
                 id: core.space_id.clone(),
@@ -276,6 +292,11 @@ pub fn load(core: &Core, tx: &Tx<'_>, seed: Seed, webhook_url: Option<&str>) -> 
         );
         hook.active = webhook_url.is_some();
         super::api_webhooks::insert(core, tx, &w.id, hook)?;
+    }
+    if seed == Seed::Big {
+        let started = std::time::Instant::now();
+        let space = super::seed_big::generate(core, tx)?;
+        tracing::info!(?space, elapsed = ?started.elapsed(), "big space generated");
     }
     Ok(())
 }

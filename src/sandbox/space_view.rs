@@ -1,39 +1,80 @@
-//! [`SpaceView`]: a snapshot of the content model and every entity, read in one transaction,
-//! that validation asks about link targets and content types.
+//! [`SpaceView`]: a snapshot of the content model and of the entities an action touches, read
+//! in one transaction, that validation asks about link targets and content types.
+//!
+//! Validation looks at the entities being published and at what their fields link to, never
+//! further, so a view holds exactly those ([`SpaceView::around`]): a publish in a 50,000-entry
+//! space reads its own entities and their targets, not the space.
 
 use std::collections::HashMap;
+
+use serde_json::Value;
 
 use super::error::ApiErr;
 use super::store::{Tx, kind};
 use super::validation::{self, Target};
-use crate::cma::{ContentType, Entity, LinkType, Locale};
+use crate::cma::{ContentType, Entity, Link, LinkType, Locale};
 
-/// Content types, locales, entries and assets as they are now.
+/// Content types, locales, and the entries and assets an action touches, as they are now.
 pub struct SpaceView {
     /// Content types by id.
     pub content_types: HashMap<String, ContentType>,
     /// Locales in order.
     pub locales: Vec<Locale>,
-    /// Entries by id.
+    /// Entries by id: the roots that exist and every entry they link to that exists.
     pub entries: HashMap<String, Entity>,
-    /// Assets by id.
+    /// Assets by id, likewise.
     pub assets: HashMap<String, Entity>,
 }
 
 impl SpaceView {
-    /// Reads the whole space.
-    pub fn load(tx: &Tx<'_>) -> Result<Self, ApiErr> {
-        let by_id = |list: Vec<Entity>| {
-            list.into_iter()
-                .map(|e| (e.sys.id.clone(), e))
-                .collect::<HashMap<_, _>>()
-        };
-        Ok(Self {
+    /// Reads the content model, the entities `roots` names (those that exist) and every entry
+    /// or asset their fields link to (those that exist).
+    pub fn around<'l>(
+        tx: &Tx<'_>,
+        roots: impl IntoIterator<Item = &'l Link>,
+    ) -> Result<Self, ApiErr> {
+        let mut view = Self {
             content_types: published_content_types(tx)?,
             locales: tx.all(kind::LOCALE)?,
-            entries: by_id(tx.all(kind::ENTRY)?),
-            assets: by_id(tx.all(kind::ASSET)?),
-        })
+            entries: HashMap::new(),
+            assets: HashMap::new(),
+        };
+        let mut targets = Vec::new();
+        for link in roots {
+            if let Some(entity) = view.fetch(tx, &link.sys.link_type, &link.sys.id)? {
+                targets.extend(super::index::field_links(&Value::Object(
+                    entity.fields.clone(),
+                )));
+            }
+        }
+        for (link_type, id) in targets {
+            let link_type = match link_type.as_str() {
+                "Entry" => LinkType::Entry,
+                _ => LinkType::Asset,
+            };
+            view.fetch(tx, &link_type, &id)?;
+        }
+        Ok(view)
+    }
+
+    /// Loads one entity into the view (once); the entity, when it exists.
+    fn fetch(
+        &mut self,
+        tx: &Tx<'_>,
+        link_type: &LinkType,
+        id: &str,
+    ) -> Result<Option<&Entity>, ApiErr> {
+        let (map, store_kind) = match link_type {
+            LinkType::Entry => (&mut self.entries, kind::ENTRY),
+            LinkType::Asset => (&mut self.assets, kind::ASSET),
+            _ => return Ok(None),
+        };
+        if !map.contains_key(id)
+            && let Some(entity) = tx.get::<Entity>(store_kind, id)?
+        {
+            map.insert(id.to_owned(), entity);
+        }
+        Ok(map.get(id))
     }
 
     /// The entity a link points at.

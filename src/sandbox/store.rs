@@ -2,9 +2,13 @@
 //! and settings.
 //!
 //! Documents are stored as the very JSON the API serves (the `cma` types), keyed by kind and id,
-//! with a monotonically increasing `seq` for stable ordering. Spaces here are small (hundreds of
-//! entities), so filters and ordering run in Rust over decoded documents; what must be fast —
-//! fetching one document, writing a transaction — is a primary-key operation.
+//! with a monotonically increasing `seq` for stable ordering. Fetching one document is a
+//! primary-key read. Lists must stay fast in a real-sized space (50,000 entries, 5,000
+//! releases), so entries, assets, releases, release actions and scheduled actions also have their
+//! queryable facts in indexed side tables ([`super::index`]), which [`Tx::put`] and
+//! [`Tx::delete`] keep in the same transaction as the document: list endpoints filter, order,
+//! page and count in SQL and decode only the page they answer. Other kinds (content types,
+//! locales, webhooks, …) stay few and are read whole.
 //!
 //! One [`rusqlite::Connection`] is owned by the store; callers reach it through a mutex in the
 //! sandbox core. Every write is an *immediate* transaction (it takes SQLite's write lock when it
@@ -93,6 +97,9 @@ pub mod kind {
     pub const SCHEDULED_ACTION: &str = "ScheduledAction";
     /// Webhook definitions (stored with secret header values; redacted when served).
     pub const WEBHOOK: &str = "WebhookDefinition";
+    /// The published snapshot of an entry (what `/public/entries` serves), written at publish,
+    /// removed at unpublish and delete.
+    pub const PUBLISHED_ENTRY: &str = "PublishedEntry";
     /// What the sandbox remembers about a release action that Contentful's JSON does not show
     /// (the schedule that started it, what a validation validates for); never served.
     pub const ACTION_CONTEXT: &str = "ReleaseActionContext";
@@ -111,6 +118,8 @@ CREATE TABLE IF NOT EXISTS docs (
     json TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS docs_by_seq ON docs (seq);
+CREATE INDEX IF NOT EXISTS docs_by_kind_seq ON docs (kind, seq);
 CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -207,6 +216,17 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_handler(Some(wait_while_busy))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(super::index::SCHEMA)?;
+        // A database from before the index (or an older one) is indexed once, here.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let indexed = super::index::ensure(&tx)?;
+        tx.commit()?;
+        if indexed > 0 {
+            tracing::info!(
+                indexed,
+                "sandbox store: list index built for existing documents"
+            );
+        }
         Ok(Self { conn })
     }
 
@@ -223,6 +243,13 @@ impl Store {
         let value = f(&mut tx)?;
         tx.tx.commit().map_err(StoreError::from)?;
         Ok(value)
+    }
+
+    /// Copies the write-ahead log into the database and truncates it (`wal_checkpoint(TRUNCATE)`).
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Reads inside a (deferred) transaction, so the view is consistent.
@@ -280,32 +307,61 @@ impl Tx<'_> {
         )? as u64)
     }
 
-    /// Inserts or replaces a document (its `seq` is kept on replace, so order is creation order).
+    /// Inserts or replaces a document (its `seq` is kept on replace, so order is creation order),
+    /// and, for an indexed kind, its index rows.
     pub fn put<T: Serialize>(
         &self,
         kind: &'static str,
         id: &str,
         value: &T,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value).map_err(|e| StoreError::Encode {
+        let encode = |e: serde_json::Error| StoreError::Encode {
             kind,
             message: e.to_string(),
-        })?;
-        self.tx.execute(
-            "INSERT INTO docs (kind, id, seq, json)
-             VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM docs), ?3)
-             ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
-            params![kind, id, json],
-        )?;
+        };
+        let indexed = super::index::is_indexed(kind);
+        // The index reads the document as JSON; encode once and write that.
+        let doc = if indexed {
+            Some(serde_json::to_value(value).map_err(encode)?)
+        } else {
+            None
+        };
+        let json = match &doc {
+            Some(doc) => serde_json::to_string(doc),
+            None => serde_json::to_string(value),
+        }
+        .map_err(encode)?;
+        let seq: i64 = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO docs (kind, id, seq, json)
+                 VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM docs), ?3)
+                 ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json
+                 RETURNING seq",
+            )?
+            .query_row(params![kind, id, json], |row| row.get(0))?;
+        if let Some(doc) = &doc {
+            super::index::on_put(&self.tx, kind, id, seq, doc)?;
+        }
         Ok(())
     }
 
-    /// Deletes a document; returns whether it existed.
+    /// Deletes a document (and its index rows); returns whether it existed.
     pub fn delete(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
-        Ok(self.tx.execute(
-            "DELETE FROM docs WHERE kind = ?1 AND id = ?2",
-            params![kind, id],
-        )? > 0)
+        let existed = self
+            .tx
+            .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2")?
+            .execute(params![kind, id])?
+            > 0;
+        if existed {
+            super::index::on_delete(&self.tx, kind, id)?;
+        }
+        Ok(existed)
+    }
+
+    /// The connection, for the list queries of [`super::index::Select`].
+    pub fn sql(&self) -> &Connection {
+        &self.tx
     }
 
     /// A setting.
@@ -413,6 +469,7 @@ impl Tx<'_> {
         self.tx.execute_batch(
             "DELETE FROM docs; DELETE FROM webhook_calls; DELETE FROM settings; DELETE FROM outbox;",
         )?;
+        super::index::clear(&self.tx)?;
         Ok(())
     }
 

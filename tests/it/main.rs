@@ -25,6 +25,7 @@ mod sandbox_entries;
 mod sandbox_load;
 mod sandbox_release_actions;
 mod sandbox_releases;
+mod sandbox_scale;
 mod sandbox_schedules;
 mod sandbox_webhooks;
 mod selectors;
