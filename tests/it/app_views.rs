@@ -179,7 +179,6 @@ fn dialog_harness(target: &str) -> Harness<'static, Dialog> {
     let mut state = AppState::default();
     let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
     let _ = state.apply(AppEvent::ReleaseUpdated(empty_release()));
-    state.entities_loaded = true;
     let request = ScheduleRequest::for_target(Link::new(LinkType::Release, target));
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
