@@ -39,6 +39,16 @@ impl AppFixture {
     /// Like [`AppFixture::start`], each frame advancing the app's input clock by `step_dt`
     /// seconds (egui_kittest's default is 0.25).
     pub fn start_stepping(config: SandboxConfig, step_dt: f32) -> Self {
+        Self::start_with(config, step_dt, |_| {})
+    }
+
+    /// Like [`AppFixture::start_stepping`], with `tweak` changing the app's setup first (its
+    /// client configuration, say).
+    pub fn start_with(
+        config: SandboxConfig,
+        step_dt: f32,
+        tweak: impl FnOnce(&mut AppSetup),
+    ) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -48,7 +58,8 @@ impl AppFixture {
         let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
         let client = Client::new(sandbox.client_config()).unwrap();
         let profiles = tempfile::tempdir().unwrap();
-        let setup = setup_for(&sandbox, &profiles);
+        let mut setup = setup_for(&sandbox, &profiles);
+        tweak(&mut setup);
         let harness = Harness::builder()
             .with_size(egui::vec2(1400.0, 860.0))
             .with_step_dt(step_dt)

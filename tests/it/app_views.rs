@@ -31,9 +31,24 @@ fn release_with_one_entry() -> Release {
     .unwrap()
 }
 
+fn entry_1() -> release_desk::cma::Entity {
+    serde_json::from_value(serde_json::json!({
+        "fields": { "title": { "en-US": "Lisbon by tram" } },
+        "sys": { "type": "Entry", "id": "entry-1", "version": 2,
+                 "contentType": { "sys": { "type": "Link", "linkType": "ContentType", "id": "article" } } },
+    }))
+    .unwrap()
+}
+
 fn detail_harness() -> Harness<'static, Detail> {
     let mut state = AppState::default();
     let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    // As the worker leaves it after opening the release: its entity loaded by id.
+    let _ = state.apply(AppEvent::EntitiesResolved {
+        requested: vec![(release_desk::cma::EntityKind::Entry, "entry-1".into())],
+        found: vec![entry_1()],
+        error: None,
+    });
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
         .build_ui_state(

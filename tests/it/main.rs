@@ -6,6 +6,7 @@
 mod app_calendar;
 mod app_connections;
 mod app_daily;
+mod app_scale;
 mod app_support;
 mod app_timeline;
 mod app_ui;

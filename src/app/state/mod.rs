@@ -832,7 +832,10 @@ impl AppState {
     /// The entities of `links` (entries and assets; other links are skipped) that are neither
     /// loaded, nor being loaded, nor known to be absent: what a view should ask for with
     /// [`Command::ResolveEntities`]. Empty when there is nothing to ask.
-    pub fn missing_entities<'l>(&self, links: impl IntoIterator<Item = &'l Link>) -> Vec<EntityKey> {
+    pub fn missing_entities<'l>(
+        &self,
+        links: impl IntoIterator<Item = &'l Link>,
+    ) -> Vec<EntityKey> {
         let resolving = &self.entity_view.resolving;
         let mut seen = std::collections::HashSet::new();
         links

@@ -652,7 +652,10 @@ fn page_loaded(query: &EntityQuery, page: usize, total: u64, items: Vec<Entity>)
 fn the_first_page_gives_rows_and_the_total() {
     let all = entity_search("");
     check(
-        vec![load_page(&all, 0), page_loaded(&all, 0, 250, entries("e", 0..100))],
+        vec![
+            load_page(&all, 0),
+            page_loaded(&all, 0, 250, entries("e", 0..100)),
+        ],
         "pages of '': total Some(250), loaded [0], loading []
          rows: 0=e0 1=e1 99=e99",
     );
@@ -732,7 +735,12 @@ fn far_pages_are_dropped_when_the_user_scrolls_far() {
     for page in 0..=MAX_PAGES {
         steps.push(load_page(&all, page));
         let start = page * 100;
-        steps.push(page_loaded(&all, page, 10_000, entries("e", start..start + 100)));
+        steps.push(page_loaded(
+            &all,
+            page,
+            10_000,
+            entries("e", start..start + 100),
+        ));
     }
     let mut state = AppState::default();
     for step in steps {

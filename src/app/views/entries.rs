@@ -239,6 +239,17 @@ impl EntriesView {
             if ui.button("⟳").on_hover_text("Reload entries").clicked() {
                 self.reload();
             }
+            let pages = &state.entity_view.pages;
+            if let Some(total) = pages.total.filter(|_| pages.query.is_some()) {
+                let noun = match (self.types == TypeFilter::Assets, total == 1) {
+                    (true, true) => "asset",
+                    (true, false) => "assets",
+                    (false, true) => "entry",
+                    (false, false) => "entries",
+                };
+                ui.label(RichText::new(format!("{total} {noun}")).weak())
+                    .on_hover_text("How many match, as the server counts them");
+            }
         });
     }
 
@@ -301,11 +312,9 @@ impl EntriesView {
         let cursor = self.cursor;
         let visible = self.visible.clone();
         let all_selected = !visible.is_empty()
-            && visible.clone().all(|i| {
-                pages
-                    .row(i)
-                    .is_some_and(|key| self.selected.contains(key))
-            });
+            && visible
+                .clone()
+                .all(|i| pages.row(i).is_some_and(|key| self.selected.contains(key)));
         let mut toggle = None;
         let mut open = None;
         let mut select_all = None;
@@ -436,26 +445,39 @@ impl EntriesView {
         self.visible = drawn;
     }
 
-    /// Arrows move the cursor, Space selects its row, Enter opens it (when no text box has
-    /// the keyboard).
+    /// Arrows, Page Up/Down, Home and End move the cursor (the table scrolls to it, loading the
+    /// pages it lands on), Space selects its row, Enter opens it; only when no widget has the
+    /// keyboard.
     fn keyboard(&mut self, ui: &Ui, cx: &mut ViewCtx<'_>, len: usize) {
         if ui.memory(|m| m.focused().is_some()) {
             return;
         }
-        let (up, down, space, enter) = ui.input(|i| {
+        /// Rows a Page Up / Page Down moves.
+        const PAGE_ROWS: usize = 20;
+        let (step, space, enter) = ui.input(|i| {
+            let step = if i.key_pressed(egui::Key::ArrowDown) {
+                Some(self.cursor.saturating_add(1))
+            } else if i.key_pressed(egui::Key::ArrowUp) {
+                Some(self.cursor.saturating_sub(1))
+            } else if i.key_pressed(egui::Key::PageDown) {
+                Some(self.cursor.saturating_add(PAGE_ROWS))
+            } else if i.key_pressed(egui::Key::PageUp) {
+                Some(self.cursor.saturating_sub(PAGE_ROWS))
+            } else if i.key_pressed(egui::Key::Home) {
+                Some(0)
+            } else if i.key_pressed(egui::Key::End) {
+                Some(len)
+            } else {
+                None
+            };
             (
-                i.key_pressed(egui::Key::ArrowUp),
-                i.key_pressed(egui::Key::ArrowDown),
+                step,
                 i.key_pressed(egui::Key::Space),
                 i.key_pressed(egui::Key::Enter),
             )
         });
-        if down {
-            self.cursor = (self.cursor + 1).min(len.saturating_sub(1));
-            self.cursor_moved = true;
-        }
-        if up {
-            self.cursor = self.cursor.saturating_sub(1);
+        if let Some(row) = step {
+            self.cursor = row.min(len.saturating_sub(1));
             self.cursor_moved = true;
         }
         self.cursor = self.cursor.min(len.saturating_sub(1));

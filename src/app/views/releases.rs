@@ -442,11 +442,7 @@ impl EntityPicker {
         let state = cx.state;
         let time = ui.input(|i| i.time);
         let search = self.search.trim().to_owned();
-        let key = (
-            search.clone(),
-            state.epoch,
-            state.entity_view.pages.resets,
-        );
+        let key = (search.clone(), state.epoch, state.entity_view.pages.resets);
         if self.sent.as_ref() != Some(&key) {
             let rest = self
                 .search_edited_at

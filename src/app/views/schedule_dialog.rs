@@ -514,7 +514,12 @@ impl ScheduleDialog {
         }
         let key = (state.releases_generation, state.entities_generation, typed);
         if self.targets.key.as_ref() != Some(&key) {
-            let words: Vec<String> = key.2.to_lowercase().split_whitespace().map(str::to_owned).collect();
+            let words: Vec<String> = key
+                .2
+                .to_lowercase()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
             let mut labels = Vec::new();
             let mut links = Vec::new();
             for release in state.releases.iter().filter(|r| {

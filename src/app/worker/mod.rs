@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::command::{
-    Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, ReleaseQuery,
-};
+use super::command::{Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
 use crate::cma::{

@@ -197,7 +197,10 @@ impl CalendarView {
                         } else {
                             "Entry"
                         };
-                        Some((format!("{word} · {}", state.display_title(e)), e.sys.id.clone()))
+                        Some((
+                            format!("{word} · {}", state.display_title(e)),
+                            e.sys.id.clone(),
+                        ))
                     })
                     .collect::<std::collections::BTreeMap<_, _>>()
                     .into_iter()
