@@ -229,8 +229,10 @@ fn a_release_shows_its_entities_titles_without_loading_the_space() {
 /// `X-Contentful-RateLimit-Reset`): the user sees rows, never a rate-limit error.
 #[test]
 fn a_rate_limited_space_shows_rows_and_no_rate_limit_errors() {
-    let mut config = SandboxConfig::default();
-    config.rate_limit = std::num::NonZeroU32::new(7);
+    let config = SandboxConfig {
+        rate_limit: std::num::NonZeroU32::new(7),
+        ..SandboxConfig::default()
+    };
     // The app's client without its own limiter: the worst case, every burst reaches the server.
     let mut f = AppFixture::start_with(config, 0.25, |setup| setup.client.rate_limit = None);
     open_entries(&mut f);
