@@ -152,7 +152,9 @@ impl EntriesView {
                 page: 0,
                 refresh: std::mem::take(&mut self.refresh),
             });
+            // A new filter starts at the top, not deep in rows of another list.
             self.cursor = 0;
+            self.cursor_moved = true;
         }
         self.toolbar_ui(ui, cx, time);
         ui.add_space(4.0);
