@@ -4,7 +4,8 @@
 //! opening a release, reloading, reconnecting) instead of flags the app polls.
 //!
 //! Derived lists (filtered, sorted) are cached and rebuilt only when their inputs change, never
-//! per frame.
+//! per frame. Entries and assets are never loaded whole: [`entities`] holds the entries view's
+//! pages, the pickers' searches and the ids asked for, over a bounded entity cache.
 
 use std::collections::HashMap;
 
@@ -454,6 +455,10 @@ impl AppState {
                         .into_iter()
                         .filter(|key| !found_keys.contains(key)),
                 );
+                for key in &found_keys {
+                    // Found after all (a reload asked again).
+                    resolving.absent.remove(key);
+                }
                 for entity in found {
                     self.upsert_entity(entity);
                 }

@@ -27,6 +27,9 @@ use super::releases::SEARCH_DEBOUNCE;
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "entries-filter";
 
+/// How close (in rows) the visible rows may come to a page before it is loaded ahead.
+const PREFETCH_ROWS: usize = 50;
+
 /// At most this many entities per bulk action (the CMA's limit).
 const BULK_LIMIT: usize = 200;
 
@@ -430,10 +433,11 @@ impl EntriesView {
         if let Some(key) = open {
             cx.open(Window::Entity(key.0, key.1));
         }
-        // The pages the visible rows fall on, and the one after (scrolling on lands there).
+        // The pages the visible rows fall on, and a neighbour within PREFETCH_ROWS of them
+        // (scrolling on lands there, so its rows are usually in before they show).
         if !drawn.is_empty() && pages.error.is_none() {
-            let first = drawn.start / ENTITY_PAGE;
-            let last = ((drawn.end - 1) / ENTITY_PAGE + 1).min((len - 1) / ENTITY_PAGE);
+            let first = drawn.start.saturating_sub(PREFETCH_ROWS) / ENTITY_PAGE;
+            let last = ((drawn.end - 1 + PREFETCH_ROWS) / ENTITY_PAGE).min((len - 1) / ENTITY_PAGE);
             for page in first..=last {
                 if !pages.has_or_loads(page) {
                     cx.send(Command::LoadEntityPage {

@@ -5,7 +5,8 @@
 //! One worker serves one connection ([`Epoch`]): its events carry the epoch, and every task it
 //! starts (commands, action and schedule followers, the call-log poller) stops when its
 //! [`WorkerHandle`] is shut down or dropped. Keyed requests are *latest wins*: a newer
-//! `LoadReleases` aborts the older one's task.
+//! `LoadReleases` aborts the older one's task; the entries view's pages of one query load side
+//! by side and a page of another query aborts them (see [`LatestTasks::add`]).
 //!
 //! Architecture Invariant: this is the only part of the app that does I/O.
 
