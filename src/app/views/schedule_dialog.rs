@@ -103,7 +103,7 @@ pub struct ScheduleDialog {
     rejection: Option<String>,
     requested: bool,
     /// The scheduled-actions generation whose entities were asked for (conflicts and titles).
-    resolved_for: Option<u64>,
+    resolved_for: Option<(u64, u64, Option<String>)>,
 }
 
 impl ScheduleDialog {
@@ -449,14 +449,15 @@ impl ScheduleDialog {
     /// change of the scheduled actions or the target.
     fn resolve_entities(&mut self, cx: &mut ViewCtx<'_>) {
         let state = cx.state;
-        let generation = state
-            .scheduled_generation
-            .wrapping_add(state.releases_generation.wrapping_mul(1_000_003))
-            .wrapping_add(self.target.as_ref().map_or(0, |t| t.id().len() as u64 + 1));
-        if self.resolved_for == Some(generation) {
+        let key = (
+            state.scheduled_generation,
+            state.releases_generation,
+            self.target.as_ref().map(|t| t.id().to_owned()),
+        );
+        if self.resolved_for.as_ref() == Some(&key) {
             return;
         }
-        self.resolved_for = Some(generation);
+        self.resolved_for = Some(key);
         let mut links: Vec<&Link> = state
             .scheduled_actions
             .values()
