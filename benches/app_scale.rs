@@ -211,4 +211,7 @@ fn main() {
     println!("rss_mb_after_all_views={rss:.1}");
     // The sandbox runs in this process: what it holds is in both figures.
     println!("rss_mb_before_app={rss_before:.1}");
+    // Stop the app's worker before the sandbox and the runtime, so no task outlives them.
+    drop(harness);
+    runtime.block_on(sandbox.shutdown(Duration::from_millis(500)));
 }
