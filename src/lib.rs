@@ -32,10 +32,14 @@
 //!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
 //!     `intents` (`Intent`, `Route`, `Window`, and how the app carries them out); `ui_command`
 //!     (the palette's and shortcuts' commands).
-//!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests), `command`
-//!     (I/O requests), `event` (`AppEvent`, `Epoch`, `RequestKind`).
-//!   - `worker/` (the only I/O: commands, `connection`, `schedules`; latest-wins keys, one
-//!     cancellation token per connection) and `worker/timeline/` (`journal`: blocking reads on
+//!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests;
+//!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
+//!     ids asked for, in flight or absent, over a bounded entity cache), `command` (I/O
+//!     requests), `event` (`AppEvent`, `Epoch`, `RequestKind`), `memory` (what the window
+//!     remembers between runs).
+//!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `sandbox_load`, `files`;
+//!     latest-wins keys, with groups for the entries view's pages, one cancellation token per
+//!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
 //!   - `views/` (releases, release detail, entries, inspector, `calendar/`, schedule dialog,
 //!     `timeline/` (table, detail, panels), settings), `widgets/`, `theme` (every colour), and
@@ -83,6 +87,11 @@
 //! - One process writes a data directory: the sandbox holds an exclusive lock file there, and
 //!   the files that hold secrets (sandbox database, timeline journal) are owner-only.
 //! - Time is injected everywhere: one [`clock::Clock`] for the sandbox, the timeline and the app.
+//! - Architecture Invariant: the app never loads a whole space. The entries view pages from
+//!   the server (`skip`/`limit`, filters and order on the server) and keeps at most
+//!   `state::MAX_PAGES` pages; views that show titles ask for the ids they lack
+//!   (`sys.id[in]`, 100 a request) once; pickers search the server; the entity cache is
+//!   bounded (`state::ENTITY_CACHE_CAP`). The calendar loads its visible range.
 //! - Architecture Invariant: `app` never names `sandbox`; views, widgets and state never name
 //!   tokio, reqwest, rusqlite or `std::fs`. `tests/it/architecture.rs` fails when they do.
 //!
@@ -91,10 +100,16 @@
 //!   `WorkerHandle` owns a `CancellationToken`: every task the worker starts (each command,
 //!   action and schedule followers, the call-log poller through its owner) runs until it is
 //!   cancelled, and reconnecting shuts the old worker down. Requests where only the newest
-//!   matters (`LatestWins`: the releases list, the scheduled-actions list) abort the older task.
+//!   matters (`LatestWins`: the releases list, the scheduled-actions list, each picker's
+//!   search) abort the older task; the entries view's pages of one query load side by side,
+//!   and a page of another query aborts them all.
+//! - **Rate limits.** Every clone of a `cma::Client` shares one limiter (7 requests a second by
+//!   default, per profile in Settings; off for the local sandbox) and retries a 429 after
+//!   `X-Contentful-RateLimit-Reset`, so bursts of page loads queue instead of failing.
 //! - **Stale results.** Events carry their worker's epoch and `AppState::receive` drops those
-//!   of another; replies carry what they answer (`ReleasesLoaded.query`) and the state drops
-//!   replies to anything but its latest request.
+//!   of another; replies carry what they answer (`ReleasesLoaded.query`,
+//!   `EntityPageLoaded.query`, `EntitySearchLoaded.search`) and the state drops replies to
+//!   anything but its latest request.
 //! - **Time.** One [`clock::Clock`] type: the sandbox (`SandboxConfig::clock`), the journal
 //!   and receiver (`JournalConfig::clock`, `ReceiverConfig::clock`) and the app
 //!   (`WorkerOptions::clock`, which views read once per frame as `ViewCtx::now` and the

@@ -27,6 +27,91 @@ pub struct ScheduledQuery {
     pub newest_first: bool,
 }
 
+/// How many rows one page of the entries view holds (`limit`; `skip` is a multiple of it).
+pub const ENTITY_PAGE: usize = 100;
+
+/// How many matches an entity picker asks the server for while the user types.
+pub const PICKER_LIMIT: usize = 20;
+
+/// The publishing states the entries view can filter by on the server. The CMA filters on
+/// `sys.publishedAt[exists]` and `sys.archivedAt[exists]` (spec §5); it cannot tell a published
+/// entry from one changed since publishing, so those two are one filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityStateFilter {
+    /// Never published, or unpublished; not archived.
+    Draft,
+    /// Published, with or without changes since.
+    Published,
+    /// Archived.
+    Archived,
+}
+
+impl EntityStateFilter {
+    /// Every filter, in menu order.
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Archived];
+
+    /// The menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Published => "Published or changed",
+            Self::Archived => "Archived",
+        }
+    }
+
+    /// The query parameters that select it (spec §5).
+    pub fn params(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::Draft => &[
+                ("sys.archivedAt[exists]", "false"),
+                ("sys.publishedAt[exists]", "false"),
+            ],
+            Self::Published => &[("sys.publishedAt[exists]", "true")],
+            Self::Archived => &[("sys.archivedAt[exists]", "true")],
+        }
+    }
+}
+
+/// Which entries (or assets) the entries view lists, and in which order: every filter runs on
+/// the server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EntityQuery {
+    /// Entries or assets (the CMA lists them separately).
+    pub kind: EntityKind,
+    /// Full-text search (`query`); empty for none.
+    pub search: String,
+    /// Only entries of this content type (`content_type`); ignored for assets.
+    pub content_type: Option<String>,
+    /// Only entities in this state.
+    pub state: Option<EntityStateFilter>,
+    /// `order`: `-sys.updatedAt` (default), `sys.updatedAt`, `-sys.createdAt`, `sys.createdAt`,
+    /// `sys.id`.
+    pub order: String,
+}
+
+impl Default for EntityQuery {
+    fn default() -> Self {
+        Self {
+            kind: EntityKind::Entry,
+            search: String::new(),
+            content_type: None,
+            state: None,
+            order: "-sys.updatedAt".to_owned(),
+        }
+    }
+}
+
+/// Which entity picker a server search belongs to (each keeps its own latest search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PickerId {
+    /// The new-release dialog.
+    NewRelease,
+    /// "Add entries" on a release.
+    AddEntries,
+    /// The schedule dialog's target.
+    ScheduleTarget,
+}
+
 impl Command {
     /// Whether the command's work belongs to the app rather than to the connected space, so it
     /// runs to its end even when the connection is replaced: saved profiles, and a file the
@@ -99,8 +184,30 @@ pub enum Command {
         /// What to do.
         action: ActionKind,
     },
-    /// Load every entry and asset (for the entries view and pickers).
-    LoadEntities,
+    /// Load one page of the entries view: `limit` [`ENTITY_PAGE`] at `skip` `page * limit`.
+    /// Latest wins per query: a page of another query cancels this one.
+    LoadEntityPage {
+        /// Filters and order.
+        query: EntityQuery,
+        /// The page index (0-based).
+        page: usize,
+        /// Forget the pages loaded for this query (the user asked to reload).
+        refresh: bool,
+    },
+    /// Load these entries and assets by id (`sys.id[in]`, at most 100 ids a request), for views
+    /// that show titles: a release's entities, a failed action's, a schedule's target.
+    ResolveEntities {
+        /// (kind, id) of each.
+        ids: Vec<(EntityKind, String)>,
+    },
+    /// Search entries and assets on the server for a picker (at most [`PICKER_LIMIT`]);
+    /// latest wins per picker.
+    SearchEntities {
+        /// Which picker asks.
+        picker: PickerId,
+        /// The words typed (`query`); empty lists the most recently updated.
+        search: String,
+    },
     /// Load one entry or asset (for its detail panel).
     LoadEntity {
         /// Entry or asset.
@@ -112,8 +219,9 @@ pub enum Command {
     RunBulkAction {
         /// publish, unpublish or validate.
         action: ActionKind,
-        /// The entities, with the versions the user saw.
-        items: Vec<(EntityKind, String, u64)>,
+        /// The entities, with the versions the user saw when known; the worker reads the
+        /// others' versions (`sys.id[in]`) before publishing.
+        items: Vec<(EntityKind, String, Option<u64>)>,
     },
     /// Check the connection step by step and report what is wrong.
     TestConnection,

@@ -8,7 +8,8 @@ use crate::cma::{
 };
 use crate::config::Profile;
 
-use super::command::{ReleaseQuery, ScheduledQuery};
+use super::command::{EntityQuery, PickerId, ReleaseQuery, ScheduledQuery};
+use crate::cma::EntityKind;
 use crate::cma::{ScheduledAction, Timestamp};
 
 /// An action the app started and follows until it is final.
@@ -89,13 +90,6 @@ pub enum AppEvent {
     LatestActionsLoaded(Vec<ReleaseAction>),
     /// A release arrived or changed (create, update, archive, reload).
     ReleaseUpdated(Release),
-    /// A release's entities arrived (entries and assets).
-    ReleaseEntitiesLoaded {
-        /// Release id.
-        release_id: String,
-        /// The entities that exist (missing ones are absent).
-        entities: Vec<Entity>,
-    },
     /// A release's action history arrived, newest first.
     ReleaseActionsLoaded {
         /// Release id.
@@ -109,8 +103,39 @@ pub enum AppEvent {
     ReleaseDeleted(String),
     /// A release the app asked for no longer exists (deleted elsewhere): a 404.
     ReleaseGone(String),
-    /// Every entry and asset arrived.
-    EntitiesLoaded(Vec<Entity>),
+    /// The worker is loading these entities by id (a release's, as it opens): views do not ask
+    /// for them again.
+    EntitiesResolving(Vec<(EntityKind, String)>),
+    /// Entities asked for by id arrived; those asked for but absent do not exist (or could not
+    /// be read: `error`).
+    EntitiesResolved {
+        /// What was asked for.
+        requested: Vec<(EntityKind, String)>,
+        /// What the server returned.
+        found: Vec<Entity>,
+        /// Why some could not be read, if a request failed.
+        error: Option<String>,
+    },
+    /// A page of the entries view arrived.
+    EntityPageLoaded {
+        /// The query it answers (a page of any but the latest is stale).
+        query: EntityQuery,
+        /// The page index.
+        page: usize,
+        /// How many entities match the query in all (the table's length).
+        total: u64,
+        /// The entities of the page, in order.
+        items: Vec<Entity>,
+    },
+    /// A picker's server search answered.
+    EntitySearchLoaded {
+        /// Which picker.
+        picker: PickerId,
+        /// The words it answers (a reply to older words is stale).
+        search: String,
+        /// The matches (entries, then assets).
+        items: Vec<Entity>,
+    },
     /// One entry or asset arrived.
     EntityLoaded(Entity),
     /// An action started, progressed or finished.
@@ -246,8 +271,6 @@ pub enum RequestKind {
     LoadLatestActions,
     /// Opening one release.
     OpenRelease,
-    /// The entities of an open release.
-    LoadReleaseEntities,
     /// The action history of an open release.
     LoadReleaseActions,
     /// Re-reading a release right before an action.
@@ -274,8 +297,12 @@ pub enum RequestKind {
         /// "Release 'Spring Travel Issue'".
         label: String,
     },
-    /// Every entry and asset.
-    LoadEntities,
+    /// A page of the entries view.
+    LoadEntityPage,
+    /// Entries and assets by id (titles for a view).
+    ResolveEntities,
+    /// A picker's search.
+    SearchEntities,
     /// One entry or asset.
     LoadEntity,
     /// Starting a bulk action.
@@ -335,7 +362,6 @@ impl std::fmt::Display for RequestKind {
             Self::LoadReleases => f.write_str("Loading releases"),
             Self::LoadLatestActions => f.write_str("Loading release actions"),
             Self::OpenRelease => f.write_str("Opening the release"),
-            Self::LoadReleaseEntities => f.write_str("Loading the release's entries"),
             Self::LoadReleaseActions => f.write_str("Loading the release's actions"),
             Self::ReadRelease => f.write_str("Reading the release"),
             Self::CreateRelease => f.write_str("Creating the release"),
@@ -347,7 +373,9 @@ impl std::fmt::Display for RequestKind {
             Self::FollowReleaseAction { action, label } => {
                 write!(f, "Following {action} of {label}")
             }
-            Self::LoadEntities => f.write_str("Loading entries"),
+            Self::LoadEntityPage => f.write_str("Loading entries"),
+            Self::ResolveEntities => f.write_str("Loading entry titles"),
+            Self::SearchEntities => f.write_str("Searching entries"),
             Self::LoadEntity => f.write_str("Loading the entry"),
             Self::StartBulkAction(action) => write!(f, "Starting bulk {action}"),
             Self::FollowBulkAction => f.write_str("Following the bulk action"),

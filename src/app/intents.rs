@@ -157,7 +157,7 @@ impl App {
                     let id = d.release_id.clone();
                     self.send(Command::OpenRelease { id });
                 }
-                (Nav::Entries, _) => self.send(Command::LoadEntities),
+                (Nav::Entries, _) => self.entries.reload(),
                 (Nav::Calendar, _) => self.calendar.reload(),
                 // The list reloads with its own query (search, filter, order).
                 _ => self.releases.reload(),

@@ -175,6 +175,12 @@ impl App {
     pub fn releases_shown_after_launch_ms(&self) -> Option<u64> {
         self.releases_shown_after
     }
+
+    /// The state the views draw from (read-only: tests and benchmarks look at what is
+    /// loaded).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
 }
 
 impl eframe::App for App {

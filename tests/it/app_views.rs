@@ -32,9 +32,24 @@ fn release_with_one_entry() -> Release {
     .unwrap()
 }
 
+fn entry_1() -> release_desk::cma::Entity {
+    serde_json::from_value(serde_json::json!({
+        "fields": { "title": { "en-US": "Lisbon by tram" } },
+        "sys": { "type": "Entry", "id": "entry-1", "version": 2,
+                 "contentType": { "sys": { "type": "Link", "linkType": "ContentType", "id": "article" } } },
+    }))
+    .unwrap()
+}
+
 fn detail_harness() -> Harness<'static, Detail> {
     let mut state = AppState::default();
     let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    // As the worker leaves it after opening the release: its entity loaded by id.
+    let _ = state.apply(AppEvent::EntitiesResolved {
+        requested: vec![(release_desk::cma::EntityKind::Entry, "entry-1".into())],
+        found: vec![entry_1()],
+        error: None,
+    });
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
         .build_ui_state(
@@ -178,7 +193,6 @@ fn dialog_harness(target: &str) -> Harness<'static, Dialog> {
     let mut state = AppState::default();
     let _ = state.apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
     let _ = state.apply(AppEvent::ReleaseUpdated(empty_release()));
-    state.entities_loaded = true;
     let request = ScheduleRequest::for_target(Link::new(LinkType::Release, target));
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
@@ -281,4 +295,112 @@ fn the_schedule_dialog_fields_stay_put_when_notices_appear() {
         .set_text_value_accesskit("14:00");
     h.run_steps(4);
     assert_eq!(fields(&h), before);
+}
+
+// ---- issue 14: the entries view pages from the server -----------------------------------------
+
+/// The entries view drawn from a hand-made state; commands are marked in the state after each
+/// frame, as the app does (`on_sent`), so a view that asks twice would show in `intents`.
+struct Entries {
+    view: release_desk::app::views::entries::EntriesView,
+    state: AppState,
+    intents: Vec<Intent>,
+}
+
+fn category(id: &str, name: &str) -> release_desk::cma::Entity {
+    serde_json::from_value(serde_json::json!({
+        "fields": { "name": { "en-US": name } },
+        "sys": { "type": "Entry", "id": id, "version": 1,
+                 "contentType": { "sys": { "type": "Link", "linkType": "ContentType", "id": "category" } } },
+    }))
+    .unwrap()
+}
+
+fn entries_harness() -> Harness<'static, Entries> {
+    let mut state = AppState::default();
+    let _ = state.apply(AppEvent::SpaceLoaded {
+        name: "Northwind Journal".into(),
+        content_types: vec![
+            serde_json::from_value(serde_json::json!({
+                "sys": { "id": "category", "type": "ContentType" },
+                "name": "Category", "displayField": "name", "fields": [],
+            }))
+            .unwrap(),
+        ],
+        locales: Vec::new(),
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(
+            |ui, e: &mut Entries| {
+                let now = "2026-12-01T12:00:00Z".parse().unwrap();
+                let before = e.intents.len();
+                let mut cx = ViewCtx::new(&e.state, &mut e.intents, now);
+                e.view.ui(ui, &mut cx);
+                for intent in &e.intents[before..] {
+                    if let Intent::Run(command) = intent {
+                        e.state.on_sent(command);
+                    }
+                }
+            },
+            Entries {
+                view: release_desk::app::views::entries::EntriesView::default(),
+                state,
+                intents: Vec::new(),
+            },
+        )
+}
+
+/// The page requests the view queued, as (page, refresh).
+fn page_requests(h: &Harness<'static, Entries>) -> Vec<(usize, bool)> {
+    h.state()
+        .intents
+        .iter()
+        .filter_map(|i| match i {
+            Intent::Run(Command::LoadEntityPage { page, refresh, .. }) => Some((*page, *refresh)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_entries_view_asks_for_the_pages_its_rows_fall_on_once_and_shows_placeholders() {
+    use release_desk::app::command::EntityQuery;
+    let mut h = entries_harness();
+    h.run_steps(3);
+    assert_eq!(page_requests(&h), vec![(0, false)], "the first page, once");
+    assert!(h.query_by_label("Loading entries…").is_some());
+    // The first page arrives: 100 rows of 250; the table is as long as the server's total.
+    let items = (0..100)
+        .map(|i| category(&format!("c{i}"), &format!("Category {i:03}")))
+        .collect();
+    let _ = h.state_mut().state.apply(AppEvent::EntityPageLoaded {
+        query: EntityQuery::default(),
+        page: 0,
+        total: 250,
+        items,
+    });
+    h.run_steps(3);
+    assert!(h.query_by_label("Category 000").is_some());
+    assert!(h.query_by_label("250 entries").is_some());
+    assert_eq!(
+        page_requests(&h),
+        vec![(0, false)],
+        "page 0's rows need no more"
+    );
+    // End: the last rows are placeholders until their page (2) arrives; asked for once.
+    h.key_press(egui::Key::End);
+    h.run_steps(4);
+    assert!(h.query_by_label("Category 000").is_none(), "scrolled");
+    assert!(h.query_all_by_label("Loading…").count() > 3);
+    let asked = page_requests(&h);
+    assert_eq!(
+        asked.iter().filter(|(page, _)| *page == 2).count(),
+        1,
+        "page 2 once: {asked:?}"
+    );
+    // ⟳ reloads: page 0 again, forgetting the loaded pages.
+    h.get_by_role_and_label(Role::Button, "⟳").click();
+    h.run_steps(2);
+    assert_eq!(page_requests(&h).last(), Some(&(0, true)));
 }

@@ -7,6 +7,7 @@ mod app_calendar;
 mod app_connections;
 mod app_daily;
 mod app_sandbox_load;
+mod app_scale;
 mod app_support;
 mod app_timeline;
 mod app_ui;

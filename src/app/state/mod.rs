@@ -4,9 +4,16 @@
 //! opening a release, reloading, reconnecting) instead of flags the app polls.
 //!
 //! Derived lists (filtered, sorted) are cached and rebuilt only when their inputs change, never
-//! per frame.
+//! per frame. Entries and assets are never loaded whole: [`entities`] holds the entries view's
+//! pages, the pickers' searches and the ids asked for, over a bounded entity cache.
 
 use std::collections::HashMap;
+
+mod entities;
+
+pub use entities::{
+    ENTITY_CACHE_CAP, EntityKey, EntityPages, EntitySearch, EntityWindow, MAX_PAGES, Resolving,
+};
 
 use super::command::{Command, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
@@ -139,10 +146,11 @@ pub struct AppState {
     pub latest_actions: HashMap<String, ReleaseAction>,
     /// Action history per release id, newest first.
     pub release_actions: HashMap<String, Vec<ReleaseAction>>,
-    /// Entries and assets by (kind, id).
+    /// Entries and assets by (kind, id): a bounded cache of what pages, searches and views
+    /// asked for, never the whole space (see [`EntityWindow`]).
     pub entities: HashMap<(EntityKind, String), Entity>,
-    /// Whether every entity has been loaded (the entries view).
-    pub entities_loaded: bool,
+    /// The entries view's pages, the pickers' searches, and entities asked for by id.
+    pub entity_view: EntityWindow,
     /// Actions the app started, by id, in start order.
     pub actions: Vec<TrackedAction>,
     /// A conflict to show.
@@ -343,6 +351,9 @@ impl AppState {
         self.latest_actions.clear();
         self.release_actions.clear();
         self.entities.clear();
+        self.entity_view.pages.reset();
+        self.entity_view.searches.clear();
+        self.entity_view.resolving = Resolving::default();
         self.actions.clear();
         self.releases_generation += 1;
         self.entities_generation += 1;
@@ -378,6 +389,31 @@ impl AppState {
                     cancellable: matches!(command, Command::CopySpaceIntoSandbox),
                 });
                 self.sandbox_load_report = None;
+            }
+            Command::LoadEntityPage {
+                query,
+                page,
+                refresh,
+            } => {
+                let pages = &mut self.entity_view.pages;
+                if *refresh {
+                    self.entity_view.resolving.absent.clear();
+                }
+                if *refresh || pages.query.as_ref() != Some(query) {
+                    pages.start(query.clone());
+                }
+                pages.loading.insert(*page);
+            }
+            Command::ResolveEntities { ids } => {
+                self.entity_view
+                    .resolving
+                    .in_flight
+                    .extend(ids.iter().cloned());
+            }
+            Command::SearchEntities { picker, search } => {
+                let slot = self.entity_view.searches.entry(*picker).or_default();
+                slot.search.clone_from(search);
+                slot.loading = true;
             }
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
@@ -490,18 +526,81 @@ impl AppState {
                     self.effects.push(Effect::ReloadReleaseList);
                 }
             }
-            AppEvent::ReleaseEntitiesLoaded { entities, .. } => {
-                for entity in entities {
-                    self.upsert_entity(entity);
-                }
-                self.entities_generation += 1;
+            AppEvent::EntitiesResolving(ids) => {
+                self.entity_view.resolving.in_flight.extend(ids);
             }
-            AppEvent::EntitiesLoaded(entities) => {
-                for entity in entities {
+            AppEvent::EntitiesResolved {
+                requested,
+                found,
+                error,
+            } => {
+                let resolving = &mut self.entity_view.resolving;
+                for key in &requested {
+                    resolving.in_flight.remove(key);
+                }
+                let found_keys: std::collections::HashSet<EntityKey> =
+                    found.iter().map(entity_key).collect();
+                // Not returned: deleted, or unreadable just now. Either way the view shows the
+                // id instead of asking again every frame; a reload asks again.
+                resolving.absent.extend(
+                    requested
+                        .into_iter()
+                        .filter(|key| !found_keys.contains(key)),
+                );
+                for key in &found_keys {
+                    // Found after all (a reload asked again).
+                    resolving.absent.remove(key);
+                }
+                for entity in found {
                     self.upsert_entity(entity);
                 }
-                self.entities_loaded = true;
+                if let Some(message) = error {
+                    self.toast(Toast::Error(format!(
+                        "{}: {message}",
+                        RequestKind::ResolveEntities
+                    )));
+                }
                 self.entities_generation += 1;
+                self.trim_entities();
+            }
+            AppEvent::EntityPageLoaded {
+                query,
+                page,
+                total,
+                items,
+            } => {
+                if self.entity_view.pages.query.as_ref() != Some(&query) {
+                    // A page of a filter the user has moved on from.
+                    return;
+                }
+                let ids = items.iter().map(entity_key).collect();
+                for entity in items {
+                    self.upsert_entity(entity);
+                }
+                self.entity_view.pages.store(page, total, ids);
+                self.entities_generation += 1;
+                self.trim_entities();
+            }
+            AppEvent::EntitySearchLoaded {
+                picker,
+                search,
+                items,
+            } => {
+                let Some(slot) = self.entity_view.searches.get_mut(&picker) else {
+                    return;
+                };
+                if slot.search != search {
+                    return;
+                }
+                slot.ids = items.iter().map(entity_key).collect();
+                slot.loading = false;
+                slot.loaded = true;
+                slot.error = None;
+                for entity in items {
+                    self.upsert_entity(entity);
+                }
+                self.entities_generation += 1;
+                self.trim_entities();
             }
             AppEvent::EntityLoaded(entity) => {
                 self.upsert_entity(entity);
@@ -583,6 +682,20 @@ impl AppState {
                     RequestKind::LoadScheduledRange => self.scheduled_loading = false,
                     RequestKind::LoadScheduledPage => self.scheduled_page.loading = false,
                     RequestKind::LoadSandbox(_) => self.sandbox_load = None,
+                    RequestKind::LoadEntityPage => {
+                        let pages = &mut self.entity_view.pages;
+                        pages.loading.clear();
+                        pages.error = Some(message.clone());
+                        pages.generation += 1;
+                    }
+                    RequestKind::SearchEntities => {
+                        for slot in self.entity_view.searches.values_mut() {
+                            if slot.loading {
+                                slot.loading = false;
+                                slot.error = Some(message.clone());
+                            }
+                        }
+                    }
                     _ => {}
                 }
                 self.toast(Toast::Error(format!("{kind}: {message}")));
@@ -824,12 +937,51 @@ impl AppState {
     }
 
     fn upsert_entity(&mut self, entity: Entity) {
-        let kind = if entity.sys.type_ == "Asset" {
-            EntityKind::Asset
-        } else {
-            EntityKind::Entry
-        };
-        self.entities.insert((kind, entity.sys.id.clone()), entity);
+        self.entities.insert(entity_key(&entity), entity);
+    }
+
+    /// Keeps the entity cache bounded: past [`ENTITY_CACHE_CAP`], the entities no loaded page,
+    /// search or request refers to go (a view that still needs one asks for it again).
+    fn trim_entities(&mut self) {
+        if self.entities.len() <= ENTITY_CACHE_CAP {
+            return;
+        }
+        let keep = self.entity_view.refers_to();
+        self.entities.retain(|key, _| keep.contains(key));
+        self.entities_generation += 1;
+    }
+
+    /// The entities of `links` (entries and assets; other links are skipped) that are neither
+    /// loaded, nor being loaded, nor known to be absent: what a view should ask for with
+    /// [`Command::ResolveEntities`]. Empty when there is nothing to ask.
+    pub fn missing_entities<'l>(
+        &self,
+        links: impl IntoIterator<Item = &'l Link>,
+    ) -> Vec<EntityKey> {
+        let resolving = &self.entity_view.resolving;
+        let mut seen = std::collections::HashSet::new();
+        links
+            .into_iter()
+            .filter_map(|link| {
+                let kind = match link.link_type() {
+                    crate::cma::LinkType::Entry => EntityKind::Entry,
+                    crate::cma::LinkType::Asset => EntityKind::Asset,
+                    _ => return None,
+                };
+                Some((kind, link.id().to_owned()))
+            })
+            .filter(|key| {
+                !self.entities.contains_key(key)
+                    && !resolving.in_flight.contains(key)
+                    && !resolving.absent.contains(key)
+                    && seen.insert(key.clone())
+            })
+            .collect()
+    }
+
+    /// Whether an entity was asked for and is still loading.
+    pub fn entity_loading(&self, key: &EntityKey) -> bool {
+        self.entity_view.resolving.in_flight.contains(key)
     }
 
     fn note_action(&mut self, action: ReleaseAction) {
@@ -967,6 +1119,16 @@ impl AppState {
             None => "Asset".to_owned(),
         }
     }
+}
+
+/// An entity's cache key: its kind (from `sys.type`) and id.
+pub fn entity_key(entity: &Entity) -> EntityKey {
+    let kind = if entity.sys.type_ == "Asset" {
+        EntityKind::Asset
+    } else {
+        EntityKind::Entry
+    };
+    (kind, entity.sys.id.clone())
 }
 
 #[cfg(test)]

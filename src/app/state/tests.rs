@@ -94,6 +94,52 @@ fn picture(state: &AppState) -> String {
     if let Some(conflict) = &state.conflict {
         out += &format!("conflict: {}\n", conflict.what);
     }
+    let pages = &state.entity_view.pages;
+    if let Some(query) = &pages.query {
+        let mut loaded: Vec<usize> = pages.pages.keys().copied().collect();
+        loaded.sort_unstable();
+        let mut loading: Vec<usize> = pages.loading.iter().copied().collect();
+        loading.sort_unstable();
+        out += &format!(
+            "pages of '{}': total {:?}, loaded {loaded:?}, loading {loading:?}\n",
+            query.search, pages.total
+        );
+        let rows: Vec<String> = [0, 1, 99, 100, 249]
+            .into_iter()
+            .filter_map(|i| pages.row(i).map(|(_, id)| format!("{i}={id}")))
+            .collect();
+        if !rows.is_empty() {
+            out += &format!("rows: {}\n", rows.join(" "));
+        }
+    }
+    if let Some(error) = &pages.error {
+        out += &format!("pages error: {error}\n");
+    }
+    let sorted = |set: &std::collections::HashSet<EntityKey>| {
+        let mut ids: Vec<&str> = set.iter().map(|(_, id)| id.as_str()).collect();
+        ids.sort_unstable();
+        ids.join(", ")
+    };
+    if !state.entity_view.resolving.in_flight.is_empty() {
+        out += &format!(
+            "resolving: {}\n",
+            sorted(&state.entity_view.resolving.in_flight)
+        );
+    }
+    if !state.entity_view.resolving.absent.is_empty() {
+        out += &format!("absent: {}\n", sorted(&state.entity_view.resolving.absent));
+    }
+    let mut searches: Vec<_> = state.entity_view.searches.iter().collect();
+    searches.sort_by_key(|(picker, _)| format!("{picker:?}"));
+    for (picker, search) in searches {
+        let ids: Vec<&str> = search.ids.iter().map(|(_, id)| id.as_str()).collect();
+        out += &format!(
+            "search {picker:?} '{}'{}: [{}]\n",
+            search.search,
+            if search.loading { " (loading)" } else { "" },
+            ids.join(", ")
+        );
+    }
     if let Some(job) = &state.sandbox_load {
         let cancel = if job.cancellable {
             " (cancellable)"
@@ -430,32 +476,6 @@ fn a_release_archived_by_its_publish_reloads_the_list() {
 }
 
 #[test]
-fn a_release_archived_after_our_publish_says_where_it_went() {
-    let published = AppEvent::ActionUpdated(TrackedAction {
-        id: "a1".into(),
-        target: ActionTarget::Release("r0".into()),
-        action: ActionKind::Publish,
-        status: ActionStatus::Succeeded,
-        error: None,
-        label: "Spring".into(),
-        created_at: None,
-    });
-    check(
-        vec![
-            Sent(load("")),
-            Got(loaded("", &["Spring", "Autumn"])),
-            Got(published),
-            Got(AppEvent::ReleaseUpdated(archived(release("r0", "Spring")))),
-        ],
-        "releases: [Spring, Autumn]
-         action a1: publish succeeded
-         toast success: Spring: publish succeeded
-         toast info: 'Spring' was archived after its publish, as Contentful does: it is under Archived now
-         reload the releases list",
-    );
-}
-
-#[test]
 fn opening_an_unchanged_release_does_not_reload_the_list() {
     check(
         vec![
@@ -598,6 +618,288 @@ fn a_connection_test_shows_progress_until_its_report() {
     );
 }
 
+// ---- issue 14: the entries view's pages, titles by id, picker searches ----------------------
+
+use crate::app::command::{EntityQuery, PickerId};
+
+fn entry(id: &str) -> Entity {
+    serde_json::from_value(serde_json::json!({
+        "fields": { "title": { "en-US": format!("Title {id}") } },
+        "sys": { "type": "Entry", "id": id, "version": 1,
+                 "contentType": { "sys": { "type": "Link", "linkType": "ContentType", "id": "article" } } },
+    }))
+    .unwrap()
+}
+
+fn entries(prefix: &str, range: std::ops::Range<usize>) -> Vec<Entity> {
+    range.map(|i| entry(&format!("{prefix}{i}"))).collect()
+}
+
+fn entity_search(words: &str) -> EntityQuery {
+    EntityQuery {
+        search: words.to_owned(),
+        ..EntityQuery::default()
+    }
+}
+
+fn load_page(query: &EntityQuery, page: usize) -> Step {
+    Sent(Command::LoadEntityPage {
+        query: query.clone(),
+        page,
+        refresh: false,
+    })
+}
+
+fn page_loaded(query: &EntityQuery, page: usize, total: u64, items: Vec<Entity>) -> Step {
+    Got(AppEvent::EntityPageLoaded {
+        query: query.clone(),
+        page,
+        total,
+        items,
+    })
+}
+
+#[test]
+fn the_first_page_gives_rows_and_the_total() {
+    let all = entity_search("");
+    check(
+        vec![
+            load_page(&all, 0),
+            page_loaded(&all, 0, 250, entries("e", 0..100)),
+        ],
+        "pages of '': total Some(250), loaded [0], loading []
+         rows: 0=e0 1=e1 99=e99",
+    );
+}
+
+#[test]
+fn pages_load_side_by_side_and_fill_their_rows() {
+    let all = entity_search("");
+    check(
+        vec![
+            load_page(&all, 0),
+            page_loaded(&all, 0, 250, entries("e", 0..100)),
+            load_page(&all, 1),
+            load_page(&all, 2),
+            page_loaded(&all, 2, 250, entries("e", 200..250)),
+        ],
+        "pages of '': total Some(250), loaded [0, 2], loading [1]
+         rows: 0=e0 1=e1 99=e99 249=e249",
+    );
+}
+
+#[test]
+fn a_new_filter_drops_the_pages_and_stale_replies() {
+    let all = entity_search("");
+    let cider = entity_search("cider");
+    check(
+        vec![
+            load_page(&all, 0),
+            page_loaded(&all, 0, 250, entries("e", 0..100)),
+            load_page(&all, 1),
+            load_page(&cider, 0),
+            // The unfiltered page 1 answers late: it is not the cider search's page 1.
+            page_loaded(&all, 1, 250, entries("e", 100..200)),
+        ],
+        "pages of 'cider': total None, loaded [], loading [0]",
+    );
+}
+
+#[test]
+fn a_reload_forgets_the_pages_of_the_same_query() {
+    let all = entity_search("");
+    check(
+        vec![
+            load_page(&all, 0),
+            page_loaded(&all, 0, 250, entries("e", 0..100)),
+            Sent(Command::LoadEntityPage {
+                query: all.clone(),
+                page: 0,
+                refresh: true,
+            }),
+        ],
+        "pages of '': total None, loaded [], loading [0]",
+    );
+}
+
+#[test]
+fn a_failed_page_stops_the_spinner_and_says_why() {
+    let all = entity_search("");
+    check(
+        vec![
+            load_page(&all, 0),
+            Got(AppEvent::Failed {
+                kind: RequestKind::LoadEntityPage,
+                message: "cannot reach the server".into(),
+            }),
+        ],
+        "pages of '': total None, loaded [], loading []
+         pages error: cannot reach the server
+         toast error: Loading entries: cannot reach the server",
+    );
+}
+
+#[test]
+fn far_pages_are_dropped_when_the_user_scrolls_far() {
+    let all = entity_search("");
+    let mut steps = Vec::new();
+    for page in 0..=MAX_PAGES {
+        steps.push(load_page(&all, page));
+        let start = page * 100;
+        steps.push(page_loaded(
+            &all,
+            page,
+            10_000,
+            entries("e", start..start + 100),
+        ));
+    }
+    let mut state = AppState::default();
+    for step in steps {
+        match step {
+            Sent(c) => {
+                state.on_sent(&c);
+            }
+            Got(e) => {
+                state.apply(e);
+            }
+            From(..) => {}
+        }
+    }
+    let pages = &state.entity_view.pages;
+    assert_eq!(pages.pages.len(), MAX_PAGES);
+    assert!(!pages.pages.contains_key(&0), "the page farthest away went");
+    assert!(pages.pages.contains_key(&MAX_PAGES));
+    assert_eq!(pages.len(), 10_000, "the table keeps its length");
+}
+
+#[test]
+fn the_entity_cache_stays_bounded() {
+    let all = entity_search("");
+    let mut state = AppState::default();
+    // Titles resolved for views, then far more pages than fit.
+    state.on_sent(&Command::ResolveEntities {
+        ids: vec![(EntityKind::Entry, "old".into())],
+    });
+    state.apply(AppEvent::EntitiesResolved {
+        requested: vec![(EntityKind::Entry, "old".into())],
+        found: vec![entry("old")],
+        error: None,
+    });
+    for page in 0..(ENTITY_CACHE_CAP / 100 + 5) {
+        state.on_sent(&Command::LoadEntityPage {
+            query: all.clone(),
+            page,
+            refresh: false,
+        });
+        let start = page * 100;
+        state.apply(AppEvent::EntityPageLoaded {
+            query: all.clone(),
+            page,
+            total: 100_000,
+            items: entries("e", start..start + 100),
+        });
+    }
+    assert!(state.entities.len() <= ENTITY_CACHE_CAP);
+    let last = ENTITY_CACHE_CAP / 100 + 4;
+    let last_row = state.entity_view.pages.row(last * 100).unwrap();
+    assert!(
+        state.entities.contains_key(last_row),
+        "rows of loaded pages stay"
+    );
+    let link = Link::entry("old");
+    assert_eq!(
+        state.missing_entities([&link]),
+        vec![(EntityKind::Entry, "old".to_owned())],
+        "an entity dropped from the cache is asked for again"
+    );
+}
+
+#[test]
+fn entities_asked_for_by_id_are_asked_for_once() {
+    let links = [Link::entry("a"), Link::entry("b"), Link::asset("c")];
+    let mut state = AppState::default();
+    let missing = state.missing_entities(&links);
+    assert_eq!(missing.len(), 3);
+    state.on_sent(&Command::ResolveEntities { ids: missing });
+    assert!(
+        state.missing_entities(&links).is_empty(),
+        "in flight: not asked again next frame"
+    );
+    check(
+        vec![
+            Sent(Command::ResolveEntities {
+                ids: vec![
+                    (EntityKind::Entry, "a".into()),
+                    (EntityKind::Entry, "gone".into()),
+                ],
+            }),
+            Got(AppEvent::EntitiesResolved {
+                requested: vec![
+                    (EntityKind::Entry, "a".into()),
+                    (EntityKind::Entry, "gone".into()),
+                ],
+                found: vec![entry("a")],
+                error: None,
+            }),
+        ],
+        "absent: gone",
+    );
+}
+
+#[test]
+fn a_release_opening_marks_its_entities_as_loading() {
+    check(
+        vec![Got(AppEvent::EntitiesResolving(vec![
+            (EntityKind::Entry, "a".into()),
+            (EntityKind::Asset, "b".into()),
+        ]))],
+        "resolving: a, b",
+    );
+}
+
+#[test]
+fn a_picker_keeps_only_the_answer_to_its_latest_words() {
+    let searched = |words: &str| {
+        Sent(Command::SearchEntities {
+            picker: PickerId::NewRelease,
+            search: words.into(),
+        })
+    };
+    let found = |words: &str, ids: &[&str]| {
+        Got(AppEvent::EntitySearchLoaded {
+            picker: PickerId::NewRelease,
+            search: words.into(),
+            items: ids.iter().map(|id| entry(id)).collect(),
+        })
+    };
+    check(
+        vec![
+            searched("ci"),
+            searched("cider"),
+            found("cider", &["cider-1"]),
+            // "ci" answers last: stale.
+            found("ci", &["cinema", "cider-1"]),
+        ],
+        "search NewRelease 'cider': [cider-1]",
+    );
+}
+
+#[test]
+fn a_sandbox_reset_forgets_pages_searches_and_titles() {
+    let all = entity_search("");
+    check(
+        vec![
+            load_page(&all, 0),
+            page_loaded(&all, 0, 3, entries("e", 0..3)),
+            Got(AppEvent::SandboxReset {
+                at: jiff::Timestamp::UNIX_EPOCH,
+            }),
+        ],
+        "toast success: Sandbox restored to the demo space
+         reload the releases list",
+    );
+}
+
 fn progress(phase: &str, done: usize, total: usize) -> crate::cma::sandbox_load::LoadProgress {
     crate::cma::sandbox_load::LoadProgress {
         phase: phase.into(),
@@ -678,4 +980,30 @@ fn a_load_ends_with_its_report_or_its_error_and_the_report_survives_the_switch()
         None,
     );
     assert!(state.sandbox_load_report.is_some());
+}
+
+#[test]
+fn a_release_archived_after_our_publish_says_where_it_went() {
+    let published = AppEvent::ActionUpdated(TrackedAction {
+        id: "a1".into(),
+        target: ActionTarget::Release("r0".into()),
+        action: ActionKind::Publish,
+        status: ActionStatus::Succeeded,
+        error: None,
+        label: "Spring".into(),
+        created_at: None,
+    });
+    check(
+        vec![
+            Sent(load("")),
+            Got(loaded("", &["Spring", "Autumn"])),
+            Got(published),
+            Got(AppEvent::ReleaseUpdated(archived(release("r0", "Spring")))),
+        ],
+        "releases: [Spring, Autumn]
+         action a1: publish succeeded
+         toast success: Spring: publish succeeded
+         toast info: 'Spring' was archived after its publish, as Contentful does: it is under Archived now
+         reload the releases list",
+    );
 }

@@ -1,137 +1,330 @@
-//! [`EntriesView`]: every entry and asset in a searchable, virtualised table with their state;
-//! multi-select, then publish / unpublish / validate them as one bulk action.
+//! [`EntriesView`]: the space's entries (or assets) in a virtualised table that pages from the
+//! server as the user scrolls; search, type, state and order run on the server. Rows whose page
+//! has not arrived show a placeholder. The selection is kept by id across pages and filters;
+//! publish / unpublish / validate act on exactly the selected ids as one bulk action.
+//!
+//! The view never holds the space: it asks for the pages its visible rows fall on
+//! ([`Command::LoadEntityPage`]) and reads them from [`crate::app::state::EntityPages`].
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
-use crate::app::command::Command;
-use crate::app::event::ActionTarget;
+use crate::app::command::{Command, ENTITY_PAGE, EntityQuery, EntityStateFilter};
+use crate::app::event::{ActionTarget, Epoch};
 use crate::app::format;
 use crate::app::intents::Window;
+use crate::app::state::EntityKey;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, entity_state_badge_ui};
-use crate::cma::{ActionKind, ActionStatus, EntityKind, EntityState};
+use crate::cma::{ActionKind, ActionStatus, EntityKind};
+
+use super::releases::SEARCH_DEBOUNCE;
 
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "entries-filter";
 
-/// A row, cached between frames.
-#[derive(Debug, Clone)]
-struct Row {
-    kind: EntityKind,
-    id: String,
-    title: String,
-    content_type: String,
-    state: EntityState,
-    version: u64,
-    updated: String,
+/// How close (in rows) the visible rows may come to a page before it is loaded ahead.
+const PREFETCH_ROWS: usize = 50;
+
+/// At most this many entities per bulk action (the CMA's limit).
+const BULK_LIMIT: usize = 200;
+
+/// The orders the server can sort by, with their labels.
+const ORDERS: [(&str, &str); 5] = [
+    ("-sys.updatedAt", "Updated, newest first"),
+    ("sys.updatedAt", "Updated, oldest first"),
+    ("-sys.createdAt", "Created, newest first"),
+    ("sys.createdAt", "Created, oldest first"),
+    ("sys.id", "Id"),
+];
+
+/// What the type filter lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum TypeFilter {
+    /// Entries of every content type.
+    #[default]
+    AllEntries,
+    /// Entries of one content type (its id).
+    ContentType(String),
+    /// Assets.
+    Assets,
 }
 
 /// The entries view and its UI state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EntriesView {
+    /// The search box as typed.
     search: String,
-    state_filter: Option<EntityState>,
-    selected: BTreeSet<(EntityKind, String)>,
+    /// When the search was last edited (egui input time), until it is sent.
+    search_edited_at: Option<f64>,
+    /// The search sent to the server (the box after the debounce).
+    applied_search: String,
+    types: TypeFilter,
+    state_filter: Option<EntityStateFilter>,
+    order: String,
+    /// Selected entities by id, whatever page or filter shows them.
+    selected: BTreeSet<EntityKey>,
     /// The keyboard cursor (arrows move it, Space selects, Enter opens).
     cursor: usize,
-    rows: Vec<Row>,
-    key: Option<(u64, String, Option<EntityState>)>,
-    requested: bool,
+    /// Whether the cursor moved this frame (the table scrolls to it).
+    cursor_moved: bool,
+    /// The first page asked for: query, connection and page-cache reset it was asked for.
+    requested: Option<(EntityQuery, Epoch, u64)>,
+    /// The user asked to reload: the next first-page request forgets the loaded pages.
+    refresh: bool,
+    /// The rows drawn in the last frame.
+    visible: Range<usize>,
+}
+
+impl Default for EntriesView {
+    fn default() -> Self {
+        Self {
+            search: String::new(),
+            search_edited_at: None,
+            applied_search: String::new(),
+            types: TypeFilter::default(),
+            state_filter: None,
+            order: ORDERS[0].0.to_owned(),
+            selected: BTreeSet::new(),
+            cursor: 0,
+            cursor_moved: false,
+            requested: None,
+            refresh: false,
+            visible: 0..0,
+        }
+    }
 }
 
 impl EntriesView {
+    /// Reloads the rows from the server on the next frame.
+    pub fn reload(&mut self) {
+        self.refresh = true;
+        self.requested = None;
+    }
+
+    /// The server query of the filters as applied.
+    fn query(&self) -> EntityQuery {
+        let (kind, content_type) = match &self.types {
+            TypeFilter::AllEntries => (EntityKind::Entry, None),
+            TypeFilter::ContentType(id) => (EntityKind::Entry, Some(id.clone())),
+            TypeFilter::Assets => (EntityKind::Asset, None),
+        };
+        EntityQuery {
+            kind,
+            search: self.applied_search.trim().to_owned(),
+            content_type,
+            state: self.state_filter,
+            order: self.order.clone(),
+        }
+    }
+
+    fn filtered(&self) -> bool {
+        !self.applied_search.trim().is_empty()
+            || self.state_filter.is_some()
+            || matches!(self.types, TypeFilter::ContentType(_))
+    }
+
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        if !self.requested {
-            self.requested = true;
-            cx.send(Command::LoadEntities);
+        let time = ui.input(|i| i.time);
+        if self.search.trim() != self.applied_search.trim() {
+            let rest = self
+                .search_edited_at
+                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (time - edited));
+            if rest > 0.0 {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
+            } else {
+                self.search_edited_at = None;
+                self.applied_search = self.search.trim().to_owned();
+            }
         }
+        let query = self.query();
+        let pages = &cx.state.entity_view.pages;
+        let key = (query.clone(), cx.state.epoch, pages.resets);
+        if (pages.query.as_ref() != Some(&query) || self.refresh)
+            && self.requested.as_ref() != Some(&key)
+        {
+            self.requested = Some(key);
+            cx.send(Command::LoadEntityPage {
+                query: query.clone(),
+                page: 0,
+                refresh: std::mem::take(&mut self.refresh),
+            });
+            // A new filter starts at the top, not deep in rows of another list.
+            self.cursor = 0;
+            self.cursor_moved = true;
+        }
+        self.toolbar_ui(ui, cx, time);
+        ui.add_space(4.0);
+        self.bulk_bar_ui(ui, cx);
+        ui.add_space(4.0);
+        self.table_ui(ui, cx, &query);
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, time: f64) {
+        let state = cx.state;
         ui.horizontal(|ui| {
             ui.heading("Entries");
             ui.add_space(theme::SECTION_GAP);
             let filter = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
                     .id(egui::Id::unique(FILTER_ID))
-                    .hint_text("Search title, content type, id  (Ctrl+F)")
-                    .desired_width(260.0),
+                    .hint_text("Search every field and id  (Ctrl+F)")
+                    .desired_width(240.0),
             );
+            filter.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search entries")
+            });
+            if filter.changed() {
+                self.search_edited_at = Some(time);
+            }
             if cx.focus_filter {
                 filter.request_focus();
             }
+            let type_label = match &self.types {
+                TypeFilter::AllEntries => "All entries".to_owned(),
+                TypeFilter::ContentType(id) => state
+                    .content_types
+                    .get(id)
+                    .map_or_else(|| id.clone(), |ct| ct.name.clone()),
+                TypeFilter::Assets => "Assets".to_owned(),
+            };
+            egui::ComboBox::from_id_salt("type-filter")
+                .selected_text(type_label)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.types, TypeFilter::AllEntries, "All entries");
+                    let mut types: Vec<(&String, &String)> = state
+                        .content_types
+                        .iter()
+                        .map(|(id, ct)| (id, &ct.name))
+                        .collect();
+                    types.sort_by_key(|(_, name)| name.to_lowercase());
+                    for (id, name) in types {
+                        ui.selectable_value(
+                            &mut self.types,
+                            TypeFilter::ContentType(id.clone()),
+                            name,
+                        );
+                    }
+                    ui.separator();
+                    ui.selectable_value(&mut self.types, TypeFilter::Assets, "Assets");
+                })
+                .response
+                .on_hover_text("Entries of one content type, or assets");
             egui::ComboBox::from_id_salt("state-filter")
                 .selected_text(self.state_filter.map_or("Any state", |s| s.label()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.state_filter, None, "Any state");
-                    for s in [
-                        EntityState::Draft,
-                        EntityState::Changed,
-                        EntityState::Published,
-                        EntityState::Archived,
-                    ] {
+                    for s in EntityStateFilter::ALL {
                         ui.selectable_value(&mut self.state_filter, Some(s), s.label());
                     }
-                });
+                })
+                .response
+                .on_hover_text(
+                    "Filter by publishing state (the server cannot tell published from changed)",
+                );
+            let order_label = ORDERS
+                .iter()
+                .find(|(o, _)| *o == self.order)
+                .map_or(self.order.as_str(), |(_, label)| label);
+            egui::ComboBox::from_id_salt("order")
+                .selected_text(order_label)
+                .show_ui(ui, |ui| {
+                    for (order, label) in ORDERS {
+                        ui.selectable_value(&mut self.order, order.to_owned(), label);
+                    }
+                })
+                .response
+                .on_hover_text("Sort order");
             if ui.button("⟳").on_hover_text("Reload entries").clicked() {
-                cx.send(Command::LoadEntities);
+                self.reload();
+            }
+            let pages = &state.entity_view.pages;
+            if let Some(total) = pages.total.filter(|_| pages.query.is_some()) {
+                let noun = match (self.types == TypeFilter::Assets, total == 1) {
+                    (true, true) => "asset",
+                    (true, false) => "assets",
+                    (false, true) => "entry",
+                    (false, false) => "entries",
+                };
+                ui.label(RichText::new(format!("{total} {noun}")).weak())
+                    .on_hover_text("How many match, as the server counts them");
             }
         });
-        self.rebuild(cx);
-        ui.add_space(4.0);
-        self.bulk_bar_ui(ui, cx);
-        ui.add_space(4.0);
-        if !cx.state.entities_loaded {
+    }
+
+    fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, query: &EntityQuery) {
+        let state = cx.state;
+        let pages = &state.entity_view.pages;
+        let current = pages.query.as_ref() == Some(query);
+        if let Some(error) = pages.error.as_ref().filter(|_| current) {
+            let shown = format!("Entries could not be loaded: {error}");
+            if empty_state_ui(ui, "Entries could not be loaded", &shown, Some("Retry"))
+                .is_some_and(|r| r.clicked())
+            {
+                self.reload();
+            }
+            return;
+        }
+        if !current || pages.total.is_none() {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label("Loading entries and assets…");
+                ui.label(if query.kind == EntityKind::Asset {
+                    "Loading assets…"
+                } else {
+                    "Loading entries…"
+                });
             });
             return;
         }
-        if self.rows.is_empty() {
-            empty_state_ui(
-                ui,
-                "No entries match",
-                "Clear the search or the state filter to see every entry and asset.",
-                None,
-            );
+        let len = pages.len();
+        if len == 0 {
+            if self.filtered() {
+                if empty_state_ui(
+                    ui,
+                    "No entries match",
+                    "Change the search or the filters, or clear them to see everything.",
+                    Some("Clear filters"),
+                )
+                .is_some_and(|r| r.clicked())
+                {
+                    self.search.clear();
+                    self.applied_search.clear();
+                    self.state_filter = None;
+                    self.types = TypeFilter::AllEntries;
+                }
+            } else {
+                empty_state_ui(
+                    ui,
+                    if query.kind == EntityKind::Asset {
+                        "No assets yet"
+                    } else {
+                        "No entries yet"
+                    },
+                    "Create content in Contentful's web app; it shows here when you reload.",
+                    None,
+                );
+            }
             return;
         }
-        let mut toggle = None;
-        let (up, down, space, enter) = ui.input(|i| {
-            (
-                i.key_pressed(egui::Key::ArrowUp),
-                i.key_pressed(egui::Key::ArrowDown),
-                i.key_pressed(egui::Key::Space),
-                i.key_pressed(egui::Key::Enter),
-            )
-        });
-        let mut open = None;
-        if ui.memory(|m| m.focused().is_none()) {
-            if down {
-                self.cursor = (self.cursor + 1).min(self.rows.len().saturating_sub(1));
-            }
-            if up {
-                self.cursor = self.cursor.saturating_sub(1);
-            }
-            if let Some(r) = self.rows.get(self.cursor) {
-                if space {
-                    toggle = Some((r.kind, r.id.clone()));
-                }
-                if enter {
-                    open = Some((r.kind, r.id.clone()));
-                }
-            }
-        }
+        self.keyboard(ui, cx, len);
+        let now = cx.now;
         let cursor = self.cursor;
-        let all_selected = self
-            .rows
-            .iter()
-            .all(|r| self.selected.contains(&(r.kind, r.id.clone())));
+        let visible = self.visible.clone();
+        let all_selected = !visible.is_empty()
+            && visible
+                .clone()
+                .all(|i| pages.row(i).is_some_and(|key| self.selected.contains(key)));
+        let mut toggle = None;
+        let mut open = None;
         let mut select_all = None;
-        TableBuilder::new(ui)
+        let mut drawn: Option<Range<usize>> = None;
+        let mut table = TableBuilder::new(ui)
             .striped(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(28.0))
@@ -139,40 +332,51 @@ impl EntriesView {
             .column(Column::exact(140.0))
             .column(Column::exact(100.0))
             .column(Column::exact(70.0))
-            .column(Column::exact(130.0))
+            .column(Column::exact(130.0));
+        if std::mem::take(&mut self.cursor_moved) {
+            table = table.scroll_to_row(cursor, None);
+        }
+        table
             .header(24.0, |mut h| {
                 h.col(|ui| {
                     let mut all = all_selected;
                     if ui
                         .checkbox(&mut all, "")
-                        .on_hover_text("Select all shown")
+                        .on_hover_text("Select the rows in view")
                         .changed()
                     {
                         select_all = Some(all);
                     }
                 });
-                h.col(|ui| {
-                    ui.strong("Title");
-                });
-                h.col(|ui| {
-                    ui.strong("Content type");
-                });
-                h.col(|ui| {
-                    ui.strong("State");
-                });
-                h.col(|ui| {
-                    ui.strong("Version");
-                });
-                h.col(|ui| {
-                    ui.strong("Updated");
-                });
+                for title in ["Title", "Content type", "State", "Version", "Updated"] {
+                    h.col(|ui| {
+                        ui.strong(title);
+                    });
+                }
             })
             .body(|body| {
-                body.rows(theme::ROW_HEIGHT, self.rows.len(), |mut row| {
-                    let r = &self.rows[row.index()];
-                    let key = (r.kind, r.id.clone());
-                    let mut checked = self.selected.contains(&key);
-                    row.set_selected(checked || row.index() == cursor);
+                body.rows(theme::ROW_HEIGHT, len, |mut row| {
+                    let index = row.index();
+                    drawn = Some(match drawn.take() {
+                        Some(r) => r.start.min(index)..r.end.max(index + 1),
+                        None => index..index + 1,
+                    });
+                    let key = pages.row(index);
+                    let entity = key.and_then(|k| state.entities.get(k));
+                    let (Some(key), Some(entity)) = (key, entity) else {
+                        // Its page has not arrived: a quiet placeholder of the same height.
+                        row.set_selected(index == cursor);
+                        row.col(|_| {});
+                        row.col(|ui| {
+                            ui.label(RichText::new("Loading…").weak());
+                        });
+                        for _ in 0..4 {
+                            row.col(|_| {});
+                        }
+                        return;
+                    };
+                    let mut checked = self.selected.contains(key);
+                    row.set_selected(checked || index == cursor);
                     row.col(|ui| {
                         if ui
                             .checkbox(&mut checked, "")
@@ -183,83 +387,115 @@ impl EntriesView {
                         }
                     });
                     row.col(|ui| {
-                        if ui.link(&r.title).on_hover_text(&r.id).clicked() {
+                        if ui
+                            .link(state.display_title(entity))
+                            .on_hover_text(&key.1)
+                            .clicked()
+                        {
                             open = Some(key.clone());
                         }
                     });
                     row.col(|ui| {
-                        ui.label(&r.content_type);
+                        ui.label(state.content_type_name(entity));
                     });
                     row.col(|ui| {
-                        entity_state_badge_ui(ui, r.state);
+                        entity_state_badge_ui(ui, entity.state());
                     });
                     row.col(|ui| {
-                        ui.label(r.version.to_string());
+                        ui.label(entity.sys.version.unwrap_or(0).to_string());
                     });
                     row.col(|ui| {
-                        ui.label(&r.updated);
+                        ui.label(
+                            entity
+                                .sys
+                                .updated_at
+                                .map(|t| format::relative_time(t, now))
+                                .unwrap_or_default(),
+                        );
                     });
                 });
             });
+        let drawn = drawn.unwrap_or(0..0);
         if let Some(key) = toggle
             && !self.selected.remove(&key)
         {
             self.selected.insert(key);
         }
         if let Some(all) = select_all {
-            for r in &self.rows {
+            for key in self.visible.clone().filter_map(|i| pages.row(i)) {
                 if all {
-                    self.selected.insert((r.kind, r.id.clone()));
+                    self.selected.insert(key.clone());
                 } else {
-                    self.selected.remove(&(r.kind, r.id.clone()));
+                    self.selected.remove(key);
                 }
             }
         }
         if let Some(key) = open {
             cx.open(Window::Entity(key.0, key.1));
         }
+        // The pages the visible rows fall on, and a neighbour within PREFETCH_ROWS of them
+        // (scrolling on lands there, so its rows are usually in before they show).
+        if !drawn.is_empty() && pages.error.is_none() {
+            let first = drawn.start.saturating_sub(PREFETCH_ROWS) / ENTITY_PAGE;
+            let last = ((drawn.end - 1 + PREFETCH_ROWS) / ENTITY_PAGE).min((len - 1) / ENTITY_PAGE);
+            for page in first..=last {
+                if !pages.has_or_loads(page) {
+                    cx.send(Command::LoadEntityPage {
+                        query: query.clone(),
+                        page,
+                        refresh: false,
+                    });
+                }
+            }
+        }
+        self.visible = drawn;
     }
 
-    /// Rebuilds the cached rows when the data or the filters changed (never per frame).
-    fn rebuild(&mut self, cx: &ViewCtx<'_>) {
-        let now = cx.now;
-        let key = (
-            cx.state.entities_generation,
-            self.search.to_lowercase(),
-            self.state_filter,
-        );
-        if self.key.as_ref() == Some(&key) {
+    /// Arrows, Page Up/Down, Home and End move the cursor (the table scrolls to it, loading the
+    /// pages it lands on), Space selects its row, Enter opens it; only when no widget has the
+    /// keyboard.
+    fn keyboard(&mut self, ui: &Ui, cx: &mut ViewCtx<'_>, len: usize) {
+        if ui.memory(|m| m.focused().is_some()) {
             return;
         }
-        let needle = key.1.clone();
-        let mut rows: Vec<Row> = cx
-            .state
-            .entities
-            .iter()
-            .map(|((kind, id), e)| Row {
-                kind: *kind,
-                id: id.clone(),
-                title: cx.state.display_title(e),
-                content_type: cx.state.content_type_name(e),
-                state: e.state(),
-                version: e.sys.version.unwrap_or(0),
-                updated: e
-                    .sys
-                    .updated_at
-                    .map(|t| format::relative_time(t, now))
-                    .unwrap_or_default(),
-            })
-            .filter(|r| self.state_filter.is_none_or(|s| s == r.state))
-            .filter(|r| {
-                needle.is_empty()
-                    || r.title.to_lowercase().contains(&needle)
-                    || r.content_type.to_lowercase().contains(&needle)
-                    || r.id.to_lowercase().contains(&needle)
-            })
-            .collect();
-        rows.sort_by_cached_key(|r| r.title.to_lowercase());
-        self.rows = rows;
-        self.key = Some(key);
+        /// Rows a Page Up / Page Down moves.
+        const PAGE_ROWS: usize = 20;
+        let (step, space, enter) = ui.input(|i| {
+            let step = if i.key_pressed(egui::Key::ArrowDown) {
+                Some(self.cursor.saturating_add(1))
+            } else if i.key_pressed(egui::Key::ArrowUp) {
+                Some(self.cursor.saturating_sub(1))
+            } else if i.key_pressed(egui::Key::PageDown) {
+                Some(self.cursor.saturating_add(PAGE_ROWS))
+            } else if i.key_pressed(egui::Key::PageUp) {
+                Some(self.cursor.saturating_sub(PAGE_ROWS))
+            } else if i.key_pressed(egui::Key::Home) {
+                Some(0)
+            } else if i.key_pressed(egui::Key::End) {
+                Some(len)
+            } else {
+                None
+            };
+            (
+                step,
+                i.key_pressed(egui::Key::Space),
+                i.key_pressed(egui::Key::Enter),
+            )
+        });
+        if let Some(row) = step {
+            self.cursor = row.min(len.saturating_sub(1));
+            self.cursor_moved = true;
+        }
+        self.cursor = self.cursor.min(len.saturating_sub(1));
+        let Some(key) = cx.state.entity_view.pages.row(self.cursor).cloned() else {
+            return;
+        };
+        if space && !self.selected.remove(&key) {
+            self.selected.insert(key.clone());
+        }
+        if enter {
+            cx.open(Window::Entity(key.0, key.1));
+        }
     }
 
     fn bulk_bar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
@@ -272,12 +508,13 @@ impl EntriesView {
             .cloned();
         ui.horizontal(|ui| {
             let n = self.selected.len();
-            ui.label(RichText::new(format!("{n} selected")).strong());
+            ui.label(RichText::new(format!("{n} selected")).strong())
+                .on_hover_text("The selection stays as you scroll, search and filter");
             let busy = running.as_ref().is_some_and(|a| !a.status.is_final());
-            let enabled = n > 0 && n <= 200 && !busy;
+            let enabled = n > 0 && n <= BULK_LIMIT && !busy;
             let why = if n == 0 {
                 "Select entries first"
-            } else if n > 200 {
+            } else if n > BULK_LIMIT {
                 "At most 200 entries per bulk action"
             } else {
                 "A bulk action is running"
@@ -305,20 +542,25 @@ impl EntriesView {
                     .on_disabled_hover_text(why)
                     .clicked()
                 {
+                    // Exactly the selected ids, with the versions the user saw where loaded;
+                    // the worker reads the others'.
                     let items = self
                         .selected
                         .iter()
-                        .filter_map(|(kind, id)| {
-                            cx.state
-                                .entities
-                                .get(&(*kind, id.clone()))
-                                .map(|e| (*kind, id.clone(), e.sys.version.unwrap_or(0)))
+                        .map(|key| {
+                            let version = cx.state.entities.get(key).and_then(|e| e.sys.version);
+                            (key.0, key.1.clone(), version)
                         })
                         .collect();
                     cx.send(Command::RunBulkAction { action, items });
                 }
             }
-            if n > 0 && ui.button("Clear selection").clicked() {
+            if n > 0
+                && ui
+                    .button("Clear selection")
+                    .on_hover_text("Deselect every entry, also those not shown")
+                    .clicked()
+            {
                 self.selected.clear();
             }
             if let Some(action) = running {
@@ -329,7 +571,10 @@ impl EntriesView {
                 action_badge_ui(ui, &action.action, &action.status);
                 if action.status == ActionStatus::Failed
                     && action.error.is_some()
-                    && ui.button("🔍 Inspect failure").clicked()
+                    && ui
+                        .button("🔍 Inspect failure")
+                        .on_hover_text("Which entries failed, and why")
+                        .clicked()
                 {
                     cx.open(Window::Inspector(action.id.clone()));
                 }

@@ -206,6 +206,15 @@ impl FailureInspector {
                     return;
                 };
                 let groups = group_errors(&error);
+                // Their titles: asked for by id once (the state knows what is in flight).
+                let links: Vec<crate::cma::Link> = groups
+                    .iter()
+                    .map(|g| match g.kind {
+                        EntityKind::Entry => crate::cma::Link::entry(g.id.clone()),
+                        EntityKind::Asset => crate::cma::Link::asset(g.id.clone()),
+                    })
+                    .collect();
+                cx.resolve(&links);
                 failure_heading_ui(ui, &error, groups.len());
                 ui.add_space(6.0);
                 egui::ScrollArea::vertical()

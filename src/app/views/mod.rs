@@ -45,6 +45,16 @@ impl<'a> ViewCtx<'a> {
         self.intents.push(Intent::Run(command));
     }
 
+    /// Asks once for the entries and assets among `links` that are not loaded, loading, or
+    /// known to be absent ([`Command::ResolveEntities`]); nothing when none is missing, so a
+    /// view may call it every frame.
+    pub fn resolve<'l>(&mut self, links: impl IntoIterator<Item = &'l crate::cma::Link>) {
+        let ids = self.state.missing_entities(links);
+        if !ids.is_empty() {
+            self.send(Command::ResolveEntities { ids });
+        }
+    }
+
     /// Asks to show another place.
     pub fn go(&mut self, route: Route) {
         self.intents.push(Intent::Go(route));

@@ -7,7 +7,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
 use super::releases::EntityPicker;
-use crate::app::command::Command;
+use crate::app::command::{Command, PickerId};
 use crate::app::format;
 use crate::app::intents::{Route, Window};
 use crate::app::theme::{self, Tone};
@@ -187,10 +187,7 @@ impl ReleaseDetailView {
                 .on_disabled_hover_text(why)
                 .clicked()
             {
-                self.adding = Some(EntityPicker::default());
-                if !cx.state.entities_loaded {
-                    cx.send(Command::LoadEntities);
-                }
+                self.adding = Some(EntityPicker::new(PickerId::AddEntries));
             }
             let (label, tip) = if archived {
                 ("Unarchive", "Make the release editable again")
@@ -252,6 +249,9 @@ impl ReleaseDetailView {
     fn entities_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
         let now = cx.now;
         let items = &release.entities.items;
+        // Titles come from the entity cache; ask once for those it lacks (in flight and
+        // absent ones are not asked again).
+        cx.resolve(items);
         ui.label(RichText::new(format!("Entries and assets ({})", items.len())).strong());
         if items.is_empty() {
             ui.label(
@@ -322,13 +322,18 @@ impl ReleaseDetailView {
                             Some(e) => {
                                 entity_state_badge_ui(ui, e.state());
                             }
-                            None => {
+                            None if cx.state.missing_entities([link]).is_empty()
+                                && !cx.state.entity_loading(&link_key(link)) =>
+                            {
                                 badge_ui(
                                     ui,
-                                    "loading",
-                                    Tone::Neutral,
-                                    "Not loaded yet, or missing",
+                                    "missing",
+                                    Tone::Warning,
+                                    "Not found: deleted, or it could not be read (reload to try again)",
                                 );
+                            }
+                            None => {
+                                badge_ui(ui, "loading", Tone::Neutral, "Loading its title and state");
                             }
                         });
                         row.col(|ui| {
@@ -507,7 +512,7 @@ impl ReleaseDetailView {
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .open(&mut open)
             .show(ui.ctx(), |ui| {
-                picker.ui(ui, cx.state, &release.entities.items);
+                picker.ui(ui, cx, &release.entities.items);
                 ui.horizontal(|ui| {
                     let n = picker.selected.len();
                     if ui
@@ -553,4 +558,14 @@ fn capitalise(s: &str) -> String {
 fn back(cx: &mut ViewCtx<'_>) {
     cx.go(Route::ReleaseList);
     cx.send(Command::DismissConflict);
+}
+
+/// The cache key of an entry or asset link.
+fn link_key(link: &Link) -> crate::app::state::EntityKey {
+    let kind = if *link.link_type() == LinkType::Asset {
+        EntityKind::Asset
+    } else {
+        EntityKind::Entry
+    };
+    (kind, link.id().to_owned())
 }

@@ -5,11 +5,12 @@ use egui::{Key, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
-use crate::app::command::{Command, ReleaseQuery};
+use crate::app::command::{Command, PICKER_LIMIT, PickerId, ReleaseQuery};
+use crate::app::event::Epoch;
 use crate::app::intents::Route;
 use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, release_status_badge_ui};
-use crate::cma::{EntityKind, EntityState, Link, LinkType};
+use crate::cma::{EntityKind, Link, LinkType};
 
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "releases-filter";
@@ -332,20 +333,24 @@ impl ReleasesView {
 }
 
 /// The create-release dialog: a title, then entries picked from a searchable list.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CreateReleaseDialog {
     title: String,
     picker: EntityPicker,
-    requested_entities: bool,
+}
+
+impl Default for CreateReleaseDialog {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            picker: EntityPicker::new(PickerId::NewRelease),
+        }
+    }
 }
 
 impl CreateReleaseDialog {
     /// Draws the dialog; returns whether it stays open.
     pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) -> bool {
-        if !self.requested_entities && !cx.state.entities_loaded {
-            self.requested_entities = true;
-            cx.send(Command::LoadEntities);
-        }
         let mut open = true;
         let mut close = false;
         egui::Window::new("New release")
@@ -372,7 +377,7 @@ impl CreateReleaseDialog {
                 }
                 ui.add_space(8.0);
                 ui.label(format!("Entries ({} selected)", self.picker.selected.len()));
-                self.picker.ui(ui, cx.state, &[]);
+                self.picker.ui(ui, cx, &[]);
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     let ready = !self.title.trim().is_empty();
@@ -399,17 +404,32 @@ impl CreateReleaseDialog {
     }
 }
 
-/// A searchable multi-select list of entries and assets (title, content type, state).
-#[derive(Debug, Default)]
+/// A multi-select list of entries and assets (title, content type, state) found by a server
+/// search as the user types (debounced, at most [`PICKER_LIMIT`] entries): the space is never
+/// loaded to pick from it.
+#[derive(Debug)]
 pub struct EntityPicker {
+    picker: PickerId,
     search: String,
+    search_edited_at: Option<f64>,
+    /// The search last sent, and the connection and reset it was sent for.
+    sent: Option<(String, Epoch, u64)>,
     /// Selected (kind, id), in selection order.
     pub selected: Vec<(EntityKind, String)>,
-    cache: Vec<(EntityKind, String, String, String, EntityState)>,
-    cache_key: (u64, String),
 }
 
 impl EntityPicker {
+    /// An empty picker whose searches are `picker`'s.
+    pub fn new(picker: PickerId) -> Self {
+        Self {
+            picker,
+            search: String::new(),
+            search_edited_at: None,
+            sent: None,
+            selected: Vec::new(),
+        }
+    }
+
     /// The selection as links.
     pub fn selected_links(&self) -> Vec<Link> {
         self.selected
@@ -421,73 +441,111 @@ impl EntityPicker {
             .collect()
     }
 
-    /// Draws the search box and the list; `exclude` hides entities already chosen elsewhere.
-    pub fn ui(&mut self, ui: &mut Ui, state: &crate::app::state::AppState, exclude: &[Link]) {
-        ui.add(
-            egui::TextEdit::singleline(&mut self.search)
-                .hint_text("Filter by title, content type or id")
-                .desired_width(f32::INFINITY),
-        );
-        let key = (state.entities_generation, self.search.to_lowercase());
-        if key != self.cache_key {
-            let needle = key.1.clone();
-            let mut rows: Vec<_> = state
-                .entities
-                .iter()
-                .filter(|((kind, id), _)| {
-                    !exclude.iter().any(|l| {
-                        l.id() == id
-                            && matches!(
-                                (l.link_type(), kind),
-                                (LinkType::Entry, EntityKind::Entry)
-                                    | (LinkType::Asset, EntityKind::Asset)
-                            )
-                    })
-                })
-                .map(|((kind, id), e)| {
-                    (
-                        *kind,
-                        id.clone(),
-                        state.display_title(e),
-                        state.content_type_name(e),
-                        e.state(),
-                    )
-                })
-                .filter(|(_, id, title, ct, _)| {
-                    needle.is_empty()
-                        || title.to_lowercase().contains(&needle)
-                        || ct.to_lowercase().contains(&needle)
-                        || id.to_lowercase().contains(&needle)
-                })
-                .collect();
-            rows.sort_by_cached_key(|r| r.2.to_lowercase());
-            self.cache = rows;
-            self.cache_key = key;
+    /// Draws the search box and the matches; `exclude` hides entities already chosen
+    /// elsewhere.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, exclude: &[Link]) {
+        let state = cx.state;
+        let time = ui.input(|i| i.time);
+        let search = self.search.trim().to_owned();
+        let key = (search.clone(), state.epoch, state.entity_view.pages.resets);
+        if self.sent.as_ref() != Some(&key) {
+            let rest = self
+                .search_edited_at
+                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (time - edited));
+            if rest > 0.0 {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
+            } else {
+                self.search_edited_at = None;
+                self.sent = Some(key);
+                cx.send(Command::SearchEntities {
+                    picker: self.picker,
+                    search,
+                });
+            }
         }
-        if state.entities.is_empty() {
+        let found = state.entity_view.searches.get(&self.picker);
+        ui.horizontal(|ui| {
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("Search entries and assets by any field or id")
+                    .desired_width(ui.available_width() - 28.0),
+            );
+            edit.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search entries to add")
+            });
+            if edit.changed() {
+                self.search_edited_at = Some(time);
+            }
+            if found.is_some_and(|f| f.loading && f.loaded) {
+                ui.spinner().on_hover_text("Searching…");
+            }
+        });
+        let Some(found) = found.filter(|f| f.loaded || f.error.is_some()) else {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label("Loading entries…");
+                ui.label("Searching entries…");
             });
+            return;
+        };
+        if let Some(error) = &found.error {
+            ui.label(RichText::new(format!("The search failed: {error}")).weak());
+        }
+        let rows: Vec<&(EntityKind, String)> = found
+            .ids
+            .iter()
+            .filter(|(kind, id)| {
+                !exclude.iter().any(|l| {
+                    l.id() == id
+                        && matches!(
+                            (l.link_type(), kind),
+                            (LinkType::Entry, EntityKind::Entry)
+                                | (LinkType::Asset, EntityKind::Asset)
+                        )
+                })
+            })
+            .collect();
+        if rows.is_empty() && found.error.is_none() {
+            ui.label(
+                RichText::new(if found.search.is_empty() {
+                    "No entries or assets to add".to_owned()
+                } else {
+                    format!("Nothing matches “{}”. Try other words.", found.search)
+                })
+                .weak(),
+            );
             return;
         }
         let mut toggled = None;
         egui::ScrollArea::vertical()
             .max_height(280.0)
             .auto_shrink([false, false])
-            .show_rows(ui, theme::ROW_HEIGHT, self.cache.len(), |ui, range| {
-                for i in range {
-                    let (kind, id, title, ct, entity_state) = &self.cache[i];
-                    let mut checked = self.selected.iter().any(|(k, s)| k == kind && s == id);
+            .show_rows(ui, theme::ROW_HEIGHT, rows.len(), |ui, range| {
+                for key in &rows[range] {
+                    let Some(entity) = state.entities.get(*key) else {
+                        ui.label(RichText::new(&key.1).weak());
+                        continue;
+                    };
+                    let mut checked = self.selected.iter().any(|s| s == *key);
                     ui.horizontal(|ui| {
-                        if ui.checkbox(&mut checked, title.as_str()).changed() {
-                            toggled = Some((*kind, id.clone()));
+                        if ui
+                            .checkbox(&mut checked, state.display_title(entity))
+                            .changed()
+                        {
+                            toggled = Some((*key).clone());
                         }
-                        ui.label(RichText::new(ct).weak());
-                        crate::app::widgets::entity_state_badge_ui(ui, *entity_state);
+                        ui.label(RichText::new(state.content_type_name(entity)).weak());
+                        crate::app::widgets::entity_state_badge_ui(ui, entity.state());
                     });
                 }
             });
+        if found.ids.len() >= PICKER_LIMIT {
+            ui.label(
+                RichText::new("Showing the most recently updated matches; type more to narrow.")
+                    .weak()
+                    .small(),
+            );
+        }
         if let Some(item) = toggled {
             if let Some(pos) = self.selected.iter().position(|s| *s == item) {
                 self.selected.remove(pos);

@@ -14,7 +14,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use super::ViewCtx;
-use crate::app::command::Command;
+use crate::app::command::{Command, PickerId};
 use crate::app::intents::WindowKind;
 use crate::app::schedule::{
     self, Candidate, Conflict, ConflictData, DstChoice, EntityRef, LocalTime, RefKind, Refusal,
@@ -70,9 +70,13 @@ impl ScheduleRequest {
 /// Options of the target picker, cached per data generation.
 #[derive(Debug, Default)]
 struct TargetOptions {
-    key: Option<(u64, u64)>,
+    key: Option<(u64, u64, String)>,
     labels: Vec<String>,
     links: Vec<Link>,
+    /// The search text last seen, and when it changed (input time), for the debounce.
+    typed: (String, f64),
+    /// The search sent to the server, and the connection it was sent for.
+    sent: Option<(String, crate::app::event::Epoch)>,
 }
 
 /// The entered date, time and zone texts, and what they resolve to.
@@ -101,6 +105,8 @@ pub struct ScheduleDialog {
     sent: bool,
     rejection: Option<String>,
     requested: bool,
+    /// The scheduled-actions generation whose entities were asked for (conflicts and titles).
+    resolved_for: Option<(u64, u64, Option<String>)>,
 }
 
 /// An existing action's own zone (its name and the zone), else `fallback` (the user's).
@@ -164,7 +170,7 @@ impl ScheduleDialog {
             zone,
             my_zone,
             zone_select: SearchSelect::default(),
-            target_select: SearchSelect::default(),
+            target_select: SearchSelect::server_filtered(),
             targets: TargetOptions::default(),
             dst_choice: None,
             resolved: None,
@@ -173,6 +179,7 @@ impl ScheduleDialog {
             sent: false,
             rejection: None,
             requested: false,
+            resolved_for: None,
         }
     }
 
@@ -180,9 +187,6 @@ impl ScheduleDialog {
     pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) {
         if !self.requested {
             self.requested = true;
-            if !cx.state.entities_loaded {
-                cx.send(Command::LoadEntities);
-            }
             // Every pending schedule, so conflicts can be found.
             let now = cx.now;
             let to = schedule::latest_allowed(now)
@@ -196,6 +200,7 @@ impl ScheduleDialog {
                 to: to.into(),
             });
         }
+        self.resolve_entities(cx);
         if self.sent {
             match &cx.state.schedule_submit {
                 ScheduleSubmit::Saved(_) => return cx.close(WindowKind::Schedule),
@@ -240,7 +245,7 @@ impl ScheduleDialog {
             .min_col_width(90.0)
             .show(ui, |ui| {
                 ui.label("What");
-                self.target_ui(ui, cx.state);
+                self.target_ui(ui, cx);
                 ui.end_row();
                 ui.label("Action");
                 ui.horizontal(|ui| {
@@ -459,7 +464,39 @@ impl ScheduleDialog {
             .map(|r| r.title.clone())
     }
 
-    fn target_ui(&mut self, ui: &mut Ui, state: &AppState) {
+    /// Asks for the entities the dialog shows or checks conflicts against that are not loaded:
+    /// the target (a release's members too) and what the loaded schedules act on; once per
+    /// change of the scheduled actions or the target.
+    fn resolve_entities(&mut self, cx: &mut ViewCtx<'_>) {
+        let state = cx.state;
+        let key = (
+            state.scheduled_generation,
+            state.releases_generation,
+            self.target.as_ref().map(|t| t.id().to_owned()),
+        );
+        if self.resolved_for.as_ref() == Some(&key) {
+            return;
+        }
+        self.resolved_for = Some(key);
+        let mut links: Vec<&Link> = state
+            .scheduled_actions
+            .values()
+            .filter(|a| !a.sys.status.is_final())
+            .map(|a| &a.entity)
+            .collect();
+        if let Some(target) = &self.target {
+            links.push(target);
+            if *target.link_type() == LinkType::Release
+                && let Some(release) = state.release(target.id())
+            {
+                links.extend(release.entities.items.iter());
+            }
+        }
+        cx.resolve(links);
+    }
+
+    fn target_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let state = cx.state;
         if let Some(target) = self.target.clone() {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(target_title(&target, state)).strong());
@@ -475,11 +512,41 @@ impl ScheduleDialog {
             });
             return;
         }
-        let key = (state.releases_generation, state.entities_generation);
-        if self.targets.key != Some(key) {
+        // Entries and assets come from a server search of the words typed (debounced);
+        // releases from the loaded list.
+        let time = ui.input(|i| i.time);
+        let typed = self.target_select.search().trim().to_owned();
+        if typed != self.targets.typed.0 {
+            self.targets.typed = (typed.clone(), time);
+        }
+        let send = (typed.clone(), state.epoch);
+        if self.targets.sent.as_ref() != Some(&send) {
+            let rest = super::releases::SEARCH_DEBOUNCE - (time - self.targets.typed.1);
+            if rest > 0.0 && self.targets.sent.is_some() {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
+            } else {
+                self.targets.sent = Some(send);
+                cx.send(Command::SearchEntities {
+                    picker: PickerId::ScheduleTarget,
+                    search: typed.clone(),
+                });
+            }
+        }
+        let key = (state.releases_generation, state.entities_generation, typed);
+        if self.targets.key.as_ref() != Some(&key) {
+            let words: Vec<String> = key
+                .2
+                .to_lowercase()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
             let mut labels = Vec::new();
             let mut links = Vec::new();
-            for release in state.releases.iter().filter(|r| !r.is_archived()) {
+            for release in state.releases.iter().filter(|r| {
+                let title = r.title.to_lowercase();
+                !r.is_archived() && words.iter().all(|w| title.contains(w))
+            }) {
                 let empty = if release.entities.items.is_empty() {
                     " (empty)"
                 } else {
@@ -488,32 +555,32 @@ impl ScheduleDialog {
                 labels.push(format!("Release · {}{empty}", release.title));
                 links.push(Link::new(LinkType::Release, release.sys.id.clone()));
             }
-            let mut entities: Vec<(String, Link)> = state
-                .entities
-                .iter()
-                .map(|((kind, id), e)| {
-                    let (word, link_type) = match kind {
-                        EntityKind::Entry => ("Entry", LinkType::Entry),
-                        EntityKind::Asset => ("Asset", LinkType::Asset),
-                    };
-                    (
-                        format!("{word} · {}", state.display_title(e)),
-                        Link::new(link_type, id.clone()),
-                    )
-                })
-                .collect();
-            entities.sort_by_cached_key(|(label, _)| label.to_lowercase());
-            for (label, link) in entities {
-                labels.push(label);
-                links.push(link);
+            let found = state
+                .entity_view
+                .searches
+                .get(&PickerId::ScheduleTarget)
+                .map(|s| s.ids.as_slice())
+                .unwrap_or_default();
+            for (kind, id) in found {
+                let Some(entity) = state.entities.get(&(*kind, id.clone())) else {
+                    continue;
+                };
+                let (word, link_type) = match kind {
+                    EntityKind::Entry => ("Entry", LinkType::Entry),
+                    EntityKind::Asset => ("Asset", LinkType::Asset),
+                };
+                labels.push(format!("{word} · {}", state.display_title(entity)));
+                links.push(Link::new(link_type, id.clone()));
             }
-            self.targets = TargetOptions {
-                key: Some(key),
-                labels,
-                links,
-            };
+            self.targets.labels = labels;
+            self.targets.links = links;
+            self.targets.key = Some(key.clone());
         }
-        let generation = key.0.wrapping_mul(1_000_003).wrapping_add(key.1);
+        let generation = key
+            .0
+            .wrapping_mul(1_000_003)
+            .wrapping_add(key.1)
+            .wrapping_add(self.targets.labels.len() as u64);
         if let Some(i) = self.target_select.ui(
             ui,
             "schedule-target",

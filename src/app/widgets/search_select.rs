@@ -13,9 +13,25 @@ pub struct SearchSelect {
     search: String,
     matches: Vec<usize>,
     key: Option<(String, u64, usize)>,
+    /// The options are the server's matches for [`SearchSelect::search`]: shown as given.
+    server_filtered: bool,
 }
 
 impl SearchSelect {
+    /// A drop-down whose caller filters the options itself (by a server search of
+    /// [`SearchSelect::search`]): every option given is shown, in order.
+    pub fn server_filtered() -> Self {
+        Self {
+            server_filtered: true,
+            ..Self::default()
+        }
+    }
+
+    /// The words typed in the search box.
+    pub fn search(&self) -> &str {
+        &self.search
+    }
+
     /// Draws the button and, when open, the popup. `name` is the accessible name of the button
     /// (and of the search box, as "Search `<name>`"); `options` are the labels, and
     /// `options_generation` changes whenever they do. Returns the index of a clicked option.
@@ -90,6 +106,11 @@ impl SearchSelect {
         let needle = self.search.trim().to_lowercase();
         let key = (needle.clone(), generation, options.len());
         if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        if self.server_filtered {
+            self.matches = (0..options.len()).collect();
+            self.key = Some(key);
             return;
         }
         let words: Vec<&str> = needle.split_whitespace().collect();

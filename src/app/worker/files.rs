@@ -131,18 +131,22 @@ fn unused_name(dir: &Path, file_name: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::private_fs::Access;
 
     #[test]
     fn a_fallback_name_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(unused_name(dir.path(), "a.ics"), dir.path().join("a.ics"));
-        std::fs::write(dir.path().join("a.ics"), "x").unwrap();
-        std::fs::write(dir.path().join("a (2).ics"), "x").unwrap();
+        let touch = |name: &str| {
+            crate::private_fs::write_atomic(&dir.path().join(name), b"x", Access::Default).unwrap()
+        };
+        touch("a.ics");
+        touch("a (2).ics");
         assert_eq!(
             unused_name(dir.path(), "a.ics"),
             dir.path().join("a (3).ics")
         );
-        std::fs::write(dir.path().join("README"), "x").unwrap();
+        touch("README");
         assert_eq!(
             unused_name(dir.path(), "README"),
             dir.path().join("README (2)")

@@ -5,17 +5,17 @@
 //! One worker serves one connection ([`Epoch`]): its events carry the epoch, and every task it
 //! starts (commands, action and schedule followers, the call-log poller) stops when its
 //! [`WorkerHandle`] is shut down or dropped. Keyed requests are *latest wins*: a newer
-//! `LoadReleases` aborts the older one's task.
+//! `LoadReleases` aborts the older one's task; the entries view's pages of one query load side
+//! by side and a page of another query aborts them (see [`LatestTasks::add`]).
 //!
 //! Architecture Invariant: this is the only part of the app that does I/O.
 
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
-use super::command::{Command, ReleaseQuery};
+use super::command::{Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
 use crate::cma::{
@@ -148,30 +148,59 @@ pub enum LatestWins {
     ScheduledPage,
     /// A copy of a space into the sandbox: a cancel replaces (aborts) it.
     SandboxLoad,
+    /// The entries view's pages: pages of one query load side by side (the user scrolls
+    /// over several); a page of another query aborts them all.
+    EntityPages,
+    /// One picker's server search.
+    EntitySearch(super::command::PickerId),
 }
 
 impl LatestWins {
-    /// The key of a command that is latest-wins, if it is one.
-    pub fn of(command: &Command) -> Option<Self> {
+    /// The key of a command that is latest-wins, if it is one, with its group: tasks of the
+    /// same key and group run side by side, a task of another group aborts them.
+    pub fn of(command: &Command) -> Option<(Self, Option<u64>)> {
         match command {
-            Command::LoadReleases { .. } => Some(Self::Releases),
-            Command::LoadScheduledPage { .. } => Some(Self::ScheduledPage),
-            Command::CopySpaceIntoSandbox | Command::CancelSandboxLoad => Some(Self::SandboxLoad),
+            Command::LoadReleases { .. } => Some((Self::Releases, None)),
+            Command::LoadScheduledPage { .. } => Some((Self::ScheduledPage, None)),
+            Command::LoadEntityPage { query, .. } => {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                query.hash(&mut hasher);
+                Some((Self::EntityPages, Some(hasher.finish())))
+            }
+            Command::SearchEntities { picker, .. } => Some((Self::EntitySearch(*picker), None)),
+            Command::CopySpaceIntoSandbox | Command::CancelSandboxLoad => {
+                Some((Self::SandboxLoad, None))
+            }
             _ => None,
         }
     }
 }
 
-/// The running task of each [`LatestWins`] key.
+/// The running tasks of each [`LatestWins`] key, with their group.
 #[derive(Debug, Default)]
-pub struct LatestTasks(std::collections::HashMap<LatestWins, tokio::task::AbortHandle>);
+pub struct LatestTasks(
+    std::collections::HashMap<LatestWins, (Option<u64>, Vec<tokio::task::AbortHandle>)>,
+);
 
 impl LatestTasks {
     /// Records `task` as the newest of `key`, aborting the one it replaces.
     pub fn replace(&mut self, key: LatestWins, task: tokio::task::AbortHandle) {
-        if let Some(older) = self.0.insert(key, task) {
-            older.abort();
+        self.add(key, None, task);
+    }
+
+    /// Records `task` under `key`: with the same `Some` group as the running ones it joins
+    /// them; otherwise (another group, or no group) it aborts them.
+    pub fn add(&mut self, key: LatestWins, group: Option<u64>, task: tokio::task::AbortHandle) {
+        let slot = self.0.entry(key).or_insert_with(|| (group, Vec::new()));
+        if group.is_none() || slot.0 != group {
+            for older in slot.1.drain(..) {
+                older.abort();
+            }
+            slot.0 = group;
         }
+        slot.1.retain(|t| !t.is_finished());
+        slot.1.push(task);
     }
 }
 
@@ -265,8 +294,8 @@ pub fn spawn(
                     .clone()
                     .run_until_cancelled_owned(async move { task.run(command).await }),
             );
-            if let Some(key) = key {
-                latest.replace(key, handle.abort_handle());
+            if let Some((key, group)) = key {
+                latest.add(key, group, handle.abort_handle());
             }
         }
     });
@@ -423,7 +452,13 @@ impl Worker {
                 Err(e) => self.sink.fail(RequestKind::DeleteRelease, &e),
             },
             Command::RunReleaseAction { id, action } => self.run_release_action(&id, action).await,
-            Command::LoadEntities => self.load_entities().await,
+            Command::LoadEntityPage { query, page, .. } => {
+                self.load_entity_page(query, page).await;
+            }
+            Command::ResolveEntities { ids } => self.resolve_entities(ids).await,
+            Command::SearchEntities { picker, search } => {
+                self.search_entities(picker, search).await;
+            }
             Command::LoadEntity { kind, id } => match self.client.get_entity(kind, &id).await {
                 Ok(entity) => self.sink.send(AppEvent::EntityLoaded(entity)),
                 Err(e) => self.sink.fail(RequestKind::LoadEntity, &e),
@@ -604,15 +639,11 @@ impl Worker {
             }
             Err(e) => return self.sink.fail(RequestKind::OpenRelease, &e),
         };
-        let links = release.entities.items.clone();
+        let ids = entity_keys(&release.entities.items);
+        // Marked as loading before the release shows, so its view does not ask for them too.
+        self.sink.send(AppEvent::EntitiesResolving(ids.clone()));
         self.sink.send(AppEvent::ReleaseUpdated(release));
-        match self.fetch_entities(&links).await {
-            Ok(entities) => self.sink.send(AppEvent::ReleaseEntitiesLoaded {
-                release_id: id.to_owned(),
-                entities,
-            }),
-            Err(e) => self.sink.fail(RequestKind::LoadReleaseEntities, &e),
-        }
+        self.resolve_entities(ids).await;
         let q = Query::new()
             .set("sys.release.sys.id[in]", id)
             .order("-sys.createdAt")
@@ -698,36 +729,110 @@ impl Worker {
         self.open_release(id).await;
     }
 
-    async fn load_entities(&self) {
-        let entries = self
+    /// One page of the entries view: `skip`/`limit` with the query's filters, all on the
+    /// server.
+    async fn load_entity_page(&self, query: EntityQuery, page: usize) {
+        match self
             .client
-            .entities(EntityKind::Entry, Query::new().order("-sys.updatedAt"))
-            .try_collect::<Vec<_>>();
-        let assets = self
-            .client
-            .entities(EntityKind::Asset, Query::new().order("-sys.updatedAt"))
-            .try_collect::<Vec<_>>();
-        match tokio::try_join!(entries, assets) {
-            Ok((mut entries, assets)) => {
-                entries.extend(assets);
-                self.sink.send(AppEvent::EntitiesLoaded(entries));
-            }
-            Err(e) => self.sink.fail(RequestKind::LoadEntities, &e),
+            .query_entities(query.kind, &entity_page_query(&query, page))
+            .await
+        {
+            Ok(found) => self.sink.send(AppEvent::EntityPageLoaded {
+                query,
+                page,
+                total: found.total,
+                items: found.items,
+            }),
+            Err(e) => self.sink.fail(RequestKind::LoadEntityPage, &e),
         }
     }
 
-    async fn run_bulk_action(&self, action: ActionKind, items: Vec<(EntityKind, String, u64)>) {
+    /// Entities by id, 100 a request; always answers with what it asked for, so the state
+    /// stops waiting for them even when a request failed.
+    async fn resolve_entities(&self, ids: Vec<(EntityKind, String)>) {
+        if ids.is_empty() {
+            return;
+        }
+        let links: Vec<Link> = ids.iter().map(|(k, id)| link_of(*k, id)).collect();
+        let (found, error) = match self.fetch_entities(&links).await {
+            Ok(found) => (found, None),
+            Err(e) => (Vec::new(), Some(describe(&e))),
+        };
+        self.sink.send(AppEvent::EntitiesResolved {
+            requested: ids,
+            found,
+            error,
+        });
+    }
+
+    /// A picker's search: the first matches among entries and among assets.
+    async fn search_entities(&self, picker: PickerId, search: String) {
+        let query = |limit: usize| {
+            let mut q = Query::new().limit(limit as u64).order("-sys.updatedAt");
+            if !search.trim().is_empty() {
+                q.insert("query", search.trim());
+            }
+            q
+        };
+        let entries_query = query(PICKER_LIMIT);
+        let assets_query = query(PICKER_LIMIT / 2);
+        let entries = self
+            .client
+            .query_entities(EntityKind::Entry, &entries_query);
+        let assets = self.client.query_entities(EntityKind::Asset, &assets_query);
+        match tokio::try_join!(entries, assets) {
+            Ok((entries, assets)) => {
+                let mut items = entries.items;
+                items.extend(assets.items);
+                self.sink.send(AppEvent::EntitySearchLoaded {
+                    picker,
+                    search,
+                    items,
+                });
+            }
+            Err(e) => self.sink.fail(RequestKind::SearchEntities, &e),
+        }
+    }
+
+    async fn run_bulk_action(
+        &self,
+        action: ActionKind,
+        items: Vec<(EntityKind, String, Option<u64>)>,
+    ) {
         let count = items.len();
+        // Publishing needs each entity's version: the ones the user saw, else the server's now.
+        let mut versions: std::collections::HashMap<(EntityKind, String), u64> = items
+            .iter()
+            .filter_map(|(k, id, v)| v.map(|v| ((*k, id.clone()), v)))
+            .collect();
+        if action == ActionKind::Publish {
+            let unknown: Vec<Link> = items
+                .iter()
+                .filter(|(_, _, v)| v.is_none())
+                .map(|(k, id, _)| link_of(*k, id))
+                .collect();
+            if !unknown.is_empty() {
+                match self.fetch_entities(&unknown).await {
+                    Ok(found) => {
+                        for e in found {
+                            let version = e.sys.version.unwrap_or(0);
+                            versions.insert(super::state::entity_key(&e), version);
+                            self.sink.send(AppEvent::EntityLoaded(e));
+                        }
+                    }
+                    Err(e) => return self.sink.fail(RequestKind::StartBulkAction(action), &e),
+                }
+            }
+        }
         let links: Vec<Link> = items
             .iter()
-            .map(|(kind, id, version)| {
-                let link_type = match kind {
-                    EntityKind::Entry => LinkType::Entry,
-                    EntityKind::Asset => LinkType::Asset,
-                };
-                match action {
-                    ActionKind::Publish => Link::versioned(link_type, id.clone(), *version),
-                    _ => Link::new(link_type, id.clone()),
+            .map(|(kind, id, _)| {
+                let link = link_of(*kind, id);
+                match (&action, versions.get(&(*kind, id.clone()))) {
+                    (ActionKind::Publish, Some(version)) => {
+                        Link::versioned(link.link_type().clone(), id.clone(), *version)
+                    }
+                    _ => link,
                 }
             })
             .collect();
@@ -770,6 +875,53 @@ impl Worker {
             Err(e) => self.sink.fail(RequestKind::ReloadEntities, &e),
         }
     }
+}
+
+/// A link to an entry or asset.
+fn link_of(kind: EntityKind, id: &str) -> Link {
+    match kind {
+        EntityKind::Entry => Link::new(LinkType::Entry, id),
+        EntityKind::Asset => Link::new(LinkType::Asset, id),
+    }
+}
+
+/// The (kind, id) of the entries and assets among `links`.
+fn entity_keys(links: &[Link]) -> Vec<(EntityKind, String)> {
+    links
+        .iter()
+        .filter_map(|l| match l.link_type() {
+            LinkType::Entry => Some((EntityKind::Entry, l.id().to_owned())),
+            LinkType::Asset => Some((EntityKind::Asset, l.id().to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The CMA query of one page of the entries view (spec §5: `skip`/`limit`, `query`,
+/// `content_type`, `sys.*[exists]`, `order`).
+pub fn entity_page_query(query: &EntityQuery, page: usize) -> Query {
+    let mut q = Query::new()
+        .limit(ENTITY_PAGE as u64)
+        .set("skip", page * ENTITY_PAGE)
+        .order(if query.order.is_empty() {
+            "-sys.updatedAt"
+        } else {
+            &query.order
+        });
+    if !query.search.trim().is_empty() {
+        q.insert("query", query.search.trim());
+    }
+    if query.kind == EntityKind::Entry
+        && let Some(ct) = &query.content_type
+    {
+        q.insert("content_type", ct);
+    }
+    if let Some(state) = query.state {
+        for (key, value) in state.params() {
+            q.insert(*key, *value);
+        }
+    }
+    q
 }
 
 fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {

@@ -2,6 +2,7 @@
 //! following actions that are due soon, and the ICS export.
 
 use super::*;
+use futures_util::TryStreamExt;
 
 /// Ids of the scheduled actions a task is following, shared by every task of one worker so that
 /// each action is polled by at most one.

@@ -169,7 +169,10 @@ impl CalendarView {
             ui.add_space(theme::SECTION_GAP);
             ui.label(RichText::new("Entity").weak());
             let state = cx.state;
-            let key = (state.releases_generation, state.entities_generation);
+            let key = (
+                state.releases_generation,
+                state.entities_generation ^ state.scheduled_generation.rotate_left(32),
+            );
             if self.list.entity_options.0 != Some(key) {
                 let mut labels = vec!["Any entity".to_owned()];
                 let mut ids = vec![String::new()];
@@ -177,17 +180,30 @@ impl CalendarView {
                     labels.push(format!("Release · {}", r.title));
                     ids.push(r.sys.id.clone());
                 }
+                // The entries and assets the loaded schedules act on (the calendar asks for
+                // their titles), not the whole space.
                 let mut entities: Vec<(String, String)> = state
-                    .entities
-                    .iter()
-                    .map(|((kind, id), e)| {
-                        let word = if *kind == EntityKind::Asset {
+                    .scheduled_actions
+                    .values()
+                    .filter_map(|a| {
+                        let kind = match a.entity.link_type() {
+                            LinkType::Entry => EntityKind::Entry,
+                            LinkType::Asset => EntityKind::Asset,
+                            _ => return None,
+                        };
+                        let e = state.entities.get(&(kind, a.entity.id().to_owned()))?;
+                        let word = if kind == EntityKind::Asset {
                             "Asset"
                         } else {
                             "Entry"
                         };
-                        (format!("{word} · {}", state.display_title(e)), id.clone())
+                        Some((
+                            format!("{word} · {}", state.display_title(e)),
+                            e.sys.id.clone(),
+                        ))
                     })
+                    .collect::<std::collections::BTreeMap<_, _>>()
+                    .into_iter()
                     .collect();
                 entities.sort_by_cached_key(|(label, _)| label.to_lowercase());
                 for (label, id) in entities {

@@ -143,7 +143,8 @@ pub struct CalendarView {
     loaded: Option<(Date, Date, String)>,
     last_load: f64,
     reload: bool,
-    requested_entities: bool,
+    /// The scheduled-actions generation whose entities were asked for (their titles).
+    resolved_for: Option<u64>,
     cache: DayCache,
     confirm_cancel: Option<(String, String)>,
     list: ListTab,
@@ -179,7 +180,7 @@ impl CalendarView {
             loaded: None,
             last_load: 0.0,
             reload: false,
-            requested_entities: false,
+            resolved_for: None,
             cache: DayCache::default(),
             confirm_cancel: None,
             list: ListTab::default(),
@@ -197,11 +198,12 @@ impl CalendarView {
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let now = cx.now;
         let today = now.to_zoned(self.tz.clone()).date();
-        if !self.requested_entities {
-            self.requested_entities = true;
-            if !cx.state.entities_loaded {
-                cx.send(Command::LoadEntities);
-            }
+        // Titles of what the loaded schedules act on: asked for by id once per change of the
+        // loaded actions, never the whole space.
+        if self.resolved_for != Some(cx.state.scheduled_generation) {
+            self.resolved_for = Some(cx.state.scheduled_generation);
+            let state = cx.state;
+            cx.resolve(state.scheduled_actions.values().map(|a| &a.entity));
         }
         self.load_range(ui, cx);
         self.rebuild(cx);

@@ -65,7 +65,15 @@ impl TimelineView {
         let mut keyed: Option<EventId> = None;
         if !typing && (up || down) {
             let last = rows.total.saturating_sub(1);
-            let next = match (self.selected_row, down) {
+            // Live events may have moved the selected one since it was picked: find it again
+            // near where it was.
+            let current = match (self.selected, self.selected_row) {
+                (Some(id), Some(hint)) => (hint.saturating_sub(64)..=(hint + 64).min(last))
+                    .find(|i| rows.row(*i).is_some_and(|e| e.id == id))
+                    .or(Some(hint)),
+                (_, hint) => hint,
+            };
+            let next = match (current, down) {
                 (None, _) => Some(0),
                 (Some(row), true) => Some((row + 1).min(last)),
                 (Some(row), false) => Some(row.saturating_sub(1)),
