@@ -4,7 +4,7 @@
 //! opening a release, reloading, reconnecting) instead of flags the app polls.
 //!
 //! Derived lists (filtered, sorted) are cached and rebuilt only when their inputs change, never
-//! per frame. Entries and assets are never loaded whole: [`entities`] holds the entries view's
+//! per frame. Entries and assets are never loaded whole: `entities` holds the entries view's
 //! pages, the pickers' searches and the ids asked for, over a bounded entity cache.
 
 use std::collections::HashMap;
