@@ -22,8 +22,6 @@ use crate::app::theme;
 use crate::app::widgets::{action_badge_ui, empty_state_ui, entity_state_badge_ui};
 use crate::cma::{ActionKind, ActionStatus, EntityKind};
 
-use super::releases::SEARCH_DEBOUNCE;
-
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "entries-filter";
 
@@ -131,17 +129,10 @@ impl EntriesView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let time = ui.input(|i| i.time);
-        if self.search.trim() != self.applied_search.trim() {
-            let rest = self
-                .search_edited_at
-                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (time - edited));
-            if rest > 0.0 {
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
-            } else {
-                self.search_edited_at = None;
-                self.applied_search = self.search.trim().to_owned();
-            }
+        if self.search.trim() != self.applied_search.trim()
+            && super::releases::search_rested(ui, &mut self.search_edited_at)
+        {
+            self.applied_search = self.search.trim().to_owned();
         }
         let query = self.query();
         let pages = &cx.state.entity_view.pages;

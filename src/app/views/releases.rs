@@ -20,6 +20,22 @@ pub const FILTER_ID: &str = "releases-filter";
 /// kittest), so typing "spring" sends one request, not six.
 pub const SEARCH_DEBOUNCE: f64 = 0.25;
 
+/// Whether search text edited at `edited_at` (input time; `None`: not being typed) has rested
+/// long enough to be sent; if not, asks for a frame when it will have. Clears `edited_at` when
+/// it has.
+pub fn search_rested(ui: &Ui, edited_at: &mut Option<f64>) -> bool {
+    let time = ui.input(|i| i.time);
+    let rest = edited_at.map_or(0.0, |edited| SEARCH_DEBOUNCE - (time - edited));
+    if rest > 0.0 {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs_f64(rest));
+        false
+    } else {
+        *edited_at = None;
+        true
+    }
+}
+
 /// The releases list and its UI state.
 #[derive(Debug, Default)]
 pub struct ReleasesView {
@@ -67,21 +83,14 @@ impl ReleasesView {
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let now = ui.input(|i| i.time);
         let query = self.query();
-        if self.loaded_query.as_ref() != Some(&query) {
-            let rest = self
-                .search_edited_at
-                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (now - edited));
-            if rest > 0.0 {
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
-            } else {
-                self.search_edited_at = None;
-                self.loaded_query = Some(query.clone());
-                cx.send(Command::LoadReleases {
-                    query,
-                    cursor: None,
-                });
-            }
+        if self.loaded_query.as_ref() != Some(&query)
+            && search_rested(ui, &mut self.search_edited_at)
+        {
+            self.loaded_query = Some(query.clone());
+            cx.send(Command::LoadReleases {
+                query,
+                cursor: None,
+            });
         }
         ui.horizontal(|ui| {
             ui.heading("Releases");
@@ -448,21 +457,12 @@ impl EntityPicker {
         let time = ui.input(|i| i.time);
         let search = self.search.trim().to_owned();
         let key = (search.clone(), state.epoch, state.entity_view.pages.resets);
-        if self.sent.as_ref() != Some(&key) {
-            let rest = self
-                .search_edited_at
-                .map_or(0.0, |edited| SEARCH_DEBOUNCE - (time - edited));
-            if rest > 0.0 {
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_secs_f64(rest));
-            } else {
-                self.search_edited_at = None;
-                self.sent = Some(key);
-                cx.send(Command::SearchEntities {
-                    picker: self.picker,
-                    search,
-                });
-            }
+        if self.sent.as_ref() != Some(&key) && search_rested(ui, &mut self.search_edited_at) {
+            self.sent = Some(key);
+            cx.send(Command::SearchEntities {
+                picker: self.picker,
+                search,
+            });
         }
         let found = state.entity_view.searches.get(&self.picker);
         ui.horizontal(|ui| {
