@@ -159,7 +159,8 @@ impl EntriesView {
 
     fn toolbar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, time: f64) {
         let state = cx.state;
-        ui.horizontal(|ui| {
+        // Wraps onto a second row in a narrow window rather than running off its edge.
+        ui.horizontal_wrapped(|ui| {
             ui.heading("Entries");
             ui.add_space(theme::SECTION_GAP);
             let filter = ui.add(
@@ -318,12 +319,13 @@ impl EntriesView {
         let mut table = TableBuilder::new(ui)
             .striped(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            // Fits the minimum window (900 px less the navigation): the title takes the rest.
             .column(Column::exact(28.0))
-            .column(Column::remainder().at_least(240.0).clip(true))
-            .column(Column::exact(140.0))
-            .column(Column::exact(100.0))
-            .column(Column::exact(70.0))
-            .column(Column::exact(130.0));
+            .column(Column::remainder().at_least(160.0).clip(true))
+            .column(Column::exact(120.0).clip(true))
+            .column(Column::exact(90.0))
+            .column(Column::exact(60.0))
+            .column(Column::exact(110.0));
         if std::mem::take(&mut self.cursor_moved) {
             table = table.scroll_to_row(cursor, None);
         }
