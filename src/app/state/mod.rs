@@ -10,10 +10,12 @@
 use std::collections::HashMap;
 
 mod entities;
+mod sandbox_load;
 
 pub use entities::{
     ENTITY_CACHE_CAP, EntityKey, EntityPages, EntitySearch, EntityWindow, MAX_PAGES, Resolving,
 };
+pub use sandbox_load::SandboxLoadJob;
 
 use super::command::{Command, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
@@ -22,7 +24,7 @@ use serde_json::Value;
 use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
 
 use super::command::ScheduledQuery;
-use crate::cma::sandbox_load::{LoadProgress, LoadReport};
+use crate::cma::sandbox_load::LoadReport;
 use crate::cma::{ScheduledAction, Timestamp};
 
 /// How many recent webhook events the state keeps for the live list.
@@ -206,37 +208,6 @@ pub struct AppState {
     pub sandbox_load_report: Option<(String, LoadReport)>,
 }
 
-/// A load into the local sandbox, as Settings shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SandboxLoadJob {
-    /// What is loaded (a file name, "space 'abc'").
-    pub source: String,
-    /// How far it has come, once the worker reported.
-    pub progress: Option<LoadProgress>,
-    /// Whether it may still be canceled (reading a space, not yet writing the sandbox).
-    pub cancellable: bool,
-}
-
-impl SandboxLoadJob {
-    /// One line for the progress bar: "entries: 1,200 of 5,000".
-    pub fn describe(&self) -> String {
-        match &self.progress {
-            None => format!("Preparing {}…", self.source),
-            Some(p) if p.phase == "sending" => format!("Sending {} to the sandbox…", self.source),
-            Some(p) if p.total > 0 => format!("{}: {} of {}", p.phase, p.done, p.total),
-            Some(p) => format!("{}: {} read", p.phase, p.done),
-        }
-    }
-
-    /// The fraction done, when the phase has a known size.
-    pub fn fraction(&self) -> Option<f32> {
-        self.progress
-            .as_ref()
-            .filter(|p| p.total > 0)
-            .map(|p| (p.done as f32 / p.total as f32).clamp(0.0, 1.0))
-    }
-}
-
 /// The scheduled-actions list as loaded so far (cursor paging).
 #[derive(Debug, Clone, Default)]
 pub struct ScheduledPage {
@@ -341,24 +312,6 @@ impl AppState {
         self.sandbox_load_report = load_report;
         self.active_profile = active_profile;
         epoch
-    }
-
-    /// The sandbox's space was replaced (a reset, a load): what was loaded of the old one goes,
-    /// the lists reload, and the timeline marks the moment (the journal keeps the old events).
-    fn space_replaced(&mut self, at: jiff::Timestamp) {
-        self.sandbox_reset_at = Some(at);
-        self.releases.clear();
-        self.latest_actions.clear();
-        self.release_actions.clear();
-        self.entities.clear();
-        self.entity_view.pages.reset();
-        self.entity_view.searches.clear();
-        self.entity_view.resolving = Resolving::default();
-        self.actions.clear();
-        self.releases_generation += 1;
-        self.entities_generation += 1;
-        self.clear_scheduled();
-        self.effects.push(Effect::ReloadReleaseList);
     }
 
     /// Marks what `command` sets pending (the other half is in [`AppState::apply`]), and applies
@@ -762,34 +715,10 @@ impl AppState {
                 source,
                 progress,
                 cancellable,
-            } => {
-                self.sandbox_load = Some(SandboxLoadJob {
-                    source,
-                    progress: Some(progress),
-                    cancellable,
-                });
-            }
-            AppEvent::SandboxLoadCanceled => {
-                if self.sandbox_load.take().is_some() {
-                    self.toast(Toast::Info(
-                        "Nothing was loaded: the sandbox is unchanged".into(),
-                    ));
-                }
-            }
+            } => self.sandbox_load_progressed(source, progress, cancellable),
+            AppEvent::SandboxLoadCanceled => self.sandbox_load_canceled(),
             AppEvent::SandboxLoaded { source, report, at } => {
-                self.sandbox_load = None;
-                let summary = if report.problems.is_empty() {
-                    format!("The sandbox now holds {source}: {report}")
-                } else {
-                    format!(
-                        "The sandbox now holds {source}: {report}. Settings lists what was skipped."
-                    )
-                };
-                self.sandbox_load_report = Some((source, report));
-                self.toast(Toast::Success(summary));
-                if self.connection.as_ref().is_some_and(|c| c.is_sandbox) {
-                    self.space_replaced(at);
-                }
+                self.sandbox_loaded(source, report, at);
             }
             AppEvent::SandboxReset { at } => {
                 self.toast(Toast::Success("Sandbox restored to the demo space".into()));
