@@ -34,10 +34,9 @@
 //!     (the palette's and shortcuts' commands).
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests;
 //!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
-//!     ids asked for, in flight or absent, over a bounded entity cache), `command` (I/O
-//!     requests; `state/sandbox_load`: loads into the sandbox), `event` (`AppEvent`, `Epoch`,
-//!     `RequestKind`), `memory` (what the window
-//!     remembers between runs).
+//!     ids asked for, in flight or absent, over a bounded entity cache; `state/sandbox_load`:
+//!     loads into the local sandbox), `command` (I/O requests), `event` (`AppEvent`, `Epoch`,
+//!     `RequestKind`), `memory` (what the window remembers between runs).
 //!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `sandbox_load`, `files`;
 //!     latest-wins keys, with groups for the entries view's pages, one cancellation token per
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
