@@ -110,8 +110,7 @@ async fn bench() {
             ] {
                 let ids: Vec<&str> = release
                     .entities
-                    .items
-                    .iter()
+                    .links()
                     .filter(|l| l.sys.link_type == link_type)
                     .map(|l| l.sys.id.as_str())
                     .collect();

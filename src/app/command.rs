@@ -1,7 +1,7 @@
 //! [`Command`]: what a view asks the background worker to do (imperative names). Views push
 //! commands; they never await, call HTTP, or touch files.
 
-use crate::cma::{AccessToken, ActionKind, EntityKind, Link};
+use crate::cma::{AccessToken, ActionKind, EntityKind, ReleaseBody};
 use crate::cma::{ScheduledActionBody, ScheduledActionStatus, Timestamp};
 use crate::config::Profile;
 
@@ -14,6 +14,9 @@ pub struct ReleaseQuery {
     pub archived: Option<bool>,
     /// `order` parameter: `-sys.updatedAt` (default), `title`, `-title`, `sys.updatedAt`, …
     pub order: String,
+    /// Timeline (`Release.v2`) releases instead of Launch ones. Contentful lists the two models
+    /// apart (`sys.schemaVersion=Release.v2`, spec §10.1), so the list shows one at a time.
+    pub timeline: bool,
 }
 
 /// Which scheduled actions the calendar's list shows (server-side filters).
@@ -145,23 +148,21 @@ pub enum Command {
         /// Release id.
         id: String,
     },
-    /// Create a release with a title and entities.
+    /// Create a release (Launch or Timeline, as the body says).
     CreateRelease {
-        /// Title.
-        title: String,
-        /// Entries and assets.
-        entities: Vec<Link>,
+        /// Title, items and schema.
+        body: ReleaseBody,
     },
-    /// Replace a release's entities, sending the version the user saw.
-    SetReleaseEntities {
+    /// Replace a release's title and items, sending the version the user saw. The body starts
+    /// from the release as shown (`ReleaseBody::from`), so metadata, the schema and items the app
+    /// cannot model are sent back unchanged.
+    UpdateRelease {
         /// Release id.
         id: String,
         /// The version shown when the user made the change.
         version: u64,
-        /// The title (unchanged).
-        title: String,
-        /// The new entity list.
-        entities: Vec<Link>,
+        /// The whole new body.
+        body: ReleaseBody,
     },
     /// Archive or unarchive a release.
     SetReleaseArchived {

@@ -74,6 +74,8 @@ pub enum AppEvent {
         content_types: Vec<ContentType>,
         /// Locales.
         locales: Vec<Locale>,
+        /// Which release models the space uses.
+        release_model: crate::app::release_model::SpaceReleaseModel,
     },
     /// A page of releases arrived.
     ReleasesLoaded {
@@ -81,6 +83,8 @@ pub enum AppEvent {
         query: ReleaseQuery,
         /// The releases of this page.
         items: Vec<Release>,
+        /// Releases of this page the app cannot model (listed as such).
+        unsupported: Vec<crate::cma::Unmodelled>,
         /// The cursor of the next page, if any.
         next_cursor: Option<String>,
         /// Whether to append to the list or replace it.
@@ -278,7 +282,7 @@ pub enum RequestKind {
     /// Creating a release.
     CreateRelease,
     /// Replacing a release's entities.
-    SetReleaseEntities,
+    UpdateRelease,
     /// Archiving (`true`) or unarchiving a release.
     SetReleaseArchived(bool),
     /// Deleting a release.
@@ -365,7 +369,7 @@ impl std::fmt::Display for RequestKind {
             Self::LoadReleaseActions => f.write_str("Loading the release's actions"),
             Self::ReadRelease => f.write_str("Reading the release"),
             Self::CreateRelease => f.write_str("Creating the release"),
-            Self::SetReleaseEntities => f.write_str("Changing the release's entries"),
+            Self::UpdateRelease => f.write_str("Saving the release"),
             Self::SetReleaseArchived(true) => f.write_str("Archiving the release"),
             Self::SetReleaseArchived(false) => f.write_str("Unarchiving the release"),
             Self::DeleteRelease => f.write_str("Deleting the release"),

@@ -19,6 +19,7 @@ pub mod ics;
 pub mod intents;
 mod logic;
 pub mod memory;
+pub mod release_model;
 pub mod schedule;
 pub mod state;
 pub mod theme;

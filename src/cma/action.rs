@@ -2,9 +2,11 @@
 //! (spec §2, §3), and the status machine they share.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::common::{ArraySys, Extra, Link, Timestamp};
 use super::error::ErrorBody;
+use super::release_item::LocaleSet;
 use super::string_enum::string_enum;
 
 string_enum! {
@@ -140,36 +142,114 @@ pub struct BulkActionSys {
     pub extra: Extra,
 }
 
-/// `payload` of a bulk action, and the body of the v1 bulk endpoints.
+/// `payload` of a bulk action, and the body of the bulk endpoints (v1 and v2, spec §3, §10.2).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BulkActionPayload {
-    /// For validate: the action to validate for (`publish`).
+    /// v1 validate: the action to validate for (`publish`); v2: the action itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ActionKind>,
-    /// The links (versioned for publish).
+    /// The entities (versioned links for publish).
+    #[serde(default)]
     pub entities: BulkEntities,
 }
 
-/// `{"sys":{"type":"Array"},"items":[Link…]}` in a bulk action.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BulkEntities {
-    /// `{"type":"Array"}`.
-    #[serde(default)]
-    pub sys: ArraySys,
-    /// The links.
-    #[serde(default)]
-    pub items: Vec<Link>,
+/// One entity of a bulk action v2: the entity and the locales to publish or unpublish.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkItemV2 {
+    /// The entry or asset (versioned for publish).
+    pub entity: Link,
+    /// Locales to publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add: Option<LocaleSet>,
+    /// Locales to unpublish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove: Option<LocaleSet>,
+}
+
+/// `entities` of a bulk action: v1 `{"sys":{"type":"Array"},"items":[Link…]}`, or v2's plain
+/// array of [`BulkItemV2`]. Anything else is kept verbatim, so reading a bulk action never fails.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkEntities {
+    /// v1: links.
+    Links(Vec<Link>),
+    /// v2 (locale-based).
+    V2(Vec<BulkItemV2>),
+    /// A shape this version does not model.
+    Unsupported(Value),
+}
+
+impl Default for BulkEntities {
+    fn default() -> Self {
+        Self::Links(Vec::new())
+    }
+}
+
+impl BulkEntities {
+    /// The entity links, in order, whichever version.
+    pub fn links(&self) -> Vec<&Link> {
+        match self {
+            Self::Links(links) => links.iter().collect(),
+            Self::V2(items) => items.iter().map(|i| &i.entity).collect(),
+            Self::Unsupported(_) => Vec::new(),
+        }
+    }
+
+    /// How many entities.
+    pub fn len(&self) -> usize {
+        self.links().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Serialize for BulkEntities {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Links(items) => serde_json::json!({"sys": ArraySys::default(), "items": items})
+                .serialize(serializer),
+            Self::V2(items) => items.serialize(serializer),
+            Self::Unsupported(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BulkEntities {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let decoded = match &value {
+            Value::Array(_) => Vec::<BulkItemV2>::deserialize(&value).ok().map(Self::V2),
+            Value::Object(map) => match map.get("items") {
+                Some(items) => Vec::<Link>::deserialize(items).ok().map(Self::Links),
+                None => Some(Self::Links(Vec::new())),
+            },
+            _ => None,
+        };
+        Ok(decoded.unwrap_or(Self::Unsupported(value)))
+    }
 }
 
 impl BulkActionPayload {
-    /// A body for a bulk action over `items`.
+    /// A v1 body over `items`.
     pub fn new(items: Vec<Link>) -> Self {
         Self {
             action: None,
-            entities: BulkEntities {
-                sys: ArraySys::default(),
-                items,
-            },
+            entities: BulkEntities::Links(items),
         }
+    }
+
+    /// A v2 (locale-based) body: `action` in the body, a plain array of items.
+    pub fn v2(action: ActionKind, items: Vec<BulkItemV2>) -> Self {
+        Self {
+            action: Some(action),
+            entities: BulkEntities::V2(items),
+        }
+    }
+
+    /// Whether this is a v2 body.
+    pub fn is_v2(&self) -> bool {
+        matches!(self.entities, BulkEntities::V2(_))
     }
 }

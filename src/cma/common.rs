@@ -290,3 +290,105 @@ pub struct Collection<T> {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+/// One record of a list page, decoded if this version can model it and kept raw otherwise, so
+/// that one record never fails the page it came in (a Timeline release with an unknown shape, a
+/// future resource type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded<T> {
+    /// Modelled.
+    Known(T),
+    /// Not modelled; shown as such.
+    Unsupported(Unmodelled),
+}
+
+/// A record this version cannot model: its JSON and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmodelled {
+    /// The record as sent.
+    pub raw: serde_json::Value,
+    /// The decoding error, in a sentence.
+    pub reason: String,
+}
+
+impl Unmodelled {
+    /// `sys.id`, if the record has one.
+    pub fn id(&self) -> Option<&str> {
+        self.raw
+            .pointer("/sys/id")
+            .and_then(serde_json::Value::as_str)
+    }
+
+    /// Its `title` (or `name`), if it has one.
+    pub fn title(&self) -> Option<&str> {
+        ["/title", "/name"]
+            .iter()
+            .find_map(|p| self.raw.pointer(p).and_then(serde_json::Value::as_str))
+    }
+
+    /// What people read: the title, else the id, else "a record".
+    pub fn label(&self) -> String {
+        match (self.title(), self.id()) {
+            (Some(t), _) => format!("'{t}'"),
+            (None, Some(id)) => id.to_owned(),
+            (None, None) => "a record without an id".to_owned(),
+        }
+    }
+}
+
+impl<T> Decoded<T> {
+    /// The modelled value, if any.
+    pub fn known(self) -> Option<T> {
+        match self {
+            Self::Known(t) => Some(t),
+            Self::Unsupported(_) => None,
+        }
+    }
+
+    /// Splits a page into what decoded and what did not.
+    pub fn split(items: Vec<Self>) -> (Vec<T>, Vec<Unmodelled>) {
+        let mut known = Vec::new();
+        let mut unsupported = Vec::new();
+        for item in items {
+            match item {
+                Self::Known(t) => known.push(t),
+                Self::Unsupported(u) => unsupported.push(u),
+            }
+        }
+        (known, unsupported)
+    }
+}
+
+impl<T: Serialize> Serialize for Decoded<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Known(t) => t.serialize(serializer),
+            Self::Unsupported(u) => u.raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Decoded<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = serde_json::Value::deserialize(deserializer)?;
+        Ok(match T::deserialize(&raw) {
+            Ok(t) => Self::Known(t),
+            Err(e) => Self::Unsupported(Unmodelled {
+                raw,
+                reason: e.to_string(),
+            }),
+        })
+    }
+}
+
+impl<T> CursorCollection<Decoded<T>> {
+    /// The page with only the records that decoded (callers that expect every one to).
+    pub fn into_known(self) -> CursorCollection<T> {
+        CursorCollection {
+            sys: self.sys,
+            limit: self.limit,
+            items: self.items.into_iter().filter_map(Decoded::known).collect(),
+            pages: self.pages,
+        }
+    }
+}

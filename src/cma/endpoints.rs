@@ -6,10 +6,11 @@ use serde_json::json;
 
 use super::client::{Call, Client, PollOptions, Query};
 use super::{
-    ActionKind, BulkAction, BulkActionPayload, CmaError, ContentType, CursorCollection, Entity,
-    Environment, Fields, Link, Locale, OffsetCollection, Release, ReleaseAction, ReleaseBody,
-    ScheduledAction, ScheduledActionBody, SigningSecretBody, Space, WebhookCallDetails,
-    WebhookCallOverview, WebhookDefinition, WebhookHealth, WebhookSigningSecret,
+    ActionKind, BulkAction, BulkActionPayload, CmaError, ContentType, CursorCollection, Decoded,
+    Entity, Environment, Fields, Link, Locale, OffsetCollection, Release, ReleaseAction,
+    ReleaseBody, ScheduledAction, ScheduledActionBody, SigningSecretBody, Space,
+    WebhookCallDetails, WebhookCallOverview, WebhookDefinition, WebhookHealth,
+    WebhookSigningSecret,
     common::Collection,
     sandbox_load::{LoadLine, LoadProgress, LoadReport},
 };
@@ -82,20 +83,22 @@ impl Client {
         .await
     }
 
-    /// `GET /releases?…`: one page.
+    /// `GET /releases?…`: one page. Each release is decoded on its own: one the client cannot
+    /// model comes back as [`Decoded::Unsupported`] and never fails the page (spec §10.1).
     pub async fn query_releases(
         &self,
         query: &Query,
-    ) -> Result<CursorCollection<Release>, CmaError> {
+    ) -> Result<CursorCollection<Decoded<Release>>, CmaError> {
         let call = Call::new(Method::GET, self.env_path(&["releases"])).query(query.clone());
         self.fetch(call, "release list").await
     }
 
-    /// Every release matching `query`, page after page (`pageNext` cursors).
+    /// Every release matching `query`, page after page (`pageNext` cursors); each decoded on
+    /// its own, as in [`Client::query_releases`].
     pub fn releases(
         &self,
         query: Query,
-    ) -> impl Stream<Item = Result<Release, CmaError>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Decoded<Release>, CmaError>> + Send + 'static {
         self.cursor_stream(
             self.env_path(&["releases"]),
             query,

@@ -14,6 +14,7 @@ mod entry;
 mod error;
 pub mod ids;
 mod release;
+mod release_item;
 pub mod sandbox_load;
 mod scheduled;
 mod space;
@@ -23,7 +24,7 @@ pub mod webhook_headers;
 
 pub use action::{
     ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, BulkEntities,
-    ReleaseAction, ReleaseActionSys,
+    BulkItemV2, ReleaseAction, ReleaseActionSys,
 };
 pub use client::{
     AccessToken, AttemptOutcome, BoxStream, CMA_CONTENT_TYPE, Client, ClientConfig, PollOptions,
@@ -31,8 +32,8 @@ pub use client::{
     VERSION_HEADER, collect_all, install_crypto_provider,
 };
 pub use common::{
-    ArraySys, Collection, CursorCollection, Extra, Link, LinkSys, LinkType, OffsetCollection,
-    Pages, Timestamp, cursor_from,
+    ArraySys, Collection, CursorCollection, Decoded, Extra, Link, LinkSys, LinkType,
+    OffsetCollection, Pages, Timestamp, Unmodelled, cursor_from,
 };
 pub use endpoints::EntityKind;
 pub use entry::{
@@ -40,7 +41,10 @@ pub use entry::{
     FieldItems, FieldType, Fields, Locale, MinMax, Pattern, Validation,
 };
 pub use error::{ApiError, CmaError, EntityError, ErrorBody, ErrorId, ErrorSys, FieldError};
-pub use release::{Release, ReleaseBody, ReleaseEntities, ReleaseStatus, ReleaseSys};
+pub use release::{
+    Release, ReleaseBody, ReleaseBodySys, ReleaseEntities, ReleaseSchema, ReleaseStatus, ReleaseSys,
+};
+pub use release_item::{ItemAction, ItemModel, LocaleSet, ReleaseItem};
 pub use scheduled::{
     ScheduledAction, ScheduledActionBody, ScheduledActionKind, ScheduledActionStatus,
     ScheduledActionSys, ScheduledFor,

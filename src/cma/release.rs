@@ -1,10 +1,33 @@
-//! Releases (Launch, `Release.v1`) and the bodies to create or update them (spec §1).
+//! Releases in both models, Launch (`Release.v1`) and Timeline (`Release.v2`), and the bodies to
+//! create or update them (spec §1, §10.1). The items themselves live in [`super::release_item`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{ArraySys, Extra, Link, Timestamp};
+use super::release_item::ReleaseItem;
 use super::string_enum::string_enum;
+
+string_enum! {
+    /// `sys.schemaVersion` of a release: which release model it belongs to.
+    pub enum ReleaseSchema {
+        /// Launch: items are links, the release-level action applies to all of them.
+        Launch => "Release.v1",
+        /// Timeline: every item carries its own action or locale sets.
+        Timeline => "Release.v2",
+    }
+}
+
+impl ReleaseSchema {
+    /// The model's name as people know it.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Launch => "Launch",
+            Self::Timeline => "Timeline",
+            Self::Other(s) => s,
+        }
+    }
+}
 
 string_enum! {
     /// `sys.status` of a release.
@@ -20,8 +43,10 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Release {
     /// Human title.
+    #[serde(default)]
     pub title: String,
-    /// The linked entries and assets.
+    /// The entries and assets, with what happens to each (Timeline).
+    #[serde(default)]
     pub entities: ReleaseEntities,
     /// Optional metadata (`withReferences`, timeline annotations); kept verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,26 +63,76 @@ impl Release {
     pub fn is_archived(&self) -> bool {
         self.sys.status == ReleaseStatus::Archived
     }
+
+    /// The release model; absent `sys.schemaVersion` means Launch (spec §10.1).
+    pub fn schema(&self) -> ReleaseSchema {
+        self.sys
+            .schema_version
+            .clone()
+            .unwrap_or(ReleaseSchema::Launch)
+    }
+
+    /// Whether this is a Timeline (`Release.v2`) release.
+    pub fn is_timeline(&self) -> bool {
+        self.schema() == ReleaseSchema::Timeline
+    }
 }
 
-/// `entities` of a release: `{"sys":{"type":"Array"},"items":[Link…]}`.
+/// `entities` of a release: `{"sys":{"type":"Array"},"items":[…]}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseEntities {
     /// `{"type":"Array"}`.
     #[serde(default)]
     pub sys: ArraySys,
-    /// Links to entries and assets.
+    /// Links (Launch) or entity + action / locale sets (Timeline); never fails to decode.
     #[serde(default)]
-    pub items: Vec<Link>,
+    pub items: Vec<ReleaseItem>,
 }
 
 impl ReleaseEntities {
-    /// Wraps links in the CMA array shape.
-    pub fn new(items: Vec<Link>) -> Self {
+    /// Launch items: links in the CMA array shape.
+    pub fn new(links: Vec<Link>) -> Self {
+        Self::from_items(links.into_iter().map(ReleaseItem::Link).collect())
+    }
+
+    /// Any items in the CMA array shape.
+    pub fn from_items(items: Vec<ReleaseItem>) -> Self {
         Self {
             sys: ArraySys::default(),
             items,
         }
+    }
+
+    /// The entity of every item Release Desk can model, in order.
+    pub fn links(&self) -> impl Iterator<Item = &Link> + '_ {
+        self.items.iter().filter_map(ReleaseItem::entity)
+    }
+
+    /// The links, cloned (Launch-style).
+    pub fn link_vec(&self) -> Vec<Link> {
+        self.links().cloned().collect()
+    }
+
+    /// How many items there are, modelled or not.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// How many items Release Desk cannot model.
+    pub fn unsupported(&self) -> usize {
+        self.items.iter().filter(|i| i.entity().is_none()).count()
+    }
+
+    /// The item about the entity `id`, if any.
+    pub fn item_for(&self, id: &str) -> Option<&ReleaseItem> {
+        self.items
+            .iter()
+            .find(|i| i.entity().is_some_and(|l| l.sys.id == id))
     }
 }
 
@@ -101,9 +176,9 @@ pub struct ReleaseSys {
     /// The most recent release action, once one ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action: Option<Link>,
-    /// `Release.v1` or `Release.v2` when the server says.
+    /// `Release.v1` or `Release.v2` when the server says (absent = Launch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema_version: Option<String>,
+    pub schema_version: Option<ReleaseSchema>,
     /// Fields not modelled here.
     #[serde(flatten)]
     pub extra: Extra,
@@ -114,30 +189,85 @@ pub struct ReleaseSys {
 pub struct ReleaseBody {
     /// Human title.
     pub title: String,
-    /// The linked entries and assets.
+    /// The entries and assets.
     pub entities: ReleaseEntities,
     /// Optional metadata, passed through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// `{"type":"Release","schemaVersion":"Release.v2"}` for a Timeline release; absent for
+    /// Launch (spec §10.1: without it Contentful creates a Launch release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sys: Option<ReleaseBodySys>,
+}
+
+/// The `sys` of a release body: only the schema is chosen by the caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseBodySys {
+    /// Always `"Release"`.
+    #[serde(rename = "type", default = "release_type_name")]
+    pub type_: String,
+    /// The release model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<ReleaseSchema>,
+}
+
+fn release_type_name() -> String {
+    "Release".to_owned()
 }
 
 impl ReleaseBody {
-    /// A body from a title and links.
+    /// A Launch body from a title and links.
     pub fn new(title: impl Into<String>, items: Vec<Link>) -> Self {
         Self {
             title: title.into(),
             entities: ReleaseEntities::new(items),
             metadata: None,
+            sys: None,
         }
+    }
+
+    /// A Timeline (`Release.v2`) body from a title and items.
+    pub fn timeline(title: impl Into<String>, items: Vec<ReleaseItem>) -> Self {
+        Self {
+            title: title.into(),
+            entities: ReleaseEntities::from_items(items),
+            metadata: None,
+            sys: Some(ReleaseBodySys {
+                type_: release_type_name(),
+                schema_version: Some(ReleaseSchema::Timeline),
+            }),
+        }
+    }
+
+    /// The schema the body asks for (Launch unless it says otherwise).
+    pub fn schema(&self) -> ReleaseSchema {
+        self.sys
+            .as_ref()
+            .and_then(|s| s.schema_version.clone())
+            .unwrap_or(ReleaseSchema::Launch)
+    }
+
+    /// Whether the body names a schema at all (an update without one keeps the release's).
+    pub fn names_schema(&self) -> bool {
+        self.sys
+            .as_ref()
+            .is_some_and(|s| s.schema_version.is_some())
     }
 }
 
 impl From<&Release> for ReleaseBody {
+    /// The body that re-sends a release as it is; Timeline releases re-send their schema, as the
+    /// SDK's `update` does.
     fn from(r: &Release) -> Self {
         Self {
             title: r.title.clone(),
             entities: r.entities.clone(),
             metadata: r.metadata.clone(),
+            sys: r.sys.schema_version.clone().map(|schema| ReleaseBodySys {
+                type_: release_type_name(),
+                schema_version: Some(schema),
+            }),
         }
     }
 }

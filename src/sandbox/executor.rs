@@ -22,8 +22,8 @@ use super::store::{Tx, kind};
 use super::validation::{self, Options};
 use super::webhooks::Cause;
 use crate::cma::{
-    ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, EntityError,
-    EntityState, ErrorBody, ErrorId, Extra, Link, LinkType, ReleaseAction,
+    ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, BulkEntities,
+    EntityError, EntityState, ErrorBody, ErrorId, Extra, Link, LinkType, ReleaseAction,
 };
 
 /// Most items in one bulk action.
@@ -218,7 +218,7 @@ pub fn run_release_action(
             .get(kind::RELEASE_ACTION, action_id)?
             .ok_or_else(|| ApiErr::not_found("ReleaseAction", action_id))?;
         let release = releases::load(core, tx, release_id)?;
-        let links = release.entities.items.clone();
+        let links = release.entities.link_vec();
         let view = SpaceView::around(tx, &links)?;
         let mut cause = Cause {
             release_id: Some(release_id.to_owned()),
@@ -300,7 +300,12 @@ pub fn start_bulk_action(
     action: ActionKind,
     payload: BulkActionPayload,
 ) -> Result<BulkAction, ApiErr> {
-    let items = &payload.entities.items;
+    let BulkEntities::Links(items) = &payload.entities else {
+        return Err(ApiErr::invalid_body(vec![json!({
+            "name": "type", "path": ["entities"],
+            "details": "Bulk actions v2 are not served by this sandbox yet",
+        })]));
+    };
     if items.is_empty() {
         return Err(ApiErr::invalid_body(vec![json!({
             "name": "size", "path": ["entities", "items"], "min": 1,
@@ -400,7 +405,7 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
         let mut bulk: BulkAction = tx
             .get(kind::BULK_ACTION, action_id)?
             .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
-        let links = bulk.payload.entities.items.clone();
+        let links: Vec<Link> = bulk.payload.entities.links().into_iter().cloned().collect();
         let view = SpaceView::around(tx, &links)?;
         let checked_action = match (&bulk.action, &bulk.payload.action) {
             (ActionKind::Validate, Some(for_action)) => for_action.clone(),

@@ -13,7 +13,8 @@ use super::store::{Tx, kind};
 use super::webhooks::Cause;
 use crate::cma::{
     ActionKind, ActionStatus, EntityError, ErrorBody, ErrorId, Extra, Link, LinkType, Release,
-    ReleaseAction, ReleaseActionSys, ReleaseBody, ReleaseStatus, ReleaseSys,
+    ReleaseAction, ReleaseActionSys, ReleaseBody, ReleaseItem, ReleaseSchema, ReleaseStatus,
+    ReleaseSys,
 };
 
 /// Most entities in one release (entries and assets together).
@@ -42,7 +43,7 @@ fn check_body(tx: &Tx<'_>, body: &ReleaseBody) -> Result<(), ApiErr> {
             "name": "required", "path": ["title"], "details": "The property \"title\" is required here"
         })]));
     }
-    let items = &body.entities.items;
+    let items: Vec<&Link> = v1_links(body)?;
     for (i, link) in items.iter().enumerate() {
         if !matches!(link.sys.link_type, LinkType::Entry | LinkType::Asset) {
             return Err(ApiErr::bad_request(format!(
@@ -88,6 +89,23 @@ fn check_body(tx: &Tx<'_>, body: &ReleaseBody) -> Result<(), ApiErr> {
     Ok(())
 }
 
+/// The links of a Launch body; Timeline items are refused until the sandbox models them.
+fn v1_links(body: &ReleaseBody) -> Result<Vec<&Link>, ApiErr> {
+    let mut links = Vec::new();
+    for (i, item) in body.entities.items.iter().enumerate() {
+        match item {
+            ReleaseItem::Link(link) => links.push(link),
+            _ => {
+                return Err(ApiErr::invalid_body(vec![json!({
+                    "name": "type", "path": ["entities", "items", i],
+                    "details": "Only Launch (Release.v1) items, plain links, are accepted here",
+                })]));
+            }
+        }
+    }
+    Ok(links)
+}
+
 /// Creates a release (201).
 pub fn create(
     core: &Core,
@@ -122,7 +140,7 @@ pub fn create(
             archived_by: None,
             archived_at: None,
             last_action: None,
-            schema_version: Some("Release.v1".into()),
+            schema_version: Some(ReleaseSchema::Launch),
             extra: Extra::new(),
         },
         extra: Extra::new(),

@@ -310,7 +310,7 @@ fn seed_published_release(
     id: &str,
 ) -> Result<(), ApiErr> {
     let mut release = releases::load(core, tx, id)?;
-    for link in &release.entities.items {
+    for link in release.entities.links() {
         if let Some(k) = entities::kind_of_link(&link.sys.link_type) {
             let entity = entities::load(tx, k, link.id())?;
             if entity.sys.published_version.is_none() {

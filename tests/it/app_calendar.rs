@@ -176,7 +176,7 @@ fn a_release_scheduled_seconds_ahead_runs_on_time_and_the_calendar_shows_it() {
         .runtime
         .block_on(f.client.get_release("release-spring-travel"))
         .unwrap();
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         let kind = if link.link_type().as_str() == "Asset" {
             EntityKind::Asset
         } else {

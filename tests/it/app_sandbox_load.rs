@@ -83,6 +83,7 @@ fn a_connected_space_is_copied_into_the_sandbox_and_the_app_switches_to_it() {
                 .query_releases(&Query::new().limit(100))
                 .await
                 .unwrap()
+                .into_known()
                 .items
                 .len();
             (entries, releases)

@@ -82,7 +82,7 @@ fn publishing_the_valid_release_turns_its_entries_published() {
         .runtime
         .block_on(f.client.get_release("release-spring-travel"))
         .unwrap();
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         let kind = if link.link_type().as_str() == "Asset" {
             EntityKind::Asset
         } else {
@@ -133,9 +133,10 @@ fn creating_a_release_through_the_dialog() {
             .block_on(f.client.query_releases(
                 &release_desk::cma::Query::new().set("title[match]", "Winter Launch"),
             ))
-            .unwrap();
+            .unwrap()
+            .into_known();
     assert_eq!(page.items.len(), 1);
-    assert_eq!(page.items[0].entities.items.len(), 2);
+    assert_eq!(page.items[0].entities.len(), 2);
 }
 
 #[test]
@@ -152,7 +153,7 @@ fn a_stale_version_shows_the_conflict_and_overwrites_nothing() {
         .unwrap();
     let mut body = ReleaseBody::from(&current);
     body.title = "Spring Travel Issue (edited elsewhere)".into();
-    body.entities.items.push(Link::entry("cat-travel"));
+    body.entities.items.push(Link::entry("cat-travel").into());
     f.runtime
         .block_on(
             f.client

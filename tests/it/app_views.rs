@@ -328,6 +328,7 @@ fn entries_harness() -> Harness<'static, Entries> {
             .unwrap(),
         ],
         locales: Vec::new(),
+        release_model: Default::default(),
     });
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))

@@ -41,7 +41,7 @@ fn release_example_round_trips() {
             "lastAction":{"sys":{"type":"Link","linkType":"ReleaseAction","id":"ra9"}}}
     }));
     assert_eq!(release.sys.status, ReleaseStatus::Active);
-    assert_eq!(release.entities.items[1].link_type(), &LinkType::Asset);
+    assert_eq!(release.entities.link_vec()[1].link_type(), &LinkType::Asset);
     assert_eq!(release.sys.last_action.as_ref().unwrap().id(), "ra9");
     assert_eq!(
         release.sys.updated_at.unwrap().to_string(),
@@ -119,7 +119,7 @@ fn bulk_action_example_round_trips() {
             {"sys":{"type":"Link","linkType":"Entry","id":"e1","version":7}}]}},
         "error":null
     }));
-    assert_eq!(bulk.payload.entities.items[0].sys.version, Some(7));
+    assert_eq!(bulk.payload.entities.links()[0].sys.version, Some(7));
     assert_eq!(bulk.action, ActionKind::Publish);
 
     let failed: BulkAction = round_trip(json!({

@@ -31,7 +31,7 @@ async fn bulk_publish_with_current_versions_succeeds() {
     let bulk = client.bulk_publish(items.clone()).await.unwrap();
     assert_eq!(bulk.action, ActionKind::Publish);
     assert_eq!(bulk.sys.status, ActionStatus::Created);
-    assert_eq!(bulk.payload.entities.items, items);
+    assert_eq!(bulk.payload.entities, BulkEntities::Links(items.clone()));
 
     let done = client
         .wait_bulk_action(&bulk.sys.id, &fast_poll())

@@ -26,7 +26,7 @@ async fn snapshot(
     release: &Release,
 ) -> BTreeMap<String, (Option<u64>, Option<u64>)> {
     let mut out = BTreeMap::new();
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         out.insert(
             link.id().to_owned(),
             versions(client, kind_of(link), link.id()).await,
@@ -85,7 +85,7 @@ async fn publishing_the_valid_demo_release_publishes_every_entity_and_archives_i
     assert_eq!(done.sys.status, ActionStatus::Succeeded, "{:?}", done.error);
     assert!(done.error.is_none());
 
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         let entity = client.get_entity(kind_of(link), link.id()).await.unwrap();
         assert_eq!(entity.state(), EntityState::Published, "{}", link.id());
         // What was published is the latest version, pending edits of changed entries included.
@@ -401,7 +401,7 @@ async fn unpublishing_a_release_turns_its_entries_into_drafts() {
         .create_release(&ReleaseBody::new("Take down", links))
         .await
         .unwrap();
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         let e = client.get_entity(kind_of(link), link.id()).await.unwrap();
         assert_eq!(e.state(), EntityState::Published, "{}", link.id());
     }
@@ -417,7 +417,7 @@ async fn unpublishing_a_release_turns_its_entries_into_drafts() {
         .unwrap();
     assert_eq!(done.sys.status, ActionStatus::Succeeded, "{:?}", done.error);
 
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         let e = client.get_entity(kind_of(link), link.id()).await.unwrap();
         assert_eq!(e.state(), EntityState::Draft, "{}", link.id());
         assert!(e.sys.published_version.is_none());

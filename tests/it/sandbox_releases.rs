@@ -2,6 +2,7 @@
 //! update with versions, the body checks, listing with filters and cursor paging, archive and
 //! unarchive, delete.
 
+use crate::support::known;
 use std::collections::HashSet;
 
 use futures_util::TryStreamExt;
@@ -70,7 +71,7 @@ async fn release_create_get_and_update_follow_versions() {
     assert_eq!(updated.sys.version, 2);
     assert_eq!(updated.title, "Harbour week (final)");
     assert_eq!(
-        updated.entities.items,
+        updated.entities.link_vec(),
         vec![Link::entry("article-urban-bees")]
     );
     assert_eq!(client.get_release(&release.sys.id).await.unwrap(), updated);
@@ -141,7 +142,12 @@ async fn release_body_checks_reject_too_many_duplicate_and_unknown_entities() {
     );
 
     // Nothing was created by the refused requests.
-    let all: Vec<Release> = client.releases(Query::new()).try_collect().await.unwrap();
+    let all: Vec<Release> = client
+        .releases(Query::new())
+        .map_ok(known)
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 5, "only the five demo releases exist");
 
     // GET of an unknown release: 404 with the spec's details.
@@ -176,14 +182,19 @@ async fn release_list_filters_orders_and_pages_with_cursors() {
         .set("sys.status[in]", "active")
         .order("title")
         .limit(2);
-    let first = client.query_releases(&query).await.unwrap();
+    let first = client.query_releases(&query).await.unwrap().into_known();
     assert_eq!(first.limit, 2);
     assert_eq!(first.items.len(), 2);
     assert!(
         first.pages.next.is_some(),
         "a first page of several has next"
     );
-    let streamed: Vec<Release> = client.releases(query).try_collect().await.unwrap();
+    let streamed: Vec<Release> = client
+        .releases(query)
+        .map_ok(known)
+        .try_collect()
+        .await
+        .unwrap();
     let titles: Vec<&str> = streamed.iter().map(|r| r.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -213,7 +224,8 @@ async fn release_list_filters_orders_and_pages_with_cursors() {
                 .limit(5),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .into_known();
     assert_eq!(last.pages, Pages::default());
     let archived: Vec<&str> = last.items.iter().map(|r| r.title.as_str()).collect();
     assert_eq!(archived, ["Autumn Food Festival", "Winter Archive"]);
@@ -221,6 +233,7 @@ async fn release_list_filters_orders_and_pages_with_cursors() {
     // title[match]: every word, case-insensitively.
     let matched: Vec<Release> = client
         .releases(Query::new().set("title[match]", "NIGHT"))
+        .map_ok(known)
         .try_collect()
         .await
         .unwrap();
@@ -229,6 +242,7 @@ async fn release_list_filters_orders_and_pages_with_cursors() {
     assert_eq!(titles, ["Election Night Live", "Midsummer night special"]);
     let matched: Vec<Release> = client
         .releases(Query::new().set("title[match]", "spring issue"))
+        .map_ok(known)
         .try_collect()
         .await
         .unwrap();
@@ -267,7 +281,8 @@ async fn release_list_filters_orders_and_pages_with_cursors() {
     let with_asset = client
         .query_releases(&Query::new().set("entities.sys.linkType", "Asset"))
         .await
-        .unwrap();
+        .unwrap()
+        .into_known();
     let ids: Vec<&str> = with_asset.items.iter().map(|r| r.sys.id.as_str()).collect();
     assert_eq!(ids, ["release-spring-travel"]);
     let with_entry = client
@@ -276,14 +291,16 @@ async fn release_list_filters_orders_and_pages_with_cursors() {
             "article-turnout-record,article-winter-markets",
         ))
         .await
-        .unwrap();
+        .unwrap()
+        .into_known();
     let mut ids: Vec<&str> = with_entry.items.iter().map(|r| r.sys.id.as_str()).collect();
     ids.sort_unstable();
     assert_eq!(ids, ["release-election-night", "release-winter-archive"]);
     let empty = client
         .query_releases(&Query::new().set("entities[exists]", "false").order("title"))
         .await
-        .unwrap();
+        .unwrap()
+        .into_known();
     let titles: Vec<&str> = empty.items.iter().map(|r| r.title.as_str()).collect();
     assert_eq!(
         titles,

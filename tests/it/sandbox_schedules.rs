@@ -176,7 +176,7 @@ async fn a_scheduled_release_publish_publishes_the_release() {
         .unwrap();
     assert_eq!(action.action, ActionKind::Publish);
     assert_eq!(action.sys.status, ActionStatus::Succeeded);
-    for link in &release.entities.items {
+    for link in &release.entities.link_vec() {
         let kind = if *link.link_type() == LinkType::Asset {
             EntityKind::Asset
         } else {

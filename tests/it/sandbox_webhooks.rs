@@ -102,8 +102,7 @@ async fn a_release_publish_delivers_create_publishes_and_execute_in_order() {
     }
     let mut want: Vec<String> = release
         .entities
-        .items
-        .iter()
+        .links()
         .map(|l| l.id().to_owned())
         .collect();
     want.sort_unstable();

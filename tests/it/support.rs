@@ -257,3 +257,15 @@ impl Receiver {
         self.deliveries().iter().map(Delivery::topic).collect()
     }
 }
+
+/// A release of a list page, which these tests expect the client to model.
+pub fn known(
+    decoded: release_desk::cma::Decoded<release_desk::cma::Release>,
+) -> release_desk::cma::Release {
+    match decoded {
+        release_desk::cma::Decoded::Known(r) => r,
+        release_desk::cma::Decoded::Unsupported(u) => {
+            panic!("unmodelled release {}: {}", u.label(), u.reason)
+        }
+    }
+}

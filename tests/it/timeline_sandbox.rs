@@ -68,7 +68,7 @@ async fn every_seed_topic_arrives_verified_in_order_with_its_cause() {
 
     // Release.create / save, then a release action that publishes it (and auto-archives it).
     let spring = client.get_release("release-spring-travel").await.unwrap();
-    let links = spring.entities.items.clone();
+    let links = spring.entities.link_vec();
     let release = client
         .create_release(&ReleaseBody::new("Spring launch", links.clone()))
         .await

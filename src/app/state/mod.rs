@@ -134,8 +134,12 @@ pub struct AppState {
     pub content_types: HashMap<String, ContentType>,
     /// Locales in order.
     pub locales: Vec<Locale>,
+    /// Which release models the space uses (learned when it loads).
+    pub release_model: crate::app::release_model::SpaceReleaseModel,
     /// Loaded releases, in server order (`-sys.updatedAt`).
     pub releases: Vec<Release>,
+    /// Releases of the loaded pages the app cannot model; listed as such below the others.
+    pub releases_unsupported: Vec<crate::cma::Unmodelled>,
     /// The cursor of the next page of releases.
     pub releases_next: Option<String>,
     /// Whether a releases page is loading.
@@ -412,8 +416,10 @@ impl AppState {
                 name,
                 content_types,
                 locales,
+                release_model,
             } => {
                 self.space_name = Some(name);
+                self.release_model = release_model;
                 self.connection_status = ConnectionStatus::Connected;
                 self.content_types = content_types
                     .into_iter()
@@ -425,6 +431,7 @@ impl AppState {
             AppEvent::ReleasesLoaded {
                 query,
                 items,
+                unsupported,
                 next_cursor,
                 append,
             } => {
@@ -434,7 +441,9 @@ impl AppState {
                 }
                 if !append {
                     self.releases.clear();
+                    self.releases_unsupported.clear();
                 }
+                self.releases_unsupported.extend(unsupported);
                 for release in items {
                     self.upsert_release(release);
                 }
@@ -994,6 +1003,11 @@ impl AppState {
             (None, Some(a)) => Some(from_server(a)),
             (None, None) => None,
         }
+    }
+
+    /// The item shape of new items in a Timeline release of this space.
+    pub fn timeline_item_model(&self) -> crate::cma::ItemModel {
+        self.release_model.timeline_items()
     }
 
     /// A release by id.

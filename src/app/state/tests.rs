@@ -181,6 +181,7 @@ fn search(words: &str) -> ReleaseQuery {
         search: words.into(),
         archived: Some(false),
         order: "-sys.updatedAt".into(),
+        timeline: false,
     }
 }
 
@@ -194,6 +195,7 @@ fn load(words: &str) -> Command {
 fn loaded(words: &str, titles: &[&str]) -> AppEvent {
     AppEvent::ReleasesLoaded {
         query: search(words),
+        unsupported: Vec::new(),
         items: titles
             .iter()
             .enumerate()
@@ -362,7 +364,7 @@ fn dismissing_a_conflict_is_state_only() {
     check(
         vec![
             Got(AppEvent::Conflict {
-                what: RequestKind::SetReleaseEntities.to_string(),
+                what: RequestKind::UpdateRelease.to_string(),
                 id: "r1".into(),
                 current_version: Some(3),
                 changed_by: None,
@@ -586,6 +588,7 @@ fn the_connection_is_connecting_until_the_space_loads_or_fails() {
             name: "Northwind".into(),
             content_types: Vec::new(),
             locales: Vec::new(),
+            release_model: Default::default(),
         })],
         "connection: Connected",
     );

@@ -332,7 +332,7 @@ impl EntityDetail {
                     .state
                     .releases
                     .iter()
-                    .filter(|r| r.entities.items.iter().any(|l| l.id() == entity.sys.id))
+                    .filter(|r| r.entities.links().any(|l| l.id() == entity.sys.id))
                     .map(|r| r.title.as_str())
                     .collect();
                 ui.label(if containing.is_empty() {

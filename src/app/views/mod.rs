@@ -6,6 +6,7 @@
 pub mod entries;
 pub mod inspector;
 pub mod release_detail;
+pub mod release_items;
 pub mod releases;
 pub mod settings;
 pub mod timeline;

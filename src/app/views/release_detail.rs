@@ -3,18 +3,18 @@
 //! progress, the conflict notice, and the action history.
 
 use egui::{RichText, Ui};
-use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
+use super::release_items::{self, ItemEdit};
 use super::releases::EntityPicker;
 use crate::app::command::{Command, PickerId};
 use crate::app::format;
 use crate::app::intents::{Route, Window};
 use crate::app::theme::{self, Tone};
-use crate::app::widgets::{
-    action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui,
+use crate::app::widgets::{action_badge_ui, entity_state_badge_ui, release_status_badge_ui};
+use crate::cma::{
+    ActionKind, ActionStatus, ItemModel, Link, LinkType, Release, ReleaseBody, ReleaseItem,
 };
-use crate::cma::{ActionKind, ActionStatus, EntityKind, Link, LinkType, Release};
 
 /// A confirmation the user must give.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,7 +131,7 @@ impl ReleaseDetailView {
             .filter(|a| !a.status.is_final())
             .cloned();
         let archived = release.is_archived();
-        let empty = release.entities.items.is_empty();
+        let empty = release.entities.is_empty();
         ui.horizontal(|ui| {
             let idle = running.is_none();
             let can_act = idle && !archived && !empty;
@@ -155,17 +155,24 @@ impl ReleaseDetailView {
             }
             if ui
                 .add_enabled(can_act, egui::Button::new("⬆ Publish…"))
-                .on_hover_text("Publish every entry and asset, all or nothing")
+                .on_hover_text(if release.is_timeline() {
+                    "Apply every item's own action (publish or unpublish), all or nothing"
+                } else {
+                    "Publish every entry and asset, all or nothing"
+                })
                 .on_disabled_hover_text(why)
                 .clicked()
             {
                 self.confirm = Some(Confirm::Publish);
             }
-            if ui
-                .add_enabled(can_act, egui::Button::new("⬇ Unpublish…"))
-                .on_hover_text("Unpublish every entry and asset")
-                .on_disabled_hover_text(why)
-                .clicked()
+            // Timeline releases unpublish through their items (spec §10.1): no release-level
+            // unpublish.
+            if !release.is_timeline()
+                && ui
+                    .add_enabled(can_act, egui::Button::new("⬇ Unpublish…"))
+                    .on_hover_text("Unpublish every entry and asset")
+                    .on_disabled_hover_text(why)
+                    .clicked()
             {
                 self.confirm = Some(Confirm::Unpublish);
             }
@@ -194,9 +201,16 @@ impl ReleaseDetailView {
             } else {
                 ("Archive", "Make the release read-only")
             };
+            // Contentful refuses to unarchive a Timeline release (400).
+            let can_toggle = idle && !(archived && release.is_timeline());
             if ui
-                .add_enabled(idle, egui::Button::new(label))
+                .add_enabled(can_toggle, egui::Button::new(label))
                 .on_hover_text(tip)
+                .on_disabled_hover_text(if idle {
+                    "Timeline releases cannot be unarchived; create a new release instead"
+                } else {
+                    "An action is running"
+                })
                 .clicked()
             {
                 cx.send(Command::SetReleaseArchived {
@@ -247,138 +261,23 @@ impl ReleaseDetailView {
     }
 
     fn entities_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
-        let now = cx.now;
-        let items = &release.entities.items;
-        // Titles come from the entity cache; ask once for those it lacks (in flight and
-        // absent ones are not asked again).
-        cx.resolve(items);
-        ui.label(RichText::new(format!("Entries and assets ({})", items.len())).strong());
-        if items.is_empty() {
-            ui.label(
-                RichText::new(
-                    "This release is empty. Use “Add entries…” to choose what it should publish.",
-                )
-                .weak(),
-            );
+        let Some(edit) = release_items::items_ui(ui, cx, release) else {
             return;
+        };
+        let mut items = release.entities.items.clone();
+        match edit {
+            ItemEdit::Open(link) => {
+                let (kind, id) = release_items::link_key(&link);
+                cx.open(Window::Entity(kind, id));
+                return;
+            }
+            ItemEdit::Remove(index) if index < items.len() => {
+                items.remove(index);
+            }
+            ItemEdit::Replace(index, item) if index < items.len() => items[index] = item,
+            ItemEdit::Remove(_) | ItemEdit::Replace(..) => return,
         }
-        let mut remove = None;
-        let mut open = None;
-        let editable = !release.is_archived();
-        let height = (items.len() as f32 * (theme::ROW_HEIGHT + 4.0) + 8.0)
-            .min(ui.available_height() * 0.6)
-            .max(120.0);
-        ui.push_id("release-entities", |ui| {
-            TableBuilder::new(ui)
-                .striped(true)
-                .max_scroll_height(height)
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::remainder().at_least(220.0).clip(true))
-                .column(Column::exact(140.0))
-                .column(Column::exact(100.0))
-                .column(Column::exact(140.0))
-                .column(Column::exact(36.0))
-                .header(24.0, |mut h| {
-                    h.col(|ui| {
-                        ui.strong("Title");
-                    });
-                    h.col(|ui| {
-                        ui.strong("Content type");
-                    });
-                    h.col(|ui| {
-                        ui.strong("State");
-                    });
-                    h.col(|ui| {
-                        ui.strong("Updated");
-                    });
-                    h.col(|_| {});
-                })
-                .body(|body| {
-                    body.rows(theme::ROW_HEIGHT, items.len(), |mut row| {
-                        let link = &items[row.index()];
-                        let entity = cx.state.entity(link);
-                        row.col(|ui| match entity {
-                            Some(e) => {
-                                if ui
-                                    .link(cx.state.display_title(e))
-                                    .on_hover_text("Open its fields and versions")
-                                    .clicked()
-                                {
-                                    open = Some(link.clone());
-                                }
-                            }
-                            None => {
-                                ui.label(RichText::new(link.id()).weak());
-                            }
-                        });
-                        row.col(|ui| {
-                            ui.label(
-                                entity
-                                    .map(|e| cx.state.content_type_name(e))
-                                    .unwrap_or_default(),
-                            );
-                        });
-                        row.col(|ui| match entity {
-                            Some(e) => {
-                                entity_state_badge_ui(ui, e.state());
-                            }
-                            None if cx.state.missing_entities([link]).is_empty()
-                                && !cx.state.entity_loading(&link_key(link)) =>
-                            {
-                                badge_ui(
-                                    ui,
-                                    "missing",
-                                    Tone::Warning,
-                                    "Not found: deleted, or it could not be read (reload to try again)",
-                                );
-                            }
-                            None => {
-                                badge_ui(ui, "loading", Tone::Neutral, "Loading its title and state");
-                            }
-                        });
-                        row.col(|ui| {
-                            ui.label(
-                                entity
-                                    .and_then(|e| e.sys.updated_at)
-                                    .map(|t| format::relative_time(t, now))
-                                    .unwrap_or_default(),
-                            );
-                        });
-                        row.col(|ui| {
-                            if editable
-                                && ui
-                                    .small_button("✖")
-                                    .on_hover_text("Remove from the release")
-                                    .accessible_name("Remove from the release")
-                                    .clicked()
-                            {
-                                remove = Some(row_link(link));
-                            }
-                        });
-                    });
-                });
-        });
-        if let Some(link) = open {
-            let kind = if *link.link_type() == LinkType::Asset {
-                EntityKind::Asset
-            } else {
-                EntityKind::Entry
-            };
-            cx.open(Window::Entity(kind, link.id().to_owned()));
-        }
-        if let Some(gone) = remove {
-            let entities: Vec<Link> = items
-                .iter()
-                .filter(|l| row_link(l) != gone)
-                .cloned()
-                .collect();
-            cx.send(Command::SetReleaseEntities {
-                id: release.sys.id.clone(),
-                version: release.sys.version,
-                title: release.title.clone(),
-                entities,
-            });
-        }
+        send_items(cx, release, items);
     }
 
     fn history_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
@@ -444,10 +343,26 @@ impl ReleaseDetailView {
                 Confirm::Delete => {
                     ui.label(format!("'{}' and its action history will be deleted. Its entries and assets stay as they are.", release.title));
                 }
+                Confirm::Publish if release.is_timeline() => {
+                    let changes = release_items::planned_changes(cx, release);
+                    ui.label(format!(
+                        "Each of the {} items gets its own action. Publishing is all or nothing: if one item fails validation, nothing changes. After a successful publish the release is archived.",
+                        changes.len()
+                    ));
+                    egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
+                        egui::Grid::new("timeline-plan").spacing([12.0, 4.0]).show(ui, |ui| {
+                            for (title, does) in &changes {
+                                ui.label(RichText::new(does).strong());
+                                ui.label(title);
+                                ui.end_row();
+                            }
+                        });
+                    });
+                }
                 Confirm::Publish | Confirm::Unpublish => {
                     let publishing = confirm == Confirm::Publish;
                     let mut changes = Vec::new();
-                    for link in &release.entities.items {
+                    for link in release.entities.links() {
                         let Some(e) = cx.state.entity(link) else { continue };
                         let state = e.state();
                         let will_change = if publishing {
@@ -462,7 +377,7 @@ impl ReleaseDetailView {
                     ui.label(format!(
                         "{} of {} entries and assets will change{}:",
                         changes.len(),
-                        release.entities.items.len(),
+                        release.entities.len(),
                         if publishing {
                             ". Publishing is all or nothing: if one fails validation, nothing is published. After a successful publish the release is archived (it moves to Archived and can be unarchived)"
                         } else {
@@ -512,21 +427,24 @@ impl ReleaseDetailView {
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .open(&mut open)
             .show(ui.ctx(), |ui| {
-                picker.ui(ui, cx, &release.entities.items);
+                picker.ui(ui, cx, &release.entities.link_vec());
                 ui.horizontal(|ui| {
                     let n = picker.selected.len();
                     if ui
                         .add_enabled(n > 0, egui::Button::new(format!("Add {n}")))
                         .clicked()
                     {
-                        let mut entities = release.entities.items.clone();
-                        entities.extend(picker.selected_links());
-                        cx.send(Command::SetReleaseEntities {
-                            id: release.sys.id.clone(),
-                            version: release.sys.version,
-                            title: release.title.clone(),
-                            entities,
-                        });
+                        let model = item_model(cx, release);
+                        let locales: Vec<String> =
+                            cx.state.locales.iter().map(|l| l.code.clone()).collect();
+                        let mut items = release.entities.items.clone();
+                        items.extend(
+                            picker
+                                .selected_links()
+                                .into_iter()
+                                .map(|link| ReleaseItem::new_like(model, link, &locales)),
+                        );
+                        send_items(cx, release, items);
                         close = true;
                     }
                     if ui.button("Cancel").on_hover_text("Close (Esc)").clicked() {
@@ -543,8 +461,25 @@ impl ReleaseDetailView {
     }
 }
 
-fn row_link(link: &Link) -> (String, String) {
-    (link.link_type().to_string(), link.id().to_owned())
+/// Saves `items` as the release's new items; everything else is sent back as it was.
+fn send_items(cx: &mut ViewCtx<'_>, release: &Release, items: Vec<ReleaseItem>) {
+    let mut body = ReleaseBody::from(release);
+    body.entities.items = items;
+    cx.send(Command::UpdateRelease {
+        id: release.sys.id.clone(),
+        version: release.sys.version,
+        body,
+    });
+}
+
+/// The item shape new items of `release` get: what its items use, else what its schema and
+/// the environment's publishing mode call for.
+fn item_model(cx: &ViewCtx<'_>, release: &Release) -> ItemModel {
+    ItemModel::of_items(&release.entities.items).unwrap_or(if release.is_timeline() {
+        cx.state.timeline_item_model()
+    } else {
+        ItemModel::Link
+    })
 }
 
 fn capitalise(s: &str) -> String {
@@ -558,14 +493,4 @@ fn capitalise(s: &str) -> String {
 fn back(cx: &mut ViewCtx<'_>) {
     cx.go(Route::ReleaseList);
     cx.send(Command::DismissConflict);
-}
-
-/// The cache key of an entry or asset link.
-fn link_key(link: &Link) -> crate::app::state::EntityKey {
-    let kind = if *link.link_type() == LinkType::Asset {
-        EntityKind::Asset
-    } else {
-        EntityKind::Entry
-    };
-    (kind, link.id().to_owned())
 }

@@ -1,5 +1,7 @@
 //! [`ReleasesView`]: the list of releases — a virtualised table with search, an active/archived
-//! filter, sortable columns, cursor paging as the user scrolls, and the create-release dialog.
+//! filter, a Launch/Timeline switch in spaces that use both models, sortable columns, cursor
+//! paging as the user scrolls, releases the app cannot model listed as such, and the
+//! create-release dialog (which model, title, entries).
 
 use egui::{Key, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -8,9 +10,9 @@ use super::ViewCtx;
 use crate::app::command::{Command, PICKER_LIMIT, PickerId, ReleaseQuery};
 use crate::app::event::Epoch;
 use crate::app::intents::Route;
-use crate::app::theme;
-use crate::app::widgets::{action_badge_ui, empty_state_ui, release_status_badge_ui};
-use crate::cma::{EntityKind, Link, LinkType};
+use crate::app::theme::{self, Tone};
+use crate::app::widgets::{action_badge_ui, badge_ui, empty_state_ui, release_status_badge_ui};
+use crate::cma::{EntityKind, Link, LinkType, ReleaseBody, ReleaseItem};
 
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "releases-filter";
@@ -43,6 +45,8 @@ pub struct ReleasesView {
     /// `None` all, `Some(false)` active, `Some(true)` archived.
     archived: Option<bool>,
     order: String,
+    /// Timeline instead of Launch; `None` follows what the space uses.
+    timeline: Option<bool>,
     selected: usize,
     /// The query of the loaded list; a change reloads.
     loaded_query: Option<ReleaseQuery>,
@@ -61,12 +65,18 @@ impl ReleasesView {
         }
     }
 
-    fn query(&self) -> ReleaseQuery {
+    fn query(&self, cx: &ViewCtx<'_>) -> ReleaseQuery {
         ReleaseQuery {
             search: self.search.trim().to_owned(),
             archived: self.archived,
             order: self.order.clone(),
+            timeline: self.timeline_shown(cx),
         }
+    }
+
+    fn timeline_shown(&self, cx: &ViewCtx<'_>) -> bool {
+        self.timeline
+            .unwrap_or(cx.state.release_model.prefers_timeline)
     }
 
     /// Reloads the list on the next frame (the loaded query is forgotten).
@@ -82,7 +92,7 @@ impl ReleasesView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let now = ui.input(|i| i.time);
-        let query = self.query();
+        let query = self.query(cx);
         if self.loaded_query.as_ref() != Some(&query)
             && search_rested(ui, &mut self.search_edited_at)
         {
@@ -124,6 +134,32 @@ impl ReleasesView {
                     self.archived = value;
                 }
             }
+            // Contentful lists the two release models apart; a space moving from Launch to
+            // Timeline holds both, so the list shows one at a time.
+            if cx.state.release_model.mixed() {
+                ui.separator();
+                let shown = self.timeline_shown(cx);
+                for (label, timeline, tip) in [
+                    (
+                        "Launch",
+                        false,
+                        "Launch releases (Release.v1): one action for every entry",
+                    ),
+                    (
+                        "Timeline",
+                        true,
+                        "Timeline releases (Release.v2): each entry has its own action",
+                    ),
+                ] {
+                    if ui
+                        .selectable_label(shown == timeline, label)
+                        .on_hover_text(tip)
+                        .clicked()
+                    {
+                        self.timeline = Some(timeline);
+                    }
+                }
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .button("➕ New release…")
@@ -139,7 +175,7 @@ impl ReleasesView {
                     .clicked()
                 {
                     cx.send(Command::LoadReleases {
-                        query: self.query(),
+                        query: self.query(cx),
                         cursor: None,
                     });
                 }
@@ -164,7 +200,7 @@ impl ReleasesView {
             ) && retry.clicked()
             {
                 cx.send(Command::LoadReleases {
-                    query: self.query(),
+                    query: self.query(cx),
                     cursor: None,
                 });
             }
@@ -271,13 +307,21 @@ impl ReleasesView {
                     }
                     row.set_selected(index == selected);
                     row.col(|ui| {
+                        if release.is_timeline() {
+                            badge_ui(
+                                ui,
+                                "Timeline",
+                                Tone::Accent,
+                                "A Timeline release (Release.v2): each entry has its own action",
+                            );
+                        }
                         ui.label(&release.title);
                     });
                     row.col(|ui| {
                         release_status_badge_ui(ui, &release.sys.status);
                     });
                     row.col(|ui| {
-                        ui.label(release.entities.items.len().to_string());
+                        ui.label(release.entities.len().to_string());
                     });
                     row.col(|ui| {
                         let tracked = state.tracked_for_release(&release.sys.id);
@@ -313,6 +357,7 @@ impl ReleasesView {
                 });
             });
         self.order = order;
+        unsupported_ui(ui, state);
         if let Some(index) = clicked_row {
             self.selected = index;
             if let Some(r) = state.releases.get(index) {
@@ -332,6 +377,12 @@ impl ReleasesView {
     }
 
     fn dialog_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let shown = self.timeline_shown(cx);
+        if let Some(dialog) = &mut self.create
+            && dialog.timeline.is_none()
+        {
+            dialog.timeline = Some(shown);
+        }
         let Some(dialog) = &mut self.create else {
             return;
         };
@@ -341,10 +392,34 @@ impl ReleasesView {
     }
 }
 
-/// The create-release dialog: a title, then entries picked from a searchable list.
+/// Releases of the loaded pages the app cannot model: one line each, so the user knows they
+/// exist (and why they are not in the table) instead of the whole page failing.
+fn unsupported_ui(ui: &mut Ui, state: &crate::app::state::AppState) {
+    if state.releases_unsupported.is_empty() {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        badge_ui(
+            ui,
+            &format!("{} unsupported", state.releases_unsupported.len()),
+            Tone::Warning,
+            "Releases in a shape this version of Release Desk cannot show",
+        );
+        for u in &state.releases_unsupported {
+            ui.label(format!("Cannot show release {}", u.label()))
+                .on_hover_text(format!("Why: {}\n\n{}", u.reason, u.raw));
+        }
+    });
+}
+
+/// The create-release dialog: the release model, a title, then entries picked from a
+/// searchable list.
 #[derive(Debug)]
 pub struct CreateReleaseDialog {
     title: String,
+    /// Timeline instead of Launch; set from the list when the dialog first shows.
+    timeline: Option<bool>,
     picker: EntityPicker,
 }
 
@@ -352,6 +427,7 @@ impl Default for CreateReleaseDialog {
     fn default() -> Self {
         Self {
             title: String::new(),
+            timeline: None,
             picker: EntityPicker::new(PickerId::NewRelease),
         }
     }
@@ -369,6 +445,39 @@ impl CreateReleaseDialog {
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .open(&mut open)
             .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("Model");
+                    let timeline = self.timeline.unwrap_or(false);
+                    for (label, value, tip) in [
+                        (
+                            "Launch",
+                            false,
+                            "One action for the whole release: publish or unpublish every entry",
+                        ),
+                        (
+                            "Timeline",
+                            true,
+                            "Each entry has its own action (publish or unpublish); the newer Contentful model",
+                        ),
+                    ] {
+                        if ui
+                            .radio(timeline == value, label)
+                            .on_hover_text(tip)
+                            .clicked()
+                        {
+                            self.timeline = Some(value);
+                        }
+                    }
+                });
+                if self.timeline == Some(true) && cx.state.release_model.locale_based {
+                    ui.label(
+                        RichText::new(
+                            "This environment publishes by locale: new items publish every locale; choose per locale on the release page.",
+                        )
+                        .weak(),
+                    );
+                }
+                ui.add_space(4.0);
                 ui.label("Title");
                 let title = ui.add(
                     egui::TextEdit::singleline(&mut self.title)
@@ -395,10 +504,22 @@ impl CreateReleaseDialog {
                         .on_disabled_hover_text("Give the release a title first")
                         .clicked()
                     {
-                        cx.send(Command::CreateRelease {
-                            title: self.title.trim().to_owned(),
-                            entities: self.picker.selected_links(),
-                        });
+                        let links = self.picker.selected_links();
+                        let body = if self.timeline == Some(true) {
+                            let model = cx.state.timeline_item_model();
+                            let locales: Vec<String> =
+                                cx.state.locales.iter().map(|l| l.code.clone()).collect();
+                            ReleaseBody::timeline(
+                                self.title.trim(),
+                                links
+                                    .into_iter()
+                                    .map(|l| ReleaseItem::new_like(model, l, &locales))
+                                    .collect(),
+                            )
+                        } else {
+                            ReleaseBody::new(self.title.trim(), links)
+                        };
+                        cx.send(Command::CreateRelease { body });
                         close = true;
                     }
                     if ui.button("Cancel").on_hover_text("Close (Esc)").clicked() {

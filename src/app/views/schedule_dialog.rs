@@ -460,7 +460,7 @@ impl ScheduleDialog {
         }
         state
             .release(target.id())
-            .filter(|r| r.entities.items.is_empty())
+            .filter(|r| r.entities.is_empty())
             .map(|r| r.title.clone())
     }
 
@@ -489,7 +489,7 @@ impl ScheduleDialog {
             if *target.link_type() == LinkType::Release
                 && let Some(release) = state.release(target.id())
             {
-                links.extend(release.entities.items.iter());
+                links.extend(release.entities.links());
             }
         }
         cx.resolve(links);
@@ -547,7 +547,7 @@ impl ScheduleDialog {
                 let title = r.title.to_lowercase();
                 !r.is_archived() && words.iter().all(|w| title.contains(w))
             }) {
-                let empty = if release.entities.items.is_empty() {
+                let empty = if release.entities.is_empty() {
                     " (empty)"
                 } else {
                     ""
@@ -885,8 +885,7 @@ pub fn conflict_data(state: &AppState) -> ConflictData {
             (
                 r.sys.id.clone(),
                 r.entities
-                    .items
-                    .iter()
+                    .links()
                     .filter_map(EntityRef::from_link)
                     .collect(),
             )

@@ -18,9 +18,10 @@ use tokio::sync::mpsc;
 use super::command::{Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
+use crate::app::release_model::SpaceReleaseModel;
 use crate::cma::{
-    ActionKind, BulkAction, Client, ClientConfig, CmaError, Entity, EntityKind, Link, LinkType,
-    PollOptions, Query, Release, ReleaseAction, ReleaseBody,
+    ActionKind, BulkAction, Client, ClientConfig, CmaError, CursorCollection, Decoded, Entity,
+    EntityKind, Link, LinkType, PollOptions, Query, Release, ReleaseAction,
 };
 use crate::config::{Profile, ProfileStore};
 use tokio_util::sync::CancellationToken;
@@ -380,6 +381,9 @@ fn release_query(query: &ReleaseQuery, cursor: Option<String>) -> Query {
         Some(false) => q.insert("sys.status[in]", "active"),
         None => {}
     }
+    if query.timeline {
+        q.insert("sys.schemaVersion", "Release.v2");
+    }
     if let Some(cursor) = cursor {
         q.insert("pageNext", cursor);
     }
@@ -392,34 +396,22 @@ impl Worker {
             Command::LoadSpace => self.load_space().await,
             Command::LoadReleases { query, cursor } => self.load_releases(query, cursor).await,
             Command::OpenRelease { id } => self.open_release(&id).await,
-            Command::CreateRelease { title, entities } => {
-                match self
-                    .client
-                    .create_release(&ReleaseBody::new(title, entities))
-                    .await
-                {
-                    Ok(release) => {
-                        let id = release.sys.id.clone();
-                        self.sink.send(AppEvent::ReleaseCreated(release));
-                        self.open_release(&id).await;
-                    }
-                    Err(e) => self.sink.fail(RequestKind::CreateRelease, &e),
+            Command::CreateRelease { body } => match self.client.create_release(&body).await {
+                Ok(release) => {
+                    let id = release.sys.id.clone();
+                    self.sink.send(AppEvent::ReleaseCreated(release));
+                    self.open_release(&id).await;
                 }
-            }
-            Command::SetReleaseEntities {
-                id,
-                version,
-                title,
-                entities,
-            } => {
-                let body = ReleaseBody::new(title, entities);
+                Err(e) => self.sink.fail(RequestKind::CreateRelease, &e),
+            },
+            Command::UpdateRelease { id, version, body } => {
                 match self.client.update_release(&id, version, &body).await {
                     Ok(release) => {
                         self.sink.send(AppEvent::ReleaseUpdated(release));
                         self.open_release(&id).await;
                     }
                     Err(e) => {
-                        self.conflict_or_fail(RequestKind::SetReleaseEntities, &id, e)
+                        self.conflict_or_fail(RequestKind::UpdateRelease, &id, e)
                             .await
                     }
                 }
@@ -540,15 +532,19 @@ impl Worker {
             let space = self.client.get_space().await?;
             let content_types = self.client.content_types().await?;
             let locales = self.client.locales().await?;
-            Ok::<_, CmaError>((space, content_types, locales))
+            let release_model = self.release_model().await;
+            Ok::<_, CmaError>((space, content_types, locales, release_model))
         }
         .await;
         match loaded {
-            Ok((space, content_types, locales)) => self.sink.send(AppEvent::SpaceLoaded {
-                name: space.name,
-                content_types,
-                locales,
-            }),
+            Ok((space, content_types, locales, release_model)) => {
+                self.sink.send(AppEvent::SpaceLoaded {
+                    name: space.name,
+                    content_types,
+                    locales,
+                    release_model,
+                })
+            }
             Err(e) => {
                 let host = self
                     .client
@@ -579,6 +575,34 @@ impl Worker {
         }
     }
 
+    /// Which release models the space uses: one release of each is asked for (two small
+    /// requests). A space whose newest releases are Timeline ones defaults to Timeline; a
+    /// Timeline item with locale sets means the environment publishes by locale. A space where
+    /// listing fails (no Launch/Timeline feature) is taken as Launch.
+    async fn release_model(&self) -> SpaceReleaseModel {
+        let one = |timeline: bool| {
+            let mut q = Query::new().limit(1).order("-sys.updatedAt");
+            if timeline {
+                q.insert("sys.schemaVersion", "Release.v2");
+            }
+            q
+        };
+        let (launch_query, timeline_query) = (one(false), one(true));
+        let (launch, timeline) = tokio::join!(
+            self.client.query_releases(&launch_query),
+            self.client.query_releases(&timeline_query)
+        );
+        let first = |page: Result<CursorCollection<Decoded<Release>>, CmaError>| {
+            page.ok()
+                .and_then(|p| p.items.into_iter().next())
+                .and_then(Decoded::known)
+        };
+        let (launch, timeline) = (first(launch), first(timeline));
+        // An unfiltered query may return Timeline releases too (undocumented, spec §10.1).
+        let launch = launch.filter(|r| !r.is_timeline());
+        SpaceReleaseModel::from_newest(launch.as_ref(), timeline.as_ref())
+    }
+
     async fn load_releases(&self, query: ReleaseQuery, cursor: Option<String>) {
         let append = cursor.is_some();
         match self
@@ -587,15 +611,20 @@ impl Worker {
             .await
         {
             Ok(page) => {
-                let action_ids: Vec<String> = page
-                    .items
+                let next_cursor = page.pages.next_cursor();
+                let (items, unsupported) = Decoded::split(page.items);
+                for u in &unsupported {
+                    tracing::warn!(release = %u.label(), reason = %u.reason, "a release Release Desk cannot model");
+                }
+                let action_ids: Vec<String> = items
                     .iter()
                     .filter_map(|r| r.sys.last_action.as_ref().map(|l| l.id().to_owned()))
                     .collect();
                 self.sink.send(AppEvent::ReleasesLoaded {
                     query,
-                    next_cursor: page.pages.next_cursor(),
-                    items: page.items,
+                    next_cursor,
+                    items,
+                    unsupported,
                     append,
                 });
                 if !action_ids.is_empty() {
@@ -639,7 +668,7 @@ impl Worker {
             }
             Err(e) => return self.sink.fail(RequestKind::OpenRelease, &e),
         };
-        let ids = entity_keys(&release.entities.items);
+        let ids = entity_keys(&release.entities.link_vec());
         // Marked as loading before the release shows, so its view does not ask for them too.
         self.sink.send(AppEvent::EntitiesResolving(ids.clone()));
         self.sink.send(AppEvent::ReleaseUpdated(release));

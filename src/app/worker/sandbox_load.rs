@@ -171,12 +171,30 @@ async fn read_space(
         lists.push((key, items));
     }
     let mut releases = Vec::new();
-    let mut stream = std::pin::pin!(client.releases(Query::new().limit(100)));
     report("releases", 0);
-    while let Some(release) = stream.try_next().await? {
-        releases.push(serde_json::to_value(&release).unwrap_or(Value::Null));
-        if releases.len().is_multiple_of(REPORT_EVERY) {
-            report("releases", releases.len());
+    // Launch and Timeline releases are listed apart (spec §10.1); a release the app cannot
+    // model goes as it came, and the sandbox's load report says whether it was kept.
+    let mut seen = std::collections::HashSet::new();
+    for query in [
+        Query::new().limit(100),
+        Query::new()
+            .limit(100)
+            .set("sys.schemaVersion", "Release.v2"),
+    ] {
+        let mut stream = std::pin::pin!(client.releases(query));
+        while let Some(release) = stream.try_next().await? {
+            let value = serde_json::to_value(&release).unwrap_or(Value::Null);
+            let id = value
+                .pointer("/sys/id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if id.is_some_and(|id| !seen.insert(id)) {
+                continue;
+            }
+            releases.push(value);
+            if releases.len().is_multiple_of(REPORT_EVERY) {
+                report("releases", releases.len());
+            }
         }
     }
     let mut scheduled = Vec::new();

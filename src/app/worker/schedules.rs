@@ -154,9 +154,17 @@ impl Worker {
             let q = Query::new()
                 .set("sys.id[in]", chunk.join(","))
                 .limit(chunk.len() as u64);
-            match self.client.query_releases(&q).await {
-                Ok(page) => titles.extend(page.items.into_iter().map(|r| (r.sys.id, r.title))),
-                Err(e) => tracing::debug!("release titles for schedules: {e}"),
+            // Launch and Timeline releases are listed apart (spec §10.1): ask both.
+            for q in [q.clone(), q.set("sys.schemaVersion", "Release.v2")] {
+                match self.client.query_releases(&q).await {
+                    Ok(page) => titles.extend(
+                        page.items
+                            .into_iter()
+                            .filter_map(crate::cma::Decoded::known)
+                            .map(|r| (r.sys.id, r.title)),
+                    ),
+                    Err(e) => tracing::debug!("release titles for schedules: {e}"),
+                }
             }
         }
         titles

@@ -296,7 +296,7 @@ pub struct ReleaseInfo {
 impl ReleaseInfo {
     /// Title and size of a release payload.
     pub fn of(release: &Release) -> Self {
-        let (entries, assets) = count_links(release.entities.items.iter().map(|l| l.link_type()));
+        let (entries, assets) = count_links(release.entities.links().map(|l| l.link_type()));
         Self {
             title: release.title.clone(),
             entries,
@@ -680,8 +680,13 @@ pub fn summarize(event: &IncomingEvent, release: &dyn Fn(&str) -> Option<Release
             }
         }
         EventPayload::BulkAction(b) => {
-            let (entries, assets) =
-                count_links(b.payload.entities.items.iter().map(|l| l.link_type()));
+            let (entries, assets) = count_links(
+                b.payload
+                    .entities
+                    .links()
+                    .into_iter()
+                    .map(|l| l.link_type()),
+            );
             let verb = action_verb(&event.action, &b.sys.status.to_string());
             format!(
                 "Bulk {} of {} {}",
