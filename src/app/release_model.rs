@@ -50,6 +50,24 @@ impl SpaceReleaseModel {
         }
     }
 
+    /// A release of this model now exists: the list offers the switch once both do, and a
+    /// space that held only the other model (or none) now defaults to the new one.
+    pub fn note_created(&mut self, timeline: bool) {
+        let had_other = if timeline {
+            self.has_launch
+        } else {
+            self.has_timeline
+        };
+        if timeline {
+            self.has_timeline = true;
+        } else {
+            self.has_launch = true;
+        }
+        if !had_other {
+            self.prefers_timeline = timeline;
+        }
+    }
+
     /// Whether the list offers a switch between the two models.
     pub fn mixed(&self) -> bool {
         self.has_launch && self.has_timeline

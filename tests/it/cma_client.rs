@@ -529,3 +529,53 @@ async fn a_success_body_that_is_not_cma_json_is_a_decode_error() {
         "{err:?}"
     );
 }
+
+/// A page from a space with both release models and a release from the future: the Launch and
+/// Timeline ones decode (each item in its own shape), the one the client cannot model comes
+/// back raw with its reason, and the page does not fail (spec §10.1).
+#[tokio::test]
+async fn a_page_with_timeline_and_unmodelled_releases_still_decodes() {
+    let link = json!({"sys":{"type":"Link","linkType":"Entry","id":"e1"}});
+    let timeline = json!({"title":"Autumn","entities":{"sys":{"type":"Array"},"items":[
+            {"entity": link, "action": "publish"},
+            {"entity": {"sys":{"type":"Link","linkType":"Asset","id":"a1"}}, "action": "unpublish"},
+            {"entity": link, "add": {"fields": {"*": ["en-US"]}}, "remove": {"fields": {"*": ["de-DE"]}}},
+            {"entity": link, "schedule": "later"}]},
+        "sys":{"type":"Release","id":"r2","version":3,"status":"active","schemaVersion":"Release.v2"}});
+    let broken = json!({"title":"From the future","entities":{"sys":{"type":"Array"},"items":[]},
+        "sys":{"type":"Release","id":"r3","status":"active","version":"three"}});
+    let page = json!({"sys":{"type":"Array"},"limit":100,
+        "items":[release_json("r1", 1), timeline, broken],"pages":{}});
+    let app = Router::new().route(
+        "/spaces/space1/environments/master/releases",
+        get(move || {
+            let page = page.clone();
+            async move { cma_json(StatusCode::OK, page) }
+        }),
+    );
+    let addr = serve(app).await;
+    let page = client(addr).query_releases(&Query::new()).await.unwrap();
+    let (known, unsupported) = Decoded::split(page.items);
+    assert_eq!(known.len(), 2);
+    assert!(!known[0].is_timeline());
+    let t = &known[1];
+    assert!(t.is_timeline());
+    assert_eq!(t.entities.len(), 4);
+    assert_eq!(
+        t.entities.unsupported(),
+        1,
+        "the unknown item shape is kept raw"
+    );
+    assert_eq!(
+        t.entities.items[1],
+        ReleaseItem::action(Link::asset("a1"), ItemAction::Unpublish)
+    );
+    assert_eq!(t.entities.items[2].removed_locales(), ["de-DE"]);
+    // Re-sending it (an edit) keeps every item as it came, the unknown one too.
+    let body = serde_json::to_value(ReleaseBody::from(t)).unwrap();
+    assert_eq!(body["sys"]["schemaVersion"], "Release.v2");
+    assert_eq!(body["entities"]["items"][3]["schedule"], "later");
+    assert_eq!(unsupported.len(), 1);
+    assert_eq!(unsupported[0].id(), Some("r3"));
+    assert_eq!(unsupported[0].label(), "'From the future'");
+}

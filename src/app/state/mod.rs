@@ -586,6 +586,7 @@ impl AppState {
                 )));
                 self.effects
                     .push(Effect::OpenRelease(release.sys.id.clone()));
+                self.release_model.note_created(release.is_timeline());
                 self.releases.insert(0, release);
                 self.releases_generation += 1;
             }

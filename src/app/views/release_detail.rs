@@ -11,7 +11,9 @@ use crate::app::command::{Command, PickerId};
 use crate::app::format;
 use crate::app::intents::{Route, Window};
 use crate::app::theme::{self, Tone};
-use crate::app::widgets::{action_badge_ui, entity_state_badge_ui, release_status_badge_ui};
+use crate::app::widgets::{
+    action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui,
+};
 use crate::cma::{
     ActionKind, ActionStatus, ItemModel, Link, LinkType, Release, ReleaseBody, ReleaseItem,
 };
@@ -31,6 +33,8 @@ pub struct ReleaseDetailView {
     pub release_id: String,
     confirm: Option<Confirm>,
     adding: Option<EntityPicker>,
+    /// The title being typed while renaming.
+    renaming: Option<String>,
 }
 
 impl ReleaseDetailView {
@@ -40,6 +44,7 @@ impl ReleaseDetailView {
             release_id,
             confirm: None,
             adding: None,
+            renaming: None,
         }
     }
 
@@ -69,11 +74,20 @@ impl ReleaseDetailView {
                 || ui.input(|i| i.key_pressed(egui::Key::Escape))
                     && self.confirm.is_none()
                     && self.adding.is_none()
+                    && self.renaming.is_none()
             {
                 stay = false;
             }
-            ui.heading(&release.title);
+            self.title_ui(ui, cx, &release);
             release_status_badge_ui(ui, &release.sys.status);
+            if release.is_timeline() {
+                badge_ui(
+                    ui,
+                    "Timeline",
+                    Tone::Accent,
+                    "A Timeline release (Release.v2): each item has its own action",
+                );
+            }
             ui.label(RichText::new(format!("version {}", release.sys.version)).weak());
         });
         ui.add_space(4.0);
@@ -87,6 +101,60 @@ impl ReleaseDetailView {
         self.add_ui(ui, cx, &release);
         if !stay {
             back(cx);
+        }
+    }
+
+    /// The title, or its editor while renaming (Enter saves, Esc cancels).
+    fn title_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+        let Some(title) = &mut self.renaming else {
+            ui.heading(&release.title);
+            if !release.is_archived()
+                && ui
+                    .small_button("✏")
+                    .on_hover_text("Rename the release")
+                    .accessible_name("Rename the release")
+                    .clicked()
+            {
+                self.renaming = Some(release.title.clone());
+            }
+            return;
+        };
+        let edit = ui.add(
+            egui::TextEdit::singleline(title)
+                .desired_width(320.0)
+                .font(egui::TextStyle::Heading),
+        );
+        edit.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Release title")
+        });
+        if !edit.has_focus() && !edit.lost_focus() {
+            edit.request_focus();
+        }
+        let (enter, escape) = ui.input(|i| {
+            (
+                i.key_pressed(egui::Key::Enter),
+                i.key_pressed(egui::Key::Escape),
+            )
+        });
+        let new = title.trim().to_owned();
+        let save = ui
+            .add_enabled(!new.is_empty(), egui::Button::new("Save"))
+            .on_disabled_hover_text("A release needs a title")
+            .clicked()
+            || enter && !new.is_empty();
+        if save {
+            if new != release.title {
+                let mut body = ReleaseBody::from(release);
+                body.title = new;
+                cx.send(Command::UpdateRelease {
+                    id: release.sys.id.clone(),
+                    version: release.sys.version,
+                    body,
+                });
+            }
+            self.renaming = None;
+        } else if ui.button("Cancel").clicked() || escape {
+            self.renaming = None;
         }
     }
 

@@ -387,6 +387,10 @@ impl ReleasesView {
             return;
         };
         if !dialog.show(ui.ctx(), cx) {
+            // The list follows the model of a release just created, so it is there on return.
+            if dialog.created {
+                self.timeline = dialog.timeline;
+            }
             self.create = None;
         }
     }
@@ -420,6 +424,8 @@ pub struct CreateReleaseDialog {
     title: String,
     /// Timeline instead of Launch; set from the list when the dialog first shows.
     timeline: Option<bool>,
+    /// Whether "Create release" was pressed.
+    created: bool,
     picker: EntityPicker,
 }
 
@@ -428,6 +434,7 @@ impl Default for CreateReleaseDialog {
         Self {
             title: String::new(),
             timeline: None,
+            created: false,
             picker: EntityPicker::new(PickerId::NewRelease),
         }
     }
@@ -520,6 +527,7 @@ impl CreateReleaseDialog {
                             ReleaseBody::new(self.title.trim(), links)
                         };
                         cx.send(Command::CreateRelease { body });
+                        self.created = true;
                         close = true;
                     }
                     if ui.button("Cancel").on_hover_text("Close (Esc)").clicked() {
