@@ -223,6 +223,9 @@ pub enum Command {
         /// The entities, with the versions the user saw when known; the worker reads the
         /// others' versions (`sys.id[in]`) before publishing.
         items: Vec<(EntityKind, String, Option<u64>)>,
+        /// Only these locales (a locale-based bulk action v2, spec §10.2); `None`: the whole
+        /// entity (v1).
+        locales: Option<Vec<String>>,
     },
     /// Check the connection step by step and report what is wrong.
     TestConnection,

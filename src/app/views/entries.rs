@@ -76,6 +76,8 @@ pub struct EntriesView {
     refresh: bool,
     /// The rows drawn in the last frame.
     visible: Range<usize>,
+    /// The locales a bulk action acts on; empty: every locale (the whole entity).
+    bulk_locales: BTreeSet<String>,
 }
 
 impl Default for EntriesView {
@@ -93,6 +95,7 @@ impl Default for EntriesView {
             requested: None,
             refresh: false,
             visible: 0..0,
+            bulk_locales: BTreeSet::new(),
         }
     }
 }
@@ -491,6 +494,57 @@ impl EntriesView {
         }
     }
 
+    /// The locales a bulk action is limited to, in the environment's order, or `None` for the
+    /// whole entity (none or every locale chosen).
+    fn chosen_locales(&self, cx: &ViewCtx<'_>) -> Option<Vec<String>> {
+        let all = &cx.state.locales;
+        let chosen: Vec<String> = all
+            .iter()
+            .filter(|l| self.bulk_locales.contains(&l.code))
+            .map(|l| l.code.clone())
+            .collect();
+        (!chosen.is_empty() && chosen.len() < all.len()).then_some(chosen)
+    }
+
+    /// "All locales ▾": limits the bulk actions to some locales (a locale-based bulk action,
+    /// spec §10.2). Only in spaces with more than one locale.
+    fn locales_menu_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let locales = &cx.state.locales;
+        if locales.len() < 2 {
+            return;
+        }
+        let label = match self.chosen_locales(cx) {
+            None => "All locales ⏷".to_owned(),
+            Some(chosen) => format!("{} ⏷", chosen.join(", ")),
+        };
+        ui.menu_button(label, |ui| {
+            ui.label(
+                RichText::new("Publish, unpublish or validate only these locales").weak(),
+            );
+            for locale in locales {
+                let mut on = self.bulk_locales.contains(&locale.code);
+                if ui
+                    .checkbox(&mut on, format!("{} ({})", locale.name, locale.code))
+                    .changed()
+                {
+                    if on {
+                        self.bulk_locales.insert(locale.code.clone());
+                    } else {
+                        self.bulk_locales.remove(&locale.code);
+                    }
+                }
+            }
+            if ui.button("Every locale").clicked() {
+                self.bulk_locales.clear();
+                ui.close();
+            }
+        })
+        .response
+        .on_hover_text(
+            "Which locales the bulk actions change. Some locales: a locale-based bulk action; all: the whole entry",
+        );
+    }
+
     fn bulk_bar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let running = cx
             .state
@@ -545,9 +599,15 @@ impl EntriesView {
                             (key.0, key.1.clone(), version)
                         })
                         .collect();
-                    cx.send(Command::RunBulkAction { action, items });
+                    let locales = self.chosen_locales(cx);
+                    cx.send(Command::RunBulkAction {
+                        action,
+                        items,
+                        locales,
+                    });
                 }
             }
+            self.locales_menu_ui(ui, cx);
             if n > 0
                 && ui
                     .button("Clear selection")

@@ -20,8 +20,9 @@ use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedA
 use super::state::ConnectionInfo;
 use crate::app::release_model::SpaceReleaseModel;
 use crate::cma::{
-    ActionKind, BulkAction, Client, ClientConfig, CmaError, CursorCollection, Decoded, Entity,
-    EntityKind, Link, LinkType, PollOptions, Query, Release, ReleaseAction,
+    ActionKind, BulkAction, BulkActionPayload, BulkItemV2, Client, ClientConfig, CmaError,
+    CursorCollection, Decoded, Entity, EntityKind, Link, LinkType, LocaleSet, PollOptions, Query,
+    Release, ReleaseAction,
 };
 use crate::config::{Profile, ProfileStore};
 use tokio_util::sync::CancellationToken;
@@ -455,7 +456,11 @@ impl Worker {
                 Ok(entity) => self.sink.send(AppEvent::EntityLoaded(entity)),
                 Err(e) => self.sink.fail(RequestKind::LoadEntity, &e),
             },
-            Command::RunBulkAction { action, items } => self.run_bulk_action(action, items).await,
+            Command::RunBulkAction {
+                action,
+                items,
+                locales,
+            } => self.run_bulk_action(action, items, locales).await,
             Command::TestConnection => self.test_connection().await,
             Command::TestProfile { profile, token } => self.test_profile(profile, token).await,
             Command::ResetSandbox => self.reset_sandbox().await,
@@ -827,6 +832,7 @@ impl Worker {
         &self,
         action: ActionKind,
         items: Vec<(EntityKind, String, Option<u64>)>,
+        locales: Option<Vec<String>>,
     ) {
         let count = items.len();
         // Publishing needs each entity's version: the ones the user saw, else the server's now.
@@ -834,7 +840,11 @@ impl Worker {
             .iter()
             .filter_map(|(k, id, v)| v.map(|v| ((*k, id.clone()), v)))
             .collect();
-        if action == ActionKind::Publish {
+        // A locale-based unpublish is a publish that removes locales (spec §10.2): it needs
+        // versions too.
+        let needs_versions =
+            action == ActionKind::Publish || action == ActionKind::Unpublish && locales.is_some();
+        if needs_versions {
             let unknown: Vec<Link> = items
                 .iter()
                 .filter(|(_, _, v)| v.is_none())
@@ -857,18 +867,25 @@ impl Worker {
             .iter()
             .map(|(kind, id, _)| {
                 let link = link_of(*kind, id);
-                match (&action, versions.get(&(*kind, id.clone()))) {
-                    (ActionKind::Publish, Some(version)) => {
+                match (needs_versions, versions.get(&(*kind, id.clone()))) {
+                    (true, Some(version)) => {
                         Link::versioned(link.link_type().clone(), id.clone(), *version)
                     }
                     _ => link,
                 }
             })
             .collect();
-        let started = match action {
-            ActionKind::Publish => self.client.bulk_publish(links.clone()).await,
-            ActionKind::Unpublish => self.client.bulk_unpublish(links.clone()).await,
-            _ => self.client.bulk_validate(links.clone()).await,
+        let v2 = locales.is_some();
+        let started = match locales {
+            Some(locales) => {
+                let payload = bulk_v2_payload(&action, &links, &locales);
+                self.client.create_bulk_action_v2(&payload).await
+            }
+            None => match action {
+                ActionKind::Publish => self.client.bulk_publish(links.clone()).await,
+                ActionKind::Unpublish => self.client.bulk_unpublish(links.clone()).await,
+                _ => self.client.bulk_validate(links.clone()).await,
+            },
         };
         let label = format!("{count} entr{}", if count == 1 { "y" } else { "ies" });
         let started = match started {
@@ -880,16 +897,23 @@ impl Worker {
         )));
         if !started.sys.status.is_final() {
             let mut last = started.sys.status.clone();
-            let followed = self
-                .client
-                .wait_bulk_action_with(&started.sys.id, &self.poll_options(), |a| {
-                    if a.sys.status != last {
-                        last = a.sys.status.clone();
-                        self.sink
-                            .send(AppEvent::ActionUpdated(tracked_bulk(a, &label, count)));
-                    }
-                })
-                .await;
+            let on_change = |a: &BulkAction| {
+                if a.sys.status != last {
+                    last = a.sys.status.clone();
+                    self.sink
+                        .send(AppEvent::ActionUpdated(tracked_bulk(a, &label, count)));
+                }
+            };
+            let options = self.poll_options();
+            let followed = if v2 {
+                self.client
+                    .wait_bulk_action_v2_with(&started.sys.id, &options, on_change)
+                    .await
+            } else {
+                self.client
+                    .wait_bulk_action_with(&started.sys.id, &options, on_change)
+                    .await
+            };
             match followed {
                 Ok(_) | Err(CmaError::ActionTimedOut { .. }) => {}
                 Err(e) => return self.sink.fail(RequestKind::FollowBulkAction, &e),
@@ -904,6 +928,33 @@ impl Worker {
             Err(e) => self.sink.fail(RequestKind::ReloadEntities, &e),
         }
     }
+}
+
+/// The body of a locale-based bulk action (spec §10.2): publish adds the locales, unpublish is a
+/// publish that removes them, validate checks them for publishing.
+fn bulk_v2_payload(action: &ActionKind, links: &[Link], locales: &[String]) -> BulkActionPayload {
+    let set = || Some(LocaleSet::all_fields(locales.iter().cloned()));
+    let (body_action, add, remove) = match action {
+        ActionKind::Unpublish => (ActionKind::Publish, None, set()),
+        ActionKind::Publish => (ActionKind::Publish, set(), None),
+        _ => (ActionKind::Validate, set(), None),
+    };
+    let items = links
+        .iter()
+        .map(|link| {
+            let mut entity = link.clone();
+            // Validate takes plain links; only publish needs the version.
+            if body_action == ActionKind::Validate {
+                entity.sys.version = None;
+            }
+            BulkItemV2 {
+                entity,
+                add: add.clone(),
+                remove: remove.clone(),
+            }
+        })
+        .collect();
+    BulkActionPayload::v2(body_action, items)
 }
 
 /// A link to an entry or asset.
@@ -983,5 +1034,36 @@ fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction
 fn log_if_failed(kind: &str, id: &str, label: &str, status: &crate::cma::ActionStatus) {
     if *status == crate::cma::ActionStatus::Failed {
         tracing::warn!(kind, id, label, "action failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The bodies match spec §10.2: publish adds, unpublish is a publish that removes, validate
+    /// sends plain links with `add`.
+    #[test]
+    fn locale_based_bulk_bodies_have_the_documented_shape() {
+        let links = [Link::versioned(LinkType::Entry, "e1", 7)];
+        let locales = ["de-DE".to_owned()];
+        let body =
+            |action| serde_json::to_value(bulk_v2_payload(&action, &links, &locales)).unwrap();
+        let versioned =
+            json!({"sys": {"type": "Link", "linkType": "Entry", "id": "e1", "version": 7}});
+        let de = json!({"fields": {"*": ["de-DE"]}});
+        assert_eq!(
+            body(ActionKind::Publish),
+            json!({"action": "publish", "entities": [{"entity": versioned, "add": de}]})
+        );
+        assert_eq!(
+            body(ActionKind::Unpublish),
+            json!({"action": "publish", "entities": [{"entity": versioned, "remove": de}]})
+        );
+        assert_eq!(
+            body(ActionKind::Validate),
+            json!({"action": "validate", "entities": [{"entity": {"sys": {"type": "Link", "linkType": "Entry", "id": "e1"}}, "add": de}]})
+        );
     }
 }
