@@ -223,6 +223,9 @@ pub enum AppEvent {
         /// What the status bar shows.
         connection: ConnectionInfo,
     },
+    /// Schedules of releases: every pending one (for "Publishes Tue 09:00" in the list), or the
+    /// latest of one release (its page says when it next runs and whether the last ran late).
+    ReleaseSchedulesLoaded(Vec<ScheduledAction>),
     /// The scheduled actions of a calendar range (and every overdue one) arrived.
     ScheduledActionsLoaded {
         /// Start of the range (inclusive).

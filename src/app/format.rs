@@ -37,6 +37,26 @@ pub fn time_in_zone(t: Timestamp, zone: Option<&str>) -> String {
     }
 }
 
+/// A short day and time in `zone` (else the system's), "Tue 1 Dec 09:00 EST": what a list cell
+/// has room for.
+pub fn short_time_in_zone(t: Timestamp, zone: Option<&str>) -> String {
+    let tz = zone
+        .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        .unwrap_or_else(jiff::tz::TimeZone::system);
+    t.0.to_zoned(tz).strftime("%a %-d %b %H:%M %Z").to_string()
+}
+
+/// How late something ran, "3 min" or "2 h 5 min", or `None` within a minute of its time
+/// (a schedule runs on the minute; a little lag is normal).
+pub fn lateness(due: Timestamp, ran: Timestamp) -> Option<String> {
+    let minutes = (ran.as_millis() - due.as_millis()) / 60_000;
+    match minutes {
+        ..=1 => None,
+        2..=59 => Some(format!("{minutes} min")),
+        _ => Some(format!("{} h {} min", minutes / 60, minutes % 60)),
+    }
+}
+
 /// A duration between two instants, "1.4 s" or "2 min 3 s".
 pub fn duration_between(from: Timestamp, to: Timestamp) -> String {
     let ms = (to.as_millis() - from.as_millis()).max(0);

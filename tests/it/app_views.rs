@@ -405,3 +405,58 @@ fn the_entries_view_asks_for_the_pages_its_rows_fall_on_once_and_shows_placehold
     h.run_steps(2);
     assert_eq!(page_requests(&h).last(), Some(&(0, true)));
 }
+
+fn schedule_of_r1(
+    id: &str,
+    at: &str,
+    status: &str,
+    updated: &str,
+) -> release_desk::cma::ScheduledAction {
+    serde_json::from_value(serde_json::json!({
+        "entity": {"sys": {"type": "Link", "linkType": "Release", "id": "r1"}},
+        "environment": {"sys": {"type": "Link", "linkType": "Environment", "id": "master"}},
+        "action": "publish",
+        "scheduledFor": {"datetime": at, "timezone": "America/New_York"},
+        "sys": {"type": "ScheduledAction", "id": id, "version": 2, "status": status,
+                "createdAt": "2026-11-01T00:00:00.000Z", "updatedAt": updated},
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_detail_says_when_the_release_next_publishes_and_that_the_last_run_was_late() {
+    let mut h = detail_harness();
+    let _ = h
+        .state_mut()
+        .state
+        .apply(AppEvent::ReleaseSchedulesLoaded(vec![
+            schedule_of_r1(
+                "next",
+                "2026-12-08T14:00:00.000Z",
+                "scheduled",
+                "2026-11-01T00:00:00.000Z",
+            ),
+            // Due at 09:00 UTC, run at 11:05 (the sandbox was stopped in between).
+            schedule_of_r1(
+                "late",
+                "2026-11-30T09:00:00.000Z",
+                "succeeded",
+                "2026-11-30T11:05:00.000Z",
+            ),
+        ]));
+    h.run();
+    let says = |text: &str| {
+        h.query_all(egui_kittest::kittest::by().predicate(move |n| {
+            n.label()
+                .or_else(|| n.value())
+                .is_some_and(|l| l.contains(text))
+        }))
+        .next()
+        .is_some()
+    };
+    assert!(
+        says("Publishes Tue 8 Dec 09:00 EST"),
+        "in the schedule's zone"
+    );
+    assert!(says("last scheduled publish ran 2 h 5 min late"));
+}

@@ -769,6 +769,13 @@ impl AppState {
                 }
                 self.scheduled_generation += 1;
             }
+            AppEvent::ReleaseSchedulesLoaded(items) => {
+                for action in items {
+                    self.upsert_scheduled(action);
+                }
+                self.scheduled_generation += 1;
+                self.releases_generation += 1;
+            }
             AppEvent::ScheduledActionUpdated(action) => {
                 self.upsert_scheduled(action);
                 self.scheduled_generation += 1;
@@ -1009,6 +1016,19 @@ impl AppState {
     /// The item shape of new items in a Timeline release of this space.
     pub fn timeline_item_model(&self) -> crate::cma::ItemModel {
         self.release_model.timeline_items()
+    }
+
+    /// The pending schedule of release `id` that runs first (overdue ones included), if any
+    /// is loaded.
+    pub fn next_schedule(&self, id: &str) -> Option<&crate::cma::ScheduledAction> {
+        self.scheduled_actions
+            .values()
+            .filter(|a| {
+                a.entity.id() == id
+                    && *a.entity.link_type() == crate::cma::LinkType::Release
+                    && a.sys.status == crate::cma::ScheduledActionStatus::Scheduled
+            })
+            .min_by_key(|a| a.scheduled_for.datetime)
     }
 
     /// A release by id.

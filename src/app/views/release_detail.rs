@@ -12,7 +12,7 @@ use crate::app::format;
 use crate::app::intents::{Route, Window};
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
-    action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui,
+    action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, release_status_badge_ui,
 };
 use crate::cma::{
     ActionKind, ActionStatus, ItemModel, Link, LinkType, Release, ReleaseBody, ReleaseItem,
@@ -93,6 +93,7 @@ impl ReleaseDetailView {
         ui.add_space(4.0);
         self.conflict_ui(ui, cx);
         self.action_bar_ui(ui, cx, &release);
+        schedule_note_ui(ui, cx, &release);
         ui.add_space(theme::SECTION_GAP);
         self.entities_ui(ui, cx, &release);
         ui.add_space(theme::SECTION_GAP);
@@ -527,6 +528,46 @@ impl ReleaseDetailView {
             self.adding = None;
         }
     }
+}
+
+/// When the release next runs on a schedule, and whether its last scheduled run was late (the
+/// sandbox catches up on schedules missed while it was stopped; Contentful can lag too).
+fn schedule_note_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+    let next = cx.state.next_schedule(&release.sys.id);
+    let last_run = cx
+        .state
+        .scheduled_actions
+        .values()
+        .filter(|a| a.entity.id() == release.sys.id && a.sys.status.is_final())
+        .filter(|a| a.sys.status != crate::cma::ScheduledActionStatus::Canceled)
+        .max_by_key(|a| a.scheduled_for.datetime);
+    let late = last_run.and_then(|a| {
+        let ran = a.sys.updated_at?;
+        let by = format::lateness(a.scheduled_for.datetime, ran)?;
+        Some((a, by))
+    });
+    if next.is_none() && late.is_none() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        if let Some(next) = next {
+            next_schedule_ui(ui, next, cx.now);
+        }
+        if let Some((action, by)) = late {
+            let due = format::short_time_in_zone(
+                action.scheduled_for.datetime,
+                action.scheduled_for.timezone.as_deref(),
+            );
+            badge_ui(
+                ui,
+                &format!("last scheduled {} ran {by} late", action.action),
+                Tone::Warning,
+                &format!(
+                    "It was due {due} and ran later: the server was not running then, or was busy"
+                ),
+            );
+        }
+    });
 }
 
 /// Saves `items` as the release's new items; everything else is sent back as it was.

@@ -11,7 +11,9 @@ use crate::app::command::{Command, PICKER_LIMIT, PickerId, ReleaseQuery};
 use crate::app::event::Epoch;
 use crate::app::intents::Route;
 use crate::app::theme::{self, Tone};
-use crate::app::widgets::{action_badge_ui, badge_ui, empty_state_ui, release_status_badge_ui};
+use crate::app::widgets::{
+    action_badge_ui, badge_ui, empty_state_ui, next_schedule_ui, release_status_badge_ui,
+};
 use crate::cma::{EntityKind, Link, LinkType, ReleaseBody, ReleaseItem};
 
 /// Id of the filter box (Ctrl+F focuses it).
@@ -277,11 +279,12 @@ impl ReleasesView {
             .striped(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::remainder().at_least(220.0).clip(true))
-            .column(Column::exact(90.0))
+            .column(Column::remainder().at_least(160.0).clip(true))
             .column(Column::exact(80.0))
-            .column(Column::exact(170.0))
-            .column(Column::exact(190.0))
+            .column(Column::exact(64.0))
+            .column(Column::exact(150.0))
+            .column(Column::exact(190.0).clip(true))
+            .column(Column::exact(110.0).clip(true))
             .header(24.0, |mut header| {
                 header.col(|ui| sort_header(ui, "Title", "title", &mut order));
                 header.col(|ui| {
@@ -293,6 +296,10 @@ impl ReleasesView {
                 });
                 header.col(|ui| {
                     ui.strong("Last action");
+                });
+                header.col(|ui| {
+                    ui.strong("Next")
+                        .on_hover_text("The next scheduled publish or unpublish");
                 });
                 header.col(|ui| sort_header(ui, "Updated", "sys.updatedAt", &mut order));
             })
@@ -335,6 +342,14 @@ impl ReleasesView {
                             _ => {
                                 ui.label(RichText::new("—").weak());
                             }
+                        }
+                    });
+                    row.col(|ui| match state.next_schedule(&release.sys.id) {
+                        Some(next) => {
+                            next_schedule_ui(ui, next, now);
+                        }
+                        None => {
+                            ui.label(RichText::new("—").weak());
                         }
                     });
                     row.col(|ui| {

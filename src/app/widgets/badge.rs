@@ -65,3 +65,39 @@ pub fn release_status_badge_ui(ui: &mut Ui, status: &ReleaseStatus) -> Response 
     };
     badge_ui(ui, status.as_str(), theme::release_status_tone(status), tip)
 }
+
+/// A release's next schedule, "⏰ Publishes Tue 1 Dec 09:00 EST" in the schedule's zone, or
+/// "overdue" in the warning colour when its time has passed and it has not run.
+pub fn next_schedule_ui(
+    ui: &mut Ui,
+    action: &crate::cma::ScheduledAction,
+    now: jiff::Timestamp,
+) -> Response {
+    let verb = match action.action.as_str() {
+        "unpublish" => "Unpublishes",
+        _ => "Publishes",
+    };
+    let when = crate::app::format::short_time_in_zone(
+        action.scheduled_for.datetime,
+        action.scheduled_for.timezone.as_deref(),
+    );
+    let overdue = action.scheduled_for.datetime.0 < now;
+    let (text, tone) = if overdue {
+        (format!("⏰ {verb} — overdue since {when}"), Tone::Warning)
+    } else {
+        (format!("⏰ {verb} {when}"), Tone::Progress)
+    };
+    let visuals = ui.visuals().clone();
+    ui.label(
+        RichText::new(text)
+            .small()
+            .color(theme::tone(&visuals, tone)),
+    )
+    .on_hover_text(format!(
+        "Scheduled: {}. Open the calendar to move or cancel it.",
+        crate::app::format::time_in_zone(
+            action.scheduled_for.datetime,
+            action.scheduled_for.timezone.as_deref()
+        )
+    ))
+}

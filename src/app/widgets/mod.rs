@@ -5,7 +5,9 @@ mod empty_state;
 mod json;
 mod search_select;
 
-pub use badge::{action_badge_ui, badge_ui, entity_state_badge_ui, release_status_badge_ui};
+pub use badge::{
+    action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, release_status_badge_ui,
+};
 pub use empty_state::empty_state_ui;
 pub use json::{DiffLine, diff_ui, json_tree_ui, line_diff};
 pub use search_select::SearchSelect;

@@ -548,7 +548,8 @@ impl Worker {
                     content_types,
                     locales,
                     release_model,
-                })
+                });
+                self.load_upcoming_release_schedules().await;
             }
             Err(e) => {
                 let host = self
@@ -678,6 +679,14 @@ impl Worker {
         self.sink.send(AppEvent::EntitiesResolving(ids.clone()));
         self.sink.send(AppEvent::ReleaseUpdated(release));
         self.resolve_entities(ids).await;
+        let schedules = Query::new()
+            .set("entity.sys.id", id)
+            .order("-scheduledFor.datetime")
+            .limit(20);
+        match self.client.query_scheduled_actions(&schedules).await {
+            Ok(page) => self.sink.send(AppEvent::ReleaseSchedulesLoaded(page.items)),
+            Err(e) => tracing::debug!("schedules of release {id}: {e}"),
+        }
         let q = Query::new()
             .set("sys.release.sys.id[in]", id)
             .order("-sys.createdAt")

@@ -94,6 +94,25 @@ impl Worker {
         }
     }
 
+    /// Every pending release schedule (Contentful keeps at most 500 per environment, spec §4),
+    /// so the releases list and each release page can say when it next publishes.
+    pub(super) async fn load_upcoming_release_schedules(&self) {
+        let query = Query::new()
+            .set("entity.sys.linkType", "Release")
+            .set("sys.status", ScheduledActionStatus::Scheduled.as_str())
+            .order("scheduledFor.datetime")
+            .limit(500);
+        match self
+            .client
+            .scheduled_actions(query)
+            .try_collect::<Vec<_>>()
+            .await
+        {
+            Ok(items) => self.sink.send(AppEvent::ReleaseSchedulesLoaded(items)),
+            Err(e) => self.sink.fail(RequestKind::LoadScheduledRange, &e),
+        }
+    }
+
     pub(super) async fn load_scheduled_page(&self, query: ScheduledQuery, cursor: Option<String>) {
         let append = cursor.is_some();
         let mut q = Query::new()
