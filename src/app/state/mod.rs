@@ -84,6 +84,30 @@ pub struct ConnectionInfo {
     pub receiver: Option<String>,
 }
 
+impl ConnectionInfo {
+    /// The Contentful web app's page of an entry or asset, for "Open in Contentful": only on a
+    /// real space reached through Contentful's own API hosts (`api.contentful.com` →
+    /// `app.contentful.com`, `api.eu.contentful.com` → `app.eu.contentful.com`); `None` on the
+    /// sandbox or behind a proxy, where the web app is unknown.
+    pub fn web_app_url(&self, kind: EntityKind, id: &str) -> Option<String> {
+        if self.is_sandbox {
+            return None;
+        }
+        let url = url::Url::parse(&self.base_url).ok()?;
+        let app = match url.host_str()? {
+            "api.contentful.com" => "app.contentful.com",
+            "api.eu.contentful.com" => "app.eu.contentful.com",
+            _ => return None,
+        };
+        Some(format!(
+            "https://{app}/spaces/{}/environments/{}/{}/{id}",
+            self.space_id,
+            self.environment_id,
+            kind.segment()
+        ))
+    }
+}
+
 /// Whether the connection works, as the status bar says it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum ConnectionStatus {

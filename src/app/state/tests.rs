@@ -1010,3 +1010,31 @@ fn a_release_archived_after_our_publish_says_where_it_went() {
          reload the releases list",
     );
 }
+
+#[test]
+fn open_in_contentful_links_only_real_spaces_on_contentfuls_own_hosts() {
+    let info = |base: &str, is_sandbox: bool| ConnectionInfo {
+        profile: "p".into(),
+        base_url: base.into(),
+        space_id: "s1".into(),
+        environment_id: "staging".into(),
+        is_sandbox,
+        receiver: None,
+    };
+    assert_eq!(
+        info("https://api.contentful.com", false).web_app_url(EntityKind::Entry, "e1"),
+        Some("https://app.contentful.com/spaces/s1/environments/staging/entries/e1".into())
+    );
+    assert_eq!(
+        info("https://api.eu.contentful.com/", false).web_app_url(EntityKind::Asset, "a1"),
+        Some("https://app.eu.contentful.com/spaces/s1/environments/staging/assets/a1".into())
+    );
+    assert_eq!(
+        info("http://127.0.0.1:9000", true).web_app_url(EntityKind::Entry, "e1"),
+        None
+    );
+    assert_eq!(
+        info("https://proxy.example.com", false).web_app_url(EntityKind::Entry, "e1"),
+        None
+    );
+}

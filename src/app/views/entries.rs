@@ -383,11 +383,9 @@ impl EntriesView {
                         }
                     });
                     row.col(|ui| {
-                        if ui
-                            .link(state.display_title(entity))
-                            .on_hover_text(&key.1)
-                            .clicked()
-                        {
+                        let title = ui.link(state.display_title(entity)).on_hover_text(&key.1);
+                        open_in_contentful_menu(&title, state, key);
+                        if title.clicked() {
                             open = Some(key.clone());
                         }
                     });
@@ -634,4 +632,29 @@ impl EntriesView {
             }
         });
     }
+}
+
+/// A right-click menu on an entry's title: "Open in Contentful" on a real space.
+pub fn open_in_contentful_menu(
+    response: &egui::Response,
+    state: &crate::app::state::AppState,
+    key: &crate::app::state::EntityKey,
+) {
+    let Some(url) = state
+        .connection
+        .as_ref()
+        .and_then(|c| c.web_app_url(key.0, &key.1))
+    else {
+        return;
+    };
+    response.context_menu(|ui| {
+        if ui
+            .button("↗ Open in Contentful")
+            .on_hover_text(&url)
+            .clicked()
+        {
+            ui.ctx().open_url(egui::OpenUrl::new_tab(&url));
+            ui.close();
+        }
+    });
 }

@@ -118,11 +118,15 @@ pub fn items_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) -> Option<
                     let entity = cx.state.entity(link);
                     row.col(|ui| match entity {
                         Some(e) => {
-                            if ui
+                            let title = ui
                                 .link(cx.state.display_title(e))
-                                .on_hover_text("Open its fields and versions")
-                                .clicked()
-                            {
+                                .on_hover_text("Open its fields and versions (right-click: more)");
+                            super::entries::open_in_contentful_menu(
+                                &title,
+                                cx.state,
+                                &link_key(link),
+                            );
+                            if title.clicked() {
                                 edit = Some(ItemEdit::Open(link.clone()));
                             }
                         }
