@@ -78,6 +78,8 @@ pub struct EntriesView {
     visible: Range<usize>,
     /// The locales a bulk action acts on; empty: every locale (the whole entity).
     bulk_locales: BTreeSet<String>,
+    /// A bulk publish or unpublish waiting for the user's confirmation.
+    confirm: Option<ActionKind>,
 }
 
 impl Default for EntriesView {
@@ -96,6 +98,7 @@ impl Default for EntriesView {
             refresh: false,
             visible: 0..0,
             bulk_locales: BTreeSet::new(),
+            confirm: None,
         }
     }
 }
@@ -158,6 +161,110 @@ impl EntriesView {
         self.bulk_bar_ui(ui, cx);
         ui.add_space(4.0);
         self.table_ui(ui, cx, &query);
+        self.confirm_ui(ui, cx);
+    }
+
+    /// The bulk action as the worker gets it: exactly the selected ids, with the versions the
+    /// user saw where loaded (the worker reads the others').
+    fn run_bulk(&self, cx: &mut ViewCtx<'_>, action: ActionKind) {
+        let items = self
+            .selected
+            .iter()
+            .map(|key| {
+                let version = cx.state.entities.get(key).and_then(|e| e.sys.version);
+                (key.0, key.1.clone(), version)
+            })
+            .collect();
+        let locales = self.chosen_locales(cx);
+        cx.send(Command::RunBulkAction {
+            action,
+            items,
+            locales,
+        });
+    }
+
+    /// "Publish 12 entries?": what each selected entry is now and what it becomes, how many of
+    /// them the current list does not show, and the locales when the action is limited to some.
+    fn confirm_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
+        let Some(action) = self.confirm.clone() else {
+            return;
+        };
+        let publishing = action == ActionKind::Publish;
+        let verb = if publishing { "Publish" } else { "Unpublish" };
+        let n = self.selected.len();
+        let shown: std::collections::HashSet<&EntityKey> = cx
+            .state
+            .entity_view
+            .pages
+            .pages
+            .values()
+            .flatten()
+            .collect();
+        let hidden = self.selected.iter().filter(|k| !shown.contains(k)).count();
+        let locales = self.chosen_locales(cx);
+        let mut go = false;
+        let mut close = false;
+        egui::Modal::new(egui::Id::unique("bulk-confirm")).show(ui.ctx(), |ui| {
+            ui.set_max_width(520.0);
+            ui.heading(format!(
+                "{verb} {n} entr{}?",
+                if n == 1 { "y" } else { "ies" }
+            ));
+            ui.add_space(6.0);
+            let scope = match &locales {
+                Some(l) => format!(" in {} only", l.join(", ")),
+                None => String::new(),
+            };
+            ui.label(if publishing {
+                format!("One bulk action{scope}, all or nothing: if one entry fails validation, nothing is published.")
+            } else {
+                format!("One bulk action{scope}: published entries become drafts.")
+            });
+            if hidden > 0 {
+                ui.label(
+                    RichText::new(format!(
+                        "{hidden} of them are not among the rows shown now: selected under another search or filter, or further down the list."
+                    ))
+                    .color(theme::tone(ui.visuals(), theme::Tone::Warning)),
+                );
+            }
+            ui.add_space(4.0);
+            egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
+                for key in &self.selected {
+                    ui.horizontal(|ui| match cx.state.entities.get(key) {
+                        Some(e) => {
+                            entity_state_badge_ui(ui, e.state());
+                            ui.label(if publishing { "⏵ published" } else { "⏵ draft" });
+                            ui.label(cx.state.display_title(e));
+                        }
+                        None => {
+                            ui.label(RichText::new(&key.1).weak());
+                        }
+                    });
+                }
+            });
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui
+                    .button(RichText::new(format!("{verb} {n}")).strong())
+                    .clicked()
+                {
+                    go = true;
+                }
+                if ui.button("Cancel").on_hover_text("Close (Esc)").clicked()
+                    || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                {
+                    close = true;
+                }
+            });
+        });
+        if go {
+            self.run_bulk(cx, action);
+            close = true;
+        }
+        if close {
+            self.confirm = None;
+        }
     }
 
     fn toolbar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, time: f64) {
@@ -571,12 +678,12 @@ impl EntriesView {
                     "Check the selected entries for publishing",
                 ),
                 (
-                    "⬆ Publish",
+                    "⬆ Publish…",
                     ActionKind::Publish,
                     "Publish the selected entries as one bulk action (all or nothing)",
                 ),
                 (
-                    "⬇ Unpublish",
+                    "⬇ Unpublish…",
                     ActionKind::Unpublish,
                     "Unpublish the selected entries",
                 ),
@@ -587,22 +694,12 @@ impl EntriesView {
                     .on_disabled_hover_text(why)
                     .clicked()
                 {
-                    // Exactly the selected ids, with the versions the user saw where loaded;
-                    // the worker reads the others'.
-                    let items = self
-                        .selected
-                        .iter()
-                        .map(|key| {
-                            let version = cx.state.entities.get(key).and_then(|e| e.sys.version);
-                            (key.0, key.1.clone(), version)
-                        })
-                        .collect();
-                    let locales = self.chosen_locales(cx);
-                    cx.send(Command::RunBulkAction {
-                        action,
-                        items,
-                        locales,
-                    });
+                    // Validate changes nothing and runs at once; the others ask first.
+                    if action == ActionKind::Validate {
+                        self.run_bulk(cx, action);
+                    } else {
+                        self.confirm = Some(action);
+                    }
                 }
             }
             self.locales_menu_ui(ui, cx);
