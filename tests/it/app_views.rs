@@ -460,3 +460,52 @@ fn the_detail_says_when_the_release_next_publishes_and_that_the_last_run_was_lat
     );
     assert!(says("last scheduled publish ran 2 h 5 min late"));
 }
+
+#[test]
+fn a_removed_entry_can_be_put_back_with_undo() {
+    use release_desk::cma::ReleaseBody;
+    let mut h = detail_harness();
+    h.run();
+    button(&h, "Remove from the release").click();
+    h.run();
+    let updates = |h: &Harness<'static, Detail>| -> Vec<(u64, ReleaseBody)> {
+        h.state()
+            .intents
+            .iter()
+            .filter_map(|i| match i {
+                Intent::Run(Command::UpdateRelease { version, body, .. }) => {
+                    Some((*version, body.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(updates(&h).len(), 1);
+    assert!(updates(&h)[0].1.entities.is_empty());
+    // The server saved it: version 4, empty.
+    let mut saved = release_with_one_entry();
+    saved.sys.version = 4;
+    saved.entities.items.clear();
+    let _ = h.state_mut().state.apply(AppEvent::ReleaseUpdated(saved));
+    h.run();
+    let notice = h
+        .query_all(egui_kittest::kittest::by().predicate(|n| {
+            n.value()
+                .or_else(|| n.label())
+                .is_some_and(|l| l.starts_with("Removed '"))
+        }))
+        .next();
+    assert!(notice.is_some(), "the undo notice shows");
+    button(&h, "Undo").click();
+    h.run();
+    let (version, body) = updates(&h).pop().unwrap();
+    assert_eq!(version, 4, "the undo edits the release as it is now");
+    assert_eq!(body.entities, release_with_one_entry().entities);
+    // Once back, the notice goes.
+    let _ = h
+        .state_mut()
+        .state
+        .apply(AppEvent::ReleaseUpdated(release_with_one_entry()));
+    h.run();
+    assert!(!has_button(&h, "Undo"));
+}

@@ -746,7 +746,7 @@ pub fn open_in_contentful_menu(
     };
     response.context_menu(|ui| {
         if ui
-            .button("↗ Open in Contentful")
+            .button("Open in Contentful")
             .on_hover_text(&url)
             .clicked()
         {

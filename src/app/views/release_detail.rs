@@ -35,6 +35,19 @@ pub struct ReleaseDetailView {
     adding: Option<EntityPicker>,
     /// The title being typed while renaming.
     renaming: Option<String>,
+    /// The last item removed, offered back with Undo until the next edit.
+    undo: Option<Removed>,
+}
+
+/// An item taken out of the release: where it was, and its title for the notice.
+#[derive(Debug, Clone)]
+struct Removed {
+    /// The release's version the removal was made on; the notice shows once the saved
+    /// release (a later version) is back.
+    from_version: u64,
+    index: usize,
+    item: ReleaseItem,
+    title: String,
 }
 
 impl ReleaseDetailView {
@@ -45,6 +58,7 @@ impl ReleaseDetailView {
             confirm: None,
             adding: None,
             renaming: None,
+            undo: None,
         }
     }
 
@@ -156,6 +170,48 @@ impl ReleaseDetailView {
             self.renaming = None;
         } else if ui.button("Cancel").clicked() || escape {
             self.renaming = None;
+        }
+    }
+
+    /// "Removed 'X' from the release. Undo": puts the item back where it was, into the
+    /// release as it is now (with its current version), unless it is already back.
+    fn undo_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+        let Some(removed) = &self.undo else {
+            return;
+        };
+        if release.sys.version <= removed.from_version {
+            // The removal is still being saved.
+            return;
+        }
+        let back_already = removed
+            .item
+            .entity()
+            .is_some_and(|l| release.entities.item_for(l.id()).is_some());
+        if back_already || release.is_archived() {
+            self.undo = None;
+            return;
+        }
+        let mut undo = false;
+        let mut dismiss = false;
+        ui.horizontal(|ui| {
+            ui.label(format!("Removed '{}' from the release.", removed.title));
+            undo = ui
+                .button("Undo")
+                .on_hover_text("Put it back where it was")
+                .clicked();
+            dismiss = ui
+                .small_button("✖")
+                .on_hover_text("Dismiss")
+                .accessible_name("Dismiss")
+                .clicked();
+        });
+        if undo {
+            let mut items = release.entities.items.clone();
+            items.insert(removed.index.min(items.len()), removed.item.clone());
+            send_items(cx, release, items);
+        }
+        if undo || dismiss {
+            self.undo = None;
         }
     }
 
@@ -330,6 +386,7 @@ impl ReleaseDetailView {
     }
 
     fn entities_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+        self.undo_ui(ui, cx, release);
         let Some(edit) = release_items::items_ui(ui, cx, release) else {
             return;
         };
@@ -341,9 +398,27 @@ impl ReleaseDetailView {
                 return;
             }
             ItemEdit::Remove(index) if index < items.len() => {
-                items.remove(index);
+                let item = items.remove(index);
+                let title = item
+                    .entity()
+                    .map(|link| {
+                        cx.state
+                            .entity(link)
+                            .map(|e| cx.state.display_title(e))
+                            .unwrap_or_else(|| link.id().to_owned())
+                    })
+                    .unwrap_or_else(|| "the item".to_owned());
+                self.undo = Some(Removed {
+                    from_version: release.sys.version,
+                    index,
+                    item,
+                    title,
+                });
             }
-            ItemEdit::Replace(index, item) if index < items.len() => items[index] = item,
+            ItemEdit::Replace(index, item) if index < items.len() => {
+                items[index] = item;
+                self.undo = None;
+            }
             ItemEdit::Remove(_) | ItemEdit::Replace(..) => return,
         }
         send_items(cx, release, items);
