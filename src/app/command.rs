@@ -19,6 +19,36 @@ pub struct ReleaseQuery {
     pub timeline: bool,
 }
 
+/// What an entity picker asks the server for: the words typed (`query`; empty lists the most
+/// recently updated) and its filters. A reply to any other search is stale.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PickerSearch {
+    /// The words typed.
+    pub words: String,
+    /// Only entries of this content type (assets are then left out).
+    pub content_type: Option<String>,
+    /// Only entities in this state.
+    pub state: Option<EntityStateFilter>,
+}
+
+impl From<&str> for PickerSearch {
+    fn from(words: &str) -> Self {
+        Self {
+            words: words.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<String> for PickerSearch {
+    fn from(words: String) -> Self {
+        Self {
+            words,
+            ..Self::default()
+        }
+    }
+}
+
 /// Which scheduled actions the calendar's list shows (server-side filters).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScheduledQuery {
@@ -206,8 +236,8 @@ pub enum Command {
     SearchEntities {
         /// Which picker asks.
         picker: PickerId,
-        /// The words typed (`query`); empty lists the most recently updated.
-        search: String,
+        /// The words typed and the picker's filters.
+        search: PickerSearch,
     },
     /// Load one entry or asset (for its detail panel).
     LoadEntity {

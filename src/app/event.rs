@@ -135,10 +135,12 @@ pub enum AppEvent {
     EntitySearchLoaded {
         /// Which picker.
         picker: PickerId,
-        /// The words it answers (a reply to older words is stale).
-        search: String,
+        /// The search it answers (a reply to an older one is stale).
+        search: crate::app::command::PickerSearch,
         /// The matches (entries, then assets).
         items: Vec<Entity>,
+        /// The titles of the releases each match is already in.
+        memberships: Vec<(crate::app::state::EntityKey, String)>,
     },
     /// One entry or asset arrived.
     EntityLoaded(Entity),

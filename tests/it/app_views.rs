@@ -509,3 +509,82 @@ fn a_removed_entry_can_be_put_back_with_undo() {
     h.run();
     assert!(!has_button(&h, "Undo"));
 }
+
+#[test]
+fn the_add_entries_picker_refuses_archived_entries_names_their_releases_and_enter_picks() {
+    use release_desk::app::command::PickerId;
+    let mut h = detail_harness();
+    let _ = h.state_mut().state.apply(AppEvent::SpaceLoaded {
+        name: "Northwind".into(),
+        content_types: vec![
+            serde_json::from_value(serde_json::json!({
+                "sys": { "id": "article", "type": "ContentType" },
+                "name": "Article", "displayField": "title", "fields": [],
+            }))
+            .unwrap(),
+        ],
+        locales: Vec::new(),
+        release_model: Default::default(),
+    });
+    h.run();
+    button(&h, "Add entries…").click();
+    h.run_steps(2);
+    let search = h
+        .state()
+        .intents
+        .iter()
+        .find_map(|i| match i {
+            Intent::Run(Command::SearchEntities { picker, search }) => {
+                assert_eq!(*picker, PickerId::AddEntries);
+                Some(search.clone())
+            }
+            _ => None,
+        })
+        .expect("the picker searched");
+    // As the app does with every command it sends.
+    h.state_mut().state.on_sent(&Command::SearchEntities {
+        picker: PickerId::AddEntries,
+        search: search.clone(),
+    });
+    let entity = |id: &str, title: &str, archived: bool| -> release_desk::cma::Entity {
+        let mut sys = serde_json::json!({ "type": "Entry", "id": id, "version": 2,
+            "contentType": { "sys": { "type": "Link", "linkType": "ContentType", "id": "article" } } });
+        if archived {
+            sys["archivedVersion"] = 2.into();
+            sys["archivedAt"] = "2026-11-01T00:00:00.000Z".into();
+        }
+        serde_json::from_value(serde_json::json!({
+            "fields": { "title": { "en-US": title } }, "sys": sys }))
+        .unwrap()
+    };
+    let _ = h.state_mut().state.apply(AppEvent::EntitySearchLoaded {
+        picker: PickerId::AddEntries,
+        search,
+        items: vec![
+            entity("old", "Old news", true),
+            entity("new", "Fresh news", false),
+        ],
+        memberships: vec![(
+            (release_desk::cma::EntityKind::Entry, "new".into()),
+            "Autumn relaunch".into(),
+        )],
+    });
+    h.run_steps(2);
+    let in_release = h
+        .query_all(egui_kittest::kittest::by().predicate(|n| {
+            n.value()
+                .or_else(|| n.label())
+                .is_some_and(|l| l == "in Autumn relaunch")
+        }))
+        .next();
+    assert!(in_release.is_some(), "says which release it is already in");
+    let archived = h.get_by_role_and_label(Role::CheckBox, "Old news");
+    assert!(
+        egui_kittest::kittest::NodeT::accesskit_node(&archived).is_disabled(),
+        "an archived entry cannot be picked"
+    );
+    // The search box has the focus: Enter picks the first entry that can be picked.
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(has_button(&h, "Add 1"));
+}

@@ -110,8 +110,10 @@ impl EntityPages {
 /// A picker's latest server search.
 #[derive(Debug, Clone, Default)]
 pub struct EntitySearch {
-    /// The words of the latest request; replies to others are stale.
-    pub search: String,
+    /// The latest request; replies to others are stale.
+    pub search: crate::app::command::PickerSearch,
+    /// Titles of the releases each match is already in.
+    pub memberships: HashMap<EntityKey, Vec<String>>,
     /// The matches of the last reply, in order (kept while a newer search loads, so the list
     /// does not flicker).
     pub ids: Vec<EntityKey>,

@@ -571,6 +571,7 @@ impl AppState {
                 picker,
                 search,
                 items,
+                memberships,
             } => {
                 let Some(slot) = self.entity_view.searches.get_mut(&picker) else {
                     return;
@@ -579,6 +580,10 @@ impl AppState {
                     return;
                 }
                 slot.ids = items.iter().map(entity_key).collect();
+                slot.memberships.clear();
+                for (key, title) in memberships {
+                    slot.memberships.entry(key).or_default().push(title);
+                }
                 slot.loading = false;
                 slot.loaded = true;
                 slot.error = None;

@@ -135,7 +135,7 @@ fn picture(state: &AppState) -> String {
         let ids: Vec<&str> = search.ids.iter().map(|(_, id)| id.as_str()).collect();
         out += &format!(
             "search {picker:?} '{}'{}: [{}]\n",
-            search.search,
+            search.search.words,
             if search.loading { " (loading)" } else { "" },
             ids.join(", ")
         );
@@ -873,6 +873,7 @@ fn a_picker_keeps_only_the_answer_to_its_latest_words() {
             picker: PickerId::NewRelease,
             search: words.into(),
             items: ids.iter().map(|id| entry(id)).collect(),
+            memberships: Vec::new(),
         })
     };
     check(

@@ -7,14 +7,15 @@ use egui::{Key, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::ViewCtx;
-use crate::app::command::{Command, PICKER_LIMIT, PickerId, ReleaseQuery};
+use crate::app::command::{Command, PICKER_LIMIT, PickerId, PickerSearch, ReleaseQuery};
 use crate::app::event::Epoch;
 use crate::app::intents::Route;
+use crate::app::state::EntityKey;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
     action_badge_ui, badge_ui, empty_state_ui, next_schedule_ui, release_status_badge_ui,
 };
-use crate::cma::{EntityKind, Link, LinkType, ReleaseBody, ReleaseItem};
+use crate::cma::{EntityKind, EntityState, Link, LinkType, ReleaseBody, ReleaseItem};
 
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "releases-filter";
@@ -564,9 +565,15 @@ impl CreateReleaseDialog {
 pub struct EntityPicker {
     picker: PickerId,
     search: String,
+    /// Only entries of this content type.
+    content_type: Option<String>,
+    /// Only entities in this state.
+    state: Option<crate::app::command::EntityStateFilter>,
+    /// Whether the search box was focused once (it takes the focus when the picker opens).
+    focused: bool,
     search_edited_at: Option<f64>,
     /// The search last sent, and the connection and reset it was sent for.
-    sent: Option<(String, Epoch, u64)>,
+    sent: Option<(PickerSearch, Epoch, u64)>,
     /// Selected (kind, id), in selection order.
     pub selected: Vec<(EntityKind, String)>,
 }
@@ -577,6 +584,10 @@ impl EntityPicker {
         Self {
             picker,
             search: String::new(),
+            content_type: None,
+            state: None,
+            // In "New release" the title takes the focus first.
+            focused: picker == PickerId::NewRelease,
             search_edited_at: None,
             sent: None,
             selected: Vec::new(),
@@ -594,12 +605,58 @@ impl EntityPicker {
             .collect()
     }
 
+    /// The content-type and state filters, on one line under the search box.
+    fn filters_ui(&mut self, ui: &mut Ui, cx: &ViewCtx<'_>) {
+        use crate::app::command::EntityStateFilter;
+        ui.horizontal(|ui| {
+            let mut types: Vec<(&String, String)> = cx
+                .state
+                .content_types
+                .iter()
+                .map(|(id, ct)| (id, ct.name.clone()))
+                .collect();
+            types.sort_by(|a, b| a.1.cmp(&b.1));
+            let shown = self
+                .content_type
+                .as_ref()
+                .and_then(|id| cx.state.content_types.get(id))
+                .map_or("Entries and assets".to_owned(), |ct| ct.name.clone());
+            egui::ComboBox::from_id_salt((self.picker, "type"))
+                .selected_text(shown)
+                .width(170.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.content_type, None, "Entries and assets");
+                    for (id, name) in types {
+                        ui.selectable_value(&mut self.content_type, Some(id.clone()), name);
+                    }
+                })
+                .response
+                .on_hover_text("Only entries of one content type");
+            let shown = self.state.map_or("Any state", |s| s.label());
+            egui::ComboBox::from_id_salt((self.picker, "state"))
+                .selected_text(shown)
+                .width(150.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.state, None, "Any state");
+                    for s in EntityStateFilter::ALL {
+                        ui.selectable_value(&mut self.state, Some(s), s.label());
+                    }
+                })
+                .response
+                .on_hover_text("Only entries in one publishing state");
+        });
+    }
+
     /// Draws the search box and the matches; `exclude` hides entities already chosen
     /// elsewhere.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, exclude: &[Link]) {
         let state = cx.state;
         let time = ui.input(|i| i.time);
-        let search = self.search.trim().to_owned();
+        let search = PickerSearch {
+            words: self.search.trim().to_owned(),
+            content_type: self.content_type.clone(),
+            state: self.state,
+        };
         let key = (search.clone(), state.epoch, state.entity_view.pages.resets);
         if self.sent.as_ref() != Some(&key) && search_rested(ui, &mut self.search_edited_at) {
             self.sent = Some(key);
@@ -609,6 +666,7 @@ impl EntityPicker {
             });
         }
         let found = state.entity_view.searches.get(&self.picker);
+        let mut enter = false;
         ui.horizontal(|ui| {
             let edit = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
@@ -621,10 +679,21 @@ impl EntityPicker {
             if edit.changed() {
                 self.search_edited_at = Some(time);
             }
+            if !self.focused {
+                edit.request_focus();
+                self.focused = true;
+            }
+            // Enter picks the first match that can be picked.
+            // (A single-line box gives up the focus on Enter: take it back to keep typing.)
+            if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                enter = true;
+                edit.request_focus();
+            }
             if found.is_some_and(|f| f.loading && f.loaded) {
                 ui.spinner().on_hover_text("Searching…");
             }
         });
+        self.filters_ui(ui, cx);
         let Some(found) = found.filter(|f| f.loaded || f.error.is_some()) else {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -650,17 +719,36 @@ impl EntityPicker {
             })
             .collect();
         if rows.is_empty() && found.error.is_none() {
+            let filtered = found.search.content_type.is_some() || found.search.state.is_some();
             ui.label(
-                RichText::new(if found.search.is_empty() {
+                RichText::new(if found.search.words.is_empty() && !filtered {
                     "No entries or assets to add".to_owned()
+                } else if found.search.words.is_empty() {
+                    "No matches. Clear a filter to see more.".to_owned()
                 } else {
-                    format!("Nothing matches “{}”. Try other words.", found.search)
+                    format!(
+                        "No matches for “{}”. Try other words{}.",
+                        found.search.words,
+                        if filtered { " or clear a filter" } else { "" }
+                    )
                 })
                 .weak(),
             );
             return;
         }
+        let archived = |key: &EntityKey| {
+            state
+                .entities
+                .get(key)
+                .is_some_and(|e| e.state() == EntityState::Archived)
+        };
         let mut toggled = None;
+        if enter
+            && let Some(first) = rows.iter().find(|k| !archived(k))
+            && !self.selected.iter().any(|s| s == *first)
+        {
+            toggled = Some((*first).clone());
+        }
         egui::ScrollArea::vertical()
             .max_height(280.0)
             .auto_shrink([false, false])
@@ -671,15 +759,29 @@ impl EntityPicker {
                         continue;
                     };
                     let mut checked = self.selected.iter().any(|s| s == *key);
+                    // Archived entities cannot be published: shown, but not offered.
+                    let refusable = archived(key);
                     ui.horizontal(|ui| {
                         if ui
-                            .checkbox(&mut checked, state.display_title(entity))
+                            .add_enabled(
+                                !refusable,
+                                egui::Checkbox::new(&mut checked, state.display_title(entity)),
+                            )
+                            .on_disabled_hover_text("Archived: unarchive it before adding it")
                             .changed()
                         {
                             toggled = Some((*key).clone());
                         }
                         ui.label(RichText::new(state.content_type_name(entity)).weak());
                         crate::app::widgets::entity_state_badge_ui(ui, entity.state());
+                        if let Some(releases) = found.memberships.get(*key) {
+                            ui.label(
+                                RichText::new(format!("in {}", releases.join(", ")))
+                                    .weak()
+                                    .small(),
+                            )
+                            .on_hover_text("Already in these active releases");
+                        }
                     });
                 }
             });

@@ -529,7 +529,7 @@ impl ScheduleDialog {
                 self.targets.sent = Some(send);
                 cx.send(Command::SearchEntities {
                     picker: PickerId::ScheduleTarget,
-                    search: typed.clone(),
+                    search: typed.clone().into(),
                 });
             }
         }

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::command::{Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, ReleaseQuery};
+use super::command::{
+    Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, PickerSearch, ReleaseQuery,
+};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
 use crate::app::release_model::SpaceReleaseModel;
@@ -809,32 +811,89 @@ impl Worker {
     }
 
     /// A picker's search: the first matches among entries and among assets.
-    async fn search_entities(&self, picker: PickerId, search: String) {
-        let query = |limit: usize| {
-            let mut q = Query::new().limit(limit as u64).order("-sys.updatedAt");
-            if !search.trim().is_empty() {
-                q.insert("query", search.trim());
-            }
+    async fn search_entities(&self, picker: PickerId, search: PickerSearch) {
+        let query = |kind: EntityKind, limit: usize| {
+            let mut q = Query::new().limit(limit as u64);
+            let filters = EntityQuery {
+                kind,
+                search: search.words.clone(),
+                content_type: search.content_type.clone(),
+                state: search.state,
+                order: "-sys.updatedAt".into(),
+            };
+            entity_filters(&mut q, &filters);
             q
         };
-        let entries_query = query(PICKER_LIMIT);
-        let assets_query = query(PICKER_LIMIT / 2);
+        let entries_query = query(EntityKind::Entry, PICKER_LIMIT);
         let entries = self
             .client
             .query_entities(EntityKind::Entry, &entries_query);
-        let assets = self.client.query_entities(EntityKind::Asset, &assets_query);
+        // A content type names entries only.
+        let with_assets = search.content_type.is_none();
+        let assets = async {
+            if with_assets {
+                self.client
+                    .query_entities(
+                        EntityKind::Asset,
+                        &query(EntityKind::Asset, PICKER_LIMIT / 2),
+                    )
+                    .await
+                    .map(|page| page.items)
+            } else {
+                Ok(Vec::new())
+            }
+        };
         match tokio::try_join!(entries, assets) {
             Ok((entries, assets)) => {
                 let mut items = entries.items;
-                items.extend(assets.items);
+                items.extend(assets);
+                let memberships = self.memberships(&items).await;
                 self.sink.send(AppEvent::EntitySearchLoaded {
                     picker,
                     search,
                     items,
+                    memberships,
                 });
             }
             Err(e) => self.sink.fail(RequestKind::SearchEntities, &e),
         }
+    }
+
+    /// Which releases (Launch and Timeline, active ones) already hold each of `items`: one
+    /// request per model and link type, by `entities.sys.id[in]`. A failure only loses the hint.
+    async fn memberships(&self, items: &[Entity]) -> Vec<(super::state::EntityKey, String)> {
+        let mut out = Vec::new();
+        for kind in [EntityKind::Entry, EntityKind::Asset] {
+            let ids: Vec<&str> = items
+                .iter()
+                .filter(|e| super::state::entity_key(e).0 == kind)
+                .map(|e| e.sys.id.as_str())
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            for timeline in [false, true] {
+                let mut q = Query::new()
+                    .set("entities.sys.linkType", kind.type_name())
+                    .set("entities.sys.id[in]", ids.join(","))
+                    .set("sys.status[in]", "active")
+                    .limit(100);
+                if timeline {
+                    q.insert("sys.schemaVersion", "Release.v2");
+                }
+                let Ok(page) = self.client.query_releases(&q).await else {
+                    continue;
+                };
+                for release in page.items.into_iter().filter_map(Decoded::known) {
+                    for link in release.entities.links() {
+                        if ids.contains(&link.id()) {
+                            out.push(((kind, link.id().to_owned()), release.title.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     async fn run_bulk_action(
@@ -991,12 +1050,22 @@ fn entity_keys(links: &[Link]) -> Vec<(EntityKind, String)> {
 pub fn entity_page_query(query: &EntityQuery, page: usize) -> Query {
     let mut q = Query::new()
         .limit(ENTITY_PAGE as u64)
-        .set("skip", page * ENTITY_PAGE)
-        .order(if query.order.is_empty() {
+        .set("skip", page * ENTITY_PAGE);
+    entity_filters(&mut q, query);
+    q
+}
+
+/// The filters and order of an entity list, without paging (shared by the entries view and
+/// the pickers).
+fn entity_filters(q: &mut Query, query: &EntityQuery) {
+    q.insert(
+        "order",
+        if query.order.is_empty() {
             "-sys.updatedAt"
         } else {
             &query.order
-        });
+        },
+    );
     if !query.search.trim().is_empty() {
         q.insert("query", query.search.trim());
     }
@@ -1010,7 +1079,6 @@ pub fn entity_page_query(query: &EntityQuery, page: usize) -> Query {
             q.insert(*key, *value);
         }
     }
-    q
 }
 
 fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
