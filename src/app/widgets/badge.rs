@@ -88,16 +88,12 @@ pub fn next_schedule_ui(
         (format!("⏰ {verb} {when}"), Tone::Progress)
     };
     let visuals = ui.visuals().clone();
-    ui.label(
-        RichText::new(text)
-            .small()
-            .color(theme::tone(&visuals, tone)),
-    )
-    .on_hover_text(format!(
-        "Scheduled: {}. Open the calendar to move or cancel it.",
-        crate::app::format::time_in_zone(
-            action.scheduled_for.datetime,
-            action.scheduled_for.timezone.as_deref()
-        )
-    ))
+    ui.label(RichText::new(text).color(theme::tone(&visuals, tone)))
+        .on_hover_text(format!(
+            "Scheduled: {}. Open the calendar to move or cancel it.",
+            crate::app::format::time_in_zone(
+                action.scheduled_for.datetime,
+                action.scheduled_for.timezone.as_deref()
+            )
+        ))
 }
