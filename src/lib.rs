@@ -22,8 +22,9 @@
 //! worker, which runs it as its own task and answers with events that request a repaint.
 //!
 //! ## Code map
-//! - [`cma`]: wire types (releases, actions, schedules, entries, webhooks, errors) and the client
-//!   (rate limiter, retries, paging streams, action polling).
+//! - [`cma`]: wire types (releases in both models — Launch links and Timeline items in
+//!   `release_item` —, actions, bulk actions v1/v2, schedules, entries, webhooks, errors) and
+//!   the client (rate limiter, retries, paging streams, action polling).
 //! - [`sandbox`]: the embedded Contentful-compatible server: axum routes over a SQLite document
 //!   store, the action executor, the scheduler, publish validation, signed webhook delivery with
 //!   retries and a call log, and the demo seed. `release-desk sandbox` runs it headless.
@@ -36,12 +37,15 @@
 //!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
 //!     ids asked for, in flight or absent, over a bounded entity cache; `state/sandbox_load`:
 //!     loads into the local sandbox), `command` (I/O requests), `event` (`AppEvent`, `Epoch`,
-//!     `RequestKind`), `memory` (what the window remembers between runs).
+//!     `RequestKind`), `memory` (what the window remembers between runs), `release_model`
+//!     (whether the space uses Launch, Timeline or both, and publishes per entry or per
+//!     locale).
 //!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `sandbox_load`, `files`;
 //!     latest-wins keys, with groups for the entries view's pages, one cancellation token per
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
-//!   - `views/` (releases, release detail, entries, inspector, `calendar/`, schedule dialog,
+//!   - `views/` (releases, release detail with `release_items` (both release models' items),
+//!     `entity_picker`, entries, inspector, `calendar/`, schedule dialog,
 //!     `timeline/` (table, detail, panels), settings), `widgets/`, `theme` (every colour), and
 //!     pure logic without egui: `schedule` (instants, DST, conflicts), `ics` (calendar export),
 //!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
@@ -72,7 +76,9 @@
 //! - The one deliberate exception to "state changes only through `AppState::apply`": Settings
 //!   reads [`config::token_store_note`], a process-wide line set once when the worker's token
 //!   store settles (no I/O on the UI thread).
-//! - Data from the network never panics the process: every decode failure is a typed error.
+//! - Data from the network never panics the process: every decode failure is a typed error,
+//!   and a record the client cannot model is kept raw (`cma::Decoded`, `cma::ReleaseItem::
+//!   Unsupported`) and shown as such instead of failing the page it came in.
 //! - A 409 is never retried; a POST is never repeated after it may have reached the server.
 //! - Unknown JSON fields are kept (`extra`), so what is read re-encodes without loss.
 //! - Architecture Invariant: `app/views`, `app/widgets` and `app/state` know nothing of tokio,

@@ -5,8 +5,8 @@
 use egui::{RichText, Ui};
 
 use super::ViewCtx;
+use super::entity_picker::EntityPicker;
 use super::release_items::{self, ItemEdit};
-use super::releases::EntityPicker;
 use crate::app::command::{Command, PickerId};
 use crate::app::format;
 use crate::app::intents::{Route, Window};
