@@ -19,6 +19,7 @@ use super::error::ApiErr;
 use super::releases;
 use super::space_view::SpaceView;
 use super::store::{Tx, kind};
+use super::timeline::{self, Effect, Step};
 use super::validation::{self, Options};
 use super::webhooks::Cause;
 use crate::cma::{
@@ -98,24 +99,58 @@ fn resume_unfinished(core: &Core) {
     }
 }
 
-/// The per-entity outcome of checking a set of entities for an action.
+/// The per-entity outcome of checking a set of entities for one action.
 fn check_entities(
-    view: &SpaceView,
+    view: &mut SpaceView,
     links: &[Link],
     action: &ActionKind,
     check_versions: bool,
 ) -> Vec<EntityError> {
-    let publishing: HashSet<(LinkType, String)> = if *action == ActionKind::Unpublish {
-        HashSet::new()
-    } else {
-        links
-            .iter()
-            .map(|l| (l.sys.link_type.clone(), l.sys.id.clone()))
-            .collect()
-    };
+    check_steps(
+        view,
+        &timeline::uniform_steps(links, action),
+        check_versions,
+    )
+}
+
+/// The per-entity outcome of checking steps, each for its own effect: publishing steps get the
+/// publish checks (for locale-based steps, only the errors in their `add` locales count);
+/// unpublishing steps only need their entity to exist (spec §1's unpublish rule).
+///
+/// **\[I\]** Links resolve against the space as the action leaves it: an entity another step
+/// publishes counts as published, and one another step unpublishes as a whole does not.
+fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -> Vec<EntityError> {
+    let publishing: HashSet<(LinkType, String)> = steps
+        .iter()
+        .filter(|s| s.effect.publishes())
+        .map(|s| (s.link.sys.link_type.clone(), s.link.sys.id.clone()))
+        .collect();
+    let codes: Vec<String> = view.locales.iter().map(|l| l.code.clone()).collect();
+    for step in steps {
+        let key = (step.link.sys.link_type.clone(), step.link.sys.id.clone());
+        if publishing.contains(&key) {
+            continue;
+        }
+        let goes_unpublished = match &step.effect {
+            Effect::Unpublish => true,
+            Effect::Locales { remove, .. } => view
+                .entity(&step.link.sys.link_type, &step.link.sys.id)
+                .is_some_and(|e| {
+                    timeline::published_locales(e, &codes)
+                        .iter()
+                        .all(|l| remove.contains(l))
+                }),
+            Effect::Publish => false,
+        };
+        if goes_unpublished {
+            view.mark_unpublished(&step.link.sys.link_type, &step.link.sys.id);
+        }
+    }
+    let view = &*view;
     let options = Options::new(&view.locales, &publishing);
     let mut errors = Vec::new();
-    for link in links {
+    for step in steps {
+        let link = &step.link;
         let Some(entity) = view.entity(&link.sys.link_type, &link.sys.id) else {
             errors.push(EntityError::new(
                 link.clone(),
@@ -135,7 +170,7 @@ fn check_entities(
             ));
             continue;
         }
-        if *action == ActionKind::Unpublish {
+        if !step.effect.publishes() {
             continue;
         }
         if entity.state() == EntityState::Archived {
@@ -151,41 +186,100 @@ fn check_entities(
             ));
             continue;
         }
-        if let Err(error) = validation::validate_for_publish(entity, view, &options) {
+        let error = match validation::validate_for_publish(entity, view, &options) {
+            Ok(()) => None,
+            Err(error) => match &step.effect {
+                Effect::Locales { add, .. } => only_in_locales(error, add),
+                _ => Some(error),
+            },
+        };
+        if let Some(error) = error {
             errors.push(EntityError::new(link.clone(), error));
         }
     }
     errors
 }
 
-/// Applies `action` to every entity (inside the caller's transaction).
-fn apply(
+/// A validation error restricted to the locales being published: field errors in other locales
+/// are dropped (`None` when none is left); errors not about one locale stay.
+fn only_in_locales(mut error: ErrorBody, locales: &[String]) -> Option<ErrorBody> {
+    let Some(list) = error
+        .details
+        .as_mut()
+        .and_then(|d| d.get_mut("errors"))
+        .and_then(|e| e.as_array_mut())
+    else {
+        return Some(error);
+    };
+    list.retain(|e| {
+        let path = e.get("path").and_then(|p| p.as_array());
+        let locale = path
+            .filter(|p| p.first().and_then(|f| f.as_str()) == Some("fields"))
+            .and_then(|p| p.get(2))
+            .and_then(|l| l.as_str());
+        locale.is_none_or(|l| locales.iter().any(|code| code == l))
+    });
+    if list.is_empty() {
+        return None;
+    }
+    if list.iter().all(|e| e["name"] == "notResolvable") {
+        error.sys.id = ErrorId::UnresolvedLinks;
+    }
+    Some(error)
+}
+
+/// Applies every step (inside the caller's transaction).
+fn apply_steps(
     core: &Core,
     tx: &Tx<'_>,
     events: &mut Events,
-    view: &SpaceView,
-    links: &[Link],
-    action: &ActionKind,
+    steps: &[Step],
     cause: &Cause,
 ) -> Result<(), ApiErr> {
-    for link in links {
+    for step in steps {
+        let link = &step.link;
         let Some(k) = kind_of_link(&link.sys.link_type) else {
             continue;
         };
-        match action {
-            ActionKind::Publish => {
+        match &step.effect {
+            Effect::Publish => {
                 entities::publish(core, tx, events, k, &link.sys.id, None, cause)?;
             }
-            ActionKind::Unpublish => {
-                let published = view
-                    .entity(&link.sys.link_type, &link.sys.id)
-                    .is_some_and(|e| e.sys.published_version.is_some());
+            Effect::Unpublish => {
+                // An entity that is not published stays so ("unpublish or leave unpublished").
+                let published = entities::load(tx, k, &link.sys.id)?
+                    .sys
+                    .published_version
+                    .is_some();
                 if published {
                     entities::unpublish(core, tx, events, k, &link.sys.id, None, cause)?;
                 }
             }
-            _ => {}
+            Effect::Locales { add, remove } => {
+                entities::publish_locales(core, tx, events, k, &link.sys.id, add, remove, cause)?;
+            }
         }
+    }
+    Ok(())
+}
+
+/// Applies `action` to every link (inside the caller's transaction).
+fn apply(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    links: &[Link],
+    action: &ActionKind,
+    cause: &Cause,
+) -> Result<(), ApiErr> {
+    if matches!(action, ActionKind::Publish | ActionKind::Unpublish) {
+        apply_steps(
+            core,
+            tx,
+            events,
+            &timeline::uniform_steps(links, action),
+            cause,
+        )?;
     }
     Ok(())
 }
@@ -219,7 +313,7 @@ pub fn run_release_action(
             .ok_or_else(|| ApiErr::not_found("ReleaseAction", action_id))?;
         let release = releases::load(core, tx, release_id)?;
         let links = release.entities.link_vec();
-        let view = SpaceView::around(tx, &links)?;
+        let mut view = SpaceView::around(tx, &links)?;
         let mut cause = Cause {
             release_id: Some(release_id.to_owned()),
             release_version: Some(release.sys.version.to_string()),
@@ -233,9 +327,17 @@ pub fn run_release_action(
             (ActionKind::Validate, Some(for_action)) => for_action,
             (other, _) => other.clone(),
         };
-        let errors = check_entities(&view, &links, &checked, false);
+        // A Timeline release applies (and validates) each item's own action (spec §10.1).
+        let steps = if release.is_timeline() {
+            timeline::release_steps(&release)
+        } else {
+            timeline::uniform_steps(&links, &checked)
+        };
+        let errors = check_steps(&mut view, &steps, false);
         if errors.is_empty() {
-            apply(core, tx, events, &view, &links, &action.action, &cause)?;
+            if action.action != ActionKind::Validate {
+                apply_steps(core, tx, events, &steps, &cause)?;
+            }
             action.sys.status = ActionStatus::Succeeded;
             action.error = None;
         } else {
@@ -303,7 +405,8 @@ pub fn start_bulk_action(
     let BulkEntities::Links(items) = &payload.entities else {
         return Err(ApiErr::invalid_body(vec![json!({
             "name": "type", "path": ["entities"],
-            "details": "Bulk actions v2 are not served by this sandbox yet",
+            "details": "This path takes v1 bodies ({\"entities\":{\"sys\":{\"type\":\"Array\"},\"items\":[…]}}); \
+                        v2 bodies go to POST …/bulk_actions",
         })]));
     };
     if items.is_empty() {
@@ -336,6 +439,25 @@ pub fn start_bulk_action(
     if !errors.is_empty() {
         return Err(ApiErr::invalid_body(errors));
     }
+    store_bulk_action(core, action, payload)
+}
+
+/// Starts a bulk action v2 (`POST …/bulk_actions`, spec §10.2): checks the body against the
+/// environment's locales and publishing mode, then stores and queues it as v1 does; `payload`
+/// (echoed in the answer) keeps the body's `action`.
+pub fn start_bulk_action_v2(core: &Core, payload: BulkActionPayload) -> Result<BulkAction, ApiErr> {
+    let locales = core.read(|tx| releases::locale_codes(tx))?;
+    let action = timeline::check_bulk(&payload, core.publishing, &locales, MAX_BULK_ITEMS)?;
+    store_bulk_action(core, action, payload)
+}
+
+/// Stores a checked bulk action `created` (within the active-action limit), fires
+/// `BulkAction.create`, and queues it.
+fn store_bulk_action(
+    core: &Core,
+    action: ActionKind,
+    payload: BulkActionPayload,
+) -> Result<BulkAction, ApiErr> {
     let created = core.write(|tx, events| {
         let active = tx
             .all::<BulkAction>(kind::BULK_ACTION)?
@@ -406,20 +528,22 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
             .get(kind::BULK_ACTION, action_id)?
             .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
         let links: Vec<Link> = bulk.payload.entities.links().into_iter().cloned().collect();
-        let view = SpaceView::around(tx, &links)?;
-        let checked_action = match (&bulk.action, &bulk.payload.action) {
-            (ActionKind::Validate, Some(for_action)) => for_action.clone(),
-            (ActionKind::Validate, None) => ActionKind::Publish,
-            (other, _) => other.clone(),
+        let mut view = SpaceView::around(tx, &links)?;
+        let steps = if bulk.payload.is_v2() {
+            timeline::bulk_steps(&bulk.payload, core.publishing)
+        } else {
+            let checked_action = match (&bulk.action, &bulk.payload.action) {
+                (ActionKind::Validate, Some(for_action)) => for_action.clone(),
+                (ActionKind::Validate, None) => ActionKind::Publish,
+                (other, _) => other.clone(),
+            };
+            timeline::uniform_steps(&links, &checked_action)
         };
-        let errors = check_entities(
-            &view,
-            &links,
-            &checked_action,
-            bulk.action == ActionKind::Publish,
-        );
+        let errors = check_steps(&mut view, &steps, bulk.action == ActionKind::Publish);
         if errors.is_empty() {
-            apply(core, tx, events, &view, &links, &bulk.action, &cause)?;
+            if bulk.action != ActionKind::Validate {
+                apply_steps(core, tx, events, &steps, &cause)?;
+            }
             bulk.sys.status = ActionStatus::Succeeded;
             bulk.error = None;
         } else {
@@ -478,8 +602,8 @@ pub fn entity_action_in(
     cause: &Cause,
 ) -> Result<Option<ErrorBody>, ApiErr> {
     let links = vec![link.clone()];
-    let view = SpaceView::around(tx, &links)?;
-    let errors = check_entities(&view, &links, action, false);
+    let mut view = SpaceView::around(tx, &links)?;
+    let errors = check_entities(&mut view, &links, action, false);
     if !errors.is_empty() {
         return Ok(Some(ErrorBody::validation_failed(errors)));
     }
@@ -493,6 +617,6 @@ pub fn entity_action_in(
             format!("{} '{}' is not published", link.sys.link_type, link.sys.id),
         )));
     }
-    apply(core, tx, events, &view, &links, action, cause)?;
+    apply(core, tx, events, &links, action, cause)?;
     Ok(None)
 }

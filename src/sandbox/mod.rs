@@ -33,6 +33,7 @@ pub mod seed_big;
 pub mod seed_export;
 pub mod space_view;
 pub mod store;
+pub mod timeline;
 pub mod tls;
 pub mod validation;
 pub mod webhooks;
@@ -87,6 +88,9 @@ pub struct SandboxConfig {
     /// Added to every response before it is sent (`--latency`), to try the app against a
     /// server as far away as the real CMA; zero for none.
     pub latency: Duration,
+    /// How the environment publishes: whole entries (the default) or locale by locale
+    /// (`--publishing locale`, spec §10.1); it decides which Timeline item shape is accepted.
+    pub publishing: timeline::PublishingMode,
 }
 
 impl Default for SandboxConfig {
@@ -106,6 +110,7 @@ impl Default for SandboxConfig {
             scheduler_tick: Duration::from_millis(250),
             clock: Clock::system(),
             latency: Duration::ZERO,
+            publishing: timeline::PublishingMode::Entry,
         }
     }
 }
@@ -307,6 +312,7 @@ impl Sandbox {
             jobs: jobs_tx,
             seed,
             webhook_url: config.webhook_url.clone(),
+            publishing: config.publishing,
         });
         let signing_secret = core.write(|tx, _| {
             let mut report = None;
