@@ -609,3 +609,40 @@ async fn locale_based_publishing_changes_only_the_listed_locales() {
         assert_eq!(cider.sys.published_version.is_some(), still);
     }
 }
+
+#[tokio::test]
+async fn an_export_with_a_timeline_release_loads_it_as_release_v2() {
+    let sb = sandbox().await;
+    let client = sandbox_client(&sb);
+    let export = json!({
+        "locales": [{"code": "en-US", "name": "English", "default": true, "sys": {"id": "en"}}],
+        "contentTypes": [{"sys": {"id": "memo", "publishedVersion": 1}, "name": "Memo",
+            "displayField": "title", "fields": [{"id": "title", "name": "Title",
+            "type": "Symbol", "localized": false, "required": false, "validations": []}]}],
+        "entries": [{"sys": {"id": "memo-1", "publishedVersion": 1,
+            "contentType": {"sys": {"type": "Link", "linkType": "ContentType", "id": "memo"}}},
+            "fields": {"title": {"en-US": "Memo"}}}],
+        "releases": [{"sys": {"id": "timeline-copy", "type": "Release", "status": "active",
+                "schemaVersion": "Release.v2",
+                "createdAt": "2026-01-02T10:00:00.000Z", "updatedAt": "2026-01-03T10:00:00.000Z"},
+            "title": "Copied Timeline release",
+            "entities": {"sys": {"type": "Array"}, "items": [
+                {"entity": {"sys": {"type": "Link", "linkType": "Entry", "id": "memo-1"}},
+                 "action": "unpublish"}]}}],
+    });
+    let report = client
+        .sandbox_load(serde_json::to_vec(&export).unwrap(), |_| {})
+        .await
+        .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let copied = client.get_release("timeline-copy").await.unwrap();
+    assert!(copied.is_timeline());
+    assert_eq!(copied.entities.items, [unpublish("memo-1")]);
+    assert_eq!(
+        copied.sys.updated_at.map(|t| t.to_string()),
+        Some("2026-01-03T10:00:00.000Z".to_owned()),
+        "the exported instants are kept"
+    );
+    let v2 = timeline_ids(&client, Query::new().set("sys.schemaVersion", "Release.v2")).await;
+    assert_eq!(v2, ["timeline-copy"]);
+}
