@@ -3,28 +3,28 @@
 //!
 //! Publishing is all-or-nothing: every entity is validated first (links to entities published by
 //! the same action count as resolvable), and only if none has an error are they all published,
-//! in one transaction. A failed action carries every per-entity error. Jobs run one at a time,
+//! in one transaction; what each entity gets is a [`Step`](super::steps::Step) (one action for
+//! all in Launch and v1 bulk, each item's own in Timeline and v2 bulk). A failed action carries every per-entity error. Jobs run one at a time,
 //! in the order they were queued; at start the executor picks up any action a previous process
 //! left unfinished.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::core::{Core, Events, Failpoints, Job, new_id, to_value};
-use super::entities::{self, kind_of_link};
+use super::entities::kind_of_link;
 use super::error::ApiErr;
 use super::releases;
 use super::space_view::SpaceView;
+use super::steps::{self, apply, check_entities, check_steps};
 use super::store::{Tx, kind};
-use super::timeline::{self, Effect, Step};
-use super::validation::{self, Options};
+use super::timeline;
 use super::webhooks::Cause;
 use crate::cma::{
     ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, BulkEntities,
-    EntityError, EntityState, ErrorBody, ErrorId, Extra, Link, LinkType, ReleaseAction,
+    ErrorBody, ErrorId, Extra, Link, ReleaseAction,
 };
 
 /// Most items in one bulk action.
@@ -99,191 +99,6 @@ fn resume_unfinished(core: &Core) {
     }
 }
 
-/// The per-entity outcome of checking a set of entities for one action.
-fn check_entities(
-    view: &mut SpaceView,
-    links: &[Link],
-    action: &ActionKind,
-    check_versions: bool,
-) -> Vec<EntityError> {
-    check_steps(
-        view,
-        &timeline::uniform_steps(links, action),
-        check_versions,
-    )
-}
-
-/// The per-entity outcome of checking steps, each for its own effect: publishing steps get the
-/// publish checks (for locale-based steps, only the errors in their `add` locales count);
-/// unpublishing steps only need their entity to exist (spec §1's unpublish rule).
-///
-/// **\[I\]** Links resolve against the space as the action leaves it: an entity another step
-/// publishes counts as published, and one another step unpublishes as a whole does not.
-fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -> Vec<EntityError> {
-    let publishing: HashSet<(LinkType, String)> = steps
-        .iter()
-        .filter(|s| s.effect.publishes())
-        .map(|s| (s.link.sys.link_type.clone(), s.link.sys.id.clone()))
-        .collect();
-    let codes: Vec<String> = view.locales.iter().map(|l| l.code.clone()).collect();
-    for step in steps {
-        let key = (step.link.sys.link_type.clone(), step.link.sys.id.clone());
-        if publishing.contains(&key) {
-            continue;
-        }
-        let goes_unpublished = match &step.effect {
-            Effect::Unpublish => true,
-            Effect::Locales { remove, .. } => view
-                .entity(&step.link.sys.link_type, &step.link.sys.id)
-                .is_some_and(|e| {
-                    timeline::published_locales(e, &codes)
-                        .iter()
-                        .all(|l| remove.contains(l))
-                }),
-            Effect::Publish => false,
-        };
-        if goes_unpublished {
-            view.mark_unpublished(&step.link.sys.link_type, &step.link.sys.id);
-        }
-    }
-    let view = &*view;
-    let options = Options::new(&view.locales, &publishing);
-    let mut errors = Vec::new();
-    for step in steps {
-        let link = &step.link;
-        let Some(entity) = view.entity(&link.sys.link_type, &link.sys.id) else {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::not_found(link.sys.link_type.as_str(), &link.sys.id),
-            ));
-            continue;
-        };
-        if check_versions
-            && let Some(expected) = link.sys.version
-            && entity.sys.version != Some(expected)
-        {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::new(ErrorId::VersionMismatch, "Version mismatch").with_details(json!({
-                    "expected": expected, "currentVersion": entity.sys.version
-                })),
-            ));
-            continue;
-        }
-        if !step.effect.publishes() {
-            continue;
-        }
-        if entity.state() == EntityState::Archived {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::new(
-                    ErrorId::BadRequest,
-                    format!(
-                        "{} '{}' is archived and cannot be published",
-                        link.sys.link_type, link.sys.id
-                    ),
-                ),
-            ));
-            continue;
-        }
-        let error = match validation::validate_for_publish(entity, view, &options) {
-            Ok(()) => None,
-            Err(error) => match &step.effect {
-                Effect::Locales { add, .. } => only_in_locales(error, add),
-                _ => Some(error),
-            },
-        };
-        if let Some(error) = error {
-            errors.push(EntityError::new(link.clone(), error));
-        }
-    }
-    errors
-}
-
-/// A validation error restricted to the locales being published: field errors in other locales
-/// are dropped (`None` when none is left); errors not about one locale stay.
-fn only_in_locales(mut error: ErrorBody, locales: &[String]) -> Option<ErrorBody> {
-    let Some(list) = error
-        .details
-        .as_mut()
-        .and_then(|d| d.get_mut("errors"))
-        .and_then(|e| e.as_array_mut())
-    else {
-        return Some(error);
-    };
-    list.retain(|e| {
-        let path = e.get("path").and_then(|p| p.as_array());
-        let locale = path
-            .filter(|p| p.first().and_then(|f| f.as_str()) == Some("fields"))
-            .and_then(|p| p.get(2))
-            .and_then(|l| l.as_str());
-        locale.is_none_or(|l| locales.iter().any(|code| code == l))
-    });
-    if list.is_empty() {
-        return None;
-    }
-    if list.iter().all(|e| e["name"] == "notResolvable") {
-        error.sys.id = ErrorId::UnresolvedLinks;
-    }
-    Some(error)
-}
-
-/// Applies every step (inside the caller's transaction).
-fn apply_steps(
-    core: &Core,
-    tx: &Tx<'_>,
-    events: &mut Events,
-    steps: &[Step],
-    cause: &Cause,
-) -> Result<(), ApiErr> {
-    for step in steps {
-        let link = &step.link;
-        let Some(k) = kind_of_link(&link.sys.link_type) else {
-            continue;
-        };
-        match &step.effect {
-            Effect::Publish => {
-                entities::publish(core, tx, events, k, &link.sys.id, None, cause)?;
-            }
-            Effect::Unpublish => {
-                // An entity that is not published stays so ("unpublish or leave unpublished").
-                let published = entities::load(tx, k, &link.sys.id)?
-                    .sys
-                    .published_version
-                    .is_some();
-                if published {
-                    entities::unpublish(core, tx, events, k, &link.sys.id, None, cause)?;
-                }
-            }
-            Effect::Locales { add, remove } => {
-                entities::publish_locales(core, tx, events, k, &link.sys.id, add, remove, cause)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Applies `action` to every link (inside the caller's transaction).
-fn apply(
-    core: &Core,
-    tx: &Tx<'_>,
-    events: &mut Events,
-    links: &[Link],
-    action: &ActionKind,
-    cause: &Cause,
-) -> Result<(), ApiErr> {
-    if matches!(action, ActionKind::Publish | ActionKind::Unpublish) {
-        apply_steps(
-            core,
-            tx,
-            events,
-            &timeline::uniform_steps(links, action),
-            cause,
-        )?;
-    }
-    Ok(())
-}
-
 /// Runs one release action to its end; returns the final action. Idempotent for final actions.
 pub fn run_release_action(
     core: &Core,
@@ -331,12 +146,12 @@ pub fn run_release_action(
         let steps = if release.is_timeline() {
             timeline::release_steps(&release)
         } else {
-            timeline::uniform_steps(&links, &checked)
+            steps::uniform_steps(&links, &checked)
         };
         let errors = check_steps(&mut view, &steps, false);
         if errors.is_empty() {
             if action.action != ActionKind::Validate {
-                apply_steps(core, tx, events, &steps, &cause)?;
+                steps::apply_steps(core, tx, events, &steps, &cause)?;
             }
             action.sys.status = ActionStatus::Succeeded;
             action.error = None;
@@ -537,12 +352,12 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
                 (ActionKind::Validate, None) => ActionKind::Publish,
                 (other, _) => other.clone(),
             };
-            timeline::uniform_steps(&links, &checked_action)
+            steps::uniform_steps(&links, &checked_action)
         };
         let errors = check_steps(&mut view, &steps, bulk.action == ActionKind::Publish);
         if errors.is_empty() {
             if bulk.action != ActionKind::Validate {
-                apply_steps(core, tx, events, &steps, &cause)?;
+                steps::apply_steps(core, tx, events, &steps, &cause)?;
             }
             bulk.sys.status = ActionStatus::Succeeded;
             bulk.error = None;

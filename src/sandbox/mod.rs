@@ -8,7 +8,8 @@
 //! very `cma` types the client decodes. Nothing here knows the GUI.
 //!
 //! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
-//! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain;
+//! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain,
+//! with [`timeline`] the Release.v2 / bulk v2 rules and [`steps`] what an action does per entity;
 //! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite, with [`index`] the
 //! side tables lists are answered from; [`seed`] the demo (and [`seed_big`] a real-sized space).
 
@@ -32,6 +33,7 @@ pub mod seed;
 pub mod seed_big;
 pub mod seed_export;
 pub mod space_view;
+pub mod steps;
 pub mod store;
 pub mod timeline;
 pub mod tls;

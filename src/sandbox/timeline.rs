@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{Value, json};
 
 use super::error::ApiErr;
+use super::steps::{Effect, Step};
 use crate::cma::{
     ActionKind, BulkActionPayload, BulkEntities, BulkItemV2, ItemAction, Link, LinkType, LocaleSet,
     Release, ReleaseItem,
@@ -29,59 +30,6 @@ pub enum PublishingMode {
     Entry,
     /// Locale-based publishing: Timeline items are `{entity, add, remove}`.
     Locale,
-}
-
-/// What an action does to one entity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Publish the whole entity (every locale).
-    Publish,
-    /// Unpublish the whole entity, or leave it unpublished.
-    Unpublish,
-    /// Locale-based: publish the `add` locales, unpublish the `remove` ones; locales in neither
-    /// keep their state.
-    Locales {
-        /// Locales to publish.
-        add: Vec<String>,
-        /// Locales to unpublish (or leave unpublished).
-        remove: Vec<String>,
-    },
-}
-
-impl Effect {
-    /// Whether the effect publishes anything (and so gets the publish checks).
-    pub fn publishes(&self) -> bool {
-        match self {
-            Self::Publish => true,
-            Self::Unpublish => false,
-            Self::Locales { add, .. } => !add.is_empty(),
-        }
-    }
-}
-
-/// One entity and what happens to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    /// The entry or asset (versioned in a bulk publish).
-    pub link: Link,
-    /// What happens to it.
-    pub effect: Effect,
-}
-
-/// The same effect for every link (Launch releases, v1 bulk actions).
-pub fn uniform_steps(links: &[Link], action: &ActionKind) -> Vec<Step> {
-    let effect = if *action == ActionKind::Unpublish {
-        Effect::Unpublish
-    } else {
-        Effect::Publish
-    };
-    links
-        .iter()
-        .map(|link| Step {
-            link: link.clone(),
-            effect: effect.clone(),
-        })
-        .collect()
 }
 
 /// The steps of a Timeline release: each item's own action or locale sets. Items run as they
