@@ -646,3 +646,63 @@ async fn an_export_with_a_timeline_release_loads_it_as_release_v2() {
     let v2 = timeline_ids(&client, Query::new().set("sys.schemaVersion", "Release.v2")).await;
     assert_eq!(v2, ["timeline-copy"]);
 }
+
+#[tokio::test]
+async fn a_timeline_publish_sends_each_items_event_with_the_release_headers() {
+    let receiver = crate::support::Receiver::start(0).await;
+    let url = receiver.url.clone();
+    let sb = sandbox_with(|c| c.webhook_url = Some(url)).await;
+    let client = sandbox_client(&sb);
+    let release = client.get_release(SEEDED_TIMELINE).await.unwrap();
+    let action = client
+        .publish_release(SEEDED_TIMELINE, release.sys.version)
+        .await
+        .unwrap();
+    let done = client
+        .wait_release_action(SEEDED_TIMELINE, &action.sys.id, &fast_poll())
+        .await
+        .unwrap();
+    assert_eq!(done.sys.status, ActionStatus::Succeeded, "{:?}", done.error);
+    crate::support::wait_until(
+        "ReleaseAction.execute",
+        std::time::Duration::from_secs(5),
+        || async {
+            receiver
+                .topics()
+                .iter()
+                .any(|t| t == "ReleaseAction.execute")
+        },
+    )
+    .await;
+    sb.deliveries_idle().await;
+    let deliveries = receiver.deliveries();
+    let entity_events: Vec<(String, String)> = deliveries
+        .iter()
+        .filter(|d| d.topic().starts_with("Entry."))
+        .map(|d| {
+            assert_eq!(d.header("x-contentful-release-id"), Some(SEEDED_TIMELINE));
+            assert_eq!(
+                d.header("x-contentful-release-action-id"),
+                Some(action.sys.id.as_str())
+            );
+            (
+                d.topic(),
+                d.json()["sys"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entity_events,
+        [
+            ("Entry.publish".to_owned(), CIDER.to_owned()),
+            ("Entry.publish".to_owned(), OUTDOORS.to_owned()),
+            ("Entry.unpublish".to_owned(), GIVEAWAY.to_owned()),
+        ]
+    );
+    for d in deliveries
+        .iter()
+        .filter(|d| d.topic().starts_with("Release"))
+    {
+        assert_eq!(d.header("x-contentful-release-id"), None, "{}", d.topic());
+    }
+}
