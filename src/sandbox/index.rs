@@ -10,7 +10,7 @@
 //!   (for `links_to_entry`/`links_to_asset`); `entity_counts` how many of each kind and content
 //!   type exist, so the `total` of an unfiltered (or content-type) list is not a count over
 //!   50,000 rows.
-//! - `release_index` and `release_entities` (a release's status, title, instants, members);
+//! - `release_index` and `release_entities` (a release's status, title, instants, schema, members);
 //! - `release_action_index` (an action's release, status and kind);
 //! - `schedule_index` (a scheduled action's status, time, entity and environment).
 //!

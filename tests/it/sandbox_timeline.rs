@@ -706,3 +706,38 @@ async fn a_timeline_publish_sends_each_items_event_with_the_release_headers() {
         assert_eq!(d.header("x-contentful-release-id"), None, "{}", d.topic());
     }
 }
+
+#[tokio::test]
+async fn a_database_with_the_version_1_index_is_reindexed_with_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        let mut config = crate::support::fast_sandbox_config();
+        config.data_dir = Some(dir.path().to_path_buf());
+        config
+    };
+    let sb = release_desk::sandbox::Sandbox::start(config())
+        .await
+        .unwrap();
+    sb.shutdown(std::time::Duration::from_secs(1)).await;
+    // As index version 1 left it: no schema column, every release listed as Launch.
+    let db = rusqlite::Connection::open(dir.path().join("sandbox.sqlite3")).unwrap();
+    db.execute_batch(
+        "DROP TABLE release_index;
+         CREATE TABLE release_index (id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+             status TEXT NOT NULL, title TEXT NOT NULL, created_ms INTEGER, updated_ms INTEGER,
+             created_by TEXT, entity_count INTEGER NOT NULL) WITHOUT ROWID;
+         UPDATE settings SET value = '1' WHERE key = 'index_version';",
+    )
+    .unwrap();
+    drop(db);
+    let sb = release_desk::sandbox::Sandbox::start(config())
+        .await
+        .unwrap();
+    let client = sandbox_client(&sb);
+    assert_eq!(timeline_ids(&client, Query::new()).await.len(), 5);
+    assert_eq!(
+        timeline_ids(&client, Query::new().set("sys.schemaVersion", "Release.v2")).await,
+        [SEEDED_TIMELINE]
+    );
+    sb.shutdown(std::time::Duration::from_secs(1)).await;
+}
