@@ -82,6 +82,10 @@ struct SandboxArgs {
     /// Do not archive a release after a successful publish.
     #[arg(long)]
     no_auto_archive: bool,
+    /// How the environment publishes: whole entries, or locale by locale (Timeline releases
+    /// and bulk actions v2 then take `add`/`remove` locale sets).
+    #[arg(long, value_enum, default_value_t = release_desk::sandbox::timeline::PublishingMode::Entry)]
+    publishing: release_desk::sandbox::timeline::PublishingMode,
     /// Seconds between webhook delivery retries (Contentful waits 30; shorter helps when
     /// testing a consumer's failure handling).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -149,6 +153,7 @@ fn run_sandbox(args: SandboxArgs) -> ExitCode {
         rate_limit: args.rate_limit,
         webhook_url: args.webhook_url,
         latency: std::time::Duration::from_millis(args.latency),
+        publishing: args.publishing,
         ..SandboxConfig::default()
     };
     config.behaviour.auto_archive = !args.no_auto_archive;

@@ -331,6 +331,42 @@ impl Client {
         .await
     }
 
+    // ---- bulk actions v2 (§10.2) -------------------------------------------------------------
+
+    /// `POST /bulk_actions` with a v2 body (`action` in the body, a plain array of
+    /// `{entity, add?, remove?}`; build it with [`BulkActionPayload::v2`]).
+    pub async fn create_bulk_action_v2(
+        &self,
+        payload: &BulkActionPayload,
+    ) -> Result<BulkAction, CmaError> {
+        let call = Call::new(Method::POST, self.env_path(&["bulk_actions"])).json(payload)?;
+        self.fetch(call, "bulk action").await
+    }
+
+    /// `GET /bulk_actions/{id}` (the v2 path; either version can be read there).
+    pub async fn get_bulk_action_v2(&self, id: &str) -> Result<BulkAction, CmaError> {
+        let path = self.env_path(&["bulk_actions", id]);
+        self.fetch(Call::new(Method::GET, path), "bulk action")
+            .await
+    }
+
+    /// Polls a bulk action on the v2 path until it succeeded or failed.
+    pub async fn wait_bulk_action_v2(
+        &self,
+        id: &str,
+        options: &PollOptions,
+    ) -> Result<BulkAction, CmaError> {
+        self.poll_until(
+            "bulk action",
+            id,
+            options,
+            || self.get_bulk_action_v2(id),
+            |a: &BulkAction| (a.sys.status.is_final(), a.sys.status.to_string()),
+            |_| {},
+        )
+        .await
+    }
+
     // ---- scheduled actions (§4) -------------------------------------------------------------
 
     fn scheduled_query(&self, query: Query) -> Query {

@@ -110,11 +110,14 @@ pub async fn list_releases(
             [text(link_type)],
         );
     }
-    if let Some(v) = q.get("sys.schemaVersion")
-        && v != "Release.v1"
-    {
-        select.filter("0", []);
+    // Partitioned by schema (spec §10.1 [I]): Launch releases unless Release.v2 is asked for.
+    let schema = q.get("sys.schemaVersion").unwrap_or("Release.v1");
+    if !matches!(schema, "Release.v1" | "Release.v2") {
+        return Err(ApiErr::invalid_query(format!(
+            "sys.schemaVersion must be Release.v1 or Release.v2, not '{schema}'"
+        )));
     }
+    select.filter("i.schema = ?", [text(schema)]);
     let order = q.get("order").unwrap_or("-sys.updatedAt");
     for (descending, field) in order_keys(order) {
         let column = match field {
@@ -412,13 +415,28 @@ pub async fn start_bulk_action(
     Ok(reply(StatusCode::CREATED, &bulk))
 }
 
-/// `GET …/bulk_actions/actions/{id}`.
+/// `POST …/bulk_actions` with a v2 body (201 + the action, its `payload` echoing the body).
+pub async fn start_bulk_action_v2(
+    State(core): State<Arc<Core>>,
+    Path(params): Path<Params>,
+    body: Body<BulkActionPayload>,
+) -> Result<Response, ApiErr> {
+    scope(&core, &params)?;
+    let payload = body.required()?;
+    let bulk = executor::start_bulk_action_v2(&core, payload)?;
+    Ok(reply(StatusCode::CREATED, &bulk))
+}
+
+/// `GET …/bulk_actions/actions/{id}` (v1) and `GET …/bulk_actions/{id}` (v2): either version.
 pub async fn get_bulk_action(
     State(core): State<Arc<Core>>,
     Path(params): Path<Params>,
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
-    let id = param(&params, "id");
+    let id = params
+        .get("id")
+        .or_else(|| params.get("action"))
+        .map_or("", String::as_str);
     let bulk: Option<BulkAction> = core.read(|tx| Ok(tx.get(kind::BULK_ACTION, id)?))?;
     bulk.map(|b| ok(&b))
         .ok_or_else(|| ApiErr::not_found("BulkAction", id))

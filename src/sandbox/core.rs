@@ -121,6 +121,8 @@ pub struct Core {
     pub seed: super::seed::Seed,
     /// Where the seeded webhook delivers.
     pub webhook_url: Option<String>,
+    /// Entry- or locale-based publishing (spec §10.1).
+    pub publishing: super::timeline::PublishingMode,
 }
 
 /// Events collected during a transaction, emitted after it commits.

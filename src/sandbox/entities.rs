@@ -49,7 +49,8 @@ fn crn(k: EntityKind, id: &str) -> String {
 
 /// Writes an entity with the `sys` keys Contentful always serves and the sandbox derives:
 /// entries' `automationTags` (`[]` when none) and `fieldStatus`, the entity's publishing state in
-/// every environment locale (entity-level publishing: the same state for each; spec §5).
+/// every environment locale (spec §5): the entity's state, except that a published entity keeps
+/// `draft` for the locales a locale-based action left unpublished (see [`publish_locales`]).
 pub fn put_entity(tx: &Tx<'_>, k: EntityKind, id: &str, entity: &mut Entity) -> Result<(), ApiErr> {
     if k == EntityKind::Entry {
         entity
@@ -58,15 +59,28 @@ pub fn put_entity(tx: &Tx<'_>, k: EntityKind, id: &str, entity: &mut Entity) -> 
             .entry("automationTags")
             .or_insert_with(|| json!([]));
     }
-    let state = match entity.sys.state() {
+    let entity_state = entity.sys.state();
+    let state = match entity_state {
         EntityState::Published => "published",
         EntityState::Changed => "changed",
         _ => "draft",
     };
+    let published = matches!(entity_state, EntityState::Published | EntityState::Changed);
+    let before = entity.sys.extra.get("fieldStatus").and_then(|s| s.get("*"));
+    let unpublished = |code: &str| {
+        published && before.and_then(|s| s.get(code)).and_then(Value::as_str) == Some("draft")
+    };
     let locales: Vec<crate::cma::Locale> = tx.all(kind::LOCALE)?;
     let per_locale: serde_json::Map<String, Value> = locales
         .into_iter()
-        .map(|locale| (locale.code, json!(state)))
+        .map(|locale| {
+            let here = if unpublished(&locale.code) {
+                "draft"
+            } else {
+                state
+            };
+            (locale.code, json!(here))
+        })
         .collect();
     entity
         .sys
@@ -254,6 +268,7 @@ fn deleted_payload(core: &Core, entity: &Entity, now: Timestamp) -> Value {
 
 /// Publishes an entity: `publishedVersion = version`, then `version += 1` (spec §5).
 /// `version` is what the client sent (`None` when an action publishes on the user's behalf).
+/// Every locale is published.
 pub fn publish(
     core: &Core,
     tx: &Tx<'_>,
@@ -262,6 +277,64 @@ pub fn publish(
     id: &str,
     version: Option<u64>,
     cause: &Cause,
+) -> Result<Entity, ApiErr> {
+    publish_in(core, tx, events, k, id, version, cause, None)
+}
+
+/// Locale-based publishing (spec §10): publishes the `add` locales and unpublishes the `remove`
+/// ones; the other locales keep their state. Returns the entity, unchanged when nothing changes.
+///
+/// **\[I\] How this maps onto the entity.** The sandbox keeps one published snapshot per entity
+/// and `sys.fieldStatus` says which locales it covers:
+/// - the published locales after the change are `(published now − remove) ∪ add`;
+/// - when that set is empty, the entity is unpublished as a whole (as [`unpublish`]: no
+///   `publishedVersion`, every locale `draft`, an `Entry.unpublish` event);
+/// - otherwise the entity is published at its current version (as [`publish`]:
+///   `publishedVersion = version`, `version += 1`, an `Entry.publish` event) and the snapshot (the
+///   event payload and `/public/entries`) holds only the published locales' values. A locale
+///   that stays published is re-published with its current content, so one published version
+///   covers every published locale; the unpublished locales read `draft` in `fieldStatus`;
+/// - after a later edit the published locales read `changed`, the others stay `draft`;
+/// - a whole-entity publish (direct, Launch, v1 bulk) publishes every locale again.
+#[allow(clippy::too_many_arguments)]
+pub fn publish_locales(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    add: &[String],
+    remove: &[String],
+    cause: &Cause,
+) -> Result<Entity, ApiErr> {
+    let entity = load(tx, k, id)?;
+    let codes = super::releases::locale_codes(tx)?;
+    let before = super::timeline::published_locales(&entity, &codes);
+    let mut after = before.clone();
+    for code in remove {
+        after.remove(code);
+    }
+    after.extend(add.iter().cloned());
+    if add.is_empty() && after == before {
+        return Ok(entity);
+    }
+    if after.is_empty() {
+        return unpublish(core, tx, events, k, id, None, cause);
+    }
+    publish_in(core, tx, events, k, id, None, cause, Some(&after))
+}
+
+/// [`publish`], for every locale (`locales` = `None`) or only for `locales`.
+#[allow(clippy::too_many_arguments)]
+fn publish_in(
+    core: &Core,
+    tx: &Tx<'_>,
+    events: &mut Events,
+    k: EntityKind,
+    id: &str,
+    version: Option<u64>,
+    cause: &Cause,
+    locales: Option<&std::collections::BTreeSet<String>>,
 ) -> Result<Entity, ApiErr> {
     let mut entity = load(tx, k, id)?;
     if cause.is_direct() {
@@ -286,8 +359,27 @@ pub fn publish(
     sys.version = Some(current + 1);
     sys.updated_at = Some(now);
     sys.updated_by = Some(core.user());
+    // `put_entity` keeps the `draft` marks of fieldStatus on a published entity: set them to
+    // the locales left out (none for a whole-entity publish).
+    let marks: serde_json::Map<String, Value> = super::releases::locale_codes(tx)?
+        .into_iter()
+        .filter(|code| locales.is_some_and(|set| !set.contains(code)))
+        .map(|code| (code, json!("draft")))
+        .collect();
+    sys.extra
+        .insert("fieldStatus".into(), json!({ "*": marks }));
     put_entity(tx, k, id, &mut entity)?;
-    let snapshot = published_snapshot(&entity);
+    let mut snapshot = published_snapshot(&entity);
+    if let (Some(set), Some(fields)) = (
+        locales,
+        snapshot.get_mut("fields").and_then(Value::as_object_mut),
+    ) {
+        for value in fields.values_mut() {
+            if let Some(per_locale) = value.as_object_mut() {
+                per_locale.retain(|code, _| set.contains(code));
+            }
+        }
+    }
     if k == EntityKind::Entry {
         // Kept for `/public/entries`: later edits change the entry, not what was published.
         tx.put(kind::PUBLISHED_ENTRY, id, &snapshot)?;

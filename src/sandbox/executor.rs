@@ -3,27 +3,28 @@
 //!
 //! Publishing is all-or-nothing: every entity is validated first (links to entities published by
 //! the same action count as resolvable), and only if none has an error are they all published,
-//! in one transaction. A failed action carries every per-entity error. Jobs run one at a time,
+//! in one transaction; what each entity gets is a [`Step`](super::steps::Step) (one action for
+//! all in Launch and v1 bulk, each item's own in Timeline and v2 bulk). A failed action carries every per-entity error. Jobs run one at a time,
 //! in the order they were queued; at start the executor picks up any action a previous process
 //! left unfinished.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::core::{Core, Events, Failpoints, Job, new_id, to_value};
-use super::entities::{self, kind_of_link};
+use super::entities::kind_of_link;
 use super::error::ApiErr;
 use super::releases;
 use super::space_view::SpaceView;
+use super::steps::{self, apply, check_entities, check_steps};
 use super::store::{Tx, kind};
-use super::validation::{self, Options};
+use super::timeline;
 use super::webhooks::Cause;
 use crate::cma::{
     ActionKind, ActionStatus, BulkAction, BulkActionPayload, BulkActionSys, BulkEntities,
-    EntityError, EntityState, ErrorBody, ErrorId, Extra, Link, LinkType, ReleaseAction,
+    ErrorBody, ErrorId, Extra, Link, ReleaseAction,
 };
 
 /// Most items in one bulk action.
@@ -98,98 +99,6 @@ fn resume_unfinished(core: &Core) {
     }
 }
 
-/// The per-entity outcome of checking a set of entities for an action.
-fn check_entities(
-    view: &SpaceView,
-    links: &[Link],
-    action: &ActionKind,
-    check_versions: bool,
-) -> Vec<EntityError> {
-    let publishing: HashSet<(LinkType, String)> = if *action == ActionKind::Unpublish {
-        HashSet::new()
-    } else {
-        links
-            .iter()
-            .map(|l| (l.sys.link_type.clone(), l.sys.id.clone()))
-            .collect()
-    };
-    let options = Options::new(&view.locales, &publishing);
-    let mut errors = Vec::new();
-    for link in links {
-        let Some(entity) = view.entity(&link.sys.link_type, &link.sys.id) else {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::not_found(link.sys.link_type.as_str(), &link.sys.id),
-            ));
-            continue;
-        };
-        if check_versions
-            && let Some(expected) = link.sys.version
-            && entity.sys.version != Some(expected)
-        {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::new(ErrorId::VersionMismatch, "Version mismatch").with_details(json!({
-                    "expected": expected, "currentVersion": entity.sys.version
-                })),
-            ));
-            continue;
-        }
-        if *action == ActionKind::Unpublish {
-            continue;
-        }
-        if entity.state() == EntityState::Archived {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::new(
-                    ErrorId::BadRequest,
-                    format!(
-                        "{} '{}' is archived and cannot be published",
-                        link.sys.link_type, link.sys.id
-                    ),
-                ),
-            ));
-            continue;
-        }
-        if let Err(error) = validation::validate_for_publish(entity, view, &options) {
-            errors.push(EntityError::new(link.clone(), error));
-        }
-    }
-    errors
-}
-
-/// Applies `action` to every entity (inside the caller's transaction).
-fn apply(
-    core: &Core,
-    tx: &Tx<'_>,
-    events: &mut Events,
-    view: &SpaceView,
-    links: &[Link],
-    action: &ActionKind,
-    cause: &Cause,
-) -> Result<(), ApiErr> {
-    for link in links {
-        let Some(k) = kind_of_link(&link.sys.link_type) else {
-            continue;
-        };
-        match action {
-            ActionKind::Publish => {
-                entities::publish(core, tx, events, k, &link.sys.id, None, cause)?;
-            }
-            ActionKind::Unpublish => {
-                let published = view
-                    .entity(&link.sys.link_type, &link.sys.id)
-                    .is_some_and(|e| e.sys.published_version.is_some());
-                if published {
-                    entities::unpublish(core, tx, events, k, &link.sys.id, None, cause)?;
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// Runs one release action to its end; returns the final action. Idempotent for final actions.
 pub fn run_release_action(
     core: &Core,
@@ -219,7 +128,7 @@ pub fn run_release_action(
             .ok_or_else(|| ApiErr::not_found("ReleaseAction", action_id))?;
         let release = releases::load(core, tx, release_id)?;
         let links = release.entities.link_vec();
-        let view = SpaceView::around(tx, &links)?;
+        let mut view = SpaceView::around(tx, &links)?;
         let mut cause = Cause {
             release_id: Some(release_id.to_owned()),
             release_version: Some(release.sys.version.to_string()),
@@ -233,9 +142,17 @@ pub fn run_release_action(
             (ActionKind::Validate, Some(for_action)) => for_action,
             (other, _) => other.clone(),
         };
-        let errors = check_entities(&view, &links, &checked, false);
+        // A Timeline release applies (and validates) each item's own action (spec §10.1).
+        let steps = if release.is_timeline() {
+            timeline::release_steps(&release)
+        } else {
+            steps::uniform_steps(&links, &checked)
+        };
+        let errors = check_steps(&mut view, &steps, false);
         if errors.is_empty() {
-            apply(core, tx, events, &view, &links, &action.action, &cause)?;
+            if action.action != ActionKind::Validate {
+                steps::apply_steps(core, tx, events, &steps, &cause)?;
+            }
             action.sys.status = ActionStatus::Succeeded;
             action.error = None;
         } else {
@@ -303,7 +220,8 @@ pub fn start_bulk_action(
     let BulkEntities::Links(items) = &payload.entities else {
         return Err(ApiErr::invalid_body(vec![json!({
             "name": "type", "path": ["entities"],
-            "details": "Bulk actions v2 are not served by this sandbox yet",
+            "details": "This path takes v1 bodies ({\"entities\":{\"sys\":{\"type\":\"Array\"},\"items\":[…]}}); \
+                        v2 bodies go to POST …/bulk_actions",
         })]));
     };
     if items.is_empty() {
@@ -336,6 +254,25 @@ pub fn start_bulk_action(
     if !errors.is_empty() {
         return Err(ApiErr::invalid_body(errors));
     }
+    store_bulk_action(core, action, payload)
+}
+
+/// Starts a bulk action v2 (`POST …/bulk_actions`, spec §10.2): checks the body against the
+/// environment's locales and publishing mode, then stores and queues it as v1 does; `payload`
+/// (echoed in the answer) keeps the body's `action`.
+pub fn start_bulk_action_v2(core: &Core, payload: BulkActionPayload) -> Result<BulkAction, ApiErr> {
+    let locales = core.read(|tx| releases::locale_codes(tx))?;
+    let action = timeline::check_bulk(&payload, core.publishing, &locales, MAX_BULK_ITEMS)?;
+    store_bulk_action(core, action, payload)
+}
+
+/// Stores a checked bulk action `created` (within the active-action limit), fires
+/// `BulkAction.create`, and queues it.
+fn store_bulk_action(
+    core: &Core,
+    action: ActionKind,
+    payload: BulkActionPayload,
+) -> Result<BulkAction, ApiErr> {
     let created = core.write(|tx, events| {
         let active = tx
             .all::<BulkAction>(kind::BULK_ACTION)?
@@ -406,20 +343,22 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
             .get(kind::BULK_ACTION, action_id)?
             .ok_or_else(|| ApiErr::not_found("BulkAction", action_id))?;
         let links: Vec<Link> = bulk.payload.entities.links().into_iter().cloned().collect();
-        let view = SpaceView::around(tx, &links)?;
-        let checked_action = match (&bulk.action, &bulk.payload.action) {
-            (ActionKind::Validate, Some(for_action)) => for_action.clone(),
-            (ActionKind::Validate, None) => ActionKind::Publish,
-            (other, _) => other.clone(),
+        let mut view = SpaceView::around(tx, &links)?;
+        let steps = if bulk.payload.is_v2() {
+            timeline::bulk_steps(&bulk.payload, core.publishing)
+        } else {
+            let checked_action = match (&bulk.action, &bulk.payload.action) {
+                (ActionKind::Validate, Some(for_action)) => for_action.clone(),
+                (ActionKind::Validate, None) => ActionKind::Publish,
+                (other, _) => other.clone(),
+            };
+            steps::uniform_steps(&links, &checked_action)
         };
-        let errors = check_entities(
-            &view,
-            &links,
-            &checked_action,
-            bulk.action == ActionKind::Publish,
-        );
+        let errors = check_steps(&mut view, &steps, bulk.action == ActionKind::Publish);
         if errors.is_empty() {
-            apply(core, tx, events, &view, &links, &bulk.action, &cause)?;
+            if bulk.action != ActionKind::Validate {
+                steps::apply_steps(core, tx, events, &steps, &cause)?;
+            }
             bulk.sys.status = ActionStatus::Succeeded;
             bulk.error = None;
         } else {
@@ -478,8 +417,8 @@ pub fn entity_action_in(
     cause: &Cause,
 ) -> Result<Option<ErrorBody>, ApiErr> {
     let links = vec![link.clone()];
-    let view = SpaceView::around(tx, &links)?;
-    let errors = check_entities(&view, &links, action, false);
+    let mut view = SpaceView::around(tx, &links)?;
+    let errors = check_entities(&mut view, &links, action, false);
     if !errors.is_empty() {
         return Ok(Some(ErrorBody::validation_failed(errors)));
     }
@@ -493,6 +432,6 @@ pub fn entity_action_in(
             format!("{} '{}' is not published", link.sys.link_type, link.sys.id),
         )));
     }
-    apply(core, tx, events, &view, &links, action, cause)?;
+    apply(core, tx, events, &links, action, cause)?;
     Ok(None)
 }

@@ -10,7 +10,7 @@
 //!   (for `links_to_entry`/`links_to_asset`); `entity_counts` how many of each kind and content
 //!   type exist, so the `total` of an unfiltered (or content-type) list is not a count over
 //!   50,000 rows.
-//! - `release_index` and `release_entities` (a release's status, title, instants, members);
+//! - `release_index` and `release_entities` (a release's status, title, instants, schema, members);
 //! - `release_action_index` (an action's release, status and kind);
 //! - `schedule_index` (a scheduled action's status, time, entity and environment).
 //!
@@ -30,7 +30,7 @@ use super::store::kind;
 use crate::cma::Timestamp;
 
 /// The index's schema version; a database recording another one is re-indexed when opened.
-pub const VERSION: &str = "1";
+pub const VERSION: &str = "2";
 
 /// The settings key the index version is kept under.
 pub const VERSION_KEY: &str = "index_version";
@@ -83,9 +83,11 @@ CREATE TABLE IF NOT EXISTS release_index (
     created_ms   INTEGER,
     updated_ms   INTEGER,
     created_by   TEXT,
-    entity_count INTEGER NOT NULL
+    entity_count INTEGER NOT NULL,
+    schema       TEXT NOT NULL DEFAULT 'Release.v1'
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS release_by_updated ON release_index (updated_ms DESC, seq);
+CREATE INDEX IF NOT EXISTS release_by_schema ON release_index (schema, updated_ms DESC, seq);
 CREATE INDEX IF NOT EXISTS release_by_status ON release_index (status, updated_ms DESC, seq);
 CREATE INDEX IF NOT EXISTS release_by_created ON release_index (created_ms, seq);
 CREATE INDEX IF NOT EXISTS release_by_title ON release_index (title, seq);
@@ -448,8 +450,8 @@ fn put_release(conn: &Connection, id: &str, seq: i64, doc: &Value) -> rusqlite::
     let members = release_members(doc);
     conn.prepare_cached(
         "INSERT OR REPLACE INTO release_index
-         (id, seq, status, title, created_ms, updated_ms, created_by, entity_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         (id, seq, status, title, created_ms, updated_ms, created_by, entity_count, schema)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         id,
@@ -460,6 +462,8 @@ fn put_release(conn: &Connection, id: &str, seq: i64, doc: &Value) -> rusqlite::
         millis(doc.pointer("/sys/updatedAt")),
         text(doc, "/sys/createdBy/sys/id"),
         members.len() as i64,
+        // Absent means Launch (spec §10.1).
+        text(doc, "/sys/schemaVersion").unwrap_or("Release.v1"),
     ])?;
     conn.prepare_cached("DELETE FROM release_entities WHERE release_id = ?1")?
         .execute(params![id])?;
@@ -490,6 +494,23 @@ fn record_version(conn: &Connection) -> rusqlite::Result<()> {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![VERSION_KEY, VERSION],
     )?;
+    Ok(())
+}
+
+/// Drops the side tables whose columns changed since the index version the database records,
+/// before [`SCHEMA`] creates them again (then [`ensure`] fills them): version 2 added
+/// `release_index.schema`. Runs before `SCHEMA`, whose indexes name the new columns.
+pub fn drop_outdated(conn: &Connection) -> rusqlite::Result<()> {
+    let recorded: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            params![VERSION_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if recorded.as_deref() != Some(VERSION) {
+        conn.execute_batch("DROP TABLE IF EXISTS release_index;")?;
+    }
     Ok(())
 }
 

@@ -8,7 +8,8 @@
 //! very `cma` types the client decodes. Nothing here knows the GUI.
 //!
 //! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
-//! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain;
+//! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain,
+//! with [`timeline`] the Release.v2 / bulk v2 rules and [`steps`] what an action does per entity;
 //! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite, with [`index`] the
 //! side tables lists are answered from; [`seed`] the demo (and [`seed_big`] a real-sized space).
 
@@ -32,7 +33,9 @@ pub mod seed;
 pub mod seed_big;
 pub mod seed_export;
 pub mod space_view;
+pub mod steps;
 pub mod store;
+pub mod timeline;
 pub mod tls;
 pub mod validation;
 pub mod webhooks;
@@ -87,6 +90,9 @@ pub struct SandboxConfig {
     /// Added to every response before it is sent (`--latency`), to try the app against a
     /// server as far away as the real CMA; zero for none.
     pub latency: Duration,
+    /// How the environment publishes: whole entries (the default) or locale by locale
+    /// (`--publishing locale`, spec §10.1); it decides which Timeline item shape is accepted.
+    pub publishing: timeline::PublishingMode,
 }
 
 impl Default for SandboxConfig {
@@ -106,6 +112,7 @@ impl Default for SandboxConfig {
             scheduler_tick: Duration::from_millis(250),
             clock: Clock::system(),
             latency: Duration::ZERO,
+            publishing: timeline::PublishingMode::Entry,
         }
     }
 }
@@ -307,6 +314,7 @@ impl Sandbox {
             jobs: jobs_tx,
             seed,
             webhook_url: config.webhook_url.clone(),
+            publishing: config.publishing,
         });
         let signing_secret = core.write(|tx, _| {
             let mut report = None;

@@ -10,6 +10,7 @@ use super::core::{Core, Events, Job, new_id, to_value};
 use super::entities::check_version;
 use super::error::ApiErr;
 use super::store::{Tx, kind};
+use super::timeline;
 use super::webhooks::Cause;
 use crate::cma::{
     ActionKind, ActionStatus, EntityError, ErrorBody, ErrorId, Extra, Link, LinkType, Release,
@@ -36,14 +37,28 @@ pub fn load(core: &Core, tx: &Tx<'_>, id: &str) -> Result<Release, ApiErr> {
     })
 }
 
-/// Checks a release body: title, link types, the limit, duplicates, and that every entity exists.
-fn check_body(tx: &Tx<'_>, body: &ReleaseBody) -> Result<(), ApiErr> {
+/// Checks a release body for a release of `schema`: title, the items' shape (links for Launch,
+/// the Timeline rules of [`timeline::release_links`]), link types, the limit, duplicates, and
+/// that every entity exists.
+fn check_body(
+    core: &Core,
+    tx: &Tx<'_>,
+    body: &ReleaseBody,
+    schema: &ReleaseSchema,
+) -> Result<(), ApiErr> {
     if body.title.trim().is_empty() {
         return Err(ApiErr::invalid_body(vec![json!({
             "name": "required", "path": ["title"], "details": "The property \"title\" is required here"
         })]));
     }
-    let items: Vec<&Link> = v1_links(body)?;
+    let items: Vec<&Link> = match schema {
+        ReleaseSchema::Launch => v1_links(body)?,
+        ReleaseSchema::Timeline => {
+            let locales = locale_codes(tx)?;
+            timeline::release_links(&body.entities.items, core.publishing, &locales)?
+        }
+        ReleaseSchema::Other(other) => return Err(unknown_schema(other)),
+    };
     for (i, link) in items.iter().enumerate() {
         if !matches!(link.sys.link_type, LinkType::Entry | LinkType::Asset) {
             return Err(ApiErr::bad_request(format!(
@@ -89,21 +104,41 @@ fn check_body(tx: &Tx<'_>, body: &ReleaseBody) -> Result<(), ApiErr> {
     Ok(())
 }
 
-/// The links of a Launch body; Timeline items are refused until the sandbox models them.
+/// The environment's locale codes, in order.
+pub fn locale_codes(tx: &Tx<'_>) -> Result<Vec<String>, ApiErr> {
+    Ok(tx
+        .all::<crate::cma::Locale>(kind::LOCALE)?
+        .into_iter()
+        .map(|l| l.code)
+        .collect())
+}
+
+fn unknown_schema(other: &str) -> ApiErr {
+    ApiErr::invalid_body(vec![json!({
+        "name": "in", "path": ["sys", "schemaVersion"], "expected": ["Release.v1", "Release.v2"],
+        "details": format!("sys.schemaVersion must be Release.v1 or Release.v2, not '{other}'"),
+    })])
+}
+
+/// The links of a Launch body; Timeline items in a Launch release are 422 (spec §10.1).
 fn v1_links(body: &ReleaseBody) -> Result<Vec<&Link>, ApiErr> {
     let mut links = Vec::new();
+    let mut errors = Vec::new();
     for (i, item) in body.entities.items.iter().enumerate() {
         match item {
             ReleaseItem::Link(link) => links.push(link),
-            _ => {
-                return Err(ApiErr::invalid_body(vec![json!({
-                    "name": "type", "path": ["entities", "items", i],
-                    "details": "Only Launch (Release.v1) items, plain links, are accepted here",
-                })]));
-            }
+            _ => errors.push(json!({
+                "name": "type", "path": ["entities", "items", i],
+                "details": "A Release.v1 (Launch) release takes plain links; create the release \
+                            with sys.schemaVersion Release.v2 for Timeline items",
+            })),
         }
     }
-    Ok(links)
+    if errors.is_empty() {
+        Ok(links)
+    } else {
+        Err(ApiErr::invalid_body(errors))
+    }
 }
 
 /// Creates a release (201).
@@ -114,7 +149,9 @@ pub fn create(
     id: Option<&str>,
     body: ReleaseBody,
 ) -> Result<Release, ApiErr> {
-    check_body(tx, &body)?;
+    // The schema is chosen here, once (spec §10.1: no conversion later).
+    let schema = body.schema();
+    check_body(core, tx, &body, &schema)?;
     let id = id.map_or_else(new_id, str::to_owned);
     if tx.get::<Value>(kind::RELEASE, &id)?.is_some() {
         return Err(ApiErr::bad_request(format!(
@@ -140,7 +177,7 @@ pub fn create(
             archived_by: None,
             archived_at: None,
             last_action: None,
-            schema_version: Some(ReleaseSchema::Launch),
+            schema_version: Some(schema),
             extra: Extra::new(),
         },
         extra: Extra::new(),
@@ -192,7 +229,18 @@ pub fn update(
     let mut release = load(core, tx, id)?;
     check_version(release.sys.version, version)?;
     refuse_if_archived(&release)?;
-    check_body(tx, &body)?;
+    // An update without sys.schemaVersion keeps the release's; another one is refused.
+    let schema = release.schema();
+    if body.names_schema() && body.schema() != schema {
+        return Err(ApiErr::invalid_body(vec![json!({
+            "name": "schemaVersion", "path": ["sys", "schemaVersion"],
+            "details": format!(
+                "Release '{id}' is {}; its schema is fixed when it is created",
+                schema.as_str()
+            ),
+        })]));
+    }
+    check_body(core, tx, &body, &schema)?;
     release.title = body.title;
     release.entities = body.entities;
     if body.metadata.is_some() {
@@ -252,6 +300,12 @@ pub fn set_archived(
     if cause.release_action_id.is_none() {
         check_version(release.sys.version, version)?;
     }
+    if !archive && release.is_timeline() {
+        return Err(ApiErr::bad_request(format!(
+            "Release '{id}' is a Release.v2 (Timeline) release; Timeline releases cannot be \
+             unarchived"
+        )));
+    }
     if archive == release.is_archived() {
         return Err(ApiErr::bad_request(if archive {
             format!("Release '{id}' is already archived")
@@ -292,9 +346,20 @@ pub fn start_action(
     let ActionRequest {
         action,
         version,
-        validate_for,
+        mut validate_for,
     } = request;
     let mut release = load(core, tx, release_id)?;
+    if release.is_timeline() {
+        // A Timeline release unpublishes through its items, and each item is validated for
+        // its own action, whatever the validate body says (spec §10.1).
+        if action == ActionKind::Unpublish {
+            return Err(ApiErr::bad_request(format!(
+                "Release '{release_id}' is a Release.v2 (Timeline) release: it cannot be \
+                 unpublished as a whole; give its items the unpublish action and publish it"
+            )));
+        }
+        validate_for = None;
+    }
     if action != ActionKind::Validate && cause.scheduled_action_id.is_none() {
         check_version(release.sys.version, version)?;
     }

@@ -132,8 +132,13 @@ pub fn router(core: Arc<Core>, rate: Option<Arc<RateGate>>) -> Router {
             get(api_releases::list_release_actions),
         )
         .route(
+            &format!("{env}/bulk_actions"),
+            post(api_releases::start_bulk_action_v2),
+        )
+        .route(
+            // `{action}` is the v1 action on POST and the action id on GET (v2, spec §10.2).
             &format!("{env}/bulk_actions/{{action}}"),
-            post(api_releases::start_bulk_action),
+            post(api_releases::start_bulk_action).get(api_releases::get_bulk_action),
         )
         .route(
             &format!("{env}/bulk_actions/actions/{{id}}"),

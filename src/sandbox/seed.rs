@@ -16,11 +16,12 @@ use super::error::ApiErr;
 use super::releases;
 use super::scheduled;
 use super::store::{Tx, kind};
+use super::timeline::PublishingMode;
 use super::webhooks::Cause;
 use crate::cma::{
-    ActionKind, ActionStatus, ContentType, EntityKind, Extra, Link, LinkType, Locale,
-    ReleaseAction, ReleaseActionSys, ReleaseBody, ScheduledActionBody, ScheduledActionKind,
-    ScheduledFor, Timestamp, WebhookDefinition,
+    ActionKind, ActionStatus, ContentType, EntityKind, Extra, ItemAction, Link, LinkType, Locale,
+    LocaleSet, ReleaseAction, ReleaseActionSys, ReleaseBody, ReleaseItem, ScheduledActionBody,
+    ScheduledActionKind, ScheduledFor, Timestamp, WebhookDefinition,
 };
 
 /// The demo space, compiled in.
@@ -265,6 +266,9 @@ pub fn load(core: &Core, tx: &Tx<'_>, seed: Seed, webhook_url: Option<&str>) -> 
             _ => {}
         }
     }
+    if seed == Seed::Demo {
+        seed_timeline_release(core, tx, events)?;
+    }
     let now = core.now().0;
     for s in file.scheduled_actions {
         let at = now
@@ -298,6 +302,64 @@ pub fn load(core: &Core, tx: &Tx<'_>, seed: Seed, webhook_url: Option<&str>) -> 
         let space = super::seed_big::generate(core, tx)?;
         tracing::info!(?space, elapsed = ?started.elapsed(), "big space generated");
     }
+    Ok(())
+}
+
+/// The demo's Timeline (`Release.v2`) release, in the shape the environment's publishing mode
+/// takes (spec §10.1). Entry-based: two drafts to publish and a published article to unpublish.
+/// Locale-based: one draft published in every locale, and a published article kept in English
+/// and taken out of German. Unfiltered release lists show Launch releases only, so the demo's
+/// five Launch releases are still all that an unfiltered list holds.
+fn seed_timeline_release(core: &Core, tx: &Tx<'_>, events: &mut Events) -> Result<(), ApiErr> {
+    let entry = |id: &str| Link::new(LinkType::Entry, id);
+    let (id, body) = match core.publishing {
+        PublishingMode::Entry => (
+            "release-timeline-cider-week",
+            ReleaseBody::timeline(
+                "Cider Week (Timeline)",
+                vec![
+                    ReleaseItem::action(entry("article-hudson-valley-cider"), ItemAction::Publish),
+                    ReleaseItem::action(entry("cat-outdoors"), ItemAction::Publish),
+                    ReleaseItem::action(
+                        entry("article-design-week-giveaway"),
+                        ItemAction::Unpublish,
+                    ),
+                ],
+            ),
+        ),
+        PublishingMode::Locale => {
+            let codes = releases::locale_codes(tx)?;
+            let all = LocaleSet::all_fields(codes.iter().cloned());
+            let none = LocaleSet::all_fields(Vec::<String>::new());
+            let (english, others): (Vec<String>, Vec<String>) =
+                codes.into_iter().partition(|c| c == "en-US");
+            (
+                "release-timeline-german-edition",
+                ReleaseBody::timeline(
+                    "German Edition (Timeline, by locale)",
+                    vec![
+                        ReleaseItem::locales(entry("article-lisbon-by-tram"), all, none),
+                        ReleaseItem::locales(
+                            entry("article-baltic-island-hopping"),
+                            LocaleSet::all_fields(english),
+                            LocaleSet::all_fields(others),
+                        ),
+                    ],
+                ),
+            )
+        }
+    };
+    let mut release = releases::create(core, tx, events, Some(id), body)?;
+    // Dated a day back: the app opens on the model of a space's newest release, and the demo
+    // is a Launch space first (its Timeline release is the older one).
+    let earlier = core
+        .now()
+        .0
+        .checked_sub(Duration::from_secs(24 * 60 * 60))
+        .map_err(ApiErr::internal)?;
+    release.sys.created_at = Some(Timestamp(earlier));
+    release.sys.updated_at = Some(Timestamp(earlier));
+    tx.put(kind::RELEASE, id, &release)?;
     Ok(())
 }
 

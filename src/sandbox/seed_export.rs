@@ -240,6 +240,19 @@ fn load_release(
             &Cause::default(),
         )?;
     }
+    // The exported instants are kept, so lists of the copy order as the source's did (the
+    // app opens on the model, Launch or Timeline, of a space's newest release).
+    let instant = |key: &str| {
+        release
+            .pointer(&format!("/sys/{key}"))
+            .and_then(|v| serde_json::from_value::<crate::cma::Timestamp>(v.clone()).ok())
+    };
+    if let (Some(created), Some(updated)) = (instant("createdAt"), instant("updatedAt")) {
+        let mut stored = crate::sandbox::releases::load(core, tx, id)?;
+        stored.sys.created_at = Some(created);
+        stored.sys.updated_at = Some(updated);
+        tx.put(kind::RELEASE, id, &stored)?;
+    }
     Ok(())
 }
 

@@ -86,6 +86,19 @@ impl SpaceView {
         }
     }
 
+    /// Makes the view see an entity as not published (an action unpublishes it), so links to it
+    /// no longer resolve.
+    pub fn mark_unpublished(&mut self, link_type: &LinkType, id: &str) {
+        let map = match link_type {
+            LinkType::Entry => &mut self.entries,
+            LinkType::Asset => &mut self.assets,
+            _ => return,
+        };
+        if let Some(entity) = map.get_mut(id) {
+            entity.sys.published_version = None;
+        }
+    }
+
     /// The default locale code.
     pub fn default_locale(&self) -> &str {
         validation::default_locale(&self.locales)

@@ -216,6 +216,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_handler(Some(wait_while_busy))?;
         conn.execute_batch(SCHEMA)?;
+        super::index::drop_outdated(&conn)?;
         conn.execute_batch(super::index::SCHEMA)?;
         // A database from before the index (or an older one) is indexed once, here.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -382,6 +382,81 @@ await check('release.validate for unpublishing succeeds where publishing would f
   eq(done.sys.status, 'succeeded', 'status');
 });
 
+// h3. Timeline (Release.v2) releases and bulk actions v2 (spec §10), with the SDK 12.18 calls:
+// `releaseSchemaVersion` as a plain-client default, `bulkAction.validateV2/publishV2/unpublishV2/getV2`.
+const v2client = createClient(clientParams, { type: 'plain', defaults: { spaceId, environmentId, releaseSchemaVersion: 'Release.v2' } });
+const DRAFT = 'cat-outdoors'; // a valid draft whose links are published
+const LIVE = 'article-design-week-giveaway'; // a published article
+const waitBulkV2 = (bulkActionId) => pollLikeSdk(() => client.bulkAction.getV2({ bulkActionId }));
+const isPub = async (entryId) => Boolean((await client.entry.get({ entryId })).sys.publishedVersion);
+await check('release.create with sys.schemaVersion Release.v2: items keep their own actions', async () => {
+  const items = [{ entity: link('Entry', DRAFT), action: 'publish' }, { entity: link('Entry', LIVE), action: 'unpublish' }];
+  const r = await client.release.create({}, { title: `Conformance Timeline ${Date.now()}`, sys: { type: 'Release', schemaVersion: 'Release.v2' }, entities: { sys: { type: 'Array' }, items } });
+  eq(r.sys.schemaVersion, 'Release.v2', 'sys.schemaVersion');
+  eq(JSON.stringify(r.entities.items.map((i) => [i.entity.sys.id, i.action])), JSON.stringify(items.map((i) => [i.entity.sys.id, i.action])), 'items');
+  s.releases.push(r.sys.id);
+  s.mixed = r;
+  return r.sys.id;
+});
+await check('plain client default releaseSchemaVersion creates a Release.v2 (empty items accepted)', async () => {
+  const r = await v2client.release.create({}, { title: `Conformance Timeline empty ${Date.now()}`, entities: { sys: { type: 'Array' }, items: [] } });
+  eq(r.sys.schemaVersion, 'Release.v2', 'sys.schemaVersion');
+  s.releases.push(r.sys.id);
+  s.emptyV2 = r;
+});
+await check('release.query partitions by sys.schemaVersion (Release.v1 without the filter)', async () => {
+  const v2ids = [need(s.mixed, 'Timeline release').sys.id, need(s.emptyV2, 'empty Timeline release').sys.id];
+  const v2 = await v2client.release.query({ query: { 'sys.id[in]': v2ids.join(',') } });
+  eq(JSON.stringify(ids(v2.items).sort()), JSON.stringify([...v2ids].sort()), 'Release.v2 items');
+  assert(v2.items.every((r) => r.sys.schemaVersion === 'Release.v2'), 'a Launch release in the v2 list');
+  eq(JSON.stringify(v2.pages), '{}', 'pages on the last page');
+  const v1 = await client.release.query({ query: { 'sys.id[in]': v2ids.join(',') } });
+  eq(v1.items.length, 0, 'Timeline releases in an unfiltered (Launch) list');
+  const launch = await client.release.query({ query: { 'sys.schemaVersion': 'Release.v1', limit: 100 } });
+  assert(launch.items.length > 0 && launch.items.every((r) => r.sys.schemaVersion !== 'Release.v2'), 'Release.v1 list');
+});
+await check('release publish of a mixed Timeline release publishes and unpublishes per item', async () => {
+  const releaseId = need(s.mixed, 'Timeline release').sys.id;
+  assert(!(await isPub(DRAFT)) && (await isPub(LIVE)), 'demo states changed before the check');
+  const fresh = await client.release.get({ releaseId });
+  const a = await client.release.publish({ releaseId, version: fresh.sys.version });
+  eq(a.action, 'publish', 'action');
+  const done = await waitReleaseAction(releaseId, a.sys.id);
+  eq(done.sys.status, 'succeeded', 'final status');
+  assert(await isPub(DRAFT), `${DRAFT} is not published`);
+  assert(!(await isPub(LIVE)), `${LIVE} is still published`);
+});
+await check('release.unpublish of a Timeline release is 400 BadRequest', async () => {
+  const r = need(s.emptyV2, 'empty Timeline release');
+  await expectError(client.release.unpublish({ releaseId: r.sys.id, version: r.sys.version }), 'BadRequest', 400);
+});
+await check('bulkAction.validateV2 + getV2 ends succeeded, payload echoes the action', async () => {
+  const entity = link('Entry', need(s.entries[0], 'an entry').sys.id);
+  const b = await client.bulkAction.validateV2({}, { action: 'validate', entities: [{ entity, add: { fields: { '*': ['en-US'] } } }] });
+  eq(b.sys.type, 'BulkAction', 'sys.type'); eq(b.action, 'validate', 'action'); eq(b.payload?.action, 'validate', 'payload.action');
+  const done = await waitBulkV2(b.sys.id);
+  eq(done.sys.status, 'succeeded', 'final status');
+  return b.sys.id;
+});
+await check('bulkAction.publishV2 (versioned link, add locales) publishes', async () => {
+  const fresh = await client.entry.get({ entryId: LIVE });
+  const entity = { sys: { type: 'Link', linkType: 'Entry', id: LIVE, version: fresh.sys.version } };
+  const b = await client.bulkAction.publishV2({}, { action: 'publish', entities: [{ entity, add: { fields: { '*': ['en-US', 'de-DE'] } } }] });
+  const done = await waitBulkV2(b.sys.id);
+  eq(done.sys.status, 'succeeded', 'final status');
+  assert(await isPub(LIVE), `${LIVE} is not published`);
+});
+await check('bulkAction.unpublishV2 (whole entity) unpublishes', async () => {
+  const b = await client.bulkAction.unpublishV2({}, { action: 'unpublish', entities: [{ entity: link('Entry', DRAFT) }] });
+  const done = await waitBulkV2(b.sys.id);
+  eq(done.sys.status, 'succeeded', 'final status');
+  assert(!(await isPub(DRAFT)), `${DRAFT} is still published`);
+});
+await check('bulkAction.publishV2 without entity.sys.version is 422 ValidationFailed', () =>
+  expectError(client.bulkAction.publishV2({}, { action: 'publish', entities: [{ entity: link('Entry', DRAFT), add: { fields: { '*': ['en-US'] } } }] }), 'ValidationFailed', 422));
+await check('bulkAction.getV2 of an unknown id is 404 NotFound', () =>
+  expectError(client.bulkAction.getV2({ bulkActionId: 'fakeId' }), 'NotFound', 404));
+
 // i. clean up
 for (const releaseId of s.releases) {
   await check(`release.delete ${releaseId} then get is 404`, async () => {

@@ -29,6 +29,7 @@ mod sandbox_release_actions;
 mod sandbox_releases;
 mod sandbox_scale;
 mod sandbox_schedules;
+mod sandbox_timeline;
 mod sandbox_webhooks;
 mod selectors;
 mod ship;
