@@ -267,42 +267,6 @@ impl Client {
             .await
     }
 
-    /// `POST /bulk_actions` with a v2 (locale-based) body: the action is in the body (spec
-    /// §10.2).
-    pub async fn create_bulk_action_v2(
-        &self,
-        payload: &BulkActionPayload,
-    ) -> Result<BulkAction, CmaError> {
-        let call = Call::new(Method::POST, self.env_path(&["bulk_actions"])).json(payload)?;
-        self.fetch(call, "bulk action").await
-    }
-
-    /// `GET /bulk_actions/{id}`: where v2 bulk actions are read.
-    pub async fn get_bulk_action_v2(&self, id: &str) -> Result<BulkAction, CmaError> {
-        let path = self.env_path(&["bulk_actions", id]);
-        self.fetch(Call::new(Method::GET, path), "bulk action")
-            .await
-    }
-
-    /// Polls a v2 bulk action (at its v2 path) until it succeeded or failed, calling
-    /// `on_change` as [`Client::wait_bulk_action_with`] does.
-    pub async fn wait_bulk_action_v2_with(
-        &self,
-        id: &str,
-        options: &PollOptions,
-        on_change: impl FnMut(&BulkAction),
-    ) -> Result<BulkAction, CmaError> {
-        self.poll_until(
-            "bulk action",
-            id,
-            options,
-            || self.get_bulk_action_v2(id),
-            |a: &BulkAction| (a.sys.status.is_final(), a.sys.status.to_string()),
-            on_change,
-        )
-        .await
-    }
-
     /// Polls a bulk action until it succeeded or failed.
     pub async fn wait_bulk_action(
         &self,
@@ -356,13 +320,24 @@ impl Client {
         id: &str,
         options: &PollOptions,
     ) -> Result<BulkAction, CmaError> {
+        self.wait_bulk_action_v2_with(id, options, |_| {}).await
+    }
+
+    /// Polls a v2 bulk action (at its v2 path) until it succeeded or failed, calling
+    /// `on_change` as [`Client::wait_bulk_action_with`] does.
+    pub async fn wait_bulk_action_v2_with(
+        &self,
+        id: &str,
+        options: &PollOptions,
+        on_change: impl FnMut(&BulkAction),
+    ) -> Result<BulkAction, CmaError> {
         self.poll_until(
             "bulk action",
             id,
             options,
             || self.get_bulk_action_v2(id),
             |a: &BulkAction| (a.sys.status.is_final(), a.sys.status.to_string()),
-            |_| {},
+            on_change,
         )
         .await
     }

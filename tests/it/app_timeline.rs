@@ -109,20 +109,11 @@ fn cached_topics(h: &Harness<'static, App>) -> Vec<String> {
         .collect()
 }
 
-/// Clicks the navigation's "Timeline". The demo space has Timeline (`Release.v2`) releases too,
-/// so the releases view also shows a "Timeline" model switch; the navigation comes first.
-fn click_nav_timeline(h: &Harness<'static, App>) {
-    h.query_all_by_label("Timeline")
-        .next()
-        .expect("the navigation's Timeline")
-        .click();
-}
-
 fn open_timeline(f: &mut Fixture) {
     step_until(&mut f.harness, "the navigation", |h| {
         has_label(h, "Timeline")
     });
-    click_nav_timeline(&f.harness);
+    f.harness.get_by_label("Timeline").click();
     step_until(&mut f.harness, "the timeline view", |h| {
         has_button(h, "Pause") && h.state().state.timeline.loaded
     });
@@ -293,7 +284,7 @@ fn the_timeline_loads_again_after_a_connection_switch() {
     step_until(&mut f.harness, "the switch", |h| {
         has_label_containing(h, "Same space ·")
     });
-    click_nav_timeline(&f.harness);
+    f.harness.get_by_label("Timeline").click();
     step_until(&mut f.harness, "the timeline loaded again", |h| {
         h.state().state.timeline.loaded && has_label_containing(h, " events")
     });
@@ -317,7 +308,7 @@ fn a_sandbox_reset_is_marked_on_the_timeline() {
     step_until(&mut f.harness, "the reset", |h| {
         h.state().state.sandbox_reset_at.is_some()
     });
-    click_nav_timeline(&f.harness);
+    f.harness.get_by_label("Timeline").click();
     step_until(&mut f.harness, "the marker and the rows", |h| {
         has_label_containing(h, "The sandbox was reset at")
             && h.state().state.timeline.loaded

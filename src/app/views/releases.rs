@@ -153,11 +153,17 @@ impl ReleasesView {
                         "Timeline releases (Release.v2): each entry has its own action",
                     ),
                 ] {
-                    if ui
-                        .selectable_label(shown == timeline, label)
-                        .on_hover_text(tip)
-                        .clicked()
-                    {
+                    let switch = ui.selectable_label(shown == timeline, label);
+                    // Named apart from the navigation's "Timeline" for screen readers.
+                    switch.widget_info(|| {
+                        egui::WidgetInfo::selected(
+                            egui::Role::Button,
+                            true,
+                            shown == timeline,
+                            format!("Show {label} releases"),
+                        )
+                    });
+                    if switch.on_hover_text(tip).clicked() {
                         self.timeline = Some(timeline);
                     }
                 }
