@@ -268,7 +268,11 @@ pub enum Command {
         token: Option<AccessToken>,
     },
     /// Restore the sandbox's demo data (local sandbox only).
-    ResetSandbox,
+    ResetSandbox {
+        /// Switch the environment to locale-based (`true`) or entry-based (`false`) publishing
+        /// first; `None` keeps the mode.
+        locale_publishing: Option<bool>,
+    },
     /// Replace the local sandbox's space with a `contentful-export` file: the one at `path`,
     /// or one the user picks (`None`). Then switch to the sandbox.
     LoadSandboxExport {

@@ -699,11 +699,16 @@ impl Client {
 
     // ---- Release Desk sandbox extension -----------------------------------------------------
 
-    /// `POST /spaces/{s}/_sandbox/reset`: restores the embedded sandbox's demo data. Only the
-    /// sandbox serves it (Contentful answers 404).
-    pub async fn sandbox_reset(&self) -> Result<(), CmaError> {
+    /// `POST /spaces/{s}/_sandbox/reset`: restores the embedded sandbox's demo data, switching
+    /// its publishing mode first when `publishing` is `"entry"` or `"locale"`. Only the sandbox
+    /// serves it (Contentful answers 404).
+    pub async fn sandbox_reset(&self, publishing: Option<&str>) -> Result<(), CmaError> {
         let path = self.space_path(&["_sandbox", "reset"]);
-        self.execute(Call::new(Method::POST, path)).await.map(drop)
+        let mut call = Call::new(Method::POST, path);
+        if let Some(mode) = publishing {
+            call = call.json(&json!({ "publishing": mode }))?;
+        }
+        self.execute(call).await.map(drop)
     }
 
     /// `POST /spaces/{s}/_sandbox/load`: replaces the embedded sandbox's space with `export`

@@ -121,8 +121,26 @@ pub struct Core {
     pub seed: super::seed::Seed,
     /// Where the seeded webhook delivers.
     pub webhook_url: Option<String>,
-    /// Entry- or locale-based publishing (spec §10.1).
-    pub publishing: super::timeline::PublishingMode,
+    /// Entry- or locale-based publishing (spec §10.1); a reset may switch it.
+    pub publishing_mode: std::sync::Mutex<super::timeline::PublishingMode>,
+}
+
+impl Core {
+    /// The environment's publishing mode now.
+    pub fn publishing(&self) -> super::timeline::PublishingMode {
+        *self
+            .publishing_mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Switches the publishing mode (a reset that asks for the other one).
+    pub fn set_publishing(&self, mode: super::timeline::PublishingMode) {
+        *self
+            .publishing_mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = mode;
+    }
 }
 
 /// Events collected during a transaction, emitted after it commits.

@@ -262,7 +262,7 @@ pub fn start_bulk_action(
 /// (echoed in the answer) keeps the body's `action`.
 pub fn start_bulk_action_v2(core: &Core, payload: BulkActionPayload) -> Result<BulkAction, ApiErr> {
     let locales = core.read(|tx| releases::locale_codes(tx))?;
-    let action = timeline::check_bulk(&payload, core.publishing, &locales, MAX_BULK_ITEMS)?;
+    let action = timeline::check_bulk(&payload, core.publishing(), &locales, MAX_BULK_ITEMS)?;
     store_bulk_action(core, action, payload)
 }
 
@@ -345,7 +345,7 @@ pub fn run_bulk_action(core: &Core, action_id: &str) -> Result<(), ApiErr> {
         let links: Vec<Link> = bulk.payload.entities.links().into_iter().cloned().collect();
         let mut view = SpaceView::around(tx, &links)?;
         let steps = if bulk.payload.is_v2() {
-            timeline::bulk_steps(&bulk.payload, core.publishing)
+            timeline::bulk_steps(&bulk.payload, core.publishing())
         } else {
             let checked_action = match (&bulk.action, &bulk.payload.action) {
                 (ActionKind::Validate, Some(for_action)) => for_action.clone(),

@@ -314,7 +314,7 @@ impl Sandbox {
             jobs: jobs_tx,
             seed,
             webhook_url: config.webhook_url.clone(),
-            publishing: config.publishing,
+            publishing_mode: std::sync::Mutex::new(config.publishing),
         });
         let signing_secret = core.write(|tx, _| {
             let mut report = None;
@@ -510,8 +510,12 @@ impl DataDirLock {
 }
 
 /// Clears the store and seeds it again, keeping the token, space id and signing secret
-/// (`POST /spaces/{s}/_sandbox/reset`, a Release Desk extension).
-pub fn reset(core: &Core) -> Result<(), ApiErr> {
+/// (`POST /spaces/{s}/_sandbox/reset`, a Release Desk extension). With `publishing`, the
+/// environment switches to that mode first (the demo then seeds that mode's Timeline release).
+pub fn reset(core: &Core, publishing: Option<timeline::PublishingMode>) -> Result<(), ApiErr> {
+    if let Some(mode) = publishing {
+        core.set_publishing(mode);
+    }
     core.write(|tx, _| {
         clear_keeping_identity(tx)?;
         seed::load(core, tx, core.seed, core.webhook_url.as_deref())

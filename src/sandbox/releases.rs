@@ -55,7 +55,7 @@ fn check_body(
         ReleaseSchema::Launch => v1_links(body)?,
         ReleaseSchema::Timeline => {
             let locales = locale_codes(tx)?;
-            timeline::release_links(&body.entities.items, core.publishing, &locales)?
+            timeline::release_links(&body.entities.items, core.publishing(), &locales)?
         }
         ReleaseSchema::Other(other) => return Err(unknown_schema(other)),
     };

@@ -211,13 +211,32 @@ pub fn with_latency(router: Router, latency: std::time::Duration) -> Router {
     ))
 }
 
-/// `POST /spaces/{s}/_sandbox/reset` (Release Desk extension): restores the seed data.
+/// `POST /spaces/{s}/_sandbox/reset` (Release Desk extension): restores the seed data. An
+/// optional body `{"publishing":"entry"|"locale"}` switches the environment's publishing mode
+/// first ([I] spec §10.1: the embedded sandbox offers the choice when it resets the demo).
 async fn reset(
     State(core): State<Arc<Core>>,
     axum::extract::Path(params): axum::extract::Path<Params>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiErr> {
     scope(&core, &params)?;
-    super::reset(&core)?;
+    let publishing = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiErr::bad_request(format!("The body is not JSON: {e}")))?;
+        match value.get("publishing").and_then(serde_json::Value::as_str) {
+            None => None,
+            Some("entry") => Some(super::timeline::PublishingMode::Entry),
+            Some("locale") => Some(super::timeline::PublishingMode::Locale),
+            Some(other) => {
+                return Err(ApiErr::bad_request(format!(
+                    "publishing must be \"entry\" or \"locale\", not \"{other}\""
+                )));
+            }
+        }
+    };
+    super::reset(&core, publishing)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

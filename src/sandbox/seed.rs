@@ -312,7 +312,7 @@ pub fn load(core: &Core, tx: &Tx<'_>, seed: Seed, webhook_url: Option<&str>) -> 
 /// five Launch releases are still all that an unfiltered list holds.
 fn seed_timeline_release(core: &Core, tx: &Tx<'_>, events: &mut Events) -> Result<(), ApiErr> {
     let entry = |id: &str| Link::new(LinkType::Entry, id);
-    let (id, body) = match core.publishing {
+    let (id, body) = match core.publishing() {
         PublishingMode::Entry => (
             "release-timeline-cider-week",
             ReleaseBody::timeline(

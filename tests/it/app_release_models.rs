@@ -282,9 +282,21 @@ fn timeline_fixture() -> (AppFixture, String, String) {
         // category links to nothing, so it publishes alone.
         let spring = f.client.get_release("release-spring-travel").await.unwrap();
         let mut draft = None;
-        for link in spring.entities.links().filter(|l| l.link_type().as_str() == "Entry") {
-            let e = f.client.get_entity(EntityKind::Entry, link.id()).await.unwrap();
-            if e.sys.content_type.as_ref().is_some_and(|ct| ct.id() == "category") {
+        for link in spring
+            .entities
+            .links()
+            .filter(|l| l.link_type().as_str() == "Entry")
+        {
+            let e = f
+                .client
+                .get_entity(EntityKind::Entry, link.id())
+                .await
+                .unwrap();
+            if e.sys
+                .content_type
+                .as_ref()
+                .is_some_and(|ct| ct.id() == "category")
+            {
                 draft = Some(link.clone());
             }
         }
@@ -361,4 +373,85 @@ fn toggling_one_item_to_unpublish_then_publishing_applies_each_items_action() {
         "toggled to unpublish"
     );
     assert_eq!(published_now.state(), EntityState::Published);
+}
+
+/// Locale-based publishing end to end: the demo in locale mode, its Timeline release shows one
+/// chip per locale; taking German out of one item and publishing leaves that entry published
+/// in English only.
+#[test]
+fn a_locale_chip_then_publish_publishes_only_the_chosen_locales() {
+    let mut config = SandboxConfig::default();
+    config.behaviour.action_delay = Duration::from_millis(30);
+    config.publishing = release_desk::sandbox::timeline::PublishingMode::Locale;
+    let mut f = AppFixture::start(config);
+    step_until(&mut f.harness, "the model switch", |h| {
+        has_label(h, "Show Timeline releases")
+    });
+    f.harness.get_by_label("Show Timeline releases").click();
+    let title = "German Edition (Timeline, by locale)";
+    step_until(&mut f.harness, "the locale-based release", |h| {
+        has_label(h, title)
+    });
+    f.harness.get_by_label(title).click();
+    step_until(&mut f.harness, "its locale chips", |h| {
+        controls(h, Role::Button, "de-DE").count() == 2 && has_button(h, "Validate")
+    });
+    // The first item (Lisbon by Tram) publishes every locale: take German out.
+    controls(&f.harness, Role::Button, "de-DE")
+        .next()
+        .unwrap()
+        .click();
+    step_until(&mut f.harness, "the saved chip", |h| {
+        has_label(h, "version 2")
+    });
+    button(&f.harness, "Publish…").click();
+    step_until(&mut f.harness, "the confirmation", |h| {
+        has_label(h, "publish in en-US · unpublish in de-DE")
+    });
+    f.harness.get_by_label("Publish").click();
+    step_until(&mut f.harness, "the publish to succeed", |h| {
+        has_label_containing(h, "publish · succeeded")
+    });
+    let lisbon = f
+        .runtime
+        .block_on(
+            f.client
+                .get_entity(EntityKind::Entry, "article-lisbon-by-tram"),
+        )
+        .unwrap();
+    let status = &lisbon.sys.extra["fieldStatus"]["*"];
+    assert_eq!(status["en-US"], "published", "{status}");
+    assert_ne!(status["de-DE"], "published", "{status}");
+}
+
+/// Settings → Reset sandbox… offers the publishing mode; "By locale" brings the demo back in
+/// locale-based publishing (its Timeline release then has locale sets).
+#[test]
+fn resetting_the_demo_by_locale_switches_the_publishing_mode() {
+    let (mut f, _, _) = timeline_fixture();
+    step_until(&mut f.harness, "the navigation", |h| {
+        has_label(h, "Settings")
+    });
+    f.harness.get_by_label("Settings").click();
+    step_until(&mut f.harness, "the reset button", |h| {
+        has_button(h, "Reset sandbox…")
+    });
+    button(&f.harness, "Reset sandbox…").click();
+    step_until(&mut f.harness, "the confirmation", |h| {
+        has_label(h, "By locale")
+    });
+    f.harness.get_by_label("By locale").click();
+    f.harness.run_steps(2);
+    button(&f.harness, "Reset").click();
+    let v2 = Query::new().set("sys.schemaVersion", "Release.v2");
+    step_until(&mut f.harness, "the space reset by locale", |h| {
+        h.state().state.release_model.locale_based
+    });
+    let page = f
+        .runtime
+        .block_on(f.client.query_releases(&v2))
+        .unwrap()
+        .into_known();
+    let ids: Vec<&str> = page.items.iter().map(|r| r.sys.id.as_str()).collect();
+    assert_eq!(ids, ["release-timeline-german-edition"]);
 }

@@ -741,3 +741,48 @@ async fn a_database_with_the_version_1_index_is_reindexed_with_the_schema() {
     );
     sb.shutdown(std::time::Duration::from_secs(1)).await;
 }
+
+/// A reset can switch the environment's publishing mode (the app offers it when it resets the
+/// demo): the demo's Timeline release then comes in that mode's shape, and a refused value
+/// changes nothing.
+#[tokio::test]
+async fn a_reset_can_switch_the_publishing_mode() {
+    let sandbox = sandbox().await;
+    let client = sandbox_client(&sandbox);
+    let v2 = || Query::new().set("sys.schemaVersion", "Release.v2");
+    assert_eq!(timeline_ids(&client, v2()).await, [SEEDED_TIMELINE]);
+    client.sandbox_reset(Some("locale")).await.unwrap();
+    assert_eq!(
+        timeline_ids(&client, v2()).await,
+        ["release-timeline-german-edition"]
+    );
+    let german = client
+        .get_release("release-timeline-german-edition")
+        .await
+        .unwrap();
+    assert!(
+        german
+            .entities
+            .items
+            .iter()
+            .all(|i| matches!(i, ReleaseItem::Locales { .. }))
+    );
+    // Locale mode now refuses entry-based items.
+    let refused = client
+        .create_release(&ReleaseBody::timeline("Nope", vec![publish(CIDER)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, CmaError::ValidationFailed(_)),
+        "{refused:?}"
+    );
+    let bad = client.sandbox_reset(Some("sideways")).await.unwrap_err();
+    assert!(matches!(bad, CmaError::BadRequest(_)), "{bad:?}");
+    assert_eq!(
+        timeline_ids(&client, v2()).await,
+        ["release-timeline-german-edition"],
+        "a refused reset changes nothing"
+    );
+    client.sandbox_reset(Some("entry")).await.unwrap();
+    assert_eq!(timeline_ids(&client, v2()).await, [SEEDED_TIMELINE]);
+}

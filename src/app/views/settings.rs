@@ -15,6 +15,8 @@ use crate::config::{Profile, RegionSetting, TOKEN_ENV, validate};
 #[derive(Debug, Default)]
 pub struct SettingsView {
     confirm_reset: bool,
+    /// The publishing mode the reset restores the demo in (starts as the space's).
+    reset_locale_publishing: Option<bool>,
     confirm_load: Option<LoadKind>,
     form: Option<ProfileForm>,
     confirm_delete: Option<String>,
@@ -207,9 +209,23 @@ impl SettingsView {
                 ui.label(
                     "All changes to the local sandbox are lost and the demo space is restored.",
                 );
+                ui.add_space(4.0);
+                let locale = self
+                    .reset_locale_publishing
+                    .get_or_insert(cx.state.release_model.locale_based);
+                ui.horizontal(|ui| {
+                    ui.label("Publishing:");
+                    ui.radio_value(locale, false, "By entry")
+                        .on_hover_text("Timeline items publish or unpublish whole entries");
+                    ui.radio_value(locale, true, "By locale")
+                        .on_hover_text("Timeline items publish and unpublish locale by locale");
+                });
+                let locale = *locale;
                 ui.horizontal(|ui| {
                     if ui.button(RichText::new("Reset").strong()).clicked() {
-                        cx.send(Command::ResetSandbox);
+                        cx.send(Command::ResetSandbox {
+                            locale_publishing: Some(locale),
+                        });
                         self.confirm_reset = false;
                     }
                     if ui.button("Cancel").clicked() {
@@ -234,6 +250,7 @@ impl SettingsView {
                 .clicked()
             {
                 self.confirm_reset = true;
+                self.reset_locale_publishing = None;
             }
             ui.add_space(6.0);
         }

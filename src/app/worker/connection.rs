@@ -101,14 +101,15 @@ impl Worker {
         }
     }
 
-    pub(super) async fn reset_sandbox(&self) {
+    pub(super) async fn reset_sandbox(&self, locale_publishing: Option<bool>) {
         if !self.options.is_sandbox {
             return self.sink.failed(
                 RequestKind::Reset,
                 "only the local sandbox can be reset".into(),
             );
         }
-        match self.client.sandbox_reset().await {
+        let mode = locale_publishing.map(|locale| if locale { "locale" } else { "entry" });
+        match self.client.sandbox_reset(mode).await {
             Ok(()) => {
                 // The state asks the releases view to reload with its own query.
                 self.sink.send(AppEvent::SandboxReset {

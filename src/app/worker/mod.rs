@@ -465,7 +465,9 @@ impl Worker {
             } => self.run_bulk_action(action, items, locales).await,
             Command::TestConnection => self.test_connection().await,
             Command::TestProfile { profile, token } => self.test_profile(profile, token).await,
-            Command::ResetSandbox => self.reset_sandbox().await,
+            Command::ResetSandbox { locale_publishing } => {
+                self.reset_sandbox(locale_publishing).await
+            }
             Command::LoadSandboxExport { path } => self.load_export_into_sandbox(path).await,
             Command::CopySpaceIntoSandbox => self.copy_space_into_sandbox().await,
             Command::CancelSandboxLoad => self.sink.send(AppEvent::SandboxLoadCanceled),
