@@ -141,6 +141,9 @@ pub enum AppEvent {
         items: Vec<Entity>,
         /// The titles of the releases each match is already in.
         memberships: Vec<(crate::app::state::EntityKey, String)>,
+        /// Active releases of either model whose title matches (the schedule dialog's picker
+        /// only: it offers releases too, also those of the model the list is not showing).
+        releases: Vec<Release>,
     },
     /// One entry or asset arrived.
     EntityLoaded(Entity),

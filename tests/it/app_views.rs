@@ -568,6 +568,7 @@ fn the_add_entries_picker_refuses_archived_entries_names_their_releases_and_ente
             (release_desk::cma::EntityKind::Entry, "new".into()),
             "Autumn relaunch".into(),
         )],
+        releases: Vec::new(),
     });
     h.run_steps(2);
     let in_release = h

@@ -114,6 +114,8 @@ pub struct EntitySearch {
     pub search: crate::app::command::PickerSearch,
     /// Titles of the releases each match is already in.
     pub memberships: HashMap<EntityKey, Vec<String>>,
+    /// Matching releases, for pickers that offer releases (the schedule dialog's).
+    pub releases: Vec<crate::cma::Release>,
     /// The matches of the last reply, in order (kept while a newer search loads, so the list
     /// does not flicker).
     pub ids: Vec<EntityKey>,

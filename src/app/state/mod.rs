@@ -572,6 +572,7 @@ impl AppState {
                 search,
                 items,
                 memberships,
+                releases,
             } => {
                 let Some(slot) = self.entity_view.searches.get_mut(&picker) else {
                     return;
@@ -580,6 +581,7 @@ impl AppState {
                     return;
                 }
                 slot.ids = items.iter().map(entity_key).collect();
+                slot.releases = releases;
                 slot.memberships.clear();
                 for (key, title) in memberships {
                     slot.memberships.entry(key).or_default().push(title);
@@ -1060,9 +1062,16 @@ impl AppState {
             .min_by_key(|a| a.scheduled_for.datetime)
     }
 
-    /// A release by id.
+    /// A release by id: from the list, else from a picker's search (the schedule dialog can
+    /// pick releases of the model the list is not showing).
     pub fn release(&self, id: &str) -> Option<&Release> {
-        self.releases.iter().find(|r| r.sys.id == id)
+        self.releases.iter().find(|r| r.sys.id == id).or_else(|| {
+            self.entity_view
+                .searches
+                .values()
+                .flat_map(|s| &s.releases)
+                .find(|r| r.sys.id == id)
+        })
     }
 
     /// The entity a link points at, if loaded.

@@ -874,6 +874,7 @@ fn a_picker_keeps_only_the_answer_to_its_latest_words() {
             search: words.into(),
             items: ids.iter().map(|id| entry(id)).collect(),
             memberships: Vec::new(),
+            releases: Vec::new(),
         })
     };
     check(
@@ -1038,4 +1039,25 @@ fn open_in_contentful_links_only_real_spaces_on_contentfuls_own_hosts() {
         info("https://proxy.example.com", false).web_app_url(EntityKind::Entry, "e1"),
         None
     );
+}
+
+#[test]
+fn a_release_found_by_the_schedule_pickers_search_is_known_by_id() {
+    let mut state = AppState::default();
+    let search = crate::app::command::PickerSearch::from("cider");
+    state.on_sent(&Command::SearchEntities {
+        picker: PickerId::ScheduleTarget,
+        search: search.clone(),
+    });
+    let mut timeline = release("t1", "Cider Week");
+    timeline.sys.schema_version = Some(crate::cma::ReleaseSchema::Timeline);
+    let _ = state.apply(AppEvent::EntitySearchLoaded {
+        picker: PickerId::ScheduleTarget,
+        search,
+        items: Vec::new(),
+        memberships: Vec::new(),
+        releases: vec![timeline],
+    });
+    assert!(state.releases.is_empty(), "the list is not touched");
+    assert!(state.release("t1").is_some_and(|r| r.is_timeline()));
 }

@@ -543,24 +543,32 @@ impl ScheduleDialog {
                 .collect();
             let mut labels = Vec::new();
             let mut links = Vec::new();
-            for release in state.releases.iter().filter(|r| {
+            let search = state.entity_view.searches.get(&PickerId::ScheduleTarget);
+            // The loaded list, then the server's matches of either model (Launch and
+            // Timeline are listed apart), each release once.
+            let searched = search.map(|s| s.releases.as_slice()).unwrap_or_default();
+            let mut seen = std::collections::HashSet::new();
+            for release in state.releases.iter().chain(searched).filter(|r| {
                 let title = r.title.to_lowercase();
                 !r.is_archived() && words.iter().all(|w| title.contains(w))
             }) {
+                if !seen.insert(release.sys.id.as_str()) {
+                    continue;
+                }
                 let empty = if release.entities.is_empty() {
                     " (empty)"
                 } else {
                     ""
                 };
-                labels.push(format!("Release · {}{empty}", release.title));
+                let model = if release.is_timeline() {
+                    " · Timeline"
+                } else {
+                    ""
+                };
+                labels.push(format!("Release · {}{empty}{model}", release.title));
                 links.push(Link::new(LinkType::Release, release.sys.id.clone()));
             }
-            let found = state
-                .entity_view
-                .searches
-                .get(&PickerId::ScheduleTarget)
-                .map(|s| s.ids.as_slice())
-                .unwrap_or_default();
+            let found = search.map(|s| s.ids.as_slice()).unwrap_or_default();
             for (kind, id) in found {
                 let Some(entity) = state.entities.get(&(*kind, id.clone())) else {
                     continue;

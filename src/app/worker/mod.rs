@@ -850,15 +850,43 @@ impl Worker {
                 let mut items = entries.items;
                 items.extend(assets);
                 let memberships = self.memberships(&items).await;
+                let releases = if picker == PickerId::ScheduleTarget {
+                    self.search_releases(&search.words).await
+                } else {
+                    Vec::new()
+                };
                 self.sink.send(AppEvent::EntitySearchLoaded {
                     picker,
                     search,
                     items,
                     memberships,
+                    releases,
                 });
             }
             Err(e) => self.sink.fail(RequestKind::SearchEntities, &e),
         }
+    }
+
+    /// Active releases of both models whose title has `words` (the most recently updated
+    /// first, a few of each); a failure only loses the suggestions.
+    async fn search_releases(&self, words: &str) -> Vec<Release> {
+        let mut out = Vec::new();
+        for timeline in [false, true] {
+            let mut q = Query::new()
+                .set("sys.status[in]", "active")
+                .order("-sys.updatedAt")
+                .limit(10);
+            if !words.trim().is_empty() {
+                q.insert("title[match]", words.trim());
+            }
+            if timeline {
+                q.insert("sys.schemaVersion", "Release.v2");
+            }
+            if let Ok(page) = self.client.query_releases(&q).await {
+                out.extend(page.items.into_iter().filter_map(Decoded::known));
+            }
+        }
+        out
     }
 
     /// Which releases (Launch and Timeline, active ones) already hold each of `items`: one
