@@ -154,6 +154,23 @@ impl std::fmt::Display for EntityState {
 }
 
 impl EntitySys {
+    /// `sys.fieldStatus["*"]`: each locale's publishing state (`draft`, `published`,
+    /// `changed`), as locale-based publishing reports it (spec §10.1); empty when the server
+    /// does not send it. Kept in `extra` so the entity re-encodes unchanged.
+    pub fn locale_status(&self) -> std::collections::BTreeMap<String, String> {
+        self.extra
+            .get("fieldStatus")
+            .and_then(|f| f.get("*"))
+            .and_then(Value::as_object)
+            .map(|locales| {
+                locales
+                    .iter()
+                    .filter_map(|(code, state)| Some((code.clone(), state.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Spec §5: archived if `archivedVersion`; else draft if no `publishedVersion`; else changed
     /// if `version > publishedVersion + 1`; else published.
     pub fn state(&self) -> EntityState {

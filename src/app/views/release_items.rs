@@ -160,8 +160,11 @@ pub fn items_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) -> Option<
                         }
                     });
                     if timeline {
+                        let now_status = entity.map(|e| e.sys.locale_status()).unwrap_or_default();
                         row.col(|ui| {
-                            if let Some(new) = item_action_ui(ui, item, &locales, editable) {
+                            if let Some(new) =
+                                item_action_ui(ui, item, &locales, &now_status, editable)
+                            {
                                 edit = Some(ItemEdit::Replace(index, new));
                             }
                         });
@@ -197,6 +200,7 @@ fn item_action_ui(
     ui: &mut Ui,
     item: &ReleaseItem,
     locales: &[String],
+    now_status: &std::collections::BTreeMap<String, String>,
     editable: bool,
 ) -> Option<ReleaseItem> {
     let visuals = ui.visuals().clone();
@@ -244,16 +248,22 @@ fn item_action_ui(
             }
             for locale in shown {
                 let added = item.added_locales().iter().any(|l| l == locale);
+                let now = now_status
+                    .get(locale)
+                    .map(|s| format!(" It is {s} now."))
+                    .unwrap_or_default();
                 let (tone, tip) = if added {
                     (
                         Tone::Success,
-                        format!("{locale} is published by this release. Click to unpublish it"),
+                        format!(
+                            "{locale} is published by this release.{now} Click to unpublish it"
+                        ),
                     )
                 } else {
                     (
                         Tone::Neutral,
                         format!(
-                            "{locale} is unpublished (or stays unpublished). Click to publish it"
+                            "{locale} is unpublished (or stays unpublished).{now} Click to publish it"
                         ),
                     )
                 };
