@@ -37,13 +37,19 @@ pub fn time_in_zone(t: Timestamp, zone: Option<&str>) -> String {
     }
 }
 
-/// A short day and time in `zone` (else the system's), "Tue 1 Dec 09:00 EST": what a list cell
-/// has room for.
-pub fn short_time_in_zone(t: Timestamp, zone: Option<&str>) -> String {
+/// A short day and time in `zone` (else the system's), what a list cell has room for: "Tue
+/// 09:00 EST" within the coming week, "Tue 1 Dec 09:00 EST" otherwise.
+pub fn short_time_in_zone(t: Timestamp, zone: Option<&str>, now: jiff::Timestamp) -> String {
     let tz = zone
         .and_then(|name| jiff::tz::TimeZone::get(name).ok())
         .unwrap_or_else(jiff::tz::TimeZone::system);
-    t.0.to_zoned(tz).strftime("%a %-d %b %H:%M %Z").to_string()
+    let ahead = t.0.as_second() - now.as_second();
+    let pattern = if (0..6 * 24 * 3600).contains(&ahead) {
+        "%a %H:%M %Z"
+    } else {
+        "%a %-d %b %H:%M %Z"
+    };
+    t.0.to_zoned(tz).strftime(pattern).to_string()
 }
 
 /// How late something ran, "3 min" or "2 h 5 min", or `None` within a minute of its time

@@ -632,6 +632,7 @@ fn schedule_note_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
             let due = format::short_time_in_zone(
                 action.scheduled_for.datetime,
                 action.scheduled_for.timezone.as_deref(),
+                cx.now,
             );
             badge_ui(
                 ui,

@@ -80,6 +80,7 @@ pub fn next_schedule_ui(
     let when = crate::app::format::short_time_in_zone(
         action.scheduled_for.datetime,
         action.scheduled_for.timezone.as_deref(),
+        now,
     );
     let overdue = action.scheduled_for.datetime.0 < now;
     let (text, tone) = if overdue {
