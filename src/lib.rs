@@ -41,11 +41,13 @@
 //!     latest-wins keys, with groups for the entries view's pages, one cancellation token per
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
-//!   - `views/` (releases, release detail, entries, inspector, `calendar/`, schedule dialog,
-//!     `timeline/` (table, detail, panels), settings), `widgets/`, `theme` (every colour), and
-//!     pure logic without egui: `schedule` (instants, DST, conflicts), `ics` (calendar export),
-//!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
-//!     compiler routes them, `rows`: the journal row cache).
+//!   - `views/` (releases, release detail, entries, inspector, entity detail, `calendar/`,
+//!     schedule dialog, `timeline/` (table, detail, panels), settings), `widgets/`, `theme`
+//!     (every colour), and pure logic without egui: `schedule` (instants, DST, conflicts),
+//!     `ics` (calendar export), `timeline/` (`filter`, `protocol`: requests split into journal
+//!     reads and tasks so the compiler routes them, `rows`: the journal row cache, `titles`:
+//!     summaries that name what the app knows); `state/titles`: the title of a linked entry,
+//!     asset or release, when known.
 //! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
 //!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
 //! - [`config`]: paths (`directories`), connection profiles, token storage: the system keychain

@@ -76,7 +76,8 @@ pub enum WindowKind {
 
 use super::App;
 use super::ui_command::{Palette, UiCommand};
-use super::views::inspector::{EntityDetail, FailureInspector};
+use super::views::entity_detail::EntityDetail;
+use super::views::inspector::FailureInspector;
 use super::views::release_detail::ReleaseDetailView;
 use super::views::schedule_dialog::ScheduleDialog;
 

@@ -11,6 +11,7 @@ mod app_sandbox_load;
 mod app_scale;
 mod app_support;
 mod app_timeline;
+mod app_titles;
 mod app_ui;
 mod app_views;
 mod architecture;

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 mod entities;
 mod sandbox_load;
+mod titles;
 
 pub use entities::{
     ENTITY_CACHE_CAP, EntityKey, EntityPages, EntitySearch, EntityWindow, MAX_PAGES, Resolving,

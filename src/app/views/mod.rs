@@ -3,6 +3,7 @@
 //!
 //! Architecture Invariant: nothing here knows tokio, reqwest, rusqlite or the file system.
 
+pub mod entity_detail;
 pub mod entries;
 pub mod inspector;
 pub mod release_detail;

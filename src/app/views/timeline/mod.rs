@@ -71,6 +71,12 @@ const TABLE_MIN_WIDTH: f32 = 380.0;
 /// The least time between two rate-chart refreshes while events arrive, in seconds.
 const RATE_REFRESH_SECS: f64 = 2.0;
 
+/// An event's summary with the titles the app knows in place of ids (see
+/// [`crate::app::timeline::titles`]).
+fn summary_text(state: &crate::app::state::AppState, event: &TimelineEvent) -> String {
+    crate::app::timeline::titles::titled_summary(event, |link| state.link_title(link))
+}
+
 fn send(cx: &mut ViewCtx<'_>, request: impl Into<TimelineRequest>) {
     cx.send(Command::Timeline(request.into()));
 }

@@ -8,7 +8,8 @@ use egui_extras::{Column, TableBuilder};
 
 impl TimelineView {
     pub(super) fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        let rows = &cx.state.timeline;
+        let state = cx.state;
+        let rows = &state.timeline;
         if rows.loaded && rows.total == 0 {
             let (title, text) = if self.spec.is_empty() {
                 (
@@ -88,6 +89,8 @@ impl TimelineView {
         }
         let selected = self.selected;
         let mut clicked_row: Option<u64> = None;
+        // The entries and assets the visible summaries mention, to resolve their titles.
+        let mut mentioned: Vec<crate::cma::Link> = Vec::new();
         let output = builder
             .header(24.0, |mut h| {
                 h.col(|ui| {
@@ -129,7 +132,8 @@ impl TimelineView {
                         return;
                     };
                     row.set_selected(selected == Some(event.id));
-                    event_row_cells(&mut row, event, compact);
+                    mentioned.extend(crate::app::timeline::titles::mentioned_links(event));
+                    event_row_cells(&mut row, event, &summary_text(state, event), compact);
                     if row.response().clicked() {
                         clicked = Some(event.id);
                         clicked_row = Some(index);
@@ -142,6 +146,7 @@ impl TimelineView {
                 send(cx, request);
             }
         }
+        cx.resolve(&mentioned);
         if let Some(id) = clicked {
             self.selected_row = clicked_row;
             self.select(cx, id);
@@ -157,7 +162,12 @@ impl TimelineView {
 }
 
 /// The cells of one event's row.
-fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEvent, compact: bool) {
+fn event_row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    event: &TimelineEvent,
+    summary: &str,
+    compact: bool,
+) {
     row.col(|ui| {
         ui.label(local_hms(event.received_at))
             .on_hover_text(format::local_time(event.received_at));
@@ -166,7 +176,7 @@ fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEven
         ui.label(RichText::new(&event.topic).monospace());
     });
     row.col(|ui| {
-        ui.label(&event.summary);
+        ui.label(summary);
     });
     row.col(|ui| {
         if let Some(status) = &event.action_status {
