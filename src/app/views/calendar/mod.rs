@@ -29,6 +29,7 @@ use crate::cma::{
     EntityKind, Link, LinkType, ScheduledAction, ScheduledActionKind, ScheduledActionStatus,
 };
 
+mod agenda_keys;
 mod list;
 mod month;
 
@@ -138,8 +139,10 @@ pub struct CalendarView {
     anchor: Date,
     /// The day whose actions are listed.
     selected: Option<Date>,
-    /// The action clicked on the grid.
+    /// The action clicked on the grid, or walked to with the arrow keys.
     highlight: Option<String>,
+    /// The arrow keys moved the highlight: its card scrolls into view once.
+    scroll_to_highlight: bool,
     loaded: Option<(Date, Date, String)>,
     last_load: f64,
     reload: bool,
@@ -177,6 +180,7 @@ impl CalendarView {
             anchor: today,
             selected: Some(today),
             highlight: None,
+            scroll_to_highlight: false,
             loaded: None,
             last_load: 0.0,
             reload: false,
@@ -698,7 +702,6 @@ impl CalendarView {
     }
 }
 
-/// The status badge's hover text.
 /// Opens a release's page or an entity's detail.
 fn open_target(cx: &mut ViewCtx<'_>, link: &Link) {
     match link.link_type() {

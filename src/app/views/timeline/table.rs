@@ -1,9 +1,10 @@
 //! The timeline's table: only the visible rows are laid out (`TableBody::rows`), drawn from
 //! the row cache; the pages the visible rows need are asked of the worker.
 
-use egui::{Key, RichText, Ui};
+use egui::{RichText, Ui};
 
 use super::*;
+use crate::app::widgets::{ListKey, list_key, stepped_row};
 use egui_extras::{Column, TableBuilder};
 
 impl TimelineView {
@@ -43,8 +44,7 @@ impl TimelineView {
             )
         };
         // Keyboard: ↑/↓ move the selection (and its detail) through the rows, kept in view.
-        let typing = ui.memory(|m| m.focused().is_some());
-        let (up, down) = ui.input(|i| (i.key_pressed(Key::ArrowUp), i.key_pressed(Key::ArrowDown)));
+        let key = list_key(ui).filter(|k| *k != ListKey::Enter);
         let mut builder = TableBuilder::new(ui)
             .id_salt(("timeline-table", self.generation))
             .striped(true)
@@ -64,7 +64,7 @@ impl TimelineView {
             builder = builder.vertical_scroll_offset(0.0);
         }
         let mut keyed: Option<EventId> = None;
-        if !typing && (up || down) {
+        if let Some(key) = key {
             let last = rows.total.saturating_sub(1);
             // Live events may have moved the selected one since it was picked: find it again
             // near where it was.
@@ -74,12 +74,7 @@ impl TimelineView {
                     .or(Some(hint)),
                 (_, hint) => hint,
             };
-            let next = match (current, down) {
-                (None, _) => Some(0),
-                (Some(row), true) => Some((row + 1).min(last)),
-                (Some(row), false) => Some(row.saturating_sub(1)),
-            };
-            if let Some(next) = next
+            if let Some(next) = stepped_row(current, rows.total, key)
                 && let Some(event) = rows.row(next)
             {
                 keyed = Some(event.id);
