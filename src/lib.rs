@@ -31,7 +31,8 @@
 //!   - `App` in `app/mod.rs`, split after rerun's viewer: `logic` (drain events, carry out
 //!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
 //!     `intents` (`Intent`, `Route`, `Window`, and how the app carries them out); `ui_command`
-//!     (the palette's and shortcuts' commands).
+//!     (the palette's and shortcuts' commands, the current view's actions among them);
+//!     `palette` (Ctrl+K: commands, and releases and entries found by name on the server).
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests;
 //!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
 //!     ids asked for, in flight or absent, over a bounded entity cache; `state/sandbox_load`:

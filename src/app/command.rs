@@ -36,6 +36,9 @@ pub const ENTITY_PAGE: usize = 100;
 /// How many matches an entity picker asks the server for while the user types.
 pub const PICKER_LIMIT: usize = 20;
 
+/// How many releases the command palette asks the server for while the user types.
+pub const PALETTE_RELEASES: u64 = 8;
+
 /// The publishing states the entries view can filter by on the server. The CMA filters on
 /// `sys.publishedAt[exists]` and `sys.archivedAt[exists]` (spec §5); it cannot tell a published
 /// entry from one changed since publishing, so those two are one filter.
@@ -113,6 +116,8 @@ pub enum PickerId {
     AddEntries,
     /// The schedule dialog's target.
     ScheduleTarget,
+    /// The command palette's "jump to an entry".
+    Palette,
 }
 
 impl Command {
@@ -207,6 +212,12 @@ pub enum Command {
         /// Which picker asks.
         picker: PickerId,
         /// The words typed (`query`); empty lists the most recently updated.
+        search: String,
+    },
+    /// Search releases by title on the server (`title[match]`) for the command palette;
+    /// latest wins.
+    SearchReleases {
+        /// The words typed.
         search: String,
     },
     /// Load one entry or asset (for its detail panel).

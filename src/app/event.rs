@@ -77,6 +77,13 @@ pub enum AppEvent {
         /// Which release models the space uses.
         release_model: crate::app::release_model::SpaceReleaseModel,
     },
+    /// The command palette's release search was answered: (id, title) of the matches.
+    ReleaseSearchLoaded {
+        /// The words searched for (replies to an older search are dropped).
+        search: String,
+        /// The matches, most recently updated first.
+        hits: Vec<(String, String)>,
+    },
     /// A page of releases arrived.
     ReleasesLoaded {
         /// The query it answers (a reply for any but the latest is stale).
@@ -307,6 +314,8 @@ pub enum RequestKind {
     ResolveEntities,
     /// A picker's search.
     SearchEntities,
+    /// The command palette's release search.
+    SearchReleases,
     /// One entry or asset.
     LoadEntity,
     /// Starting a bulk action.
@@ -380,6 +389,7 @@ impl std::fmt::Display for RequestKind {
             Self::LoadEntityPage => f.write_str("Loading entries"),
             Self::ResolveEntities => f.write_str("Loading entry titles"),
             Self::SearchEntities => f.write_str("Searching entries"),
+            Self::SearchReleases => f.write_str("Searching releases"),
             Self::LoadEntity => f.write_str("Loading the entry"),
             Self::StartBulkAction(action) => write!(f, "Starting bulk {action}"),
             Self::FollowBulkAction => f.write_str("Following the bulk action"),

@@ -19,6 +19,7 @@ pub mod ics;
 pub mod intents;
 mod logic;
 pub mod memory;
+pub mod palette;
 pub mod release_model;
 pub mod schedule;
 pub mod state;
@@ -36,8 +37,8 @@ use egui::Ui;
 
 use self::command::Command;
 use self::event::{AppEvent, Epoch, Stamped};
+use self::palette::Palette;
 use self::state::{AppState, ConnectionInfo, Nav};
-use self::ui_command::Palette;
 use self::views::entity_detail::EntityDetail;
 use self::views::entries::EntriesView;
 use self::views::inspector::FailureInspector;

@@ -10,8 +10,11 @@
 use std::collections::HashMap;
 
 mod entities;
+mod release_search;
 mod sandbox_load;
 mod titles;
+
+pub use release_search::ReleaseSearch;
 
 pub use entities::{
     ENTITY_CACHE_CAP, EntityKey, EntityPages, EntitySearch, EntityWindow, MAX_PAGES, Resolving,
@@ -158,6 +161,8 @@ pub struct AppState {
     pub entities: HashMap<(EntityKind, String), Entity>,
     /// The entries view's pages, the pickers' searches, and entities asked for by id.
     pub entity_view: EntityWindow,
+    /// The command palette's search of releases by title.
+    pub release_search: ReleaseSearch,
     /// Actions the app started, by id, in start order.
     pub actions: Vec<TrackedAction>,
     /// A conflict to show.
@@ -373,6 +378,7 @@ impl AppState {
                 slot.search.clone_from(search);
                 slot.loading = true;
             }
+            Command::SearchReleases { search } => self.release_search.start(search),
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
             Command::DismissConflict => {
@@ -565,6 +571,9 @@ impl AppState {
                 self.entities_generation += 1;
                 self.trim_entities();
             }
+            AppEvent::ReleaseSearchLoaded { search, hits } => {
+                self.release_search.answered(&search, hits);
+            }
             AppEvent::EntityLoaded(entity) => {
                 self.upsert_entity(entity);
                 self.entities_generation += 1;
@@ -652,6 +661,7 @@ impl AppState {
                         pages.error = Some(message.clone());
                         pages.generation += 1;
                     }
+                    RequestKind::SearchReleases => self.release_search.failed(message.clone()),
                     RequestKind::SearchEntities => {
                         for slot in self.entity_view.searches.values_mut() {
                             if slot.loading {

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::command::{Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, ReleaseQuery};
+use super::command::{
+    Command, ENTITY_PAGE, EntityQuery, PALETTE_RELEASES, PICKER_LIMIT, PickerId, ReleaseQuery,
+};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
 use crate::app::release_model::SpaceReleaseModel;
@@ -155,6 +157,8 @@ pub enum LatestWins {
     EntityPages,
     /// One picker's server search.
     EntitySearch(super::command::PickerId),
+    /// The command palette's release search.
+    ReleaseSearch,
 }
 
 impl LatestWins {
@@ -171,6 +175,7 @@ impl LatestWins {
                 Some((Self::EntityPages, Some(hasher.finish())))
             }
             Command::SearchEntities { picker, .. } => Some((Self::EntitySearch(*picker), None)),
+            Command::SearchReleases { .. } => Some((Self::ReleaseSearch, None)),
             Command::CopySpaceIntoSandbox | Command::CancelSandboxLoad => {
                 Some((Self::SandboxLoad, None))
             }
@@ -452,6 +457,7 @@ impl Worker {
             Command::SearchEntities { picker, search } => {
                 self.search_entities(picker, search).await;
             }
+            Command::SearchReleases { search } => self.search_releases(search).await,
             Command::LoadEntity { kind, id } => match self.client.get_entity(kind, &id).await {
                 Ok(entity) => self.sink.send(AppEvent::EntityLoaded(entity)),
                 Err(e) => self.sink.fail(RequestKind::LoadEntity, &e),
@@ -797,6 +803,30 @@ impl Worker {
             found,
             error,
         });
+    }
+
+    /// The palette's release search: the first matches by title, newest first.
+    async fn search_releases(&self, search: String) {
+        let mut query = Query::new().limit(PALETTE_RELEASES).order("-sys.updatedAt");
+        query.insert("title[match]", search.trim());
+        match self.client.query_releases(&query).await {
+            Ok(page) => {
+                // Releases the app cannot model are still releases the user can jump to.
+                let hits = page
+                    .items
+                    .into_iter()
+                    .filter_map(|item| match item {
+                        Decoded::Known(r) => Some((r.sys.id, r.title)),
+                        Decoded::Unsupported(u) => u
+                            .id()
+                            .map(|id| (id.to_owned(), u.title().unwrap_or(id).to_owned())),
+                    })
+                    .collect();
+                self.sink
+                    .send(AppEvent::ReleaseSearchLoaded { search, hits });
+            }
+            Err(e) => self.sink.fail(RequestKind::SearchReleases, &e),
+        }
     }
 
     /// A picker's search: the first matches among entries and among assets.
