@@ -122,8 +122,10 @@
 //!   widgets and state.
 //! - **Error surfacing.** The worker reports failures as `AppEvent::Failed { kind:
 //!   RequestKind, .. }`; the state decides by kind which spinner stops, and `RequestKind`'s
-//!   `Display` is the one place the words are written. The state answers with
-//!   `Effect::Toast`; the app shows it. Data from the network never panics. Whether the
+//!   `Display` is the one place the words are written, and `app::failure` says why in plain
+//!   words (no codes) with the technical detail (error chain, status, request id) apart. The
+//!   state answers with `Effect::Toast`; the app shows successes as toasts and failures as
+//!   notices of one sentence with the detail behind "Details" (`widgets::FailureToasts`). Data from the network never panics. Whether the
 //!   connection works is state too (`ConnectionStatus`: connecting until the space loads or
 //!   `ConnectionFailed` says why, in one sentence with the error behind it); the status bar
 //!   shows it. Connections that cannot be opened are retried only a few times

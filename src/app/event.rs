@@ -180,8 +180,10 @@ pub enum AppEvent {
     Failed {
         /// What was being done; [`RequestKind`]'s `Display` says it in words.
         kind: RequestKind,
-        /// What went wrong, in words.
+        /// Why, in plain words (no codes): the end of the toast's one sentence.
         message: String,
+        /// The technical detail (error chain, status, request id), shown behind "Details".
+        detail: Option<String>,
     },
     /// Something worth a toast succeeded.
     Notified(String),

@@ -14,6 +14,7 @@
 
 pub mod command;
 pub mod event;
+pub mod failure;
 pub mod format;
 pub mod ics;
 pub mod intents;
@@ -92,6 +93,8 @@ pub struct App {
     schedule_dialog: Option<ScheduleDialog>,
     palette: Option<Palette>,
     toasts: egui_notify::Toasts,
+    /// Failure notices (a sentence, the detail behind a disclosure).
+    failures: widgets::FailureToasts,
     focus_filter: bool,
     /// Milliseconds from the launch to the first releases shown, once measured (and logged).
     releases_shown_after: Option<u64>,
@@ -162,6 +165,7 @@ impl App {
             calendar: CalendarView::new(now),
             schedule_dialog: None,
             palette: None,
+            failures: widgets::FailureToasts::default(),
             toasts: egui_notify::Toasts::default()
                 .with_anchor(egui_notify::Anchor::BottomRight)
                 .with_margin(egui::vec2(12.0, 40.0)),
@@ -212,5 +216,6 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         self.palette_ui(&ctx);
         self.toasts.show(&ctx);
+        self.failures.show(&ctx);
     }
 }

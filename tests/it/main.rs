@@ -6,6 +6,7 @@
 mod app_calendar;
 mod app_connections;
 mod app_daily;
+mod app_failures;
 mod app_keyboard;
 mod app_release_models;
 mod app_sandbox_load;

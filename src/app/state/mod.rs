@@ -25,6 +25,7 @@ use super::command::{Command, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use serde_json::Value;
 
+use crate::app::failure::Failure;
 use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
 
 use super::command::ScheduledQuery;
@@ -292,8 +293,8 @@ pub enum Toast {
     Success(String),
     /// Information.
     Info(String),
-    /// A failure.
-    Error(String),
+    /// A failure: one plain sentence, the technical detail apart.
+    Error(Failure),
 }
 
 impl AppState {
@@ -524,10 +525,14 @@ impl AppState {
                     self.upsert_entity(entity);
                 }
                 if let Some(message) = error {
-                    self.toast(Toast::Error(format!(
-                        "{}: {message}",
-                        RequestKind::ResolveEntities
-                    )));
+                    // The worker's message here is the error itself: it goes behind Details.
+                    self.toast(Toast::Error(Failure {
+                        summary: format!(
+                            "{} failed; the ids are shown instead.",
+                            RequestKind::ResolveEntities
+                        ),
+                        detail: Some(message),
+                    }));
                 }
                 self.entities_generation += 1;
                 self.trim_entities();
@@ -641,11 +646,15 @@ impl AppState {
                 self.toast(if ok {
                     Toast::Success("Connection works".into())
                 } else {
-                    Toast::Error("Connection test failed; see Settings".into())
+                    Toast::Error(Failure::plain("Connection test failed; see Settings"))
                 });
                 self.connection_report = Some((ok, report));
             }
-            AppEvent::Failed { kind, message } => {
+            AppEvent::Failed {
+                kind,
+                message,
+                detail,
+            } => {
                 // The kind, never the words, says which spinner stops.
                 match &kind {
                     RequestKind::LoadReleases => {
@@ -672,7 +681,10 @@ impl AppState {
                     }
                     _ => {}
                 }
-                self.toast(Toast::Error(format!("{kind}: {message}")));
+                self.toast(Toast::Error(Failure {
+                    summary: format!("{kind} failed: {message}."),
+                    detail,
+                }));
             }
             AppEvent::Notified(message) => self.toast(Toast::Info(message)),
             AppEvent::ConnectionFailed {
@@ -684,9 +696,10 @@ impl AppState {
                     .connection
                     .as_ref()
                     .map_or_else(|| "the space".to_owned(), |c| c.profile.clone());
-                self.toast(Toast::Error(format!(
-                    "Not connected to {profile}: {summary}"
-                )));
+                self.toast(Toast::Error(Failure {
+                    summary: format!("Not connected to {profile}: {summary}"),
+                    detail: Some(detail.clone()),
+                }));
                 self.connection_status = if token_refused {
                     ConnectionStatus::TokenRefused { summary, detail }
                 } else {
@@ -837,13 +850,16 @@ impl AppState {
             );
             match action.sys.status {
                 S::Succeeded => self.toast(Toast::Success(format!("{what} succeeded"))),
-                S::Failed => self.toast(Toast::Error(format!(
-                    "{what} failed: {}",
-                    action
-                        .error
-                        .as_ref()
-                        .map_or("no reason given", |e| e.message_or_id())
-                ))),
+                S::Failed => self.toast(Toast::Error(
+                    format!(
+                        "{what} failed: {}",
+                        action
+                            .error
+                            .as_ref()
+                            .map_or("no reason given", |e| e.message_or_id())
+                    )
+                    .into(),
+                )),
                 _ => {}
             }
             // It ran without this session starting it: what shows releases is stale.
@@ -953,17 +969,22 @@ impl AppState {
                     "{}: {verb} succeeded",
                     action.label
                 ))),
-                (_, Some(error)) => self.toast(Toast::Error(format!(
-                    "{}: {verb} failed — {} entit{} with errors",
-                    action.label,
-                    error.entity_errors().len(),
-                    if error.entity_errors().len() == 1 {
-                        "y"
-                    } else {
-                        "ies"
-                    }
-                ))),
-                _ => self.toast(Toast::Error(format!("{}: {verb} failed", action.label))),
+                (_, Some(error)) => self.toast(Toast::Error(
+                    format!(
+                        "{}: {verb} failed — {} entit{} with errors",
+                        action.label,
+                        error.entity_errors().len(),
+                        if error.entity_errors().len() == 1 {
+                            "y"
+                        } else {
+                            "ies"
+                        }
+                    )
+                    .into(),
+                )),
+                _ => self.toast(Toast::Error(
+                    format!("{}: {verb} failed", action.label).into(),
+                )),
             }
         }
         if let ActionTarget::Release(_) = &action.target {

@@ -97,7 +97,8 @@ impl EventSink {
         tracing::warn!(what = %kind, %error, request_id, "request failed");
         self.send(AppEvent::Failed {
             kind,
-            message: describe(error),
+            message: crate::app::failure::plain_reason(error),
+            detail: Some(crate::app::failure::technical_detail(error)),
         });
     }
 
@@ -105,7 +106,11 @@ impl EventSink {
     /// appear in these messages, the client keeps them in a header it does not print).
     pub fn failed(&self, kind: RequestKind, message: String) {
         tracing::warn!(what = %kind, error = %message, "request failed");
-        self.send(AppEvent::Failed { kind, message });
+        self.send(AppEvent::Failed {
+            kind,
+            message,
+            detail: None,
+        });
     }
 }
 
@@ -574,13 +579,16 @@ impl Worker {
                     }
                     CmaError::NotFound(_) => "There is no such space or environment.".to_owned(),
                     CmaError::Network(_) | CmaError::Timeout => format!("Cannot reach {host}."),
-                    _ => format!("Loading the space failed: {}.", describe(&e)),
+                    _ => format!(
+                        "Loading the space failed: {}.",
+                        crate::app::failure::plain_reason(&e)
+                    ),
                 };
                 tracing::warn!(%host, error = %e, "cannot connect: {summary}");
                 self.sink.send(AppEvent::ConnectionFailed {
                     token_refused,
                     summary,
-                    detail: e.to_string(),
+                    detail: crate::app::failure::technical_detail(&e),
                 });
             }
         }
