@@ -16,9 +16,9 @@ use release_desk::app::views::calendar::CalendarView;
 use release_desk::cma::{EntityKind, ScheduledAction};
 use serde_json::json;
 
-const NOW: &str = "2026-12-01T12:00:00Z";
+pub(crate) const NOW: &str = "2026-12-01T12:00:00Z";
 
-fn scheduled(id: &str, link_type: &str, target: &str, at: &str) -> ScheduledAction {
+pub(crate) fn scheduled(id: &str, link_type: &str, target: &str, at: &str) -> ScheduledAction {
     serde_json::from_value(json!({
         "entity": { "sys": { "type": "Link", "linkType": link_type, "id": target } },
         "environment": { "sys": { "type": "Link", "linkType": "Environment", "id": "master" } },
@@ -29,14 +29,20 @@ fn scheduled(id: &str, link_type: &str, target: &str, at: &str) -> ScheduledActi
     .unwrap()
 }
 
-struct Calendar {
-    view: CalendarView,
-    state: AppState,
-    intents: Vec<Intent>,
+/// The calendar view drawn from a hand-made state, with the intents it queued.
+pub(crate) struct Calendar {
+    pub view: CalendarView,
+    pub state: AppState,
+    pub intents: Vec<Intent>,
 }
 
 /// Today (in UTC) holds a release's publish at 14:00 and an entry's at 15:00.
 fn calendar_harness() -> Harness<'static, Calendar> {
+    calendar_harness_sized(egui::vec2(1200.0, 800.0))
+}
+
+/// [`calendar_harness`] in a window of `size`.
+pub(crate) fn calendar_harness_sized(size: egui::Vec2) -> Harness<'static, Calendar> {
     let mut state = AppState::default();
     let _ = state.apply(AppEvent::ScheduledActionsLoaded {
         from: "2026-11-01T00:00:00Z".parse().unwrap(),
@@ -48,19 +54,17 @@ fn calendar_harness() -> Harness<'static, Calendar> {
     });
     let mut view = CalendarView::new(NOW.parse().unwrap());
     view.set_zone("UTC".into());
-    Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_ui_state(
-            |ui, c: &mut Calendar| {
-                let mut cx = ViewCtx::new(&c.state, &mut c.intents, NOW.parse().unwrap());
-                c.view.ui(ui, &mut cx);
-            },
-            Calendar {
-                view,
-                state,
-                intents: Vec::new(),
-            },
-        )
+    Harness::builder().with_size(size).build_ui_state(
+        |ui, c: &mut Calendar| {
+            let mut cx = ViewCtx::new(&c.state, &mut c.intents, NOW.parse().unwrap());
+            c.view.ui(ui, &mut cx);
+        },
+        Calendar {
+            view,
+            state,
+            intents: Vec::new(),
+        },
+    )
 }
 
 fn opened(h: &Harness<'static, Calendar>) -> Vec<Intent> {

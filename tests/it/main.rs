@@ -16,6 +16,7 @@ mod app_timeline;
 mod app_titles;
 mod app_ui;
 mod app_views;
+mod app_week_grid;
 mod architecture;
 mod cma_client;
 mod cma_errors;
