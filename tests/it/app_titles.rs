@@ -203,3 +203,101 @@ fn the_failure_inspector_asks_for_unknown_titles_and_shows_ids_meanwhile() {
         })]
     );
 }
+
+// ---- The timeline's summaries ---------------------------------------------------------------
+
+/// A stored `Entry.publish` event of `entry_id`, with the summary the journal wrote.
+fn entry_published(id: i64, entry_id: &str) -> release_desk::timeline::TimelineEvent {
+    use release_desk::timeline::{Causes, Origin, TimelineEvent, Verdict};
+    TimelineEvent {
+        id,
+        received_at: release_desk::cma::Timestamp::from_millis(1_796_126_400_000).unwrap(),
+        event_at: None,
+        origin: Origin::Receiver,
+        source: "sandbox".into(),
+        topic: "ContentManagement.Entry.publish".into(),
+        entity_type: "Entry".into(),
+        action: "publish".into(),
+        entity_id: Some(entry_id.into()),
+        version: Some(3),
+        environment: None,
+        action_status: None,
+        causes: Causes::default(),
+        attempt: 1,
+        attempts: 1,
+        idempotency_key: None,
+        webhook_name: None,
+        verdict: Verdict::Verified,
+        http_status: 200,
+        call_id: None,
+        summary: format!("Entry '{entry_id}' published"),
+        body_len: 0,
+    }
+}
+
+struct Timeline {
+    view: release_desk::app::views::timeline::TimelineView,
+    state: AppState,
+    intents: Vec<Intent>,
+}
+
+#[test]
+fn timeline_summaries_name_known_entries_and_resolve_the_others() {
+    let article = entry(
+        "article-1",
+        json!({ "title": { "en-US": "Lisbon by tram" } }),
+    );
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1200.0, 700.0))
+        .build_ui_state(
+            |ui, t: &mut Timeline| {
+                let sent = t.intents.len();
+                let now = "2026-12-01T12:00:00Z".parse().unwrap();
+                let mut cx = ViewCtx::new(&t.state, &mut t.intents, now);
+                t.view.ui(ui, &mut cx);
+                for intent in &t.intents[sent..] {
+                    if let Intent::Run(command) = intent {
+                        t.state.on_sent(command);
+                    }
+                }
+            },
+            Timeline {
+                view: Default::default(),
+                state: state_with(vec![article]),
+                intents: Vec::new(),
+            },
+        );
+    h.run_steps(2);
+    // The journal's answer to the view's first query.
+    let generation = h.state().state.timeline.generation;
+    h.state_mut()
+        .state
+        .timeline
+        .apply(release_desk::app::timeline::TimelineResult::Reset {
+            generation,
+            anchor: Some(2),
+            total: 2,
+            first: vec![
+                entry_published(2, "article-2"),
+                entry_published(1, "article-1"),
+            ],
+        });
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Entry 'Lisbon by tram' published")
+            .is_some()
+    );
+    assert!(h.query_by_label("Entry 'article-2' published").is_some());
+    let resolves: Vec<_> = h
+        .state()
+        .intents
+        .iter()
+        .filter(|i| matches!(i, Intent::Run(Command::ResolveEntities { .. })))
+        .collect();
+    assert_eq!(
+        resolves,
+        vec![&Intent::Run(Command::ResolveEntities {
+            ids: vec![(EntityKind::Entry, "article-2".into())]
+        })]
+    );
+}

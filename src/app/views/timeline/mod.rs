@@ -483,6 +483,15 @@ impl TimelineView {
                     for (label, minutes) in RANGES {
                         ui.selectable_value(&mut self.spec.range_minutes, minutes, label);
                     }
+                })
+                .response
+                // A drop-down without a label has no name for screen readers otherwise.
+                .on_hover_text("Only events received in this time range")
+                .widget_info(|| {
+                    let mut info =
+                        egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Time range");
+                    info.current_text_value = Some(range_label.to_owned());
+                    info
                 });
             ui.separator();
             let saved = &cx.state.timeline.saved_filters;
@@ -497,6 +506,11 @@ impl TimelineView {
                             self.spec = spec.clone();
                         }
                     }
+                })
+                .response
+                .on_hover_text("Apply a filter saved earlier")
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Saved filters")
                 });
             ui.add(
                 egui::TextEdit::singleline(&mut self.save_name)
