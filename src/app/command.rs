@@ -214,6 +214,12 @@ pub enum Command {
         /// The words typed (`query`); empty lists the most recently updated.
         search: String,
     },
+    /// Load the titles of these releases by id (`sys.id[in]`, Launch and Timeline), for views
+    /// that name releases the list has not loaded (the timeline's events).
+    ResolveReleases {
+        /// Release ids.
+        ids: Vec<String>,
+    },
     /// Search releases by title on the server (`title[match]`) for the command palette;
     /// latest wins.
     SearchReleases {

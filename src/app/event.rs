@@ -256,9 +256,10 @@ pub enum AppEvent {
     ScheduledActionUpdated(ScheduledAction),
     /// The schedule dialog's create or reschedule went through.
     ScheduleSaved(ScheduledAction),
-    /// Titles of releases that scheduled actions act on (archived ones too, which the releases
-    /// list does not hold): (release id, title).
-    ScheduledReleaseTitlesLoaded(Vec<(String, String)>),
+    /// Titles of releases loaded by id — those scheduled actions act on, and those a view asked
+    /// for ([`Command::ResolveReleases`](super::command::Command::ResolveReleases)) — archived
+    /// ones too, which the releases list does not hold: (release id, title).
+    ReleaseTitlesLoaded(Vec<(String, String)>),
     /// The schedule dialog's create or reschedule was refused; nothing changed.
     ScheduleRejected {
         /// Why, in words.

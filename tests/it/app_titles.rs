@@ -275,9 +275,10 @@ fn timeline_summaries_name_known_entries_and_resolve_the_others() {
         .timeline
         .apply(release_desk::app::timeline::TimelineResult::Reset {
             generation,
-            anchor: Some(2),
-            total: 2,
+            anchor: Some(3),
+            total: 3,
             first: vec![
+                release_action_started(3, "rel-9"),
                 entry_published(2, "article-2"),
                 entry_published(1, "article-1"),
             ],
@@ -300,4 +301,47 @@ fn timeline_summaries_name_known_entries_and_resolve_the_others() {
             ids: vec![(EntityKind::Entry, "article-2".into())]
         })]
     );
+    // A release the list has not loaded is asked for by id, once, and then named.
+    let asked = |h: &Harness<'static, Timeline>| {
+        h.state()
+            .intents
+            .iter()
+            .filter(|i| matches!(i, Intent::Run(Command::ResolveReleases { .. })))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        asked(&h),
+        vec![Intent::Run(Command::ResolveReleases {
+            ids: vec!["rel-9".into()]
+        })]
+    );
+    assert!(
+        h.query_by_label("Release action publish on release rel-9 started")
+            .is_some()
+    );
+    let _ = h
+        .state_mut()
+        .state
+        .apply(AppEvent::ReleaseTitlesLoaded(vec![(
+            "rel-9".into(),
+            "Winter launch".into(),
+        )]));
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Release action publish on release 'Winter launch' started")
+            .is_some()
+    );
+    assert_eq!(asked(&h).len(), 1);
+}
+
+/// A `ReleaseAction.create` of a release the journal did not know when it arrived.
+fn release_action_started(id: i64, release_id: &str) -> release_desk::timeline::TimelineEvent {
+    let mut event = entry_published(id, "ra-1");
+    event.topic = "ContentManagement.ReleaseAction.create".into();
+    event.entity_type = "ReleaseAction".into();
+    event.action = "create".into();
+    event.causes.release_id = Some(release_id.into());
+    event.summary = format!("Release action publish on release {release_id} started");
+    event
 }

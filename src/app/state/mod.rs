@@ -203,8 +203,11 @@ pub struct AppState {
     pub scheduled_page: ScheduledPage,
     /// Where the schedule dialog's last create or reschedule stands.
     pub schedule_submit: ScheduleSubmit,
-    /// Titles of releases that schedules act on, by release id (archived ones included).
-    pub scheduled_release_titles: HashMap<String, String>,
+    /// Titles of releases loaded by id (for schedules, and ones views asked for), archived
+    /// ones included.
+    pub release_titles: HashMap<String, String>,
+    /// Release ids asked for with `ResolveReleases` (asked once; a reconnect starts afresh).
+    pub release_titles_asked: std::collections::HashSet<String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
     pub timeline: super::timeline::TimelineRows,
     /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
@@ -380,6 +383,9 @@ impl AppState {
                 slot.loading = true;
             }
             Command::SearchReleases { search } => self.release_search.start(search),
+            Command::ResolveReleases { ids } => {
+                self.release_titles_asked.extend(ids.iter().cloned());
+            }
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
             Command::DismissConflict => {
@@ -812,8 +818,8 @@ impl AppState {
             AppEvent::ScheduleRejected { message } => {
                 self.schedule_submit = ScheduleSubmit::Rejected(message);
             }
-            AppEvent::ScheduledReleaseTitlesLoaded(titles) => {
-                self.scheduled_release_titles.extend(titles);
+            AppEvent::ReleaseTitlesLoaded(titles) => {
+                self.release_titles.extend(titles);
                 self.scheduled_generation += 1;
             }
         }
@@ -875,7 +881,7 @@ impl AppState {
     pub fn release_title(&self, id: &str) -> String {
         self.release(id)
             .map(|r| r.title.clone())
-            .or_else(|| self.scheduled_release_titles.get(id).cloned())
+            .or_else(|| self.release_titles.get(id).cloned())
             .unwrap_or_else(|| id.to_owned())
     }
 

@@ -15,8 +15,32 @@ impl AppState {
             LinkType::Entry | LinkType::Asset => {
                 self.entity(link).map(|entity| self.display_title(entity))
             }
-            LinkType::Release => self.release(link.id()).map(|r| r.title.clone()),
+            LinkType::Release => self
+                .release(link.id())
+                .map(|r| r.title.clone())
+                .or_else(|| self.release_titles.get(link.id()).cloned()),
             _ => None,
         }
+    }
+
+    /// The releases among `links` whose titles are neither known nor asked for: what a view
+    /// should ask for with [`Command::ResolveReleases`](crate::app::command::Command::ResolveReleases).
+    pub fn missing_release_titles<'l>(
+        &self,
+        links: impl IntoIterator<Item = &'l Link>,
+    ) -> Vec<String> {
+        let mut ids: Vec<String> = links
+            .into_iter()
+            .filter(|l| *l.link_type() == LinkType::Release)
+            .map(|l| l.id().to_owned())
+            .filter(|id| {
+                self.release(id).is_none()
+                    && !self.release_titles.contains_key(id)
+                    && !self.release_titles_asked.contains(id)
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }

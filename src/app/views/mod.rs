@@ -57,6 +57,15 @@ impl<'a> ViewCtx<'a> {
         }
     }
 
+    /// Asks once for the titles of the releases among `links` that are neither loaded nor
+    /// asked for ([`Command::ResolveReleases`]); nothing when none is missing.
+    pub fn resolve_releases<'l>(&mut self, links: impl IntoIterator<Item = &'l crate::cma::Link>) {
+        let ids = self.state.missing_release_titles(links);
+        if !ids.is_empty() {
+            self.send(Command::ResolveReleases { ids });
+        }
+    }
+
     /// Asks to show another place.
     pub fn go(&mut self, route: Route) {
         self.intents.push(Intent::Go(route));

@@ -463,6 +463,10 @@ impl Worker {
                 self.search_entities(picker, search).await;
             }
             Command::SearchReleases { search } => self.search_releases(search).await,
+            Command::ResolveReleases { ids } => {
+                let titles = self.release_titles_by_id(ids).await;
+                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
+            }
             Command::LoadEntity { kind, id } => match self.client.get_entity(kind, &id).await {
                 Ok(entity) => self.sink.send(AppEvent::EntityLoaded(entity)),
                 Err(e) => self.sink.fail(RequestKind::LoadEntity, &e),

@@ -93,6 +93,7 @@ fn detail_body_ui(
         .flat_map(mentioned_links)
         .collect();
     cx.resolve(&mentioned);
+    cx.resolve_releases(&mentioned);
     ui.label(summary_text(state, event));
     egui::Grid::new("timeline-detail-facts")
         .num_columns(2)

@@ -142,6 +142,7 @@ impl TimelineView {
             }
         }
         cx.resolve(&mentioned);
+        cx.resolve_releases(&mentioned);
         if let Some(id) = clicked {
             self.selected_row = clicked_row;
             self.select(cx, id);
