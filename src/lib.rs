@@ -32,7 +32,8 @@
 //!   - `App` in `app/mod.rs`, split after rerun's viewer: `logic` (drain events, carry out
 //!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
 //!     `intents` (`Intent`, `Route`, `Window`, and how the app carries them out); `ui_command`
-//!     (the palette's and shortcuts' commands).
+//!     (the palette's and shortcuts' commands, the current view's actions among them);
+//!     `palette` (Ctrl+K: commands, and releases and entries found by name on the server).
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests;
 //!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
 //!     ids asked for, in flight or absent, over a bounded entity cache; `state/sandbox_load`:
@@ -45,11 +46,12 @@
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
 //!   - `views/` (releases, release detail with `release_items` (both release models' items),
-//!     `entity_picker`, entries, inspector, `calendar/`, schedule dialog,
+//!     `entity_picker`, entries, inspector, entity detail, `calendar/`, schedule dialog,
 //!     `timeline/` (table, detail, panels), settings), `widgets/`, `theme` (every colour), and
 //!     pure logic without egui: `schedule` (instants, DST, conflicts), `ics` (calendar export),
 //!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
-//!     compiler routes them, `rows`: the journal row cache).
+//!     compiler routes them, `rows`: the journal row cache, `titles`: summaries that name what
+//!     the app knows); `state/titles`: the title of a linked entry, asset or release, when known.
 //! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
 //!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
 //! - [`config`]: paths (`directories`), connection profiles, token storage: the system keychain
@@ -125,8 +127,10 @@
 //!   widgets and state.
 //! - **Error surfacing.** The worker reports failures as `AppEvent::Failed { kind:
 //!   RequestKind, .. }`; the state decides by kind which spinner stops, and `RequestKind`'s
-//!   `Display` is the one place the words are written. The state answers with
-//!   `Effect::Toast`; the app shows it. Data from the network never panics. Whether the
+//!   `Display` is the one place the words are written, and `app::failure` says why in plain
+//!   words (no codes) with the technical detail (error chain, status, request id) apart. The
+//!   state answers with `Effect::Toast`; the app shows successes as toasts and failures as
+//!   notices of one sentence with the detail behind "Details" (`widgets::FailureToasts`). Data from the network never panics. Whether the
 //!   connection works is state too (`ConnectionStatus`: connecting until the space loads or
 //!   `ConnectionFailed` says why, in one sentence with the error behind it); the status bar
 //!   shows it. Connections that cannot be opened are retried only a few times

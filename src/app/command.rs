@@ -66,6 +66,9 @@ pub const ENTITY_PAGE: usize = 100;
 /// How many matches an entity picker asks the server for while the user types.
 pub const PICKER_LIMIT: usize = 20;
 
+/// How many releases the command palette asks the server for while the user types.
+pub const PALETTE_RELEASES: u64 = 8;
+
 /// The publishing states the entries view can filter by on the server. The CMA filters on
 /// `sys.publishedAt[exists]` and `sys.archivedAt[exists]` (spec §5); it cannot tell a published
 /// entry from one changed since publishing, so those two are one filter.
@@ -143,6 +146,8 @@ pub enum PickerId {
     AddEntries,
     /// The schedule dialog's target.
     ScheduleTarget,
+    /// The command palette's "jump to an entry".
+    Palette,
 }
 
 impl Command {
@@ -238,6 +243,18 @@ pub enum Command {
         picker: PickerId,
         /// The words typed and the picker's filters.
         search: PickerSearch,
+    },
+    /// Load the titles of these releases by id (`sys.id[in]`, Launch and Timeline), for views
+    /// that name releases the list has not loaded (the timeline's events).
+    ResolveReleases {
+        /// Release ids.
+        ids: Vec<String>,
+    },
+    /// Search releases by title on the server (`title[match]`) for the command palette;
+    /// latest wins.
+    SearchReleases {
+        /// The words typed.
+        search: String,
     },
     /// Load one entry or asset (for its detail panel).
     LoadEntity {

@@ -77,6 +77,13 @@ pub enum AppEvent {
         /// Which release models the space uses.
         release_model: crate::app::release_model::SpaceReleaseModel,
     },
+    /// The command palette's release search was answered: (id, title) of the matches.
+    ReleaseSearchLoaded {
+        /// The words searched for (replies to an older search are dropped).
+        search: String,
+        /// The matches, most recently updated first.
+        hits: Vec<(String, String)>,
+    },
     /// A page of releases arrived.
     ReleasesLoaded {
         /// The query it answers (a reply for any but the latest is stale).
@@ -178,8 +185,10 @@ pub enum AppEvent {
     Failed {
         /// What was being done; [`RequestKind`]'s `Display` says it in words.
         kind: RequestKind,
-        /// What went wrong, in words.
+        /// Why, in plain words (no codes): the end of the toast's one sentence.
         message: String,
+        /// The technical detail (error chain, status, request id), shown behind "Details".
+        detail: Option<String>,
     },
     /// Something worth a toast succeeded.
     Notified(String),
@@ -255,9 +264,10 @@ pub enum AppEvent {
     ScheduledActionUpdated(ScheduledAction),
     /// The schedule dialog's create or reschedule went through.
     ScheduleSaved(ScheduledAction),
-    /// Titles of releases that scheduled actions act on (archived ones too, which the releases
-    /// list does not hold): (release id, title).
-    ScheduledReleaseTitlesLoaded(Vec<(String, String)>),
+    /// Titles of releases loaded by id — those scheduled actions act on, and those a view asked
+    /// for ([`Command::ResolveReleases`](super::command::Command::ResolveReleases)) — archived
+    /// ones too, which the releases list does not hold: (release id, title).
+    ReleaseTitlesLoaded(Vec<(String, String)>),
     /// The schedule dialog's create or reschedule was refused; nothing changed.
     ScheduleRejected {
         /// Why, in words.
@@ -315,6 +325,8 @@ pub enum RequestKind {
     ResolveEntities,
     /// A picker's search.
     SearchEntities,
+    /// The command palette's release search.
+    SearchReleases,
     /// One entry or asset.
     LoadEntity,
     /// Starting a bulk action.
@@ -388,6 +400,7 @@ impl std::fmt::Display for RequestKind {
             Self::LoadEntityPage => f.write_str("Loading entries"),
             Self::ResolveEntities => f.write_str("Loading entry titles"),
             Self::SearchEntities => f.write_str("Searching entries"),
+            Self::SearchReleases => f.write_str("Searching releases"),
             Self::LoadEntity => f.write_str("Loading the entry"),
             Self::StartBulkAction(action) => write!(f, "Starting bulk {action}"),
             Self::FollowBulkAction => f.write_str("Following the bulk action"),

@@ -75,8 +75,10 @@ pub enum WindowKind {
 }
 
 use super::App;
-use super::ui_command::{Palette, UiCommand};
-use super::views::inspector::{EntityDetail, FailureInspector};
+use super::palette::{Palette, PaletteChoice};
+use super::ui_command::UiCommand;
+use super::views::entity_detail::EntityDetail;
+use super::views::inspector::FailureInspector;
 use super::views::release_detail::ReleaseDetailView;
 use super::views::schedule_dialog::ScheduleDialog;
 
@@ -168,6 +170,11 @@ impl App {
                 self.go(Route::Area(Nav::Settings));
                 self.send(Command::TestConnection);
             }
+            UiCommand::ValidateRelease | UiCommand::ScheduleRelease => {
+                if self.view_actions().contains(&command) {
+                    self.run_view_action(command);
+                }
+            }
             UiCommand::ToggleTheme => {
                 let dark = ctx.global_style().visuals.dark_mode;
                 ctx.set_theme(if dark {
@@ -176,6 +183,62 @@ impl App {
                     egui::Theme::Dark
                 });
             }
+        }
+    }
+
+    /// The current view's actions that apply now, for the palette and the shortcuts: on an
+    /// open release, Validate (when idle, not archived and not empty) and Schedule… (when
+    /// not archived and not empty), as its own buttons allow them.
+    pub(super) fn view_actions(&self) -> Vec<UiCommand> {
+        let Some(release) = self
+            .detail
+            .as_ref()
+            .filter(|_| self.nav == Nav::Releases)
+            .and_then(|d| self.state.release(&d.release_id))
+        else {
+            return Vec::new();
+        };
+        if release.is_archived() || release.entities.is_empty() {
+            return Vec::new();
+        }
+        let idle = self
+            .state
+            .tracked_for_release(&release.sys.id)
+            .is_none_or(|a| a.status.is_final());
+        let mut actions = Vec::new();
+        if idle {
+            actions.push(UiCommand::ValidateRelease);
+        }
+        actions.push(UiCommand::ScheduleRelease);
+        actions
+    }
+
+    /// Runs a view action on the open release, as its button does.
+    fn run_view_action(&mut self, command: UiCommand) {
+        let Some(id) = self.detail.as_ref().map(|d| d.release_id.clone()) else {
+            return;
+        };
+        match command {
+            UiCommand::ValidateRelease => self.send(Command::RunReleaseAction {
+                id,
+                action: crate::cma::ActionKind::Validate,
+            }),
+            UiCommand::ScheduleRelease => self.open(Window::Schedule(
+                super::views::schedule_dialog::ScheduleRequest::for_target(crate::cma::Link::new(
+                    crate::cma::LinkType::Release,
+                    id,
+                )),
+            )),
+            _ => {}
+        }
+    }
+
+    /// Carries out what the palette chose.
+    pub(super) fn run_palette_choice(&mut self, choice: PaletteChoice, ctx: &egui::Context) {
+        match choice {
+            PaletteChoice::Command(command) => self.run_ui_command(command, ctx),
+            PaletteChoice::Release(id) => self.go(Route::Release(id)),
+            PaletteChoice::Entity(kind, id) => self.open(Window::Entity(kind, id)),
         }
     }
 }

@@ -63,11 +63,8 @@ impl App {
             Toast::Info(t) => {
                 self.toasts.info(t);
             }
-            Toast::Error(t) => {
-                self.toasts
-                    .error(t)
-                    .duration(Some(std::time::Duration::from_secs(8)));
-            }
+            // Failures get their own notices: one sentence, the detail behind "Details".
+            Toast::Error(failure) => self.failures.push(failure),
         }
     }
 
@@ -89,7 +86,10 @@ impl App {
         let client = match Client::new(client) {
             Ok(c) => c,
             Err(e) => {
-                self.show_toast(Toast::Error(format!("Connecting: {e}")));
+                self.show_toast(Toast::Error(crate::app::failure::Failure {
+                    summary: "The connection settings cannot be used.".to_owned(),
+                    detail: Some(e.to_string()),
+                }));
                 return;
             }
         };

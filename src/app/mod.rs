@@ -14,11 +14,13 @@
 
 pub mod command;
 pub mod event;
+pub mod failure;
 pub mod format;
 pub mod ics;
 pub mod intents;
 mod logic;
 pub mod memory;
+pub mod palette;
 pub mod release_model;
 pub mod schedule;
 pub mod state;
@@ -36,10 +38,11 @@ use egui::Ui;
 
 use self::command::Command;
 use self::event::{AppEvent, Epoch, Stamped};
+use self::palette::Palette;
 use self::state::{AppState, ConnectionInfo, Nav};
-use self::ui_command::Palette;
+use self::views::entity_detail::EntityDetail;
 use self::views::entries::EntriesView;
-use self::views::inspector::{EntityDetail, FailureInspector};
+use self::views::inspector::FailureInspector;
 use self::views::release_detail::ReleaseDetailView;
 use self::views::releases::ReleasesView;
 use self::views::settings::SettingsView;
@@ -90,6 +93,8 @@ pub struct App {
     schedule_dialog: Option<ScheduleDialog>,
     palette: Option<Palette>,
     toasts: egui_notify::Toasts,
+    /// Failure notices (a sentence, the detail behind a disclosure).
+    failures: widgets::FailureToasts,
     focus_filter: bool,
     /// Milliseconds from the launch to the first releases shown, once measured (and logged).
     releases_shown_after: Option<u64>,
@@ -160,6 +165,7 @@ impl App {
             calendar: CalendarView::new(now),
             schedule_dialog: None,
             palette: None,
+            failures: widgets::FailureToasts::default(),
             toasts: egui_notify::Toasts::default()
                 .with_anchor(egui_notify::Anchor::BottomRight)
                 .with_margin(egui::vec2(12.0, 40.0)),
@@ -210,5 +216,6 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         self.palette_ui(&ctx);
         self.toasts.show(&ctx);
+        self.failures.show(&ctx);
     }
 }

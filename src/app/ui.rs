@@ -163,17 +163,25 @@ impl App {
 
     /// The command palette, when open.
     pub(super) fn palette_ui(&mut self, ctx: &egui::Context) {
+        let view_actions = self.view_actions();
         let Some(palette) = &mut self.palette else {
             return;
         };
-        let (chosen, open) = palette.show(ctx);
+        let mut intents = Vec::new();
+        let (chosen, open) = {
+            let mut cx = ViewCtx::new(&self.state, &mut intents, self.worker_options.clock.now());
+            palette.show(ctx, &mut cx, &view_actions)
+        };
+        for intent in intents {
+            self.handle(intent);
+        }
         if !open {
             self.close(WindowKind::Palette);
             // The palette's filter had focus; give the keyboard back to the lists.
             ctx.memory_mut(|m| m.stop_text_input());
         }
-        if let Some(command) = chosen {
-            self.run_ui_command(command, ctx);
+        if let Some(choice) = chosen {
+            self.run_palette_choice(choice, ctx);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! [`UiCommand`]: one enum for everything the menus, keyboard shortcuts and the command palette
-//! can do, with its label and shortcut.
+//! can do, with its label and shortcut. Some are the current view's actions
+//! ([`UiCommand::is_view_action`]): the app offers them only where they apply.
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
@@ -28,11 +29,15 @@ pub enum UiCommand {
     TestConnection,
     /// Switch between light and dark.
     ToggleTheme,
+    /// The open release's Validate (a view action).
+    ValidateRelease,
+    /// The open release's Schedule… (a view action).
+    ScheduleRelease,
 }
 
 impl UiCommand {
     /// Every command, in palette order.
-    pub const ALL: [UiCommand; 11] = [
+    pub const ALL: [UiCommand; 13] = [
         UiCommand::GoReleases,
         UiCommand::GoEntries,
         UiCommand::GoCalendar,
@@ -44,7 +49,18 @@ impl UiCommand {
         UiCommand::CommandPalette,
         UiCommand::TestConnection,
         UiCommand::ToggleTheme,
+        UiCommand::ValidateRelease,
+        UiCommand::ScheduleRelease,
     ];
+
+    /// Whether this is an action of the current view (offered only where it applies) rather
+    /// than a command that works everywhere.
+    pub fn is_view_action(self) -> bool {
+        matches!(
+            self,
+            UiCommand::ValidateRelease | UiCommand::ScheduleRelease
+        )
+    }
 
     /// The label in the palette.
     pub fn label(self) -> &'static str {
@@ -60,6 +76,8 @@ impl UiCommand {
             UiCommand::CommandPalette => "Command palette",
             UiCommand::TestConnection => "Test connection",
             UiCommand::ToggleTheme => "Toggle light / dark theme",
+            UiCommand::ValidateRelease => "Validate this release",
+            UiCommand::ScheduleRelease => "Schedule this release…",
         }
     }
 
@@ -77,11 +95,16 @@ impl UiCommand {
             UiCommand::FocusFilter => Key::F,
             UiCommand::CommandPalette => Key::K,
             UiCommand::TestConnection => return None,
+            // Shift: the plain letters are taken (Ctrl+R reload, Ctrl+S is the habit of
+            // saving) or belong to text fields.
             UiCommand::ToggleTheme => {
-                return Some(KeyboardShortcut::new(
-                    Modifiers::COMMAND | Modifiers::SHIFT,
-                    Key::T,
-                ));
+                return Some(KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::T));
+            }
+            UiCommand::ValidateRelease => {
+                return Some(KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::V));
+            }
+            UiCommand::ScheduleRelease => {
+                return Some(KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::S));
             }
         };
         Some(KeyboardShortcut::new(cmd, key))
@@ -92,75 +115,5 @@ impl UiCommand {
         self.shortcut()
             .map(|s| ctx.format_shortcut(&s))
             .unwrap_or_default()
-    }
-}
-
-/// The command palette's UI state: a filter and a selection.
-#[derive(Debug, Default)]
-pub struct Palette {
-    filter: String,
-    selected: usize,
-}
-
-impl Palette {
-    /// Draws the palette; returns the chosen command, and whether it stays open.
-    pub fn show(&mut self, ctx: &egui::Context) -> (Option<UiCommand>, bool) {
-        let mut chosen = None;
-        let mut open = true;
-        let needle = self.filter.to_lowercase();
-        let matches: Vec<UiCommand> = UiCommand::ALL
-            .into_iter()
-            .filter(|c| *c != UiCommand::CommandPalette)
-            .filter(|c| needle.is_empty() || c.label().to_lowercase().contains(&needle))
-            .collect();
-        self.selected = self.selected.min(matches.len().saturating_sub(1));
-        let modal = egui::Modal::new(egui::Id::unique("command-palette")).show(ctx, |ui| {
-            ui.set_width(420.0);
-            let edit = ui.add(
-                egui::TextEdit::singleline(&mut self.filter)
-                    .hint_text("Type a command…")
-                    .desired_width(f32::INFINITY),
-            );
-            edit.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Command filter")
-            });
-            edit.request_focus();
-            ui.separator();
-            for (i, command) in matches.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    let r = ui.selectable_label(i == self.selected, command.label());
-                    if r.clicked() {
-                        chosen = Some(*command);
-                    }
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.label(egui::RichText::new(command.shortcut_text(ctx)).weak());
-                    });
-                });
-            }
-            if matches.is_empty() {
-                ui.label(egui::RichText::new("No command matches").weak());
-            }
-        });
-        ctx.input(|i| {
-            if i.key_pressed(Key::ArrowDown) {
-                self.selected = (self.selected + 1).min(matches.len().saturating_sub(1));
-            }
-            if i.key_pressed(Key::ArrowUp) {
-                self.selected = self.selected.saturating_sub(1);
-            }
-            if i.key_pressed(Key::Enter) {
-                chosen = matches.get(self.selected).copied();
-            }
-            if i.key_pressed(Key::Escape) {
-                open = false;
-            }
-        });
-        if modal.should_close() {
-            open = false;
-        }
-        if chosen.is_some() {
-            open = false;
-        }
-        (chosen, open)
     }
 }

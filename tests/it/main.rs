@@ -6,13 +6,17 @@
 mod app_calendar;
 mod app_connections;
 mod app_daily;
+mod app_failures;
+mod app_keyboard;
 mod app_release_models;
 mod app_sandbox_load;
 mod app_scale;
 mod app_support;
 mod app_timeline;
+mod app_titles;
 mod app_ui;
 mod app_views;
+mod app_week_grid;
 mod architecture;
 mod cma_client;
 mod cma_errors;

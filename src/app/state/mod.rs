@@ -10,7 +10,11 @@
 use std::collections::HashMap;
 
 mod entities;
+mod release_search;
 mod sandbox_load;
+mod titles;
+
+pub use release_search::ReleaseSearch;
 
 pub use entities::{
     ENTITY_CACHE_CAP, EntityKey, EntityPages, EntitySearch, EntityWindow, MAX_PAGES, Resolving,
@@ -21,6 +25,7 @@ use super::command::{Command, ReleaseQuery};
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use serde_json::Value;
 
+use crate::app::failure::Failure;
 use crate::cma::{ContentType, Entity, EntityKind, Link, Locale, Release, ReleaseAction};
 
 use super::command::ScheduledQuery;
@@ -181,6 +186,8 @@ pub struct AppState {
     pub entities: HashMap<(EntityKind, String), Entity>,
     /// The entries view's pages, the pickers' searches, and entities asked for by id.
     pub entity_view: EntityWindow,
+    /// The command palette's search of releases by title.
+    pub release_search: ReleaseSearch,
     /// Actions the app started, by id, in start order.
     pub actions: Vec<TrackedAction>,
     /// A conflict to show.
@@ -220,8 +227,11 @@ pub struct AppState {
     pub scheduled_page: ScheduledPage,
     /// Where the schedule dialog's last create or reschedule stands.
     pub schedule_submit: ScheduleSubmit,
-    /// Titles of releases that schedules act on, by release id (archived ones included).
-    pub scheduled_release_titles: HashMap<String, String>,
+    /// Titles of releases loaded by id (for schedules, and ones views asked for), archived
+    /// ones included.
+    pub release_titles: HashMap<String, String>,
+    /// Release ids asked for with `ResolveReleases` (asked once; a reconnect starts afresh).
+    pub release_titles_asked: std::collections::HashSet<String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
     pub timeline: super::timeline::TimelineRows,
     /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
@@ -310,8 +320,8 @@ pub enum Toast {
     Success(String),
     /// Information.
     Info(String),
-    /// A failure.
-    Error(String),
+    /// A failure: one plain sentence, the technical detail apart.
+    Error(Failure),
 }
 
 impl AppState {
@@ -395,6 +405,10 @@ impl AppState {
                 let slot = self.entity_view.searches.entry(*picker).or_default();
                 slot.search.clone_from(search);
                 slot.loading = true;
+            }
+            Command::SearchReleases { search } => self.release_search.start(search),
+            Command::ResolveReleases { ids } => {
+                self.release_titles_asked.extend(ids.iter().cloned());
             }
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
@@ -541,10 +555,14 @@ impl AppState {
                     self.upsert_entity(entity);
                 }
                 if let Some(message) = error {
-                    self.toast(Toast::Error(format!(
-                        "{}: {message}",
-                        RequestKind::ResolveEntities
-                    )));
+                    // The worker's message here is the error itself: it goes behind Details.
+                    self.toast(Toast::Error(Failure {
+                        summary: format!(
+                            "{} failed; the ids are shown instead.",
+                            RequestKind::ResolveEntities
+                        ),
+                        detail: Some(message),
+                    }));
                 }
                 self.entities_generation += 1;
                 self.trim_entities();
@@ -594,6 +612,9 @@ impl AppState {
                 }
                 self.entities_generation += 1;
                 self.trim_entities();
+            }
+            AppEvent::ReleaseSearchLoaded { search, hits } => {
+                self.release_search.answered(&search, hits);
             }
             AppEvent::EntityLoaded(entity) => {
                 self.upsert_entity(entity);
@@ -662,11 +683,15 @@ impl AppState {
                 self.toast(if ok {
                     Toast::Success("Connection works".into())
                 } else {
-                    Toast::Error("Connection test failed; see Settings".into())
+                    Toast::Error(Failure::plain("Connection test failed; see Settings"))
                 });
                 self.connection_report = Some((ok, report));
             }
-            AppEvent::Failed { kind, message } => {
+            AppEvent::Failed {
+                kind,
+                message,
+                detail,
+            } => {
                 // The kind, never the words, says which spinner stops.
                 match &kind {
                     RequestKind::LoadReleases => {
@@ -682,6 +707,7 @@ impl AppState {
                         pages.error = Some(message.clone());
                         pages.generation += 1;
                     }
+                    RequestKind::SearchReleases => self.release_search.failed(message.clone()),
                     RequestKind::SearchEntities => {
                         for slot in self.entity_view.searches.values_mut() {
                             if slot.loading {
@@ -692,7 +718,10 @@ impl AppState {
                     }
                     _ => {}
                 }
-                self.toast(Toast::Error(format!("{kind}: {message}")));
+                self.toast(Toast::Error(Failure {
+                    summary: format!("{kind} failed: {message}."),
+                    detail,
+                }));
             }
             AppEvent::Notified(message) => self.toast(Toast::Info(message)),
             AppEvent::ConnectionFailed {
@@ -704,9 +733,10 @@ impl AppState {
                     .connection
                     .as_ref()
                     .map_or_else(|| "the space".to_owned(), |c| c.profile.clone());
-                self.toast(Toast::Error(format!(
-                    "Not connected to {profile}: {summary}"
-                )));
+                self.toast(Toast::Error(Failure {
+                    summary: format!("Not connected to {profile}: {summary}"),
+                    detail: Some(detail.clone()),
+                }));
                 self.connection_status = if token_refused {
                     ConnectionStatus::TokenRefused { summary, detail }
                 } else {
@@ -826,8 +856,8 @@ impl AppState {
             AppEvent::ScheduleRejected { message } => {
                 self.schedule_submit = ScheduleSubmit::Rejected(message);
             }
-            AppEvent::ScheduledReleaseTitlesLoaded(titles) => {
-                self.scheduled_release_titles.extend(titles);
+            AppEvent::ReleaseTitlesLoaded(titles) => {
+                self.release_titles.extend(titles);
                 self.scheduled_generation += 1;
             }
         }
@@ -864,13 +894,16 @@ impl AppState {
             );
             match action.sys.status {
                 S::Succeeded => self.toast(Toast::Success(format!("{what} succeeded"))),
-                S::Failed => self.toast(Toast::Error(format!(
-                    "{what} failed: {}",
-                    action
-                        .error
-                        .as_ref()
-                        .map_or("no reason given", |e| e.message_or_id())
-                ))),
+                S::Failed => self.toast(Toast::Error(
+                    format!(
+                        "{what} failed: {}",
+                        action
+                            .error
+                            .as_ref()
+                            .map_or("no reason given", |e| e.message_or_id())
+                    )
+                    .into(),
+                )),
                 _ => {}
             }
             // It ran without this session starting it: what shows releases is stale.
@@ -886,7 +919,7 @@ impl AppState {
     pub fn release_title(&self, id: &str) -> String {
         self.release(id)
             .map(|r| r.title.clone())
-            .or_else(|| self.scheduled_release_titles.get(id).cloned())
+            .or_else(|| self.release_titles.get(id).cloned())
             .unwrap_or_else(|| id.to_owned())
     }
 
@@ -980,17 +1013,22 @@ impl AppState {
                     "{}: {verb} succeeded",
                     action.label
                 ))),
-                (_, Some(error)) => self.toast(Toast::Error(format!(
-                    "{}: {verb} failed — {} entit{} with errors",
-                    action.label,
-                    error.entity_errors().len(),
-                    if error.entity_errors().len() == 1 {
-                        "y"
-                    } else {
-                        "ies"
-                    }
-                ))),
-                _ => self.toast(Toast::Error(format!("{}: {verb} failed", action.label))),
+                (_, Some(error)) => self.toast(Toast::Error(
+                    format!(
+                        "{}: {verb} failed — {} entit{} with errors",
+                        action.label,
+                        error.entity_errors().len(),
+                        if error.entity_errors().len() == 1 {
+                            "y"
+                        } else {
+                            "ies"
+                        }
+                    )
+                    .into(),
+                )),
+                _ => self.toast(Toast::Error(
+                    format!("{}: {verb} failed", action.label).into(),
+                )),
             }
         }
         if let ActionTarget::Release(_) = &action.target {

@@ -158,7 +158,10 @@ fn effect_line(effect: &Effect) -> String {
     match effect {
         Effect::Toast(Toast::Success(t)) => format!("toast success: {t}"),
         Effect::Toast(Toast::Info(t)) => format!("toast info: {t}"),
-        Effect::Toast(Toast::Error(t)) => format!("toast error: {t}"),
+        Effect::Toast(Toast::Error(t)) => match &t.detail {
+            Some(detail) => format!("toast error: {} [details: {detail}]", t.summary),
+            None => format!("toast error: {}", t.summary),
+        },
         Effect::OpenRelease(id) => format!("open release {id}"),
         Effect::CloseRelease(id) => format!("close release {id}"),
         Effect::RefreshReleases => "refresh releases".into(),
@@ -221,7 +224,8 @@ fn publish(id: &str, status: ActionStatus) -> AppEvent {
 fn failed(kind: RequestKind) -> AppEvent {
     AppEvent::Failed {
         kind,
-        message: "cannot reach the server".into(),
+        message: "the server could not be reached".into(),
+        detail: None,
     }
 }
 
@@ -306,7 +310,7 @@ fn a_failed_list_page_does_not_stop_the_calendar_range_spinner() {
             Got(failed(RequestKind::LoadScheduledPage)),
         ],
         "loading: scheduled range
-         toast error: Loading scheduled actions: cannot reach the server",
+         toast error: Loading scheduled actions failed: the server could not be reached.",
     );
 }
 
@@ -323,11 +327,11 @@ fn failures_stop_their_own_spinner_and_say_what_failed_in_words() {
             })),
             Got(failed(RequestKind::LoadReleases)),
         ],
-        "releases error: cannot reach the server
-         toast error: Loading release actions: cannot reach the server
-         toast error: Archiving the release: cannot reach the server
-         toast error: Starting publish of Release 'Spring': cannot reach the server
-         toast error: Loading releases: cannot reach the server",
+        "releases error: the server could not be reached
+         toast error: Loading release actions failed: the server could not be reached.
+         toast error: Archiving the release failed: the server could not be reached.
+         toast error: Starting publish of Release 'Spring' failed: the server could not be reached.
+         toast error: Loading releases failed: the server could not be reached.",
     );
 }
 
@@ -599,7 +603,7 @@ fn the_connection_is_connecting_until_the_space_loads_or_fails() {
             detail: "401".into(),
         })],
         r#"connection: TokenRefused { summary: "The access token was refused.", detail: "401" }
-           toast error: Not connected to the space: The access token was refused."#,
+           toast error: Not connected to the space: The access token was refused. [details: 401]"#,
     );
 }
 
@@ -733,12 +737,13 @@ fn a_failed_page_stops_the_spinner_and_says_why() {
             load_page(&all, 0),
             Got(AppEvent::Failed {
                 kind: RequestKind::LoadEntityPage,
-                message: "cannot reach the server".into(),
+                message: "the server could not be reached".into(),
+                detail: Some("network error: connection refused; Request id: r-1".into()),
             }),
         ],
         "pages of '': total None, loaded [], loading []
-         pages error: cannot reach the server
-         toast error: Loading entries: cannot reach the server",
+         pages error: the server could not be reached
+         toast error: Loading entries failed: the server could not be reached. [details: network error: connection refused; Request id: r-1]",
     );
 }
 
@@ -964,10 +969,11 @@ fn a_load_ends_with_its_report_or_its_error_and_the_report_survives_the_switch()
             Sent(Command::LoadSandboxExport { path: None }),
             Got(AppEvent::Failed {
                 kind: RequestKind::LoadSandbox("export.json".into()),
-                message: "bad request: this is not a contentful-export file".into(),
+                message: "this is not a contentful-export file".into(),
+                detail: None,
             }),
         ],
-        "toast error: Loading export.json into the sandbox: bad request: this is not a contentful-export file",
+        "toast error: Loading export.json into the sandbox failed: this is not a contentful-export file.",
     );
     let mut state = AppState {
         sandbox_load_report: Some(("space 'abc'".into(), Default::default())),

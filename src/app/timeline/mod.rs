@@ -21,10 +21,12 @@
 //! - [`protocol`]: the requests to the worker — split in two, so the compiler
 //!   routes each to its handler — and the results.
 //! - [`rows`]: the row cache, the detail, the export, rate and sources state.
+//! - [`titles`]: summaries with the titles the app knows instead of ids.
 
 pub mod filter;
 pub mod protocol;
 pub mod rows;
+pub mod titles;
 
 pub use filter::*;
 pub use protocol::*;

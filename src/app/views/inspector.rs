@@ -1,6 +1,7 @@
 //! [`FailureInspector`]: why an action failed — errors grouped by entity ⏵ field path ⏵ reason
 //! in plain words, the raw error JSON one click away; clicking an entity opens its detail.
-//! [`EntityDetail`]: one entry's fields per locale, state, versions and the releases that hold it.
+//! Entities and link targets are named by title where the app knows them (else by id, asked
+//! for once).
 
 use egui::RichText;
 
@@ -8,8 +9,8 @@ use super::ViewCtx;
 use crate::app::format;
 use crate::app::intents::{Window, WindowKind};
 use crate::app::theme::{self, Tone};
-use crate::app::widgets::{badge_ui, entity_state_badge_ui};
-use crate::cma::{EntityKind, ErrorBody, LinkType};
+use crate::app::widgets::badge_ui;
+use crate::cma::{EntityKind, ErrorBody, FieldError, Link, LinkType};
 
 /// One entity's problems, ready to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,10 +21,54 @@ pub struct EntityProblems {
     pub id: String,
     /// The per-entity error id (`InvalidEntry`, `UnresolvedLinks`, `VersionMismatch`, …).
     pub error_id: String,
-    /// (field path, reason in words) pairs; empty when the error is about the whole entity.
-    pub fields: Vec<(String, String)>,
+    /// Each failing field; empty when the error is about the whole entity.
+    pub fields: Vec<FieldProblem>,
     /// The entity-level message when there are no field errors.
     pub message: String,
+}
+
+impl EntityProblems {
+    /// A link to the failed entity.
+    pub fn link(&self) -> Link {
+        match self.kind {
+            EntityKind::Entry => Link::entry(self.id.clone()),
+            EntityKind::Asset => Link::asset(self.id.clone()),
+        }
+    }
+}
+
+/// One failing field of an entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    /// The field path after `fields` ("title › en-US").
+    pub path: String,
+    /// What is wrong, in words.
+    pub reason: String,
+    /// The entity a link field points at, when the error is about it (`notResolvable`): the
+    /// reason names it by id, which the view swaps for its title when known.
+    pub target: Option<Link>,
+}
+
+impl FieldProblem {
+    /// The reason with the target's id replaced by `title` when there is one.
+    pub fn reason_with(&self, title: Option<&str>) -> String {
+        match (&self.target, title) {
+            (Some(target), Some(title)) => self
+                .reason
+                .replace(&format!("'{}'", target.id()), &format!("'{title}'")),
+            _ => self.reason.clone(),
+        }
+    }
+}
+
+/// The failed entities and the link targets their errors name: what to resolve for titles.
+pub fn problem_links(groups: &[EntityProblems]) -> Vec<Link> {
+    groups
+        .iter()
+        .flat_map(|g| {
+            std::iter::once(g.link()).chain(g.fields.iter().filter_map(|f| f.target.clone()))
+        })
+        .collect()
 }
 
 /// The heading of a failed action's error: its message and how many entities failed.
@@ -67,11 +112,12 @@ pub fn entity_problems_ui(
     if group.fields.is_empty() {
         ui.label(format!("    {}", group.message));
     }
-    for (path, reason) in &group.fields {
+    for field in &group.fields {
+        let title = field.target.as_ref().and_then(|t| cx.state.link_title(t));
         ui.horizontal_wrapped(|ui| {
             ui.add_space(16.0);
-            ui.label(RichText::new(path).monospace());
-            ui.label(reason);
+            ui.label(RichText::new(&field.path).monospace());
+            ui.label(field.reason_with(title.as_deref()));
         });
     }
 }
@@ -108,10 +154,11 @@ pub fn group_errors(error: &ErrorBody) -> Vec<EntityProblems> {
                         serde_json::Value::String(s) => s.clone(),
                         other => format!("[{other}]"),
                     });
-                    (
-                        path.collect::<Vec<_>>().join(" › "),
-                        format::field_error_reason(f),
-                    )
+                    FieldProblem {
+                        path: path.collect::<Vec<_>>().join(" › "),
+                        reason: format::field_error_reason(f),
+                        target: link_target(f),
+                    }
                 })
                 .collect();
             let message = match e.error.sys.id.as_str() {
@@ -130,6 +177,20 @@ pub fn group_errors(error: &ErrorBody) -> Vec<EntityProblems> {
             }
         })
         .collect()
+}
+
+/// The entry or asset a field error's link names (`notResolvable`), when it names one.
+fn link_target(error: &FieldError) -> Option<Link> {
+    let id = error.link_target_id()?;
+    let link = error.link.as_ref()?;
+    let link_type = link
+        .get("linkType")
+        .or_else(|| link.get("sys").and_then(|s| s.get("linkType")))
+        .and_then(serde_json::Value::as_str);
+    Some(match link_type {
+        Some("Asset") => Link::asset(id),
+        _ => Link::entry(id),
+    })
 }
 
 /// The failure inspector window for one action.
@@ -207,13 +268,7 @@ impl FailureInspector {
                 };
                 let groups = group_errors(&error);
                 // Their titles: asked for by id once (the state knows what is in flight).
-                let links: Vec<crate::cma::Link> = groups
-                    .iter()
-                    .map(|g| match g.kind {
-                        EntityKind::Entry => crate::cma::Link::entry(g.id.clone()),
-                        EntityKind::Asset => crate::cma::Link::asset(g.id.clone()),
-                    })
-                    .collect();
+                let links = problem_links(&groups);
                 cx.resolve(&links);
                 failure_heading_ui(ui, &error, groups.len());
                 ui.add_space(6.0);
@@ -223,9 +278,7 @@ impl FailureInspector {
                         for group in &groups {
                             let title = cx
                                 .state
-                                .entities
-                                .get(&(group.kind, group.id.clone()))
-                                .map(|e| cx.state.display_title(e))
+                                .link_title(&group.link())
                                 .unwrap_or_else(|| group.id.clone());
                             entity_problems_ui(ui, cx, group, &title);
                             ui.add_space(6.0);
@@ -260,113 +313,6 @@ impl FailureInspector {
             });
         if !open {
             cx.close(WindowKind::Inspector);
-        }
-    }
-}
-
-/// One entity's detail window.
-#[derive(Debug)]
-pub struct EntityDetail {
-    /// Entry or asset.
-    pub kind: EntityKind,
-    /// Its id.
-    pub id: String,
-}
-
-impl EntityDetail {
-    /// Draws the window; closing it pushes [`Intent::Close`](crate::app::intents::Intent::Close).
-    pub fn show(&mut self, ctx: &egui::Context, cx: &mut ViewCtx<'_>) {
-        let mut open = true;
-        let entity = cx
-            .state
-            .entities
-            .get(&(self.kind, self.id.clone()))
-            .cloned();
-        egui::Window::new("Entry detail")
-            .id(egui::Id::unique("entity-detail"))
-            .default_pos([620.0, 140.0])
-            .default_size([560.0, 480.0])
-            .open(&mut open)
-            .show(ctx, |ui| {
-                let Some(entity) = entity else {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label("Loading…");
-                    });
-                    return;
-                };
-                ui.horizontal(|ui| {
-                    ui.heading(cx.state.display_title(&entity));
-                    entity_state_badge_ui(ui, entity.state());
-                    if ui
-                        .button("📅 Schedule…")
-                        .on_hover_text("Publish or unpublish this at a set time")
-                        .clicked()
-                    {
-                        cx.open_schedule(super::schedule_dialog::ScheduleRequest::for_target(
-                            entity.link(),
-                        ));
-                    }
-                });
-                ui.label(
-                    RichText::new(format!(
-                        "{} · {}",
-                        cx.state.content_type_name(&entity),
-                        entity.sys.id
-                    ))
-                    .weak(),
-                );
-                ui.label(format!(
-                    "Version {} · published version {} · archived version {}",
-                    entity.sys.version.map_or("—".into(), |v| v.to_string()),
-                    entity
-                        .sys
-                        .published_version
-                        .map_or("—".into(), |v| v.to_string()),
-                    entity
-                        .sys
-                        .archived_version
-                        .map_or("—".into(), |v| v.to_string()),
-                ));
-                let containing: Vec<&str> = cx
-                    .state
-                    .releases
-                    .iter()
-                    .filter(|r| r.entities.links().any(|l| l.id() == entity.sys.id))
-                    .map(|r| r.title.as_str())
-                    .collect();
-                ui.label(if containing.is_empty() {
-                    "In no loaded release".to_owned()
-                } else {
-                    format!("In releases: {}", containing.join(", "))
-                });
-                ui.separator();
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    egui::Grid::new("entity-fields")
-                        .striped(true)
-                        .spacing([12.0, 4.0])
-                        .show(ui, |ui| {
-                            for (field, per_locale) in &entity.fields {
-                                let Some(per_locale) = per_locale.as_object() else {
-                                    continue;
-                                };
-                                for (locale, value) in per_locale {
-                                    ui.label(RichText::new(field).strong());
-                                    ui.label(RichText::new(locale).weak());
-                                    let text = match value {
-                                        serde_json::Value::String(s) => s.clone(),
-                                        other => other.to_string(),
-                                    };
-                                    let short: String = text.chars().take(160).collect();
-                                    ui.label(short).on_hover_text(text);
-                                    ui.end_row();
-                                }
-                            }
-                        });
-                });
-            });
-        if !open {
-            cx.close(WindowKind::Entity);
         }
     }
 }

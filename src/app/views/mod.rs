@@ -3,6 +3,7 @@
 //!
 //! Architecture Invariant: nothing here knows tokio, reqwest, rusqlite or the file system.
 
+pub mod entity_detail;
 pub mod entity_picker;
 pub mod entries;
 pub mod inspector;
@@ -54,6 +55,15 @@ impl<'a> ViewCtx<'a> {
         let ids = self.state.missing_entities(links);
         if !ids.is_empty() {
             self.send(Command::ResolveEntities { ids });
+        }
+    }
+
+    /// Asks once for the titles of the releases among `links` that are neither loaded nor
+    /// asked for ([`Command::ResolveReleases`]); nothing when none is missing.
+    pub fn resolve_releases<'l>(&mut self, links: impl IntoIterator<Item = &'l crate::cma::Link>) {
+        let ids = self.state.missing_release_titles(links);
+        if !ids.is_empty() {
+            self.send(Command::ResolveReleases { ids });
         }
     }
 

@@ -2,12 +2,16 @@
 
 mod badge;
 mod empty_state;
+mod failure_toasts;
 mod json;
+mod list_keys;
 mod search_select;
 
 pub use badge::{
     action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, release_status_badge_ui,
 };
 pub use empty_state::empty_state_ui;
+pub use failure_toasts::FailureToasts;
 pub use json::{DiffLine, diff_ui, json_tree_ui, line_diff};
+pub use list_keys::{ListKey, list_key, stepped_row};
 pub use search_select::SearchSelect;

@@ -16,7 +16,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::command::{
-    Command, ENTITY_PAGE, EntityQuery, PICKER_LIMIT, PickerId, PickerSearch, ReleaseQuery,
+    Command, ENTITY_PAGE, EntityQuery, PALETTE_RELEASES, PICKER_LIMIT, PickerId, PickerSearch,
+    ReleaseQuery,
 };
 use super::event::{ActionTarget, AppEvent, Epoch, RequestKind, Stamped, TrackedAction};
 use super::state::ConnectionInfo;
@@ -97,7 +98,8 @@ impl EventSink {
         tracing::warn!(what = %kind, %error, request_id, "request failed");
         self.send(AppEvent::Failed {
             kind,
-            message: describe(error),
+            message: crate::app::failure::plain_reason(error),
+            detail: Some(crate::app::failure::technical_detail(error)),
         });
     }
 
@@ -105,7 +107,11 @@ impl EventSink {
     /// appear in these messages, the client keeps them in a header it does not print).
     pub fn failed(&self, kind: RequestKind, message: String) {
         tracing::warn!(what = %kind, error = %message, "request failed");
-        self.send(AppEvent::Failed { kind, message });
+        self.send(AppEvent::Failed {
+            kind,
+            message,
+            detail: None,
+        });
     }
 }
 
@@ -157,6 +163,8 @@ pub enum LatestWins {
     EntityPages,
     /// One picker's server search.
     EntitySearch(super::command::PickerId),
+    /// The command palette's release search.
+    ReleaseSearch,
 }
 
 impl LatestWins {
@@ -173,6 +181,7 @@ impl LatestWins {
                 Some((Self::EntityPages, Some(hasher.finish())))
             }
             Command::SearchEntities { picker, .. } => Some((Self::EntitySearch(*picker), None)),
+            Command::SearchReleases { .. } => Some((Self::ReleaseSearch, None)),
             Command::CopySpaceIntoSandbox | Command::CancelSandboxLoad => {
                 Some((Self::SandboxLoad, None))
             }
@@ -454,6 +463,11 @@ impl Worker {
             Command::SearchEntities { picker, search } => {
                 self.search_entities(picker, search).await;
             }
+            Command::SearchReleases { search } => self.search_releases(search).await,
+            Command::ResolveReleases { ids } => {
+                let titles = self.release_titles_by_id(ids).await;
+                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
+            }
             Command::LoadEntity { kind, id } => match self.client.get_entity(kind, &id).await {
                 Ok(entity) => self.sink.send(AppEvent::EntityLoaded(entity)),
                 Err(e) => self.sink.fail(RequestKind::LoadEntity, &e),
@@ -573,13 +587,16 @@ impl Worker {
                     }
                     CmaError::NotFound(_) => "There is no such space or environment.".to_owned(),
                     CmaError::Network(_) | CmaError::Timeout => format!("Cannot reach {host}."),
-                    _ => format!("Loading the space failed: {}.", describe(&e)),
+                    _ => format!(
+                        "Loading the space failed: {}.",
+                        crate::app::failure::plain_reason(&e)
+                    ),
                 };
                 tracing::warn!(%host, error = %e, "cannot connect: {summary}");
                 self.sink.send(AppEvent::ConnectionFailed {
                     token_refused,
                     summary,
-                    detail: e.to_string(),
+                    detail: crate::app::failure::technical_detail(&e),
                 });
             }
         }
@@ -812,6 +829,33 @@ impl Worker {
         });
     }
 
+    /// The palette's release search: the first matches by title, newest first, of both release
+    /// models (Contentful lists Launch and Timeline apart, spec §10.1).
+    async fn search_releases(&self, search: String) {
+        let mut hits = Vec::new();
+        for timeline in [false, true] {
+            let mut query = Query::new().limit(PALETTE_RELEASES).order("-sys.updatedAt");
+            query.insert("title[match]", search.trim());
+            if timeline {
+                query.insert("sys.schemaVersion", "Release.v2");
+            }
+            match self.client.query_releases(&query).await {
+                // Releases the app cannot model are still releases the user can jump to.
+                Ok(page) => hits.extend(page.items.into_iter().filter_map(|item| {
+                    match item {
+                        Decoded::Known(r) => Some((r.sys.id, r.title)),
+                        Decoded::Unsupported(u) => u
+                            .id()
+                            .map(|id| (id.to_owned(), u.title().unwrap_or(id).to_owned())),
+                    }
+                })),
+                Err(e) => return self.sink.fail(RequestKind::SearchReleases, &e),
+            }
+        }
+        self.sink
+            .send(AppEvent::ReleaseSearchLoaded { search, hits });
+    }
+
     /// A picker's search: the first matches among entries and among assets.
     async fn search_entities(&self, picker: PickerId, search: PickerSearch) {
         let query = |kind: EntityKind, limit: usize| {
@@ -851,7 +895,7 @@ impl Worker {
                 items.extend(assets);
                 let memberships = self.memberships(&items).await;
                 let releases = if picker == PickerId::ScheduleTarget {
-                    self.search_releases(&search.words).await
+                    self.releases_titled(&search.words).await
                 } else {
                     Vec::new()
                 };
@@ -869,7 +913,7 @@ impl Worker {
 
     /// Active releases of both models whose title has `words` (the most recently updated
     /// first, a few of each); a failure only loses the suggestions.
-    async fn search_releases(&self, words: &str) -> Vec<Release> {
+    async fn releases_titled(&self, words: &str) -> Vec<Release> {
         let mut out = Vec::new();
         for timeline in [false, true] {
             let mut q = Query::new()

@@ -87,8 +87,7 @@ impl Worker {
                 let titles = self.release_titles(&items).await;
                 self.sink
                     .send(AppEvent::ScheduledActionsLoaded { from, to, items });
-                self.sink
-                    .send(AppEvent::ScheduledReleaseTitlesLoaded(titles));
+                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
             }
             (Err(e), _) | (_, Err(e)) => self.sink.fail(RequestKind::LoadScheduledRange, &e),
         }
@@ -140,8 +139,7 @@ impl Worker {
                     items: page.items,
                     append,
                 });
-                self.sink
-                    .send(AppEvent::ScheduledReleaseTitlesLoaded(titles));
+                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
             }
             Err(e) => {
                 self.sink.send(AppEvent::ScheduledPageLoaded {
@@ -161,11 +159,17 @@ impl Worker {
         &self,
         actions: &[ScheduledAction],
     ) -> Vec<(String, String)> {
-        let mut ids: Vec<&str> = actions
+        let ids: Vec<String> = actions
             .iter()
             .filter(|a| a.entity.link_type() == &LinkType::Release)
-            .map(|a| a.entity.id())
+            .map(|a| a.entity.id().to_owned())
             .collect();
+        self.release_titles_by_id(ids).await
+    }
+
+    /// The titles of the releases of `ids` (archived ones too); those that cannot be read are
+    /// left out, and the views show their ids.
+    pub(super) async fn release_titles_by_id(&self, mut ids: Vec<String>) -> Vec<(String, String)> {
         ids.sort_unstable();
         ids.dedup();
         let mut titles = Vec::new();
@@ -182,7 +186,7 @@ impl Worker {
                             .filter_map(crate::cma::Decoded::known)
                             .map(|r| (r.sys.id, r.title)),
                     ),
-                    Err(e) => tracing::debug!("release titles for schedules: {e}"),
+                    Err(e) => tracing::debug!("release titles by id: {e}"),
                 }
             }
         }

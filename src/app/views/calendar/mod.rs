@@ -1,5 +1,6 @@
-//! [`CalendarView`]: every scheduled action on a calendar — a month grid, a week agenda and a
-//! virtualised list — in one time zone chosen for the whole view. Actions are coloured by what
+//! [`CalendarView`]: every scheduled action on a calendar — a month grid, a week agenda, a
+//! week time grid (drag to reschedule) and a virtualised list — in one time zone chosen for
+//! the whole view. Actions are coloured by what
 //! they do and where they stand (scheduled, in progress, succeeded, failed, canceled); today is
 //! marked; overdue and failed ones stand out and open the failure inspector. Clicking a day lists
 //! its actions beside the grid, where they can be rescheduled or canceled, and new schedules made.
@@ -8,6 +9,9 @@
 //! The actions per day (in the chosen zone) are cached and rebuilt only when the data, the month
 //! or the zone change — never per frame. The list tab pages through the server with cursors as
 //! the user scrolls.
+//!
+//! Files: `month` (grid, day panel, cards, agenda), `week_grid` (the time grid and its
+//! drag-to-reschedule), `agenda_keys` (↑/↓/Enter), `list`, `toolbar`.
 
 use std::collections::BTreeMap;
 
@@ -29,8 +33,11 @@ use crate::cma::{
     EntityKind, Link, LinkType, ScheduledAction, ScheduledActionKind, ScheduledActionStatus,
 };
 
+mod agenda_keys;
 mod list;
 mod month;
+mod toolbar;
+mod week_grid;
 
 use month::status_tip;
 
@@ -138,8 +145,10 @@ pub struct CalendarView {
     anchor: Date,
     /// The day whose actions are listed.
     selected: Option<Date>,
-    /// The action clicked on the grid.
+    /// The action clicked on the grid, or walked to with the arrow keys.
     highlight: Option<String>,
+    /// The arrow keys moved the highlight: its card scrolls into view once.
+    scroll_to_highlight: bool,
     loaded: Option<(Date, Date, String)>,
     last_load: f64,
     reload: bool,
@@ -150,6 +159,9 @@ pub struct CalendarView {
     list: ListTab,
     /// Canceled actions are left off the grid and the day panel.
     hide_canceled: bool,
+    /// The Week tab shows a time grid rather than the agenda.
+    time_grid: bool,
+    grid: week_grid::WeekGrid,
 }
 
 /// How often the shown range is reloaded while the calendar is open (seconds).
@@ -177,6 +189,7 @@ impl CalendarView {
             anchor: today,
             selected: Some(today),
             highlight: None,
+            scroll_to_highlight: false,
             loaded: None,
             last_load: 0.0,
             reload: false,
@@ -185,6 +198,8 @@ impl CalendarView {
             confirm_cancel: None,
             list: ListTab::default(),
             hide_canceled: false,
+            time_grid: false,
+            grid: week_grid::WeekGrid::default(),
         }
     }
 
@@ -232,6 +247,7 @@ impl CalendarView {
                     });
                 });
             }
+            CalendarTab::Week if self.time_grid => self.week_grid_ui(ui, cx, today, now),
             CalendarTab::Week => self.week_ui(ui, cx, today, now),
             CalendarTab::List => self.list_ui(ui, cx, now),
         }
@@ -417,141 +433,6 @@ impl CalendarView {
         }
     }
 
-    /// The toolbar: one row when the view is wide enough, else two (title, tabs and the tools;
-    /// then the month's navigation and the zone), so nothing overlaps at the minimum window.
-    fn toolbar_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>, today: Date) {
-        if ui.available_width() >= TOOLBAR_ONE_ROW_WIDTH {
-            ui.horizontal(|ui| {
-                self.tabs_ui(ui);
-                self.period_ui(ui, today);
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    self.tools_ui(ui, cx);
-                    self.zone_ui(ui, cx);
-                });
-            });
-        } else {
-            ui.horizontal(|ui| {
-                self.tabs_ui(ui);
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    self.tools_ui(ui, cx);
-                });
-            });
-            ui.horizontal(|ui| {
-                self.period_ui(ui, today);
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    self.zone_ui(ui, cx);
-                });
-            });
-        }
-    }
-
-    /// The heading and the Month / Week / List tabs.
-    fn tabs_ui(&mut self, ui: &mut Ui) {
-        ui.heading("Calendar");
-        ui.add_space(theme::SECTION_GAP);
-        for (tab, label, tip) in [
-            (CalendarTab::Month, "Month", "A month at a glance"),
-            (CalendarTab::Week, "Week", "The week as an agenda"),
-            (
-                CalendarTab::List,
-                "List",
-                "Every scheduled action, filterable",
-            ),
-        ] {
-            if ui
-                .selectable_label(self.tab == tab, label)
-                .on_hover_text(tip)
-                .clicked()
-            {
-                self.tab = tab;
-            }
-        }
-        ui.add_space(theme::SECTION_GAP);
-    }
-
-    /// Previous, Today, Next and the shown month or week (not on the list).
-    fn period_ui(&mut self, ui: &mut Ui, today: Date) {
-        if self.tab == CalendarTab::List {
-            return;
-        }
-        let unit = if self.tab == CalendarTab::Week {
-            "week"
-        } else {
-            "month"
-        };
-        if ui
-            .button("⏴")
-            .on_hover_text(format!("Previous {unit}"))
-            .accessible_name(format!("Previous {unit}"))
-            .clicked()
-        {
-            self.step(false);
-        }
-        if ui
-            .button("Today")
-            .on_hover_text("Back to today")
-            .accessible_name("Go to today")
-            .clicked()
-        {
-            self.anchor = today;
-            self.selected = Some(today);
-        }
-        if ui
-            .button("⏵")
-            .on_hover_text(format!("Next {unit}"))
-            .accessible_name(format!("Next {unit}"))
-            .clicked()
-        {
-            self.step(true);
-        }
-        ui.label(RichText::new(self.title()).strong().size(17.0));
-    }
-
-    /// Reload and the ICS export (in a right-to-left layout).
-    fn tools_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        if ui
-            .button("⟳")
-            .on_hover_text("Reload scheduled actions")
-            .accessible_name("Reload scheduled actions")
-            .clicked()
-        {
-            self.reload();
-        }
-        if self.tab != CalendarTab::List {
-            ui.checkbox(&mut self.hide_canceled, "Hide canceled")
-                .on_hover_text("Leave canceled schedules off the calendar");
-        }
-        if self.tab != CalendarTab::List
-            && ui
-                .button("⬇ Export .ics")
-                .on_hover_text("Save the shown range as an iCalendar file")
-                .clicked()
-        {
-            self.export(cx);
-        }
-    }
-
-    /// The zone the calendar shows times in (in a right-to-left layout).
-    fn zone_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        let names = schedule::zone_names();
-        if let Some(i) = self.zone_select.ui(
-            ui,
-            "calendar-zone",
-            "Calendar time zone",
-            &self.zone,
-            names,
-            0,
-            200.0,
-        ) && let Some(name) = names.get(i)
-        {
-            self.set_zone(name.clone());
-        }
-        ui.label(RichText::new("Times in").weak());
-        if cx.state.scheduled_loading {
-            ui.spinner();
-        }
-    }
-
     /// Overdue and failed actions, as buttons that jump to them.
     fn attention_ui(&mut self, ui: &mut Ui, now: Timestamp) {
         let late_before = now.checked_sub(schedule::OVERDUE_GRACE).unwrap_or(now);
@@ -698,7 +579,6 @@ impl CalendarView {
     }
 }
 
-/// The status badge's hover text.
 /// Opens a release's page or an entity's detail.
 fn open_target(cx: &mut ViewCtx<'_>, link: &Link) {
     match link.link_type() {

@@ -192,6 +192,7 @@ impl CalendarView {
             ui.label(RichText::new("Nothing is scheduled on this day.").weak());
             return;
         }
+        self.agenda_keys(ui, cx, &items);
         egui::ScrollArea::vertical()
             .id_salt("day-panel")
             .auto_shrink([false, false])
@@ -214,7 +215,7 @@ impl CalendarView {
         let visuals = ui.visuals().clone();
         let tone = item.tone(now);
         let highlighted = self.highlight.as_deref() == Some(&item.id);
-        egui::Frame::new()
+        let card = egui::Frame::new()
             .fill(theme::tone_fill(&visuals, tone))
             .corner_radius(6.0)
             .inner_margin(egui::Margin::symmetric(10, 8))
@@ -261,6 +262,9 @@ impl CalendarView {
                 }
                 self.card_buttons_ui(ui, cx, item, now);
             });
+        if highlighted && std::mem::take(&mut self.scroll_to_highlight) {
+            ui.scroll_to_rect(card.response.rect, None);
+        }
     }
 
     pub(super) fn card_buttons_ui(
@@ -337,6 +341,8 @@ impl CalendarView {
         now: Timestamp,
     ) {
         let start = schedule::week_start(self.anchor);
+        let shown = self.week_items(start);
+        self.agenda_keys(ui, cx, &shown);
         egui::ScrollArea::vertical()
             .id_salt("week-agenda")
             .auto_shrink([false, false])

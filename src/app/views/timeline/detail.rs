@@ -4,6 +4,9 @@
 use egui::{RichText, Ui};
 
 use super::*;
+use crate::app::state::AppState;
+use crate::app::timeline::titles::mentioned_links;
+use crate::app::views::inspector::problem_links;
 
 impl TimelineView {
     pub(super) fn detail_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
@@ -55,7 +58,7 @@ impl TimelineView {
 }
 
 /// A one-line link to another event; sets `jump` when clicked.
-fn event_link_ui(ui: &mut Ui, event: &TimelineEvent, jump: &mut Option<EventId>) {
+fn event_link_ui(ui: &mut Ui, state: &AppState, event: &TimelineEvent, jump: &mut Option<EventId>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(local_hms(event.received_at)).weak());
         if ui
@@ -68,7 +71,7 @@ fn event_link_ui(ui: &mut Ui, event: &TimelineEvent, jump: &mut Option<EventId>)
         if let Some(status) = &event.action_status {
             badge_ui(ui, status, status_tone(status), "");
         }
-        ui.label(RichText::new(&event.summary).weak());
+        ui.label(RichText::new(summary_text(state, event)).weak());
     });
 }
 
@@ -81,7 +84,17 @@ fn detail_body_ui(
     let event = &detail.details.event;
     let visuals = ui.visuals().clone();
     ui.label(RichText::new(&event.topic).monospace().strong().size(15.0));
-    ui.label(&event.summary);
+    let state = cx.state;
+    // The titles this event and its neighbours mention, asked for once when unknown.
+    let mentioned: Vec<crate::cma::Link> = std::iter::once(event)
+        .chain(detail.cause.iter())
+        .chain(detail.effects.iter().take(50))
+        .chain(detail.previous.iter())
+        .flat_map(mentioned_links)
+        .collect();
+    cx.resolve(&mentioned);
+    cx.resolve_releases(&mentioned);
+    ui.label(summary_text(state, event));
     egui::Grid::new("timeline-detail-facts")
         .num_columns(2)
         .spacing([12.0, 4.0])
@@ -92,6 +105,12 @@ fn detail_body_ui(
             if let Some(id) = &event.entity_id {
                 ui.label(RichText::new("Entity").weak());
                 ui.horizontal(|ui| {
+                    let link = mentioned_links(event)
+                        .into_iter()
+                        .find(|l| l.id() == id.as_str());
+                    if let Some(title) = link.as_ref().and_then(|l| state.link_title(l)) {
+                        ui.label(title);
+                    }
                     ui.label(RichText::new(id).monospace());
                     if ui
                         .small_button("📋")
@@ -124,9 +143,13 @@ fn detail_body_ui(
     if let Some(error) = &detail.error {
         ui.add_space(8.0);
         let groups = group_errors(error);
+        cx.resolve(&problem_links(&groups));
         failure_heading_ui(ui, error, groups.len());
         for group in &groups {
-            entity_problems_ui(ui, cx, group, &group.id);
+            let title = state
+                .link_title(&group.link())
+                .unwrap_or_else(|| group.id.clone());
+            entity_problems_ui(ui, cx, group, &title);
         }
     }
     if detail.cause.is_some() || !detail.effects.is_empty() {
@@ -134,12 +157,12 @@ fn detail_body_ui(
         ui.strong("Cause and effect");
         if let Some(cause) = &detail.cause {
             ui.label(RichText::new("Caused by").weak());
-            event_link_ui(ui, cause, jump);
+            event_link_ui(ui, state, cause, jump);
         }
         if !detail.effects.is_empty() {
             ui.label(RichText::new(format!("Caused {} events", detail.effects.len())).weak());
             for effect in detail.effects.iter().take(50) {
-                event_link_ui(ui, effect, jump);
+                event_link_ui(ui, state, effect, jump);
             }
         }
     }
@@ -195,7 +218,7 @@ fn detail_body_ui(
             .id_salt(("timeline-diff", event.id))
             .default_open(true)
             .show(ui, |ui| {
-                event_link_ui(ui, previous, jump);
+                event_link_ui(ui, state, previous, jump);
                 match &detail.diff {
                     Some(lines) => diff_ui(ui, lines),
                     None => {

@@ -71,6 +71,12 @@ const TABLE_MIN_WIDTH: f32 = 380.0;
 /// The least time between two rate-chart refreshes while events arrive, in seconds.
 const RATE_REFRESH_SECS: f64 = 2.0;
 
+/// An event's summary with the titles the app knows in place of ids (see
+/// [`crate::app::timeline::titles`]).
+fn summary_text(state: &crate::app::state::AppState, event: &TimelineEvent) -> String {
+    crate::app::timeline::titles::titled_summary(event, |link| state.link_title(link))
+}
+
 fn send(cx: &mut ViewCtx<'_>, request: impl Into<TimelineRequest>) {
     cx.send(Command::Timeline(request.into()));
 }
@@ -477,6 +483,15 @@ impl TimelineView {
                     for (label, minutes) in RANGES {
                         ui.selectable_value(&mut self.spec.range_minutes, minutes, label);
                     }
+                })
+                .response
+                // A drop-down without a label has no name for screen readers otherwise.
+                .on_hover_text("Only events received in this time range")
+                .widget_info(|| {
+                    let mut info =
+                        egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Time range");
+                    info.current_text_value = Some(range_label.to_owned());
+                    info
                 });
             ui.separator();
             let saved = &cx.state.timeline.saved_filters;
@@ -491,6 +506,11 @@ impl TimelineView {
                             self.spec = spec.clone();
                         }
                     }
+                })
+                .response
+                .on_hover_text("Apply a filter saved earlier")
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Saved filters")
                 });
             ui.add(
                 egui::TextEdit::singleline(&mut self.save_name)

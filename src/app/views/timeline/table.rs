@@ -1,14 +1,16 @@
 //! The timeline's table: only the visible rows are laid out (`TableBody::rows`), drawn from
 //! the row cache; the pages the visible rows need are asked of the worker.
 
-use egui::{Key, RichText, Ui};
+use egui::{RichText, Ui};
 
 use super::*;
+use crate::app::widgets::{ListKey, list_key, stepped_row};
 use egui_extras::{Column, TableBuilder};
 
 impl TimelineView {
     pub(super) fn table_ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
-        let rows = &cx.state.timeline;
+        let state = cx.state;
+        let rows = &state.timeline;
         if rows.loaded && rows.total == 0 {
             let (title, text) = if self.spec.is_empty() {
                 (
@@ -42,8 +44,7 @@ impl TimelineView {
             )
         };
         // Keyboard: ↑/↓ move the selection (and its detail) through the rows, kept in view.
-        let typing = ui.memory(|m| m.focused().is_some());
-        let (up, down) = ui.input(|i| (i.key_pressed(Key::ArrowUp), i.key_pressed(Key::ArrowDown)));
+        let key = list_key(ui).filter(|k| *k != ListKey::Enter);
         let mut builder = TableBuilder::new(ui)
             .id_salt(("timeline-table", self.generation))
             .striped(true)
@@ -63,7 +64,7 @@ impl TimelineView {
             builder = builder.vertical_scroll_offset(0.0);
         }
         let mut keyed: Option<EventId> = None;
-        if !typing && (up || down) {
+        if let Some(key) = key {
             let last = rows.total.saturating_sub(1);
             // Live events may have moved the selected one since it was picked: find it again
             // near where it was.
@@ -73,12 +74,7 @@ impl TimelineView {
                     .or(Some(hint)),
                 (_, hint) => hint,
             };
-            let next = match (current, down) {
-                (None, _) => Some(0),
-                (Some(row), true) => Some((row + 1).min(last)),
-                (Some(row), false) => Some(row.saturating_sub(1)),
-            };
-            if let Some(next) = next
+            if let Some(next) = stepped_row(current, rows.total, key)
                 && let Some(event) = rows.row(next)
             {
                 keyed = Some(event.id);
@@ -88,6 +84,8 @@ impl TimelineView {
         }
         let selected = self.selected;
         let mut clicked_row: Option<u64> = None;
+        // The entries and assets the visible summaries mention, to resolve their titles.
+        let mut mentioned: Vec<crate::cma::Link> = Vec::new();
         let output = builder
             .header(24.0, |mut h| {
                 h.col(|ui| {
@@ -129,7 +127,8 @@ impl TimelineView {
                         return;
                     };
                     row.set_selected(selected == Some(event.id));
-                    event_row_cells(&mut row, event, compact);
+                    mentioned.extend(crate::app::timeline::titles::mentioned_links(event));
+                    event_row_cells(&mut row, event, &summary_text(state, event), compact);
                     if row.response().clicked() {
                         clicked = Some(event.id);
                         clicked_row = Some(index);
@@ -142,6 +141,8 @@ impl TimelineView {
                 send(cx, request);
             }
         }
+        cx.resolve(&mentioned);
+        cx.resolve_releases(&mentioned);
         if let Some(id) = clicked {
             self.selected_row = clicked_row;
             self.select(cx, id);
@@ -157,7 +158,12 @@ impl TimelineView {
 }
 
 /// The cells of one event's row.
-fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEvent, compact: bool) {
+fn event_row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    event: &TimelineEvent,
+    summary: &str,
+    compact: bool,
+) {
     row.col(|ui| {
         ui.label(local_hms(event.received_at))
             .on_hover_text(format::local_time(event.received_at));
@@ -166,7 +172,7 @@ fn event_row_cells(row: &mut egui_extras::TableRow<'_, '_>, event: &TimelineEven
         ui.label(RichText::new(&event.topic).monospace());
     });
     row.col(|ui| {
-        ui.label(&event.summary);
+        ui.label(summary);
     });
     row.col(|ui| {
         if let Some(status) = &event.action_status {
