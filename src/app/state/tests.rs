@@ -1067,3 +1067,30 @@ fn a_release_found_by_the_schedule_pickers_search_is_known_by_id() {
     assert!(state.releases.is_empty(), "the list is not touched");
     assert!(state.release("t1").is_some_and(|r| r.is_timeline()));
 }
+
+#[test]
+fn open_in_contentful_for_releases_follows_the_release_model() {
+    let info = |base: &str| ConnectionInfo {
+        profile: "p".into(),
+        base_url: base.into(),
+        space_id: "s1".into(),
+        environment_id: "master".into(),
+        is_sandbox: false,
+        receiver: None,
+    };
+    let launch = release("r1", "Spring");
+    let mut timeline = release("r2", "Autumn");
+    timeline.sys.schema_version = Some(crate::cma::ReleaseSchema::Timeline);
+    let us = info("https://api.contentful.com");
+    assert_eq!(
+        us.release_web_url(&launch).as_deref(),
+        Some("https://launch.contentful.com/spaces/s1/releases/r1")
+    );
+    assert_eq!(
+        us.release_web_url(&timeline).as_deref(),
+        Some("https://app.contentful.com/spaces/s1/views/entries?release=r2")
+    );
+    let eu = info("https://api.eu.contentful.com");
+    assert_eq!(eu.release_web_url(&launch), None, "no known EU Launch host");
+    assert!(eu.release_web_url(&timeline).is_some());
+}

@@ -54,6 +54,15 @@ impl EntityDetail {
                             entity.link(),
                         ));
                     }
+                    if let Some(url) = cx
+                        .state
+                        .connection
+                        .as_ref()
+                        .and_then(|c| c.web_app_url(self.kind, &self.id))
+                    {
+                        ui.hyperlink_to("Open in Contentful", &url)
+                            .on_hover_text(&url);
+                    }
                 });
                 ui.label(
                     RichText::new(format!(

@@ -102,6 +102,15 @@ impl ReleaseDetailView {
                     "A Timeline release (Release.v2): each item has its own action",
                 );
             }
+            if let Some(url) = cx
+                .state
+                .connection
+                .as_ref()
+                .and_then(|c| c.release_web_url(&release))
+            {
+                ui.hyperlink_to("Open in Contentful", &url)
+                    .on_hover_text(&url);
+            }
             ui.label(RichText::new(format!("version {}", release.sys.version)).weak());
         });
         ui.add_space(4.0);
