@@ -170,7 +170,7 @@ impl App {
                 self.go(Route::Area(Nav::Settings));
                 self.send(Command::TestConnection);
             }
-            UiCommand::ValidateRelease | UiCommand::ScheduleRelease => {
+            UiCommand::ValidateRelease | UiCommand::PublishRelease | UiCommand::ScheduleRelease => {
                 if self.view_actions().contains(&command) {
                     self.run_view_action(command);
                 }
@@ -208,6 +208,7 @@ impl App {
         let mut actions = Vec::new();
         if idle {
             actions.push(UiCommand::ValidateRelease);
+            actions.push(UiCommand::PublishRelease);
         }
         actions.push(UiCommand::ScheduleRelease);
         actions
@@ -223,6 +224,11 @@ impl App {
                 id,
                 action: crate::cma::ActionKind::Validate,
             }),
+            UiCommand::PublishRelease => {
+                if let Some(detail) = &mut self.detail {
+                    detail.ask_to_publish();
+                }
+            }
             UiCommand::ScheduleRelease => self.open(Window::Schedule(
                 super::views::schedule_dialog::ScheduleRequest::for_target(crate::cma::Link::new(
                     crate::cma::LinkType::Release,

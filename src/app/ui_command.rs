@@ -31,13 +31,15 @@ pub enum UiCommand {
     ToggleTheme,
     /// The open release's Validate (a view action).
     ValidateRelease,
+    /// The open release's Publish… (a view action; the confirmation still asks).
+    PublishRelease,
     /// The open release's Schedule… (a view action).
     ScheduleRelease,
 }
 
 impl UiCommand {
     /// Every command, in palette order.
-    pub const ALL: [UiCommand; 13] = [
+    pub const ALL: [UiCommand; 14] = [
         UiCommand::GoReleases,
         UiCommand::GoEntries,
         UiCommand::GoCalendar,
@@ -50,6 +52,7 @@ impl UiCommand {
         UiCommand::TestConnection,
         UiCommand::ToggleTheme,
         UiCommand::ValidateRelease,
+        UiCommand::PublishRelease,
         UiCommand::ScheduleRelease,
     ];
 
@@ -58,7 +61,7 @@ impl UiCommand {
     pub fn is_view_action(self) -> bool {
         matches!(
             self,
-            UiCommand::ValidateRelease | UiCommand::ScheduleRelease
+            UiCommand::ValidateRelease | UiCommand::PublishRelease | UiCommand::ScheduleRelease
         )
     }
 
@@ -77,6 +80,7 @@ impl UiCommand {
             UiCommand::TestConnection => "Test connection",
             UiCommand::ToggleTheme => "Toggle light / dark theme",
             UiCommand::ValidateRelease => "Validate this release",
+            UiCommand::PublishRelease => "Publish this release…",
             UiCommand::ScheduleRelease => "Schedule this release…",
         }
     }
@@ -102,6 +106,9 @@ impl UiCommand {
             }
             UiCommand::ValidateRelease => {
                 return Some(KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::V));
+            }
+            UiCommand::PublishRelease => {
+                return Some(KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::P));
             }
             UiCommand::ScheduleRelease => {
                 return Some(KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::S));

@@ -305,3 +305,30 @@ fn the_palette_jumps_to_a_release_by_name_and_runs_its_actions() {
         has_label(h, "Time zone") && has_label(h, "24-hour clock: 09:30, or 09:30:15")
     });
 }
+
+/// Ctrl+Shift+P on an open release asks to publish it, as its Publish… button does (nothing
+/// runs before the confirmation).
+#[test]
+fn the_publish_shortcut_opens_the_release_confirmation() {
+    use crate::app_support::{AppFixture, has_label, step_until};
+    let mut f = AppFixture::start(release_desk::sandbox::SandboxConfig::default());
+    step_until(&mut f.harness, "the releases list", |h| {
+        has_label(h, "Spring Travel Issue")
+    });
+    f.harness.get_by_label("Spring Travel Issue").click();
+    step_until(&mut f.harness, "the release detail", |h| {
+        crate::selectors::has_button(h, "Validate")
+    });
+    f.harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::P,
+    );
+    step_until(&mut f.harness, "the confirmation", |h| {
+        has_label(h, "Publish release?")
+    });
+    assert!(h_actions_empty(&f), "nothing runs before the user confirms");
+}
+
+fn h_actions_empty(f: &crate::app_support::AppFixture) -> bool {
+    f.harness.state().state().actions.is_empty()
+}

@@ -62,6 +62,12 @@ impl ReleaseDetailView {
         }
     }
 
+    /// Opens the publish confirmation, as "Publish…" does (the palette's "Publish this
+    /// release…"); nothing runs until the user confirms.
+    pub fn ask_to_publish(&mut self) {
+        self.confirm = Some(Confirm::Publish);
+    }
+
     /// Draws the view; going back to the list pushes [`Route::ReleaseList`].
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewCtx<'_>) {
         let Some(release) = cx.state.release(&self.release_id).cloned() else {
