@@ -105,13 +105,18 @@ impl ReleasesView {
             });
         }
         ui.horizontal(|ui| {
-            ui.heading("Releases");
-            ui.add_space(theme::SECTION_GAP);
+            // In a narrow window the navigation already says where we are; the heading gives
+            // its room to the filters (the model switch needs it in a space with both models).
+            if ui.available_width() > 800.0 || !cx.state.release_model.mixed() {
+                ui.heading("Releases");
+                ui.add_space(theme::SECTION_GAP);
+            }
             let filter = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
                     .id(egui::Id::unique(FILTER_ID))
                     .hint_text("Search titles  (Ctrl+F)")
-                    .desired_width(240.0),
+                    // Narrower in a small window, so the filters and buttons keep their room.
+                    .desired_width((ui.available_width() - 520.0).clamp(120.0, 240.0)),
             );
             filter.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search release titles")
@@ -285,12 +290,13 @@ impl ReleasesView {
             .striped(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::remainder().at_least(160.0).clip(true))
-            .column(Column::exact(80.0))
-            .column(Column::exact(64.0))
-            .column(Column::exact(150.0))
-            .column(Column::exact(190.0).clip(true))
-            .column(Column::exact(110.0).clip(true))
+            // Fits the 900×560 minimum window; the title takes what is left.
+            .column(Column::remainder().at_least(140.0).clip(true))
+            .column(Column::exact(70.0))
+            .column(Column::exact(56.0))
+            .column(Column::exact(130.0).clip(true))
+            .column(Column::exact(170.0).clip(true))
+            .column(Column::exact(100.0).clip(true))
             .header(24.0, |mut header| {
                 header.col(|ui| sort_header(ui, "Title", "title", &mut order));
                 header.col(|ui| {

@@ -107,7 +107,15 @@ impl Worker {
             .try_collect::<Vec<_>>()
             .await
         {
-            Ok(items) => self.sink.send(AppEvent::ReleaseSchedulesLoaded(items)),
+            Ok(items) => {
+                // Their titles too: a toast about one that runs soon names the release.
+                let titles = self.release_titles(&items).await;
+                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
+                for action in &items {
+                    self.follow_if_due_soon(action);
+                }
+                self.sink.send(AppEvent::ReleaseSchedulesLoaded(items));
+            }
             Err(e) => self.sink.fail(RequestKind::LoadScheduledRange, &e),
         }
     }

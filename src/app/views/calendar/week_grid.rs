@@ -7,7 +7,8 @@
 //! what it acts on.
 //!
 //! The columns share the width left of the hour labels, so the grid fits the minimum window
-//! (900×560); the hours scroll, opening at 07:00.
+//! (900×560); the hours scroll, opening at 07:00 unless the week's first action is earlier
+//! or out of sight from there.
 
 use super::*;
 use crate::app::format;
@@ -89,11 +90,26 @@ impl CalendarView {
                 let size = egui::vec2(HOURS_WIDTH + 7.0 * column, 24.0 * HOUR_HEIGHT);
                 let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
                 if !std::mem::replace(&mut self.grid.scrolled, true) {
-                    let morning = egui::Rect::from_min_size(
-                        rect.min + egui::vec2(0.0, FIRST_SHOWN_HOUR * HOUR_HEIGHT),
+                    // The morning, or an hour before the week's first action when that is
+                    // earlier or lies below the window (an empty-looking week would hide it).
+                    let first_action = days
+                        .iter()
+                        .flat_map(|d| self.cache.days.get(d).into_iter().flatten())
+                        .map(|item| minutes_of_day(&item.at.to_zoned(self.tz.clone())))
+                        .min();
+                    let hour = first_action.map_or(FIRST_SHOWN_HOUR, |minutes| {
+                        (minutes as f32 / 60.0 - 1.0).max(0.0)
+                    });
+                    let hour = if hour < FIRST_SHOWN_HOUR || hour > FIRST_SHOWN_HOUR + 8.0 {
+                        hour
+                    } else {
+                        FIRST_SHOWN_HOUR
+                    };
+                    let top = egui::Rect::from_min_size(
+                        rect.min + egui::vec2(0.0, hour * HOUR_HEIGHT),
                         egui::vec2(1.0, 1.0),
                     );
-                    ui.scroll_to_rect(morning, Some(egui::Align::TOP));
+                    ui.scroll_to_rect(top, Some(egui::Align::TOP));
                 }
                 let geometry = Geometry { rect, column };
                 self.grid_lines_ui(ui, &geometry, &days, today, now);
