@@ -100,7 +100,7 @@ impl CalendarView {
                     let hour = first_action.map_or(FIRST_SHOWN_HOUR, |minutes| {
                         (minutes as f32 / 60.0 - 1.0).max(0.0)
                     });
-                    let hour = if hour < FIRST_SHOWN_HOUR || hour > FIRST_SHOWN_HOUR + 8.0 {
+                    let hour = if !(FIRST_SHOWN_HOUR..=FIRST_SHOWN_HOUR + 8.0).contains(&hour) {
                         hour
                     } else {
                         FIRST_SHOWN_HOUR
