@@ -41,8 +41,8 @@
 //!     `RequestKind`), `memory` (what the window remembers between runs), `release_model`
 //!     (whether the space uses Launch, Timeline or both, and publishes per entry or per
 //!     locale).
-//!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `sandbox_load`, `files`;
-//!     latest-wins keys, with groups for the entries view's pages, one cancellation token per
+//!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `search`, `bulk`,
+//!     `sandbox_load`, `files`; latest-wins keys, with groups for the entries view's pages, one cancellation token per
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
 //!   - `views/` (releases, release detail with `release_items` (both release models' items),

@@ -213,7 +213,7 @@ pub fn with_latency(router: Router, latency: std::time::Duration) -> Router {
 
 /// `POST /spaces/{s}/_sandbox/reset` (Release Desk extension): restores the seed data. An
 /// optional body `{"publishing":"entry"|"locale"}` switches the environment's publishing mode
-/// first ([I] spec §10.1: the embedded sandbox offers the choice when it resets the demo).
+/// first (\[I\] spec §10.1: the embedded sandbox offers the choice when it resets the demo).
 async fn reset(
     State(core): State<Arc<Core>>,
     axum::extract::Path(params): axum::extract::Path<Params>,

@@ -33,10 +33,12 @@ use tokio_util::sync::CancellationToken;
 use super::command::ScheduledQuery;
 use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Timestamp};
 
+mod bulk;
 mod connection;
 mod files;
 mod sandbox_load;
 mod schedules;
+mod search;
 pub mod timeline;
 
 use schedules::Following;
@@ -828,275 +830,6 @@ impl Worker {
             error,
         });
     }
-
-    /// The palette's release search: the first matches by title, newest first, of both release
-    /// models (Contentful lists Launch and Timeline apart, spec §10.1).
-    async fn search_releases(&self, search: String) {
-        let mut hits = Vec::new();
-        for timeline in [false, true] {
-            let mut query = Query::new().limit(PALETTE_RELEASES).order("-sys.updatedAt");
-            query.insert("title[match]", search.trim());
-            if timeline {
-                query.insert("sys.schemaVersion", "Release.v2");
-            }
-            match self.client.query_releases(&query).await {
-                // Releases the app cannot model are still releases the user can jump to.
-                Ok(page) => hits.extend(page.items.into_iter().filter_map(|item| {
-                    match item {
-                        Decoded::Known(r) => Some((r.sys.id, r.title)),
-                        Decoded::Unsupported(u) => u
-                            .id()
-                            .map(|id| (id.to_owned(), u.title().unwrap_or(id).to_owned())),
-                    }
-                })),
-                Err(e) => return self.sink.fail(RequestKind::SearchReleases, &e),
-            }
-        }
-        self.sink
-            .send(AppEvent::ReleaseSearchLoaded { search, hits });
-    }
-
-    /// A picker's search: the first matches among entries and among assets.
-    async fn search_entities(&self, picker: PickerId, search: PickerSearch) {
-        let query = |kind: EntityKind, limit: usize| {
-            let mut q = Query::new().limit(limit as u64);
-            let filters = EntityQuery {
-                kind,
-                search: search.words.clone(),
-                content_type: search.content_type.clone(),
-                state: search.state,
-                order: "-sys.updatedAt".into(),
-            };
-            entity_filters(&mut q, &filters);
-            q
-        };
-        let entries_query = query(EntityKind::Entry, PICKER_LIMIT);
-        let entries = self
-            .client
-            .query_entities(EntityKind::Entry, &entries_query);
-        // A content type names entries only.
-        let with_assets = search.content_type.is_none();
-        let assets = async {
-            if with_assets {
-                self.client
-                    .query_entities(
-                        EntityKind::Asset,
-                        &query(EntityKind::Asset, PICKER_LIMIT / 2),
-                    )
-                    .await
-                    .map(|page| page.items)
-            } else {
-                Ok(Vec::new())
-            }
-        };
-        match tokio::try_join!(entries, assets) {
-            Ok((entries, assets)) => {
-                let mut items = entries.items;
-                items.extend(assets);
-                let memberships = self.memberships(&items).await;
-                let releases = if picker == PickerId::ScheduleTarget {
-                    self.releases_titled(&search.words).await
-                } else {
-                    Vec::new()
-                };
-                self.sink.send(AppEvent::EntitySearchLoaded {
-                    picker,
-                    search,
-                    items,
-                    memberships,
-                    releases,
-                });
-            }
-            Err(e) => self.sink.fail(RequestKind::SearchEntities, &e),
-        }
-    }
-
-    /// Active releases of both models whose title has `words` (the most recently updated
-    /// first, a few of each); a failure only loses the suggestions.
-    async fn releases_titled(&self, words: &str) -> Vec<Release> {
-        let mut out = Vec::new();
-        for timeline in [false, true] {
-            let mut q = Query::new()
-                .set("sys.status[in]", "active")
-                .order("-sys.updatedAt")
-                .limit(10);
-            if !words.trim().is_empty() {
-                q.insert("title[match]", words.trim());
-            }
-            if timeline {
-                q.insert("sys.schemaVersion", "Release.v2");
-            }
-            if let Ok(page) = self.client.query_releases(&q).await {
-                out.extend(page.items.into_iter().filter_map(Decoded::known));
-            }
-        }
-        out
-    }
-
-    /// Which releases (Launch and Timeline, active ones) already hold each of `items`: one
-    /// request per model and link type, by `entities.sys.id[in]`. A failure only loses the hint.
-    async fn memberships(&self, items: &[Entity]) -> Vec<(super::state::EntityKey, String)> {
-        let mut out = Vec::new();
-        for kind in [EntityKind::Entry, EntityKind::Asset] {
-            let ids: Vec<&str> = items
-                .iter()
-                .filter(|e| super::state::entity_key(e).0 == kind)
-                .map(|e| e.sys.id.as_str())
-                .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            for timeline in [false, true] {
-                let mut q = Query::new()
-                    .set("entities.sys.linkType", kind.type_name())
-                    .set("entities.sys.id[in]", ids.join(","))
-                    .set("sys.status[in]", "active")
-                    .limit(100);
-                if timeline {
-                    q.insert("sys.schemaVersion", "Release.v2");
-                }
-                let Ok(page) = self.client.query_releases(&q).await else {
-                    continue;
-                };
-                for release in page.items.into_iter().filter_map(Decoded::known) {
-                    for link in release.entities.links() {
-                        if ids.contains(&link.id()) {
-                            out.push(((kind, link.id().to_owned()), release.title.clone()));
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    async fn run_bulk_action(
-        &self,
-        action: ActionKind,
-        items: Vec<(EntityKind, String, Option<u64>)>,
-        locales: Option<Vec<String>>,
-    ) {
-        let count = items.len();
-        // Publishing needs each entity's version: the ones the user saw, else the server's now.
-        let mut versions: std::collections::HashMap<(EntityKind, String), u64> = items
-            .iter()
-            .filter_map(|(k, id, v)| v.map(|v| ((*k, id.clone()), v)))
-            .collect();
-        // A locale-based unpublish is a publish that removes locales (spec §10.2): it needs
-        // versions too.
-        let needs_versions =
-            action == ActionKind::Publish || action == ActionKind::Unpublish && locales.is_some();
-        if needs_versions {
-            let unknown: Vec<Link> = items
-                .iter()
-                .filter(|(_, _, v)| v.is_none())
-                .map(|(k, id, _)| link_of(*k, id))
-                .collect();
-            if !unknown.is_empty() {
-                match self.fetch_entities(&unknown).await {
-                    Ok(found) => {
-                        for e in found {
-                            let version = e.sys.version.unwrap_or(0);
-                            versions.insert(super::state::entity_key(&e), version);
-                            self.sink.send(AppEvent::EntityLoaded(e));
-                        }
-                    }
-                    Err(e) => return self.sink.fail(RequestKind::StartBulkAction(action), &e),
-                }
-            }
-        }
-        let links: Vec<Link> = items
-            .iter()
-            .map(|(kind, id, _)| {
-                let link = link_of(*kind, id);
-                match (needs_versions, versions.get(&(*kind, id.clone()))) {
-                    (true, Some(version)) => {
-                        Link::versioned(link.link_type().clone(), id.clone(), *version)
-                    }
-                    _ => link,
-                }
-            })
-            .collect();
-        let v2 = locales.is_some();
-        let started = match locales {
-            Some(locales) => {
-                let payload = bulk_v2_payload(&action, &links, &locales);
-                self.client.create_bulk_action_v2(&payload).await
-            }
-            None => match action {
-                ActionKind::Publish => self.client.bulk_publish(links.clone()).await,
-                ActionKind::Unpublish => self.client.bulk_unpublish(links.clone()).await,
-                _ => self.client.bulk_validate(links.clone()).await,
-            },
-        };
-        let label = format!("{count} entr{}", if count == 1 { "y" } else { "ies" });
-        let started = match started {
-            Ok(a) => a,
-            Err(e) => return self.sink.fail(RequestKind::StartBulkAction(action), &e),
-        };
-        self.sink.send(AppEvent::ActionUpdated(tracked_bulk(
-            &started, &label, count,
-        )));
-        if !started.sys.status.is_final() {
-            let mut last = started.sys.status.clone();
-            let on_change = |a: &BulkAction| {
-                if a.sys.status != last {
-                    last = a.sys.status.clone();
-                    self.sink
-                        .send(AppEvent::ActionUpdated(tracked_bulk(a, &label, count)));
-                }
-            };
-            let options = self.poll_options();
-            let followed = if v2 {
-                self.client
-                    .wait_bulk_action_v2_with(&started.sys.id, &options, on_change)
-                    .await
-            } else {
-                self.client
-                    .wait_bulk_action_with(&started.sys.id, &options, on_change)
-                    .await
-            };
-            match followed {
-                Ok(_) | Err(CmaError::ActionTimedOut { .. }) => {}
-                Err(e) => return self.sink.fail(RequestKind::FollowBulkAction, &e),
-            }
-        }
-        match self.fetch_entities(&links).await {
-            Ok(entities) => {
-                for e in entities {
-                    self.sink.send(AppEvent::EntityLoaded(e));
-                }
-            }
-            Err(e) => self.sink.fail(RequestKind::ReloadEntities, &e),
-        }
-    }
-}
-
-/// The body of a locale-based bulk action (spec §10.2): publish adds the locales, unpublish is a
-/// publish that removes them, validate checks them for publishing.
-fn bulk_v2_payload(action: &ActionKind, links: &[Link], locales: &[String]) -> BulkActionPayload {
-    let set = || Some(LocaleSet::all_fields(locales.iter().cloned()));
-    let (body_action, add, remove) = match action {
-        ActionKind::Unpublish => (ActionKind::Publish, None, set()),
-        ActionKind::Publish => (ActionKind::Publish, set(), None),
-        _ => (ActionKind::Validate, set(), None),
-    };
-    let items = links
-        .iter()
-        .map(|link| {
-            let mut entity = link.clone();
-            // Validate takes plain links; only publish needs the version.
-            if body_action == ActionKind::Validate {
-                entity.sys.version = None;
-            }
-            BulkItemV2 {
-                entity,
-                add: add.clone(),
-                remove: remove.clone(),
-            }
-        })
-        .collect();
-    BulkActionPayload::v2(body_action, items)
 }
 
 /// A link to an entry or asset.
@@ -1125,34 +858,8 @@ pub fn entity_page_query(query: &EntityQuery, page: usize) -> Query {
     let mut q = Query::new()
         .limit(ENTITY_PAGE as u64)
         .set("skip", page * ENTITY_PAGE);
-    entity_filters(&mut q, query);
+    search::entity_filters(&mut q, query);
     q
-}
-
-/// The filters and order of an entity list, without paging (shared by the entries view and
-/// the pickers).
-fn entity_filters(q: &mut Query, query: &EntityQuery) {
-    q.insert(
-        "order",
-        if query.order.is_empty() {
-            "-sys.updatedAt"
-        } else {
-            &query.order
-        },
-    );
-    if !query.search.trim().is_empty() {
-        q.insert("query", query.search.trim());
-    }
-    if query.kind == EntityKind::Entry
-        && let Some(ct) = &query.content_type
-    {
-        q.insert("content_type", ct);
-    }
-    if let Some(state) = query.state {
-        for (key, value) in state.params() {
-            q.insert(*key, *value);
-        }
-    }
 }
 
 fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
@@ -1168,53 +875,9 @@ fn tracked_release(action: &ReleaseAction, label: &str) -> TrackedAction {
     }
 }
 
-fn tracked_bulk(action: &BulkAction, label: &str, count: usize) -> TrackedAction {
-    log_if_failed("bulk action", &action.sys.id, label, &action.sys.status);
-    TrackedAction {
-        id: action.sys.id.clone(),
-        target: ActionTarget::Bulk(count),
-        action: action.action.clone(),
-        status: action.sys.status.clone(),
-        error: action.error.clone(),
-        label: label.to_owned(),
-        created_at: action.sys.created_at,
-    }
-}
-
 /// An action the app followed that failed goes to the log too (the toast goes away).
 fn log_if_failed(kind: &str, id: &str, label: &str, status: &crate::cma::ActionStatus) {
     if *status == crate::cma::ActionStatus::Failed {
         tracing::warn!(kind, id, label, "action failed");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// The bodies match spec §10.2: publish adds, unpublish is a publish that removes, validate
-    /// sends plain links with `add`.
-    #[test]
-    fn locale_based_bulk_bodies_have_the_documented_shape() {
-        let links = [Link::versioned(LinkType::Entry, "e1", 7)];
-        let locales = ["de-DE".to_owned()];
-        let body =
-            |action| serde_json::to_value(bulk_v2_payload(&action, &links, &locales)).unwrap();
-        let versioned =
-            json!({"sys": {"type": "Link", "linkType": "Entry", "id": "e1", "version": 7}});
-        let de = json!({"fields": {"*": ["de-DE"]}});
-        assert_eq!(
-            body(ActionKind::Publish),
-            json!({"action": "publish", "entities": [{"entity": versioned, "add": de}]})
-        );
-        assert_eq!(
-            body(ActionKind::Unpublish),
-            json!({"action": "publish", "entities": [{"entity": versioned, "remove": de}]})
-        );
-        assert_eq!(
-            body(ActionKind::Validate),
-            json!({"action": "validate", "entities": [{"entity": {"sys": {"type": "Link", "linkType": "Entry", "id": "e1"}}, "add": de}]})
-        );
     }
 }
