@@ -284,11 +284,29 @@ impl Client {
         options: &PollOptions,
         on_change: impl FnMut(&BulkAction),
     ) -> Result<BulkAction, CmaError> {
+        self.poll_bulk(id, options, false, on_change).await
+    }
+
+    /// Polls a bulk action at its v1 path (`…/bulk_actions/actions/{id}`) or its v2 path
+    /// (`…/bulk_actions/{id}`) until it is final.
+    async fn poll_bulk(
+        &self,
+        id: &str,
+        options: &PollOptions,
+        v2: bool,
+        on_change: impl FnMut(&BulkAction),
+    ) -> Result<BulkAction, CmaError> {
         self.poll_until(
             "bulk action",
             id,
             options,
-            || self.get_bulk_action(id),
+            || async move {
+                if v2 {
+                    self.get_bulk_action_v2(id).await
+                } else {
+                    self.get_bulk_action(id).await
+                }
+            },
             |a: &BulkAction| (a.sys.status.is_final(), a.sys.status.to_string()),
             on_change,
         )
@@ -331,15 +349,7 @@ impl Client {
         options: &PollOptions,
         on_change: impl FnMut(&BulkAction),
     ) -> Result<BulkAction, CmaError> {
-        self.poll_until(
-            "bulk action",
-            id,
-            options,
-            || self.get_bulk_action_v2(id),
-            |a: &BulkAction| (a.sys.status.is_final(), a.sys.status.to_string()),
-            on_change,
-        )
-        .await
+        self.poll_bulk(id, options, true, on_change).await
     }
 
     // ---- scheduled actions (§4) -------------------------------------------------------------
