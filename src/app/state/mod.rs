@@ -13,6 +13,7 @@ mod entities;
 mod release_search;
 mod sandbox_load;
 mod titles;
+mod web_app;
 
 pub use release_search::ReleaseSearch;
 
@@ -87,55 +88,6 @@ pub struct ConnectionInfo {
     pub is_sandbox: bool,
     /// The webhook receiver's address, when one runs.
     pub receiver: Option<String>,
-}
-
-impl ConnectionInfo {
-    /// The Contentful web app's page of an entry or asset, for "Open in Contentful": only on a
-    /// real space reached through Contentful's own API hosts (`api.contentful.com` →
-    /// `app.contentful.com`, `api.eu.contentful.com` → `app.eu.contentful.com`); `None` on the
-    /// sandbox or behind a proxy, where the web app is unknown.
-    pub fn web_app_url(&self, kind: EntityKind, id: &str) -> Option<String> {
-        if self.is_sandbox {
-            return None;
-        }
-        let url = url::Url::parse(&self.base_url).ok()?;
-        let app = match url.host_str()? {
-            "api.contentful.com" => "app.contentful.com",
-            "api.eu.contentful.com" => "app.eu.contentful.com",
-            _ => return None,
-        };
-        Some(format!(
-            "https://{app}/spaces/{}/environments/{}/{}/{id}",
-            self.space_id,
-            self.environment_id,
-            kind.segment()
-        ))
-    }
-
-    /// The Contentful page of a release, for "Open in Contentful" (real spaces only). The URLs
-    /// are those Contentful's own marketplace app links to [V contentful apps `fetchReleases.ts`]:
-    /// Launch releases live in the Launch app (`launch.contentful.com`, US only as far as we
-    /// know), Timeline releases in the web app's entry list filtered by the release. Both are
-    /// space-level (no environment in the path).
-    pub fn release_web_url(&self, release: &crate::cma::Release) -> Option<String> {
-        if self.is_sandbox {
-            return None;
-        }
-        let url = url::Url::parse(&self.base_url).ok()?;
-        let (app, launch) = match url.host_str()? {
-            "api.contentful.com" => ("app.contentful.com", Some("launch.contentful.com")),
-            "api.eu.contentful.com" => ("app.eu.contentful.com", None),
-            _ => return None,
-        };
-        let (space, id) = (&self.space_id, &release.sys.id);
-        if release.is_timeline() {
-            Some(format!(
-                "https://{app}/spaces/{space}/views/entries?release={id}"
-            ))
-        } else {
-            launch.map(|host| format!("https://{host}/spaces/{space}/releases/{id}"))
-        }
-    }
 }
 
 /// Whether the connection works, as the status bar says it.
