@@ -196,6 +196,11 @@ pub struct AppState {
     pub scheduled_actions: HashMap<String, ScheduledAction>,
     /// Bumped whenever a scheduled action arrives or changes, so views rebuild their caches.
     pub scheduled_generation: u64,
+    /// Each release's first pending schedule (release id → action id), rebuilt when the
+    /// schedules change, so the releases list does not scan every schedule per row per frame.
+    next_schedules: HashMap<String, String>,
+    /// The `scheduled_generation` `next_schedules` was built for.
+    next_schedules_generation: u64,
     /// The calendar range loaded last (start inclusive, end exclusive).
     pub scheduled_range: Option<(Timestamp, Timestamp)>,
     /// Whether a calendar range is loading.
@@ -418,7 +423,30 @@ impl AppState {
     /// Applies one result from the worker; returns what the app should do about it.
     pub fn apply(&mut self, event: AppEvent) -> Vec<Effect> {
         self.apply_event(event);
+        if self.next_schedules_generation != self.scheduled_generation {
+            self.index_next_schedules();
+        }
         std::mem::take(&mut self.effects)
+    }
+
+    /// Rebuilds [`AppState::next_schedule`]'s index: per release, the pending schedule that
+    /// runs first (overdue ones included).
+    fn index_next_schedules(&mut self) {
+        let mut first: HashMap<String, &ScheduledAction> = HashMap::new();
+        for action in self.scheduled_actions.values().filter(|a| {
+            *a.entity.link_type() == crate::cma::LinkType::Release
+                && a.sys.status == crate::cma::ScheduledActionStatus::Scheduled
+        }) {
+            let slot = first.entry(action.entity.id().to_owned()).or_insert(action);
+            if action.scheduled_for.datetime < slot.scheduled_for.datetime {
+                *slot = action;
+            }
+        }
+        self.next_schedules = first
+            .into_iter()
+            .map(|(release, action)| (release, action.sys.id.clone()))
+            .collect();
+        self.next_schedules_generation = self.scheduled_generation;
     }
 
     fn toast(&mut self, toast: Toast) {
@@ -1067,14 +1095,9 @@ impl AppState {
     /// The pending schedule of release `id` that runs first (overdue ones included), if any
     /// is loaded.
     pub fn next_schedule(&self, id: &str) -> Option<&crate::cma::ScheduledAction> {
-        self.scheduled_actions
-            .values()
-            .filter(|a| {
-                a.entity.id() == id
-                    && *a.entity.link_type() == crate::cma::LinkType::Release
-                    && a.sys.status == crate::cma::ScheduledActionStatus::Scheduled
-            })
-            .min_by_key(|a| a.scheduled_for.datetime)
+        self.next_schedules
+            .get(id)
+            .and_then(|action| self.scheduled_actions.get(action))
     }
 
     /// A release by id: from the list, else from a picker's search (the schedule dialog can
