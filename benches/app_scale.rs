@@ -1,29 +1,92 @@
-//! The app on a bigger space (issue 14), not a timed test: `cargo bench --bench app_scale`.
-//! Starts an in-process sandbox with the demo space plus `APP_SCALE_ENTRIES` (default 5,000)
-//! draft entries created through the client (the sandbox's `--seed big` is not on this branch),
-//! then drives the real app headless (egui_kittest, no GPU) and prints `key=value` lines:
+//! The app on a real-sized space (issue 14), not a timed test: `cargo bench --bench app_scale`.
+//!
+//! Starts `release-desk sandbox --seed big` (50,000 entries, 5,000 releases, 500 schedules) as
+//! a separate process, so that what is measured is the app's own memory, then drives the real
+//! app headless (egui_kittest, no GPU) twice and prints `key=value` lines.
+//!
+//! On loopback, with no rate limit (the app's own costs):
 //! - `releases_shown_after_launch_ms`: the app's own measure, from building the app (the
 //!   "launch" here) to the first releases loaded;
-//! - `entries_first_rows_ms`: Ctrl+2 to the newest entry's row drawn;
+//! - `entries_first_rows_ms`: Ctrl+2 to the first page of entries drawn;
 //! - `entries_scroll_frame_ms_p50`: the median frame while the mouse wheel scrolls the entries
 //!   table down through pages that load as they come into view;
-//! - `rss_mb_after_all_views`: VmRSS after every area, a release detail and a scroll through
-//!   the entries (from `/proc/self/status`).
+//! - `rss_mb_after_all_views`: the app's VmRSS after every area, a release detail and a scroll
+//!   through the entries (from `/proc/self/status`; the sandbox is another process).
+//!
+//! Like Contentful over the internet: the same data directory served again with
+//! `--rate-limit 7 --latency 150`, and the app's client at its default 7 requests a second:
+//! - `internet_releases_first_rows_ms`, `internet_entries_first_rows_ms`,
+//!   `internet_calendar_first_rows_ms`, `internet_release_detail_ms`: each view opened to its
+//!   first rows drawn (target ≤ 1000 each);
+//! - `internet_rate_limit_errors_shown`: how many times a rate-limit error (429) reached the
+//!   screen while browsing (target 0).
 #![allow(missing_docs, clippy::unwrap_used)]
 
+use std::io::{BufRead, BufReader};
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use futures_util::{StreamExt, TryStreamExt};
 use release_desk::app::state::ConnectionInfo;
 use release_desk::app::worker::WorkerOptions;
 use release_desk::app::{App, AppSetup, PROCESS_START};
-use release_desk::cma::Client;
+use release_desk::cma::{AccessToken, ClientConfig, Region};
 use release_desk::config::ProfileStore;
-use release_desk::sandbox::{Sandbox, SandboxConfig};
 
 const SCROLL_FRAMES: usize = 300;
+
+/// `release-desk sandbox` in a child process, stopped when dropped.
+struct SandboxProcess {
+    child: Child,
+    config: ClientConfig,
+}
+
+impl SandboxProcess {
+    /// Serves `data` (seeding the big space on first use) with `extra` arguments; returns once
+    /// the sandbox printed where it listens.
+    fn start(data: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_release-desk"))
+            .args(["sandbox", "--seed", "big", "--data"])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut values = std::collections::HashMap::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some((key, value)) = line.split_once('=') {
+                values.insert(key.to_owned(), value.to_owned());
+            }
+            if values.contains_key("token") {
+                break;
+            }
+        }
+        let url = values["base_url"].parse().unwrap();
+        let config = ClientConfig::new(
+            Region::Custom(url),
+            AccessToken::new(values["token"].clone()),
+            values["space_id"].clone(),
+            values["environment"].clone(),
+        );
+        Self { child, config }
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        // SIGTERM, so the sandbox closes its database; then wait for it.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
 
 /// Steps frames until `done` holds (60 s at most); returns how long it took.
 fn step_until(
@@ -35,6 +98,8 @@ fn step_until(
     loop {
         harness.step();
         if done(harness) {
+            // One more frame: the rows are drawn from what just arrived.
+            harness.step();
             return started.elapsed();
         }
         assert!(
@@ -44,10 +109,6 @@ fn step_until(
         // The backend answers on other threads.
         std::thread::sleep(Duration::from_millis(1));
     }
-}
-
-fn has_label(h: &Harness<'static, App>, label: &str) -> bool {
-    h.query_all_by_label(label).next().is_some()
 }
 
 fn rss_mb() -> f64 {
@@ -60,97 +121,112 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Creates `count` draft categories ("Bench 00000" …), 16 requests at a time.
-fn seed(runtime: &tokio::runtime::Runtime, client: &Client, count: usize) {
-    let started = Instant::now();
-    let client = client.clone();
-    runtime
-        .block_on(async move {
-            futures_util::stream::iter(0..count)
-                .map(|i| {
-                    let client = client.clone();
-                    async move {
-                        let mut fields = serde_json::Map::new();
-                        fields.insert(
-                            "name".into(),
-                            serde_json::json!({ "en-US": format!("Bench {i:05}") }),
-                        );
-                        fields.insert(
-                            "slug".into(),
-                            serde_json::json!({ "en-US": format!("bench-{i}") }),
-                        );
-                        client.create_entry("category", &fields).await
-                    }
-                })
-                .buffer_unordered(16)
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .unwrap();
-    eprintln!("seeded {count} entries in {:?}", started.elapsed());
+/// The app on `client`, as a real space (`is_sandbox` false) or the local sandbox.
+fn launch(client: ClientConfig, is_sandbox: bool, profiles: &Path) -> Harness<'static, App> {
+    let setup = AppSetup {
+        connection: ConnectionInfo {
+            profile: "Big space".into(),
+            base_url: client.base_url.to_string(),
+            space_id: client.space_id.clone(),
+            environment_id: client.environment_id.clone(),
+            is_sandbox,
+            receiver: None,
+        },
+        client,
+        worker: WorkerOptions {
+            profiles: ProfileStore::new(profiles.to_path_buf()),
+            clock: release_desk::clock::Clock::system(),
+            ..WorkerOptions::new(is_sandbox)
+        },
+        timeline: None,
+        journal: None,
+        keep_alive: None,
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap())
+}
+
+fn releases_loaded(h: &Harness<'static, App>) -> bool {
+    let state = h.state().state();
+    state.releases_loaded && !state.releases.is_empty()
+}
+
+fn entries_loaded(h: &Harness<'static, App>) -> bool {
+    !h.state().state().entity_view.pages.pages.is_empty()
+}
+
+fn calendar_loaded(h: &Harness<'static, App>) -> bool {
+    let state = h.state().state();
+    state.scheduled_range.is_some() && !state.scheduled_loading
+}
+
+/// Opens the first release shown in the list; steps until its entities are resolved.
+fn open_first_release(harness: &mut Harness<'static, App>) -> Duration {
+    // Titles repeat in the big space, and the list shows one model at a time: the first
+    // loaded release whose title is on screen is the one opened.
+    let titles: Vec<String> = harness
+        .state()
+        .state()
+        .releases
+        .iter()
+        .map(|r| r.title.clone())
+        .collect();
+    let title = titles
+        .iter()
+        .find(|t| harness.query_all_by_label(t).next().is_some())
+        .expect("a release row on screen");
+    harness.query_all_by_label(title).next().unwrap().click();
+    step_until(harness, "the release detail", |h| {
+        h.query_all_by_label("✔ Validate").next().is_some()
+            && h.state().state().entity_view.resolving.in_flight.is_empty()
+    })
+}
+
+/// How many rate-limit errors are on screen now.
+fn rate_limit_errors_shown(h: &Harness<'static, App>) -> usize {
+    [
+        "429",
+        "Too many requests",
+        "rate limit",
+        "RateLimitExceeded",
+    ]
+    .iter()
+    .map(|needle| h.query_all_by_label_contains(needle).count())
+    .sum()
+}
+
+fn go(harness: &mut Harness<'static, App>, key: egui::Key) {
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, key);
 }
 
 fn main() {
-    let count: usize = std::env::var("APP_SCALE_ENTRIES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let _enter = runtime.enter();
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig::default()))
-        .unwrap();
-    let client = Client::new(sandbox.client_config()).unwrap();
-    seed(&runtime, &client, count);
+    let data = tempfile::tempdir().unwrap();
     let profiles = tempfile::tempdir().unwrap();
-    let setup = AppSetup {
-        client: sandbox.client_config(),
-        connection: ConnectionInfo {
-            profile: "Local sandbox".into(),
-            base_url: sandbox.base_url.to_string(),
-            space_id: sandbox.space_id.clone(),
-            environment_id: sandbox.environment_id.clone(),
-            is_sandbox: true,
-            receiver: None,
-        },
-        worker: WorkerOptions {
-            profiles: ProfileStore::new(profiles.path().to_path_buf()),
-            clock: release_desk::clock::Clock::system(),
-            ..WorkerOptions::new(true)
-        },
-        timeline: None,
-        journal: None,
-        keep_alive: None,
-    };
-    let rss_before = rss_mb();
 
-    // Launch: the app is built now, so its own "releases shown after launch" starts here.
+    // Loopback, no limits.
+    let started = Instant::now();
+    let sandbox = SandboxProcess::start(data.path(), &[]);
+    eprintln!("big sandbox ready in {:?}", started.elapsed());
+    let mut local = sandbox.config.clone();
+    local.rate_limit = None;
+    let rss_before = rss_mb();
     let _ = PROCESS_START.set(Instant::now());
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 860.0))
-        .build_eframe(|cc| App::new(&cc.egui_ctx, setup).unwrap());
-    step_until(&mut harness, "the releases list", |h| {
-        has_label(h, "Spring Travel Issue")
-    });
+    let mut harness = launch(local, true, profiles.path());
+    step_until(&mut harness, "the releases list", releases_loaded);
     let releases_ms = harness
         .state()
         .releases_shown_after_launch_ms()
         .unwrap_or(0);
 
-    // The entries view: Ctrl+2 to the first rows drawn.
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num2);
-    let newest = format!("Bench {:05}", count.saturating_sub(1));
-    let first_rows = step_until(&mut harness, "the first entry rows", |h| {
-        h.query_all_by_label_contains("Bench ").next().is_some()
-    });
-    eprintln!(
-        "first rows drawn (newest shown: {})",
-        has_label(&harness, &newest)
-    );
+    go(&mut harness, egui::Key::Num2);
+    let first_rows = step_until(&mut harness, "the first entry rows", entries_loaded);
 
     // Scroll with the mouse wheel over the table; pages load as their rows come into view.
     harness.hover_at(egui::pos2(700.0, 500.0));
@@ -170,9 +246,9 @@ fn main() {
     }
     samples.sort_by(f64::total_cmp);
     let scroll_p50 = samples[samples.len() / 2];
-    let pages = harness.state().state().entity_view.pages.pages.len();
     eprintln!(
-        "scrolled {SCROLL_FRAMES} frames; {pages} pages cached, {} entities cached; p90 {:.3} ms",
+        "scrolled {SCROLL_FRAMES} frames; {} pages cached, {} entities cached; p90 {:.3} ms",
+        harness.state().state().entity_view.pages.pages.len(),
         harness.state().state().entities.len(),
         samples[samples.len() * 9 / 10]
     );
@@ -184,33 +260,66 @@ fn main() {
         egui::Key::Num5,
         egui::Key::Num1,
     ] {
-        harness.key_press_modifiers(egui::Modifiers::COMMAND, key);
+        go(&mut harness, key);
         for _ in 0..20 {
             harness.step();
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    step_until(&mut harness, "the releases list again", |h| {
-        has_label(h, "Spring Travel Issue")
-    });
-    harness.get_by_label("Spring Travel Issue").click();
-    step_until(&mut harness, "the release detail", |h| {
-        has_label(h, "✔ Validate")
-    });
+    step_until(&mut harness, "the releases list again", releases_loaded);
+    open_first_release(&mut harness);
     for _ in 0..20 {
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
     }
     let rss = rss_mb();
-    eprintln!("rss before the app {rss_before:.1} MB (sandbox with {count} entries, runtime)");
-    println!("seed=client_created_{count}");
+    drop(harness);
+    drop(sandbox);
+
+    // Like Contentful over the internet: 7 requests a second, 150 ms a round trip.
+    let sandbox = SandboxProcess::start(data.path(), &["--rate-limit", "7", "--latency", "150"]);
+    let mut remote = sandbox.config.clone();
+    remote.rate_limit = NonZeroU32::new(7);
+    let launched = Instant::now();
+    let mut harness = launch(remote, false, profiles.path());
+    step_until(
+        &mut harness,
+        "the releases list (internet)",
+        releases_loaded,
+    );
+    let internet_releases = launched.elapsed();
+    let mut errors = rate_limit_errors_shown(&harness);
+    go(&mut harness, egui::Key::Num2);
+    let internet_entries = step_until(&mut harness, "entries (internet)", entries_loaded);
+    errors += rate_limit_errors_shown(&harness);
+    go(&mut harness, egui::Key::Num3);
+    let internet_calendar = step_until(&mut harness, "calendar (internet)", calendar_loaded);
+    errors += rate_limit_errors_shown(&harness);
+    go(&mut harness, egui::Key::Num1);
+    step_until(&mut harness, "releases again (internet)", releases_loaded);
+    let internet_detail = open_first_release(&mut harness);
+    errors += rate_limit_errors_shown(&harness);
+    drop(harness);
+    drop(sandbox);
+
+    eprintln!("rss before the app {rss_before:.1} MB (runtime only; the sandbox is a process)");
+    println!("seed=big");
     println!("releases_shown_after_launch_ms={releases_ms}");
     println!("entries_first_rows_ms={}", first_rows.as_millis());
     println!("entries_scroll_frame_ms_p50={scroll_p50:.3}");
     println!("rss_mb_after_all_views={rss:.1}");
-    // The sandbox runs in this process: what it holds is in both figures.
-    println!("rss_mb_before_app={rss_before:.1}");
-    // Stop the app's worker before the sandbox and the runtime, so no task outlives them.
-    drop(harness);
-    runtime.block_on(sandbox.shutdown(Duration::from_millis(500)));
+    println!(
+        "internet_releases_first_rows_ms={}",
+        internet_releases.as_millis()
+    );
+    println!(
+        "internet_entries_first_rows_ms={}",
+        internet_entries.as_millis()
+    );
+    println!(
+        "internet_calendar_first_rows_ms={}",
+        internet_calendar.as_millis()
+    );
+    println!("internet_release_detail_ms={}", internet_detail.as_millis());
+    println!("internet_rate_limit_errors_shown={errors}");
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::core::{Core, new_id, valid_id};
@@ -14,8 +15,8 @@ use rusqlite::types::Value as SqlValue;
 
 use super::index::{self, Select, Table};
 use super::routes::{
-    Body, PageLinks, Params, QueryParams, cursor_page, ok, order_keys, param, reply, scope,
-    select_cursor_page, sort_by_order, stored_json, unknown_order, version_header,
+    Body, CursorPage, PageLinks, Params, QueryParams, cursor_page, ok, order_keys, param, reply,
+    scope, select_cursor_page, sort_by_order, stored_json, unknown_order, version_header,
 };
 use super::store::{StoreError, Tx, kind};
 use crate::cma::{ContentType, Entity, EntityKind, OffsetCollection};
@@ -214,12 +215,15 @@ pub async fn list_public_entries(
         let mut select = entity_select(tx, EntityKind::Entry, &query)?;
         select.filter("i.published_version IS NOT NULL", []);
         select_collection(tx, &select, &query, &path, |tx, id, json| {
-            if let Some(snapshot) = tx.get::<Value>(kind::PUBLISHED_ENTRY, id)? {
-                return Ok(snapshot);
-            }
-            let entity: Entity = serde_json::from_value(stored_json(kind::ENTRY, id, json)?)
-                .map_err(|e| ApiErr::internal(format!("entry '{id}': {e}")))?;
-            Ok(entities::published_snapshot(&entity))
+            let snapshot = match tx.get::<Value>(kind::PUBLISHED_ENTRY, id)? {
+                Some(snapshot) => snapshot,
+                None => {
+                    let entity: Entity = serde_json::from_str(&json)
+                        .map_err(|e| ApiErr::internal(format!("entry '{id}': {e}")))?;
+                    entities::published_snapshot(&entity)
+                }
+            };
+            serde_json::value::to_raw_value(&snapshot).map_err(ApiErr::internal)
         })
     })?;
     Ok(ok(&body))
@@ -227,16 +231,19 @@ pub async fn list_public_entries(
 
 /// One page of an index list: offset paging (`total` from an indexed count, `skip`), or cursor
 /// paging with `cursor=true` (`pages.next`/`prev` URLs carrying `pageNext`/`pagePrev`, no
-/// `total`; spec §5). `load` turns a row's stored JSON into the item served.
+/// `total`; spec §5). `load` turns a row's stored JSON into the item served (as raw JSON, so
+/// a page of stored documents is never decoded).
 fn select_collection(
     tx: &Tx<'_>,
     select: &Select,
     query: &QueryParams,
     path: &str,
-    load: impl Fn(&Tx<'_>, &str, String) -> Result<Value, ApiErr>,
-) -> Result<Value, ApiErr> {
+    load: impl Fn(&Tx<'_>, &str, String) -> Result<Box<RawValue>, ApiErr>,
+) -> Result<ListPage, ApiErr> {
     match query.get("cursor") {
-        Some("true") => select_cursor_page(tx, select, query, path, PageLinks::Url, load),
+        Some("true") => {
+            select_cursor_page(tx, select, query, path, PageLinks::Url, load).map(ListPage::Cursor)
+        }
         None | Some("false") => {
             if query.get("pageNext").is_some() || query.get("pagePrev").is_some() {
                 return Err(ApiErr::invalid_query(
@@ -253,18 +260,25 @@ fn select_collection(
                 .into_iter()
                 .map(|(id, json)| load(tx, &id, json))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(serde_json::to_value(OffsetCollection::new(
+            Ok(ListPage::Offset(OffsetCollection::new(
                 items,
                 total,
                 skip as u64,
                 limit as u64,
-            ))
-            .map_err(ApiErr::internal)?)
+            )))
         }
         Some(other) => Err(ApiErr::invalid_query(format!(
             "cursor must be true or false, not '{other}'"
         ))),
     }
+}
+
+/// A page of an entry or asset list, in either paging style.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+enum ListPage {
+    Offset(OffsetCollection<Box<RawValue>>),
+    Cursor(CursorPage<Box<RawValue>>),
 }
 
 /// A field id as a JSON path segment; only ids Contentful allows (letters, digits, `_`, `-`).

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use super::core::Core;
 use super::error::ApiErr;
@@ -508,7 +509,7 @@ pub fn cursor_collection<T: Serialize>(
     query: &QueryParams,
     path: &str,
     links: PageLinks,
-) -> serde_json::Value {
+) -> CursorPage<T> {
     let mut pages = serde_json::Map::new();
     let cursor_keys: Vec<&str> = CURSOR_FORWARD
         .iter()
@@ -532,12 +533,23 @@ pub fn cursor_collection<T: Serialize>(
             link("pagePrev", encode_cursor(offset.saturating_sub(limit))).into(),
         );
     }
-    serde_json::json!({
-        "sys": {"type": "Array"},
-        "limit": limit,
-        "items": page,
-        "pages": pages,
-    })
+    CursorPage {
+        sys: crate::cma::ArraySys::default(),
+        limit,
+        items: page,
+        pages,
+    }
+}
+
+/// A page of a cursor-paged list as it is served: `{"sys":{"type":"Array"},"limit",
+/// "items","pages"}`. A struct rather than a `serde_json::Value`, so that items kept as raw
+/// JSON ([`stored_json`]) are written out as they are stored, never decoded.
+#[derive(Debug, Serialize)]
+pub struct CursorPage<T> {
+    sys: crate::cma::ArraySys,
+    limit: usize,
+    items: Vec<T>,
+    pages: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Pages a sorted list with a cursor: the page, and `pages` (`{}` on the last page).
@@ -546,7 +558,7 @@ pub fn cursor_page<T: Serialize>(
     query: &QueryParams,
     path: &str,
     links: PageLinks,
-) -> Result<serde_json::Value, ApiErr> {
+) -> Result<CursorPage<T>, ApiErr> {
     let (offset, limit) = cursor_window(query)?;
     let has_next = offset.saturating_add(limit) < items.len();
     let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
@@ -568,8 +580,8 @@ pub fn select_cursor_page(
     query: &QueryParams,
     path: &str,
     links: PageLinks,
-    load: impl Fn(&super::store::Tx<'_>, &str, String) -> Result<serde_json::Value, ApiErr>,
-) -> Result<serde_json::Value, ApiErr> {
+    load: impl Fn(&super::store::Tx<'_>, &str, String) -> Result<Box<RawValue>, ApiErr>,
+) -> Result<CursorPage<Box<RawValue>>, ApiErr> {
     let (offset, limit) = cursor_window(query)?;
     let mut rows = select
         .page(tx.sql(), offset, limit.saturating_add(1))
@@ -590,9 +602,11 @@ pub fn select_cursor_page(
     ))
 }
 
-/// A stored document's JSON as it is served (the index pages hand out raw JSON).
-pub fn stored_json(kind: &str, id: &str, json: String) -> Result<serde_json::Value, ApiErr> {
-    serde_json::from_str(&json).map_err(|e| {
+/// A stored document's JSON as it is served (the index pages hand out raw JSON). It is checked
+/// to be JSON (a corrupt row is a typed error, never a broken page) but not decoded into a
+/// tree: a list page writes its items out as they are stored.
+pub fn stored_json(kind: &str, id: &str, json: String) -> Result<Box<RawValue>, ApiErr> {
+    RawValue::from_string(json).map_err(|e| {
         ApiErr::from(super::store::StoreError::Corrupt {
             kind: kind.to_owned(),
             id: id.to_owned(),
