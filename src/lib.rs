@@ -26,8 +26,12 @@
 //!   `release_item` —, actions, bulk actions v1/v2, schedules, entries, webhooks, errors) and
 //!   the client (rate limiter, retries, paging streams, action polling).
 //! - [`sandbox`]: the embedded Contentful-compatible server: axum routes over a SQLite document
-//!   store, the action executor, the scheduler, publish validation, signed webhook delivery with
-//!   retries and a call log, and the demo seed. `release-desk sandbox` runs it headless.
+//!   store, the action executor, the scheduler, signed webhook delivery with retries and a
+//!   call log, and the demo seed. `release-desk sandbox` runs it headless.
+//! - [`validation`]: the publish-validation rules (required, size, range, in, regexp,
+//!   linkContentType, linkMimetypeGroup, unresolved links, …) over `cma` types, pure, behind a
+//!   small `Space` trait: the sandbox applies them when it publishes, the app's readiness
+//!   preflight applies them to what it loaded. Depends only on `cma`, `regex` and `serde_json`.
 //! - [`app`]: the egui app.
 //!   - `App` in `app/mod.rs`, split after rerun's viewer: `logic` (drain events, carry out
 //!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
@@ -153,3 +157,4 @@ pub mod sandbox;
 pub mod shutdown;
 pub mod signing;
 pub mod timeline;
+pub mod validation;

@@ -15,9 +15,9 @@ use super::entities::{self, kind_of_link};
 use super::error::ApiErr;
 use super::space_view::SpaceView;
 use super::store::Tx;
-use super::validation::{self, Options};
 use super::webhooks::Cause;
 use crate::cma::{ActionKind, EntityError, EntityState, ErrorBody, ErrorId, Link, LinkType};
+use crate::validation::{self, Options};
 
 /// What an action does to one entity.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,13 @@
-//! Publish validation of entries and assets against their content types: the pure checks the
-//! sandbox runs before it publishes anything (spec §5 "Publish validation errors").
+//! Publish validation of entries and assets against their content types: the pure checks run
+//! before anything is published (spec §5 "Publish validation errors"), shared by the sandbox
+//! (which refuses a publish with them) and the app's readiness preflight (which predicts that
+//! refusal, on the sandbox or on a real Contentful space, without running an action).
 //!
-//! This module owns the rules and the error JSON they produce; it does no I/O. The sandbox asks
-//! it about one entity at a time, through [`validate_for_publish`], and answers its questions
-//! about the rest of the space (content types, link targets) through the [`Space`] trait. A
+//! This module owns the rules and the error JSON they produce; it does no I/O and depends only
+//! on `cma` types, `regex` and `serde_json`. Callers ask about one entity at a time, through
+//! [`validate_for_publish`], and answer its questions about the rest of the space (content
+//! types, link targets) through the [`Space`] trait: the sandbox from its store
+//! (`sandbox::space_view`), the app from the entities it loaded ([`crate::readiness`]). A
 //! release or bulk action wraps each `Err` in an [`EntityError`](crate::cma::EntityError).
 //!
 //! # Result shape

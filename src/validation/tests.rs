@@ -133,7 +133,7 @@ fn merge(fields: &Value, changed: Option<&Value>) -> Value {
 }
 
 fn seed() -> Seed {
-    let raw: Value = serde_json::from_str(include_str!("../../../assets/seed/demo.json")).unwrap();
+    let raw: Value = serde_json::from_str(include_str!("../../assets/seed/demo.json")).unwrap();
     let locales: Vec<Locale> = serde_json::from_value(raw["locales"].clone()).unwrap();
     let mut space = TestSpace {
         default_locale: default_locale(&locales).to_owned(),
