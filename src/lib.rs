@@ -32,6 +32,11 @@
 //!   linkContentType, linkMimetypeGroup, unresolved links, …) over `cma` types, pure, behind a
 //!   small `Space` trait: the sandbox applies them when it publishes, the app's readiness
 //!   preflight applies them to what it loaded. Depends only on `cma`, `regex` and `serde_json`.
+//! - [`readiness`]: whether a release will publish, computed without running an action, pure:
+//!   the local preflight (the same per-entity errors a publish would report), the reference
+//!   closure (linked drafts outside the release) and the body that adds them, the `Readiness`
+//!   verdict with its precedence, and the draft-vs-published diff of the Changes tab. The
+//!   worker (`app/worker/readiness.rs`) loads what it needs and the state caches the result.
 //! - [`app`]: the egui app.
 //!   - `App` in `app/mod.rs`, split after rerun's viewer: `logic` (drain events, carry out
 //!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
@@ -153,6 +158,7 @@ pub mod config;
 pub mod desktop;
 pub mod embedded;
 pub mod private_fs;
+pub mod readiness;
 pub mod sandbox;
 pub mod shutdown;
 pub mod signing;

@@ -172,6 +172,36 @@ pub fn validate_for_publish(
     validator.finish()
 }
 
+/// A validation error restricted to the locales being published (locale-based publishing, spec
+/// §10: only the `add` locales get the publish checks): field errors in other locales are
+/// dropped (`None` when none is left); errors not about one locale stay, and the wrapper id
+/// becomes `UnresolvedLinks` when only unresolved links are left.
+pub fn only_in_locales(mut error: ErrorBody, locales: &[String]) -> Option<ErrorBody> {
+    let Some(list) = error
+        .details
+        .as_mut()
+        .and_then(|d| d.get_mut("errors"))
+        .and_then(|e| e.as_array_mut())
+    else {
+        return Some(error);
+    };
+    list.retain(|e| {
+        let path = e.get("path").and_then(|p| p.as_array());
+        let locale = path
+            .filter(|p| p.first().and_then(|f| f.as_str()) == Some("fields"))
+            .and_then(|p| p.get(2))
+            .and_then(|l| l.as_str());
+        locale.is_none_or(|l| locales.iter().any(|code| code == l))
+    });
+    if list.is_empty() {
+        return None;
+    }
+    if list.iter().all(|e| e["name"] == "notResolvable") {
+        error.sys.id = ErrorId::UnresolvedLinks;
+    }
+    Some(error)
+}
+
 /// The Contentful MIME type group of a MIME type (`image/png` → `image`, `application/pdf` →
 /// `pdfdocument`, …); `attachment` when it fits no other group.
 pub fn mimetype_group(mime_type: &str) -> &'static str {
