@@ -72,7 +72,7 @@ fn entity(kind: &str, id: &str, ct: Option<&str>, published: bool, fields: Value
 }
 
 fn article(i: usize) -> Entity {
-    let author = if i % 2 == 0 {
+    let author = if i.is_multiple_of(2) {
         format!("author-{}", i % 40)
     } else {
         format!("outside-author-{}", i % 50)
@@ -84,7 +84,7 @@ fn article(i: usize) -> Entity {
         "Entry",
         &format!("article-{i}"),
         Some("article"),
-        i % 3 == 0,
+        i.is_multiple_of(3),
         json!({
             "title": {"en-US": format!("Article number {i}"), "de-DE": format!("Artikel Nummer {i}")},
             "slug": {"en-US": format!("article-number-{i}")},
@@ -169,7 +169,7 @@ fn main() {
     let drafts: Vec<Entity> = snapshot.entities().cloned().collect();
     let mut published = drafts.clone();
     for (i, e) in published.iter_mut().enumerate() {
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             e.fields.insert("kind".into(), json!({"en-US": "feature"}));
         }
     }
