@@ -109,6 +109,8 @@
 //!   `state::MAX_PAGES` pages; views that show titles ask for the ids they lack
 //!   (`sys.id[in]`, 100 a request) once; pickers search the server; the entity cache is
 //!   bounded (`state::ENTITY_CACHE_CAP`). The calendar loads its visible range.
+//! - Architecture Invariant: [`validation`] and [`readiness`] are pure (no I/O, no egui) and
+//!   name neither `app` nor `sandbox`: one set of publish rules serves both sides.
 //! - Architecture Invariant: `app` never names `sandbox`; views, widgets and state never name
 //!   tokio, reqwest, rusqlite or `std::fs`. `tests/it/architecture.rs` fails when they do.
 //!

@@ -47,6 +47,9 @@ pub struct ReadinessReport {
     pub missing: Vec<MissingReference>,
     /// Published entries outside the release left linking to what it unpublishes.
     pub dangling: Vec<DanglingLink>,
+    /// Every entry and asset the verdict read (the release's own and the link targets
+    /// loaded), by id: a change to any of them (an `Entry.save` in the timeline) makes it stale.
+    pub involved: Vec<Link>,
 }
 
 impl ReadinessReport {
@@ -114,6 +117,11 @@ pub fn assess(
         problems: preflight.run(),
         missing: missing_references(&preflight, CLOSURE_DEPTH),
         dangling: dangling_links(&preflight, linking),
+        involved: {
+            let mut links: Vec<Link> = snapshot.entities().map(Entity::link).collect();
+            links.sort_by(|a, b| a.id().cmp(b.id()));
+            links
+        },
     };
     let mut facts = facts.clone();
     if !facts.changed_since_last_run

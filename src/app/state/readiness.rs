@@ -6,9 +6,10 @@
 //! A result is current while the release keeps that version and nothing involved changed; a
 //! view asks again ([`Command::CheckReadiness`](crate::app::command::Command::CheckReadiness))
 //! for a release whose entry is missing, [`ReadinessEntry::is_stale_for`] a newer version, or
-//! was [`ReadinessCache::invalidate`]d (the timeline's `Entry.save` of a member, say).
+//! was invalidated: [`ReadinessCache::invalidate`] for the release itself (`Release.save`),
+//! [`ReadinessCache::invalidate_entity`] for an entry or asset it read (`Entry.save`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::app::failure::{EntityProblems, group_errors};
 use crate::readiness::{EntryDiff, Readiness, ReadinessReport};
@@ -26,6 +27,9 @@ pub struct ReadinessEntry {
     pub problems: Vec<EntityProblems>,
     /// Whether something it depends on changed since (shown until the new result arrives).
     pub stale: bool,
+    /// The ids of the entries and assets it read (`report.involved`), for
+    /// [`ReadinessCache::invalidate_entity`].
+    involved: HashSet<String>,
 }
 
 impl ReadinessEntry {
@@ -55,6 +59,7 @@ impl ReadinessCache {
             .error_body()
             .map(|body| group_errors(&body))
             .unwrap_or_default();
+        let involved = report.involved.iter().map(|l| l.id().to_owned()).collect();
         self.entries.insert(
             release_id,
             ReadinessEntry {
@@ -63,6 +68,7 @@ impl ReadinessCache {
                 report,
                 problems,
                 stale: false,
+                involved,
             },
         );
     }
@@ -83,6 +89,25 @@ impl ReadinessCache {
             entry.stale = true;
         }
         self.changes.remove(release_id);
+    }
+
+    /// Marks stale every result that read the entry or asset `entity_id` (a draft saved, a
+    /// publish elsewhere); the ids of those releases, to check again.
+    pub fn invalidate_entity(&mut self, entity_id: &str) -> Vec<String> {
+        let mut hit: Vec<String> = self
+            .entries
+            .iter_mut()
+            .filter(|(_, e)| e.involved.contains(entity_id))
+            .map(|(id, e)| {
+                e.stale = true;
+                id.clone()
+            })
+            .collect();
+        for id in &hit {
+            self.changes.remove(id);
+        }
+        hit.sort_unstable();
+        hit
     }
 
     /// Marks every result stale (the content model changed, or the space was reset).
@@ -130,6 +155,7 @@ mod tests {
     fn results_go_stale_by_version_or_invalidation_and_problems_are_grouped_once() {
         let mut cache = ReadinessCache::default();
         let report = ReadinessReport {
+            involved: vec![Link::entry("a1"), Link::entry("p1")],
             problems: vec![EntityError::new(
                 Link::entry("a1"),
                 ErrorBody::new(ErrorId::NotFound, "gone"),
@@ -142,13 +168,22 @@ mod tests {
         let entry = cache.get("r1").expect("stored");
         assert_eq!(entry.problems.len(), 1);
         assert_eq!(entry.problems[0].message, "Does not exist (deleted?)");
+        assert_eq!(cache.invalidate_entity("elsewhere"), Vec::<String>::new());
+        assert_eq!(
+            cache.invalidate_entity("p1"),
+            ["r1"],
+            "a link target it read"
+        );
+        assert_eq!(cache.wanted([("r1", 4)]), ["r1"]);
+        cache.store("r1".into(), 4, Readiness::Ready, ReadinessReport::default());
+        assert!(cache.wanted([("r1", 4)]).is_empty(), "a fresh result");
         cache.store_changes("r1".into(), Vec::new());
         cache.invalidate("r1");
         assert_eq!(cache.wanted([("r1", 4)]), ["r1"]);
         assert!(cache.changes("r1").is_none());
         assert_eq!(
             cache.readiness("r1"),
-            Some(&Readiness::Blocked { problems: 1 }),
+            Some(&Readiness::Ready),
             "kept while stale"
         );
         cache.forget("r1");
