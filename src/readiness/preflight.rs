@@ -15,7 +15,7 @@ use crate::cma::{
     ContentType, EntityError, EntityState, ErrorBody, ErrorId, ItemAction, Link, LinkType, Release,
     ReleaseItem,
 };
-use crate::validation::{self, Options, Space, Target};
+use crate::validation::{self, Options, RegexCache, Space, Target};
 
 use super::snapshot::{EntityKey, Snapshot, key};
 
@@ -176,7 +176,8 @@ impl<'a> Preflight<'a> {
     pub fn run(&self) -> Vec<EntityError> {
         let locales = self.snapshot.locales.as_slice();
         let publishing: HashSet<(LinkType, String)> = self.publishing.iter().cloned().collect();
-        let options = Options::new(locales, &publishing);
+        let regexes = RegexCache::default();
+        let options = Options::new(locales, &publishing).with_regexes(&regexes);
         let mut errors = Vec::new();
         for item in &self.items {
             let link = &item.link;

@@ -116,7 +116,8 @@ pub fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -
         }
     }
     let view = &*view;
-    let options = Options::new(&view.locales, &publishing);
+    let regexes = validation::RegexCache::default();
+    let options = Options::new(&view.locales, &publishing).with_regexes(&regexes);
     let mut errors = Vec::new();
     for step in steps {
         let link = &step.link;

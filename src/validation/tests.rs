@@ -1214,3 +1214,25 @@ fn never_panics_on_odd_json() {
     let e = single(validate_for_publish(&c, &space, &options));
     assert_eq!(e.name, "size");
 }
+
+#[test]
+fn a_shared_regex_cache_gives_the_same_verdicts() {
+    let seed = seed();
+    let items = &seed.releases["release-election-night"];
+    let publishing: HashSet<_> = items.iter().cloned().collect();
+    let alone = Options::new(&seed.locales, &publishing);
+    let regexes = RegexCache::default();
+    let shared = alone.with_regexes(&regexes);
+    for (link_type, id) in items {
+        let e = seed.space.get(link_type.clone(), id);
+        assert_eq!(
+            validate_for_publish(e, &seed.space, &shared),
+            validate_for_publish(e, &seed.space, &alone),
+            "{id}"
+        );
+    }
+    assert!(
+        !regexes.0.borrow().is_empty(),
+        "the slug pattern was compiled once"
+    );
+}
