@@ -46,12 +46,14 @@
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests;
 //!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
 //!     ids asked for, in flight or absent, over a bounded entity cache; `state/sandbox_load`:
-//!     loads into the local sandbox), `command` (I/O requests), `event` (`AppEvent`, `Epoch`,
+//!     loads into the local sandbox; `state/readiness`: each release's readiness and review as
+//!     last worked out, by release id and version), `command` (I/O requests), `event` (`AppEvent`, `Epoch`,
 //!     `RequestKind`), `memory` (what the window remembers between runs), `release_model`
 //!     (whether the space uses Launch, Timeline or both, and publishes per entry or per
 //!     locale).
 //!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `search`, `bulk`,
-//!     `sandbox_load`, `files`; latest-wins keys, with groups for the entries view's pages, one cancellation token per
+//!     `sandbox_load`, `files`, `readiness` (what a readiness check and a release's review
+//!     load); latest-wins keys, with groups for the entries view's pages, one cancellation token per
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
 //!   - `views/` (releases, release detail with `release_items` (both release models' items),
