@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use release_desk::app::command::Command;
 use release_desk::app::event::{AppEvent, Epoch, Stamped};
 use release_desk::app::failure::group_errors;
+use release_desk::app::state::ReadinessCache;
 use release_desk::app::worker::{self, EventSink, WorkerHandle, WorkerOptions};
 use release_desk::cma::*;
 use release_desk::config::ProfileStore;
@@ -337,4 +338,46 @@ fn timeline_readiness_respects_each_items_action() {
         shape(&server.entity_errors()),
         "the same problems as the server's validate"
     );
+}
+
+#[test]
+fn a_draft_edit_of_an_involved_entry_makes_a_ready_release_blocked_once_checked_again() {
+    let f = Fixture::start();
+    let id = "article-hudson-valley-cider";
+    let created = f
+        .block_on(
+            f.client
+                .create_release(&ReleaseBody::new("Cider", vec![Link::entry(id)])),
+        )
+        .unwrap();
+    let release_id = created.sys.id.clone();
+    let mut cache = ReadinessCache::default();
+    let (version, readiness, report) = f.readiness(&release_id);
+    assert_eq!(readiness, Readiness::Ready, "{report:?}");
+    cache.store(release_id.clone(), version, readiness, report);
+
+    // The edit the timeline would report as `Entry.save`: the required title emptied.
+    let entry = f
+        .block_on(f.client.get_entity(EntityKind::Entry, id))
+        .unwrap();
+    let mut fields = entry.fields.clone();
+    fields["title"]["en-US"] = json!("");
+    f.block_on(
+        f.client
+            .update_entity(EntityKind::Entry, id, entry.sys.version.unwrap(), &fields),
+    )
+    .unwrap();
+    let again = cache.invalidate_entity(id);
+    assert_eq!(again, [release_id.as_str()]);
+    assert_eq!(
+        cache.wanted([(release_id.as_str(), version)]),
+        [release_id.as_str()]
+    );
+    let (version, readiness, report) = f.readiness(&release_id);
+    assert_eq!(readiness, Readiness::Blocked { problems: 1 });
+    cache.store(release_id.clone(), version, readiness, report);
+    let entry = cache.get(&release_id).unwrap();
+    assert_eq!(entry.problems.len(), 1);
+    assert_eq!(entry.problems[0].fields[0].path, "title › en-US");
+    assert_eq!(entry.problems[0].fields[0].reason, "Required, but empty");
 }
