@@ -26,8 +26,17 @@
 //!   `release_item` —, actions, bulk actions v1/v2, schedules, entries, webhooks, errors) and
 //!   the client (rate limiter, retries, paging streams, action polling).
 //! - [`sandbox`]: the embedded Contentful-compatible server: axum routes over a SQLite document
-//!   store, the action executor, the scheduler, publish validation, signed webhook delivery with
-//!   retries and a call log, and the demo seed. `release-desk sandbox` runs it headless.
+//!   store, the action executor, the scheduler, signed webhook delivery with retries and a
+//!   call log, and the demo seed. `release-desk sandbox` runs it headless.
+//! - [`validation`]: the publish-validation rules (required, size, range, in, regexp,
+//!   linkContentType, linkMimetypeGroup, unresolved links, …) over `cma` types, pure, behind a
+//!   small `Space` trait: the sandbox applies them when it publishes, the app's readiness
+//!   preflight applies them to what it loaded. Depends only on `cma`, `regex` and `serde_json`.
+//! - [`readiness`]: whether a release will publish, computed without running an action, pure:
+//!   the local preflight (the same per-entity errors a publish would report), the reference
+//!   closure (linked drafts outside the release) and the body that adds them, the `Readiness`
+//!   verdict with its precedence, and the draft-vs-published diff of the Changes tab. The
+//!   worker (`app/worker/readiness.rs`) loads what it needs and the state caches the result.
 //! - [`app`]: the egui app.
 //!   - `App` in `app/mod.rs`, split after rerun's viewer: `logic` (drain events, carry out
 //!     effects, reconnect, shortcuts), `ui` (layout, the current view and the windows over it),
@@ -37,12 +46,14 @@
 //!   - `state/` (`AppState`: `on_sent` / `apply` → `Effect`s; data-driven tests;
 //!     `state/entities`: the entries view's page cache, the pickers' server searches, and the
 //!     ids asked for, in flight or absent, over a bounded entity cache; `state/sandbox_load`:
-//!     loads into the local sandbox), `command` (I/O requests), `event` (`AppEvent`, `Epoch`,
+//!     loads into the local sandbox; `state/readiness`: each release's readiness and review as
+//!     last worked out, by release id and version), `command` (I/O requests), `event` (`AppEvent`, `Epoch`,
 //!     `RequestKind`), `memory` (what the window remembers between runs), `release_model`
 //!     (whether the space uses Launch, Timeline or both, and publishes per entry or per
 //!     locale).
 //!   - `worker/` (the only I/O: commands, `connection`, `schedules`, `search`, `bulk`,
-//!     `sandbox_load`, `files`; latest-wins keys, with groups for the entries view's pages, one cancellation token per
+//!     `sandbox_load`, `files`, `readiness` (what a readiness check and a release's review
+//!     load); latest-wins keys, with groups for the entries view's pages, one cancellation token per
 //!     connection) and `worker/timeline/` (`journal`: blocking reads on
 //!     `spawn_blocking`; `sources`: export, rate chart, sources panel, call-log poller, webhook).
 //!   - `views/` (releases, release detail with `release_items` (both release models' items),
@@ -100,6 +111,8 @@
 //!   `state::MAX_PAGES` pages; views that show titles ask for the ids they lack
 //!   (`sys.id[in]`, 100 a request) once; pickers search the server; the entity cache is
 //!   bounded (`state::ENTITY_CACHE_CAP`). The calendar loads its visible range.
+//! - Architecture Invariant: [`validation`] and [`readiness`] are pure (no I/O, no egui) and
+//!   name neither `app` nor `sandbox`: one set of publish rules serves both sides.
 //! - Architecture Invariant: `app` never names `sandbox`; views, widgets and state never name
 //!   tokio, reqwest, rusqlite or `std::fs`. `tests/it/architecture.rs` fails when they do.
 //!
@@ -149,7 +162,9 @@ pub mod config;
 pub mod desktop;
 pub mod embedded;
 pub mod private_fs;
+pub mod readiness;
 pub mod sandbox;
 pub mod shutdown;
 pub mod signing;
 pub mod timeline;
+pub mod validation;

@@ -379,4 +379,17 @@ pub enum Command {
     },
     /// Read the timeline journal (pages, counts, details) or its saved filters.
     Timeline(crate::app::timeline::TimelineRequest),
+    /// Work out whether each of these releases would publish (`readiness::assess` over what
+    /// the worker loads); answered per release with `AppEvent::ReadinessLoaded`. Latest wins
+    /// per release: a newer check of a release aborts its running one.
+    CheckReadiness {
+        /// Release ids.
+        release_ids: Vec<String>,
+    },
+    /// Load the "Changes" review of a release: each entry's draft against its published
+    /// version; answered with `AppEvent::ChangesLoaded`.
+    LoadChanges {
+        /// Release id.
+        release_id: String,
+    },
 }

@@ -279,6 +279,24 @@ pub enum AppEvent {
     TimelineMissed(u64),
     /// The worker answered a timeline request.
     Timeline(crate::app::timeline::TimelineResult),
+    /// A release's readiness was worked out (`Command::CheckReadiness`).
+    ReadinessLoaded {
+        /// The release.
+        release_id: String,
+        /// The release version it was worked out for (a later version makes it stale).
+        version: u64,
+        /// The one word.
+        readiness: crate::readiness::Readiness,
+        /// The problems, missing references and dangling links behind it.
+        report: crate::readiness::ReadinessReport,
+    },
+    /// A release's "Changes" review loaded (`Command::LoadChanges`).
+    ChangesLoaded {
+        /// The release.
+        release_id: String,
+        /// Each entry's draft against its published version, in item order.
+        diffs: Vec<crate::readiness::EntryDiff>,
+    },
 }
 
 /// What a failed request was doing. State decides by kind which spinner a failure stops (never

@@ -456,6 +456,18 @@ impl Client {
         self.offset_stream(self.env_path(&[kind.segment()]), query, PAGE, "entity list")
     }
 
+    /// `GET /public/entries?…`: one page of published entries as they were published (their
+    /// last published version, not the draft), with the filters of `/entries` (spec §5) — what
+    /// a release's "Changes" review compares drafts with.
+    pub async fn query_public_entries(
+        &self,
+        query: &Query,
+    ) -> Result<OffsetCollection<Entity>, CmaError> {
+        let call =
+            Call::new(Method::GET, self.env_path(&["public", "entries"])).query(query.clone());
+        self.fetch(call, "published entry list").await
+    }
+
     /// `GET /entries/{id}` or `/assets/{id}`.
     pub async fn get_entity(&self, kind: EntityKind, id: &str) -> Result<Entity, CmaError> {
         let path = self.env_path(&[kind.segment(), id]);

@@ -453,7 +453,7 @@ fn entity_select(tx: &Tx<'_>, k: EntityKind, query: &QueryParams) -> Result<Sele
 /// The environment's default locale code.
 fn default_locale(tx: &Tx<'_>) -> Result<String, ApiErr> {
     let locales: Vec<crate::cma::Locale> = tx.all(kind::LOCALE)?;
-    Ok(super::validation::default_locale(&locales).to_owned())
+    Ok(crate::validation::default_locale(&locales).to_owned())
 }
 
 /// `GET …/entries|assets/{id}`.

@@ -417,8 +417,8 @@ pub fn publish_validated(
             .map(|id| (LinkType::Entry, id.clone()))
             .chain(view.assets.keys().map(|id| (LinkType::Asset, id.clone())))
             .collect();
-        let options = super::validation::Options::new(&view.locales, &existing);
-        super::validation::validate_for_publish(&entity, &view, &options).map_err(|mut body| {
+        let options = crate::validation::Options::new(&view.locales, &existing);
+        crate::validation::validate_for_publish(&entity, &view, &options).map_err(|mut body| {
             // Inside a release the per-entity wrapper says InvalidEntry; a direct publish
             // answers ValidationFailed (spec §5).
             if body.sys.id == crate::cma::ErrorId::InvalidEntry {

@@ -9,9 +9,10 @@
 //!
 //! Code map: [`Sandbox`] starts everything; [`routes`] is the HTTP surface (handlers in `api_*`);
 //! [`core`] the shared state; [`entities`], [`releases`], [`scheduled`], [`executor`] the domain,
-//! with [`timeline`] the Release.v2 / bulk v2 rules and [`steps`] what an action does per entity;
-//! [`validation`] the publish checks; [`webhooks`] delivery; [`store`] SQLite, with [`index`] the
-//! side tables lists are answered from; [`seed`] the demo (and [`seed_big`] a real-sized space).
+//! with [`timeline`] the Release.v2 / bulk v2 rules and [`steps`] what an action does per entity
+//! (checked with the crate's shared publish rules, [`crate::validation`]); [`webhooks`] delivery;
+//! [`store`] SQLite, with [`index`] the side tables lists are answered from; [`seed`] the demo
+//! (and [`seed_big`] a real-sized space).
 
 pub mod api_content;
 pub mod api_load;
@@ -37,7 +38,6 @@ pub mod steps;
 pub mod store;
 pub mod timeline;
 pub mod tls;
-pub mod validation;
 pub mod webhooks;
 
 use std::net::SocketAddr;

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::error::ApiErr;
 use super::store::{Tx, kind};
-use super::validation::{self, Target};
 use crate::cma::{ContentType, Entity, Link, LinkType, Locale};
+use crate::validation::{self, Target};
 
 /// Content types, locales, and the entries and assets an action touches, as they are now.
 pub struct SpaceView {

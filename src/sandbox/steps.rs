@@ -15,9 +15,9 @@ use super::entities::{self, kind_of_link};
 use super::error::ApiErr;
 use super::space_view::SpaceView;
 use super::store::Tx;
-use super::validation::{self, Options};
 use super::webhooks::Cause;
 use crate::cma::{ActionKind, EntityError, EntityState, ErrorBody, ErrorId, Link, LinkType};
+use crate::validation::{self, Options};
 
 /// What an action does to one entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,8 @@ pub fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -
         }
     }
     let view = &*view;
-    let options = Options::new(&view.locales, &publishing);
+    let regexes = validation::RegexCache::default();
+    let options = Options::new(&view.locales, &publishing).with_regexes(&regexes);
     let mut errors = Vec::new();
     for step in steps {
         let link = &step.link;
@@ -158,7 +159,7 @@ pub fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -
         let error = match validation::validate_for_publish(entity, view, &options) {
             Ok(()) => None,
             Err(error) => match &step.effect {
-                Effect::Locales { add, .. } => only_in_locales(error, add),
+                Effect::Locales { add, .. } => validation::only_in_locales(error, add),
                 _ => Some(error),
             },
         };
@@ -167,34 +168,6 @@ pub fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -
         }
     }
     errors
-}
-
-/// A validation error restricted to the locales being published: field errors in other locales
-/// are dropped (`None` when none is left); errors not about one locale stay.
-fn only_in_locales(mut error: ErrorBody, locales: &[String]) -> Option<ErrorBody> {
-    let Some(list) = error
-        .details
-        .as_mut()
-        .and_then(|d| d.get_mut("errors"))
-        .and_then(|e| e.as_array_mut())
-    else {
-        return Some(error);
-    };
-    list.retain(|e| {
-        let path = e.get("path").and_then(|p| p.as_array());
-        let locale = path
-            .filter(|p| p.first().and_then(|f| f.as_str()) == Some("fields"))
-            .and_then(|p| p.get(2))
-            .and_then(|l| l.as_str());
-        locale.is_none_or(|l| locales.iter().any(|code| code == l))
-    });
-    if list.is_empty() {
-        return None;
-    }
-    if list.iter().all(|e| e["name"] == "notResolvable") {
-        error.sys.id = ErrorId::UnresolvedLinks;
-    }
-    Some(error)
 }
 
 /// Applies every step (inside the caller's transaction).

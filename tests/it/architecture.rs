@@ -91,6 +91,24 @@ fn views_widgets_and_state_read_time_from_the_app_clock() {
 }
 
 #[test]
+fn validation_and_readiness_are_pure() {
+    assert_never_named(
+        &["src/validation", "src/readiness"],
+        &[
+            "crate::app",
+            "crate::sandbox",
+            "egui",
+            "tokio",
+            "reqwest",
+            "rusqlite",
+            "std::fs",
+        ],
+        "Architecture Invariant: the publish rules and readiness are pure, shared by the sandbox \
+         and the app: no I/O, no GUI, neither side's code",
+    );
+}
+
+#[test]
 fn the_tidy_check_sees_what_it_forbids() {
     // A guard for the guard: the worker does name tokio, so a broken walk would be caught.
     let worker = code_lines("src/app/worker");

@@ -8,6 +8,7 @@ mod app_connections;
 mod app_daily;
 mod app_failures;
 mod app_keyboard;
+mod app_readiness;
 mod app_release_models;
 mod app_sandbox_load;
 mod app_scale;

@@ -10,11 +10,13 @@
 use std::collections::HashMap;
 
 mod entities;
+mod readiness;
 mod release_search;
 mod sandbox_load;
 mod titles;
 mod web_app;
 
+pub use readiness::{ReadinessCache, ReadinessEntry};
 pub use release_search::ReleaseSearch;
 
 pub use entities::{
@@ -226,6 +228,8 @@ pub struct AppState {
     pub sandbox_load: Option<SandboxLoadJob>,
     /// What the last load brought in and skipped (kept across the switch to the sandbox).
     pub sandbox_load_report: Option<(String, LoadReport)>,
+    /// Each release's readiness and "Changes" review, as the worker last worked them out.
+    pub readiness: ReadinessCache,
 }
 
 /// The scheduled-actions list as loaded so far (cursor paging).
@@ -771,6 +775,15 @@ impl AppState {
                 self.recent_events.push_back(event);
             }
             AppEvent::Timeline(result) => self.timeline.apply(result),
+            AppEvent::ReadinessLoaded {
+                release_id,
+                version,
+                readiness,
+                report,
+            } => self.readiness.store(release_id, version, readiness, report),
+            AppEvent::ChangesLoaded { release_id, diffs } => {
+                self.readiness.store_changes(release_id, diffs);
+            }
             AppEvent::TimelineMissed(count) => {
                 self.events_received += count;
                 self.timeline.live_seq += 1;
@@ -873,6 +886,7 @@ impl AppState {
         self.releases.retain(|r| r.sys.id != id);
         self.latest_actions.remove(id);
         self.release_actions.remove(id);
+        self.readiness.forget(id);
         self.releases_generation += 1;
         self.effects.push(Effect::CloseRelease(id.to_owned()));
     }

@@ -1094,3 +1094,54 @@ fn open_in_contentful_for_releases_follows_the_release_model() {
     assert_eq!(eu.release_web_url(&launch), None, "no known EU Launch host");
     assert!(eu.release_web_url(&timeline).is_some());
 }
+
+#[test]
+fn readiness_results_are_kept_per_release_and_only_from_the_current_connection() {
+    let mut state = AppState {
+        epoch: CURRENT,
+        ..AppState::default()
+    };
+    let check = Command::CheckReadiness {
+        release_ids: vec!["r1".into()],
+    };
+    assert!(state.on_sent(&check), "the worker runs it");
+    let loaded = |readiness| AppEvent::ReadinessLoaded {
+        release_id: "r1".into(),
+        version: 3,
+        readiness,
+        report: crate::readiness::ReadinessReport::default(),
+    };
+    state.receive(Stamped {
+        epoch: Some(Epoch(1)),
+        event: loaded(crate::readiness::Readiness::Empty),
+    });
+    assert!(
+        state.readiness.get("r1").is_none(),
+        "another connection's answer"
+    );
+    state.receive(Stamped {
+        epoch: Some(CURRENT),
+        event: loaded(crate::readiness::Readiness::Ready),
+    });
+    assert_eq!(
+        state.readiness.readiness("r1"),
+        Some(&crate::readiness::Readiness::Ready)
+    );
+    assert!(state.readiness.wanted([("r1", 3)]).is_empty());
+    state.receive(Stamped {
+        epoch: Some(CURRENT),
+        event: AppEvent::ChangesLoaded {
+            release_id: "r1".into(),
+            diffs: Vec::new(),
+        },
+    });
+    assert_eq!(state.readiness.changes("r1").map(<[_]>::len), Some(0));
+    state.receive(Stamped {
+        epoch: Some(CURRENT),
+        event: AppEvent::ReleaseDeleted("r1".into()),
+    });
+    assert!(
+        state.readiness.get("r1").is_none(),
+        "a deleted release is forgotten"
+    );
+}

@@ -10,66 +10,9 @@ use crate::app::format;
 use crate::app::intents::{Window, WindowKind};
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::badge_ui;
-use crate::cma::{EntityKind, ErrorBody, FieldError, Link, LinkType};
+use crate::cma::ErrorBody;
 
-/// One entity's problems, ready to draw.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EntityProblems {
-    /// Entry or asset.
-    pub kind: EntityKind,
-    /// Its id.
-    pub id: String,
-    /// The per-entity error id (`InvalidEntry`, `UnresolvedLinks`, `VersionMismatch`, …).
-    pub error_id: String,
-    /// Each failing field; empty when the error is about the whole entity.
-    pub fields: Vec<FieldProblem>,
-    /// The entity-level message when there are no field errors.
-    pub message: String,
-}
-
-impl EntityProblems {
-    /// A link to the failed entity.
-    pub fn link(&self) -> Link {
-        match self.kind {
-            EntityKind::Entry => Link::entry(self.id.clone()),
-            EntityKind::Asset => Link::asset(self.id.clone()),
-        }
-    }
-}
-
-/// One failing field of an entity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldProblem {
-    /// The field path after `fields` ("title › en-US").
-    pub path: String,
-    /// What is wrong, in words.
-    pub reason: String,
-    /// The entity a link field points at, when the error is about it (`notResolvable`): the
-    /// reason names it by id, which the view swaps for its title when known.
-    pub target: Option<Link>,
-}
-
-impl FieldProblem {
-    /// The reason with the target's id replaced by `title` when there is one.
-    pub fn reason_with(&self, title: Option<&str>) -> String {
-        match (&self.target, title) {
-            (Some(target), Some(title)) => self
-                .reason
-                .replace(&format!("'{}'", target.id()), &format!("'{title}'")),
-            _ => self.reason.clone(),
-        }
-    }
-}
-
-/// The failed entities and the link targets their errors name: what to resolve for titles.
-pub fn problem_links(groups: &[EntityProblems]) -> Vec<Link> {
-    groups
-        .iter()
-        .flat_map(|g| {
-            std::iter::once(g.link()).chain(g.fields.iter().filter_map(|f| f.target.clone()))
-        })
-        .collect()
-}
+pub use crate::app::failure::{EntityProblems, FieldProblem, group_errors, problem_links};
 
 /// The heading of a failed action's error: its message and how many entities failed.
 pub fn failure_heading_ui(ui: &mut egui::Ui, error: &ErrorBody, failed: usize) {
@@ -120,77 +63,6 @@ pub fn entity_problems_ui(
             ui.label(field.reason_with(title.as_deref()));
         });
     }
-}
-
-/// Groups a failed action's error by entity and field.
-pub fn group_errors(error: &ErrorBody) -> Vec<EntityProblems> {
-    error
-        .entity_errors()
-        .into_iter()
-        .map(|e| {
-            let link = e.link();
-            let kind = match link.as_ref().map(|l| l.link_type().clone()) {
-                Some(LinkType::Asset) => EntityKind::Asset,
-                _ => EntityKind::Entry,
-            };
-            let id = link
-                .as_ref()
-                .map(|l| l.id().to_owned())
-                .or_else(|| {
-                    e.error
-                        .details
-                        .as_ref()
-                        .and_then(|d| d.pointer("/sys/id"))
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned)
-                })
-                .unwrap_or_else(|| "?".into());
-            let fields = e
-                .error
-                .field_errors()
-                .iter()
-                .map(|f| {
-                    let path = f.path.iter().skip(1).map(|s| match s {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => format!("[{other}]"),
-                    });
-                    FieldProblem {
-                        path: path.collect::<Vec<_>>().join(" › "),
-                        reason: format::field_error_reason(f),
-                        target: link_target(f),
-                    }
-                })
-                .collect();
-            let message = match e.error.sys.id.as_str() {
-                "VersionMismatch" => {
-                    "Changed since you selected it: reload and try again".to_owned()
-                }
-                "NotFound" => "Does not exist (deleted?)".to_owned(),
-                _ => e.error.message_or_id().to_owned(),
-            };
-            EntityProblems {
-                kind,
-                id,
-                error_id: e.error.sys.id.to_string(),
-                fields,
-                message,
-            }
-        })
-        .collect()
-}
-
-/// The entry or asset a field error's link names (`notResolvable`), when it names one.
-fn link_target(error: &FieldError) -> Option<Link> {
-    let id = error.link_target_id()?;
-    let link = error.link.as_ref()?;
-    let link_type = link
-        .get("linkType")
-        .or_else(|| link.get("sys").and_then(|s| s.get("linkType")))
-        .and_then(serde_json::Value::as_str);
-    Some(match link_type {
-        Some("Asset") => Link::asset(id),
-        _ => Link::entry(id),
-    })
 }
 
 /// The failure inspector window for one action.

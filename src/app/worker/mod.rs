@@ -36,6 +36,7 @@ use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Ti
 mod bulk;
 mod connection;
 mod files;
+mod readiness;
 mod sandbox_load;
 mod schedules;
 mod search;
@@ -284,6 +285,7 @@ pub fn spawn(
         options,
         following: Following::default(),
         timeline_tasks: timeline::sources::TimelineTasks::default(),
+        readiness: readiness::ReadinessTasks::default(),
         cancel: cancel.clone(),
     };
     let inner = runtime.clone();
@@ -329,6 +331,7 @@ struct Worker {
     options: WorkerOptions,
     following: Following,
     timeline_tasks: timeline::sources::TimelineTasks,
+    readiness: readiness::ReadinessTasks,
     cancel: CancellationToken,
 }
 
@@ -547,6 +550,8 @@ impl Worker {
                 events,
             } => self.export_ics(file_name, calendar_name, events).await,
             Command::Timeline(request) => self.timeline(request).await,
+            Command::CheckReadiness { release_ids } => self.check_readiness(release_ids),
+            Command::LoadChanges { release_id } => self.load_changes(release_id).await,
         }
     }
 

@@ -1,9 +1,13 @@
-//! Publish validation of entries and assets against their content types: the pure checks the
-//! sandbox runs before it publishes anything (spec §5 "Publish validation errors").
+//! Publish validation of entries and assets against their content types: the pure checks run
+//! before anything is published (spec §5 "Publish validation errors"), shared by the sandbox
+//! (which refuses a publish with them) and the app's readiness preflight (which predicts that
+//! refusal, on the sandbox or on a real Contentful space, without running an action).
 //!
-//! This module owns the rules and the error JSON they produce; it does no I/O. The sandbox asks
-//! it about one entity at a time, through [`validate_for_publish`], and answers its questions
-//! about the rest of the space (content types, link targets) through the [`Space`] trait. A
+//! This module owns the rules and the error JSON they produce; it does no I/O and depends only
+//! on `cma` types, `regex` and `serde_json`. Callers ask about one entity at a time, through
+//! [`validate_for_publish`], and answer its questions about the rest of the space (content
+//! types, link targets) through the [`Space`] trait: the sandbox from its store
+//! (`sandbox::space_view`), the app from the entities it loaded ([`crate::readiness`]). A
 //! release or bulk action wraps each `Err` in an [`EntityError`](crate::cma::EntityError).
 //!
 //! # Result shape
@@ -55,6 +59,7 @@
 //! An asset has no content type. It is valid when `file` holds an object in the default locale;
 //! otherwise `required` (or `type`) at `["fields","file",<default locale>]`.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use regex::{Regex, RegexBuilder};
@@ -118,6 +123,27 @@ pub struct Options<'a> {
     pub locales: &'a [Locale],
     /// Targets that count as resolvable because the same release or bulk action publishes them.
     pub publishing: &'a HashSet<(LinkType, String)>,
+    /// Patterns compiled by earlier validations of the same run; without it each entity
+    /// compiles its content type's patterns again (compiling dominates a 200-entry release).
+    pub regexes: Option<&'a RegexCache>,
+}
+
+/// Compiled `regexp` / `prohibitRegexp` patterns shared by the validations of one run.
+#[derive(Debug, Default)]
+pub struct RegexCache(RefCell<HashMap<PatternKey, Option<Regex>>>);
+
+/// A pattern's source and flags.
+type PatternKey = (String, Option<String>);
+
+impl RegexCache {
+    /// The compiled pattern (`None` when it cannot be checked), compiled once.
+    fn get(&self, pattern: &Pattern) -> Option<Regex> {
+        self.0
+            .borrow_mut()
+            .entry((pattern.pattern.clone(), pattern.flags.clone()))
+            .or_insert_with(|| js_regex(pattern))
+            .clone()
+    }
 }
 
 impl<'a> Options<'a> {
@@ -126,6 +152,15 @@ impl<'a> Options<'a> {
         Self {
             locales,
             publishing,
+            regexes: None,
+        }
+    }
+
+    /// The same options, sharing compiled patterns through `regexes`.
+    pub fn with_regexes(self, regexes: &'a RegexCache) -> Self {
+        Self {
+            regexes: Some(regexes),
+            ..self
         }
     }
 
@@ -166,6 +201,36 @@ pub fn validate_for_publish(
         validator.validate_entry();
     }
     validator.finish()
+}
+
+/// A validation error restricted to the locales being published (locale-based publishing, spec
+/// §10: only the `add` locales get the publish checks): field errors in other locales are
+/// dropped (`None` when none is left); errors not about one locale stay, and the wrapper id
+/// becomes `UnresolvedLinks` when only unresolved links are left.
+pub fn only_in_locales(mut error: ErrorBody, locales: &[String]) -> Option<ErrorBody> {
+    let Some(list) = error
+        .details
+        .as_mut()
+        .and_then(|d| d.get_mut("errors"))
+        .and_then(|e| e.as_array_mut())
+    else {
+        return Some(error);
+    };
+    list.retain(|e| {
+        let path = e.get("path").and_then(|p| p.as_array());
+        let locale = path
+            .filter(|p| p.first().and_then(|f| f.as_str()) == Some("fields"))
+            .and_then(|p| p.get(2))
+            .and_then(|l| l.as_str());
+        locale.is_none_or(|l| locales.iter().any(|code| code == l))
+    });
+    if list.is_empty() {
+        return None;
+    }
+    if list.iter().all(|e| e["name"] == "notResolvable") {
+        error.sys.id = ErrorId::UnresolvedLinks;
+    }
+    Some(error)
 }
 
 /// The Contentful MIME type group of a MIME type (`image/png` → `image`, `application/pdf` →
@@ -312,7 +377,7 @@ struct Validator<'a> {
     options: &'a Options<'a>,
     default_locale: &'a str,
     errors: Vec<FieldError>,
-    regex_cache: HashMap<(String, Option<String>), Option<Regex>>,
+    regex_cache: HashMap<PatternKey, Option<Regex>>,
 }
 
 impl<'a> Validator<'a> {
@@ -793,6 +858,9 @@ impl<'a> Validator<'a> {
     }
 
     fn regex(&mut self, pattern: &Pattern) -> Option<Regex> {
+        if let Some(shared) = self.options.regexes {
+            return shared.get(pattern);
+        }
         self.regex_cache
             .entry((pattern.pattern.clone(), pattern.flags.clone()))
             .or_insert_with(|| js_regex(pattern))

@@ -133,7 +133,7 @@ fn merge(fields: &Value, changed: Option<&Value>) -> Value {
 }
 
 fn seed() -> Seed {
-    let raw: Value = serde_json::from_str(include_str!("../../../assets/seed/demo.json")).unwrap();
+    let raw: Value = serde_json::from_str(include_str!("../../assets/seed/demo.json")).unwrap();
     let locales: Vec<Locale> = serde_json::from_value(raw["locales"].clone()).unwrap();
     let mut space = TestSpace {
         default_locale: default_locale(&locales).to_owned(),
@@ -1213,4 +1213,26 @@ fn never_panics_on_odd_json() {
     let c = entry("o", "odd", "draft", json!({"c": {"en-US": "x"}}));
     let e = single(validate_for_publish(&c, &space, &options));
     assert_eq!(e.name, "size");
+}
+
+#[test]
+fn a_shared_regex_cache_gives_the_same_verdicts() {
+    let seed = seed();
+    let items = &seed.releases["release-election-night"];
+    let publishing: HashSet<_> = items.iter().cloned().collect();
+    let alone = Options::new(&seed.locales, &publishing);
+    let regexes = RegexCache::default();
+    let shared = alone.with_regexes(&regexes);
+    for (link_type, id) in items {
+        let e = seed.space.get(link_type.clone(), id);
+        assert_eq!(
+            validate_for_publish(e, &seed.space, &shared),
+            validate_for_publish(e, &seed.space, &alone),
+            "{id}"
+        );
+    }
+    assert!(
+        !regexes.0.borrow().is_empty(),
+        "the slug pattern was compiled once"
+    );
 }
