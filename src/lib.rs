@@ -64,6 +64,10 @@
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
 //!   the call-log poller, the event model (payloads as `cma` types, causes, summaries), and
 //!   the export (NDJSON/CSV, written through a temporary file renamed into place).
+//! - [`alerts`]: alert rules over timeline events ("when a schedule fails, post to Slack"):
+//!   the TOML rules file, matching, messages for Slack/Teams/Google Chat/JSON, the durable
+//!   outbox the journal writes with each event, and the deliverer with retries. Both the
+//!   app's embedded timeline and `release-desk receive --rules` run them.
 //! - [`clock`]: the one injectable clock (system, or manual for tests).
 //! - [`private_fs`]: owner-only data directories and database files (sandbox, journal).
 //! - [`shutdown`]: Ctrl-C and SIGTERM, listened for before a command announces it is ready.
@@ -142,6 +146,7 @@
 //!   `step_until` (which names the labels it saw on a timeout), never with a fixed sleep;
 //!   `tests/it/architecture.rs` guards the layers.
 
+pub mod alerts;
 pub mod app;
 pub mod clock;
 pub mod cma;
