@@ -2,7 +2,7 @@
 //!
 //! [`EventFacts`] is read once from an [`IncomingEvent`] (topic, action status and operation,
 //! the release it is about or was caused by, an entry's content type, when it happened);
-//! [`matches`] tests one rule against them. Rejected deliveries (forged, unsigned where a
+//! [`matches()`] tests one rule against them. Rejected deliveries (forged, unsigned where a
 //! signature is required, not JSON) never match anything: a rule acts only on what the
 //! receiver accepted.
 

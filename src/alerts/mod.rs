@@ -1,6 +1,6 @@
 //! Alerts and hooks: rules that act on timeline events (issue #17).
 //!
-//! A rule says "when <event> then <action>": when a `ScheduledAction.execute` fails, notify;
+//! A rule says "when *event* then *action*": when a `ScheduledAction.execute` fails, notify;
 //! when a release publish succeeds, call a build hook; and so on. This module owns the rules and
 //! everything that carries them out, for the app's embedded timeline and for
 //! `release-desk receive --rules` alike:

@@ -1,6 +1,6 @@
 //! The alerts outbox: the deliveries rules owe, kept in the journal's own database.
 //!
-//! The journal's writer calls [`enqueue_for_event`] inside the very transaction that appends an
+//! The journal's writer calls `enqueue_for_event` inside the very transaction that appends an
 //! event, so a delivery exists if and only if its event committed (a crash between the two
 //! cannot lose one or invent one). Only a *new* event row enqueues: a delivery Contentful
 //! retries under the same idempotency key is merged into the first row by the journal and

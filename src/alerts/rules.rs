@@ -1,4 +1,4 @@
-//! Rules: "when <event> then <action>", and the TOML file they are kept in.
+//! Rules: "when *event* then *action*", and the TOML file they are kept in.
 //!
 //! A [`Rule`] has an id (stable: the outbox and the delivery log are keyed by it), a name for
 //! people, an `enabled` switch, a [`When`] (topics and optional conditions: action status, the
