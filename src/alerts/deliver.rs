@@ -180,7 +180,12 @@ async fn attempt(
                 headline: delivery.headline.clone(),
                 text: notification_text(&delivery.body),
             });
-            super::desktop::show(&rule.name, &delivery.headline);
+            if handle
+                .desktop_notifications
+                .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                super::desktop::show(&delivery.headline, &notification_text(&delivery.body));
+            }
             return Attempted::Delivered { status: None };
         }
         Action::Revalidate => {

@@ -13,7 +13,7 @@
 //! - [`outbox`]: the durable deliveries, written by the journal's writer in the same
 //!   transaction as the event, once per (rule, event).
 //! - [`deliver`]: the task that sends them, with retries and backoff on the injected clock.
-//! - [`desktop`]: desktop notifications (in-app toasts through [`AlertNotice`] for now).
+//! - [`desktop`]: freedesktop notifications (beside the in-app toasts of [`AlertNotice`]).
 //!
 //! [`AlertsHandle`] is what the rest of the program holds: the live rules (replace them and
 //! the next event sees the new ones), the delivery log, "Send a test", and a stream of
@@ -137,6 +137,8 @@ pub struct AlertsHandle {
     notices: broadcast::Sender<AlertNotice>,
     /// Whether someone (the app's worker) carries out [`AlertNotice::Revalidate`].
     revalidates: Arc<AtomicBool>,
+    /// Whether `notify` rules also show a desktop notification (the app, not a server).
+    desktop_notifications: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for AlertsHandle {
@@ -158,6 +160,7 @@ impl AlertsHandle {
             wake: Arc::new(Notify::new()),
             notices,
             revalidates: Arc::new(AtomicBool::new(false)),
+            desktop_notifications: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -181,6 +184,12 @@ impl AlertsHandle {
     /// `revalidate` deliveries are canceled with a reason).
     pub fn set_revalidates(&self, on: bool) {
         self.revalidates.store(on, Ordering::SeqCst);
+    }
+
+    /// Turns desktop notifications for `notify` rules on or off (off by default: a server has
+    /// no desktop; the app turns them on).
+    pub fn set_desktop_notifications(&self, on: bool) {
+        self.desktop_notifications.store(on, Ordering::SeqCst);
     }
 
     /// Makes the deliverer look for due deliveries now (after moving a manual clock, say).

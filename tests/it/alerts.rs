@@ -13,7 +13,9 @@ use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use release_desk::alerts::{AlertsHandle, DeliveryRecord, DeliveryState, RuleSet, RulesHandle};
+use release_desk::alerts::{
+    AlertNotice, AlertsHandle, DeliveryRecord, DeliveryState, RuleSet, RulesHandle,
+};
 use release_desk::clock::Clock;
 use release_desk::timeline::{Timeline, TimelineConfig};
 use serde_json::{Value, json};
@@ -509,4 +511,59 @@ async fn the_headless_receiver_with_a_rules_file_does_what_the_app_does() {
         "once each"
     );
     assert!(sink.posts_to("/disabled").is_empty());
+}
+
+#[tokio::test]
+async fn notify_and_revalidate_rules_reach_the_app_as_notices() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = r#"
+[[rule]]
+id = "failed-schedule"
+name = "Failed schedule → notify"
+[rule.when]
+topics = ["ScheduledAction.execute"]
+status = "failed"
+[rule.then]
+action = "notify"
+
+[[rule]]
+id = "recheck"
+name = "Validate a saved release again"
+[rule.when]
+topics = ["Release.save"]
+[rule.then]
+action = "revalidate"
+"#;
+    let (timeline, alerts) = start(dir.path(), rules, Clock::system()).await;
+    let mut notices = alerts.subscribe();
+    // No app listens for re-validations yet: that delivery is canceled, with the reason.
+    send(release_saved().signed(&secret()), timeline.addr()).await;
+    let canceled = wait_for_state(&alerts, "recheck", DeliveryState::Canceled).await;
+    assert!(canceled.last_error.unwrap().contains("runs in the app"));
+    alerts.set_revalidates(true);
+    send(failed_schedule().signed(&secret()), timeline.addr()).await;
+    // Saved again: a new event (a fresh idempotency key).
+    send(release_saved().signed(&secret()), timeline.addr()).await;
+
+    let mut toast = None;
+    let mut revalidate = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while toast.is_none() || revalidate.is_none() {
+        let notice = tokio::time::timeout_at(deadline, notices.recv())
+            .await
+            .expect("notices in time")
+            .unwrap();
+        match notice {
+            AlertNotice::Notify { headline, text, .. } => toast = Some((headline, text)),
+            AlertNotice::Revalidate { release_id, .. } => revalidate = Some(release_id),
+            AlertNotice::Attempted { .. } => {}
+        }
+    }
+    let (headline, text) = toast.unwrap();
+    assert!(headline.contains("Spring launch"), "{headline}");
+    assert!(
+        text.contains("title › en-US: Required, but empty"),
+        "{text}"
+    );
+    assert_eq!(revalidate.as_deref(), Some("rel-1"));
 }
