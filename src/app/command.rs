@@ -379,4 +379,6 @@ pub enum Command {
     },
     /// Read the timeline journal (pages, counts, details) or its saved filters.
     Timeline(crate::app::timeline::TimelineRequest),
+    /// Settings → Alerts and hooks: rules, tests, delivery logs.
+    Alerts(crate::app::alerts::AlertsRequest),
 }

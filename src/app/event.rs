@@ -279,6 +279,8 @@ pub enum AppEvent {
     TimelineMissed(u64),
     /// The worker answered a timeline request.
     Timeline(crate::app::timeline::TimelineResult),
+    /// Settings → Alerts and hooks, and what the alert rules tell the app.
+    Alerts(crate::app::alerts::AlertsResult),
 }
 
 /// What a failed request was doing. State decides by kind which spinner a failure stops (never
