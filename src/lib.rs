@@ -52,6 +52,9 @@
 //!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
 //!     compiler routes them, `rows`: the journal row cache, `titles`: summaries that name what
 //!     the app knows); `state/titles`: the title of a linked entry, asset or release, when known.
+//!   - Settings → Alerts and hooks: `alerts` (requests, results and the section's state, pure),
+//!     `views/settings_alerts`, and `worker/alerts` (rules file, "Send a test", delivery logs,
+//!     notices forwarded as toasts, re-validations run on the sandbox's connection).
 //! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
 //!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
 //! - [`config`]: paths (`directories`), connection profiles, token storage: the system keychain

@@ -316,12 +316,12 @@ impl RuleSet {
             rules: vec![
                 notify(
                     "failed-schedule",
-                    "Failed schedule → notify",
+                    "Notify on a failed schedule",
                     "ScheduledAction.execute",
                 ),
                 notify(
                     "failed-release-action",
-                    "Failed release action → notify",
+                    "Notify on a failed release action",
                     "ReleaseAction.execute",
                 ),
             ],

@@ -224,7 +224,7 @@ mod tests {
                     error: Some("answered 404".into()),
                 },
                 Some(AlertsToast::Error(
-                    "The alert 'Failed schedule → notify' could not be delivered: answered 404"
+                    "The alert 'Notify on a failed schedule' could not be delivered: answered 404"
                         .into(),
                 )),
             ),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod alerts;
+mod app_alerts;
 mod app_calendar;
 mod app_connections;
 mod app_daily;

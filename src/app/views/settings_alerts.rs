@@ -192,7 +192,7 @@ fn describe(rule: &Rule) -> String {
         Action::BuildHook { url, delay_secs } => format!("build hook {url} after {delay_secs} s"),
         Action::Revalidate => "validate the release again".to_owned(),
     };
-    format!("when {}{status} → {then}", rule.when.topics.join(", "))
+    format!("when {}{status}, then {then}", rule.when.topics.join(", "))
 }
 
 impl AlertsSection {
