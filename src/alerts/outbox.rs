@@ -249,6 +249,18 @@ fn insert(
     ])
 }
 
+/// How long finished deliveries stay in the log.
+pub const LOG_KEEP_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Forgets finished deliveries older than [`LOG_KEEP_MS`] (pending ones stay, however old);
+/// runs with the journal's retention. Returns how many went.
+pub(crate) fn prune(conn: &Connection, now_ms: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM alert_outbox WHERE state != 'pending' AND created_ms < ?1",
+        [now_ms.saturating_sub(LOG_KEEP_MS)],
+    )
+}
+
 /// Pending deliveries due at `now_ms`, oldest due first.
 pub(crate) fn due(conn: &Connection, now_ms: i64, limit: usize) -> rusqlite::Result<Vec<Due>> {
     let mut stmt = conn.prepare_cached(
@@ -373,4 +385,65 @@ pub(crate) fn log(
         },
     )?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::rules::{Action, When};
+
+    fn rule() -> Rule {
+        Rule {
+            id: "r".into(),
+            name: "R".into(),
+            enabled: true,
+            when: When {
+                topics: vec!["*".into()],
+                ..When::default()
+            },
+            then: Action::Notify,
+        }
+    }
+
+    #[test]
+    fn a_key_enqueues_once_attempts_are_recorded_and_old_finished_rows_go() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        let id = enqueue_test(&conn, &rule(), "k1", 1_000).unwrap();
+        assert_eq!(
+            enqueue_test(&conn, &rule(), "k1", 2_000).unwrap(),
+            id,
+            "same key, same row"
+        );
+        assert_eq!(due(&conn, 1_000, 10).unwrap().len(), 1);
+        let retry = Attempted::Retry {
+            status: Some(503),
+            error: "busy".into(),
+            next_ms: 5_000,
+        };
+        record(&conn, id, &retry, 1_000).unwrap();
+        assert!(
+            due(&conn, 4_999, 10).unwrap().is_empty(),
+            "not before its backoff"
+        );
+        assert_eq!(next_due(&conn).unwrap(), Some(5_000));
+        record(
+            &conn,
+            id,
+            &Attempted::Delivered { status: Some(200) },
+            5_000,
+        )
+        .unwrap();
+        let log = log(&conn, Some("r"), 10).unwrap();
+        assert_eq!(
+            (log[0].state, log[0].attempts, log[0].last_status),
+            (DeliveryState::Delivered, 2, Some(200))
+        );
+        assert_eq!(
+            prune(&conn, 1_000 + LOG_KEEP_MS).unwrap(),
+            0,
+            "kept a month"
+        );
+        assert_eq!(prune(&conn, 1_001 + LOG_KEEP_MS).unwrap(), 1);
+    }
 }

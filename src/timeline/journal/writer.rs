@@ -379,6 +379,7 @@ impl Writer {
             "DELETE FROM seen_calls WHERE seen_ms < ?1",
             [now.saturating_sub(SEEN_CALLS_KEEP_MS)],
         )?;
+        crate::alerts::outbox::prune(&self.conn, now)?;
         Ok(deleted)
     }
 }
