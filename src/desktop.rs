@@ -59,6 +59,14 @@ pub fn run_window(runtime: &tokio::runtime::Runtime) -> Result<(), String> {
         connection,
         worker: crate::app::worker::WorkerOptions {
             receiver_secret: crate::embedded::load_or_create_secret(&data_dir).ok(),
+            alerts: embedded.timeline.alerts().map(|handle| {
+                // A desktop app has a desktop: `notify` rules show there too.
+                handle.set_desktop_notifications(true);
+                crate::app::worker::AppAlerts {
+                    handle: handle.clone(),
+                    file: data_dir.join(crate::embedded::ALERTS_FILE),
+                }
+            }),
             ..crate::app::worker::WorkerOptions::new(true)
         },
         timeline: Some(timeline),

@@ -1,7 +1,8 @@
 //! The composition root of the desktop app's embedded backend: the timeline receiver and
 //! journal, then the sandbox on loopback with its webhook pointed at the receiver, both
 //! signing/verifying with one secret kept owner-only in the data directory. Data lives in the
-//! user's data directory (demo space on first run) and survives restarts.
+//! user's data directory (demo space on first run) and survives restarts. The timeline runs the
+//! alert rules of [`ALERTS_FILE`] (the starter set until the user saves their own).
 //!
 //! It lives outside [`crate::app`] so that the app knows the sandbox only as an HTTP server:
 //! `main` starts this and hands the app a client configuration.
@@ -69,6 +70,25 @@ pub fn load_or_create_secret(dir: &Path) -> Result<SigningSecret, LaunchError> {
     Ok(secret)
 }
 
+/// The app's alert rules file (Settings → Alerts and hooks) in its data directory; owner-only,
+/// since it holds hook URLs.
+pub const ALERTS_FILE: &str = "alerts.toml";
+
+/// The app's alert rules: [`ALERTS_FILE`] in `data_dir`, or the starter set (a notification for
+/// each failed schedule and failed release action) until the user saves rules of their own. A
+/// file that cannot be used runs no rules and says why in the log (the file is left alone, so
+/// nothing the user wrote is lost).
+pub fn load_alert_rules(data_dir: &Path) -> crate::alerts::RuleSet {
+    let path = data_dir.join(ALERTS_FILE);
+    if !path.exists() {
+        return crate::alerts::RuleSet::starter();
+    }
+    crate::alerts::RuleSet::load(&path).unwrap_or_else(|e| {
+        tracing::warn!(%e, "alert rules not loaded; no rules run");
+        crate::alerts::RuleSet::default()
+    })
+}
+
 /// Starts the receiver, then the sandbox delivering to it; returns the client configuration.
 pub async fn start_embedded(
     data_dir: PathBuf,
@@ -76,6 +96,7 @@ pub async fn start_embedded(
     let secret = load_or_create_secret(&data_dir)?;
     let mut timeline_config = TimelineConfig::new(data_dir.join("timeline"));
     timeline_config.receiver.secret = Some(secret.clone());
+    timeline_config.rules = Some(crate::alerts::RulesHandle::new(load_alert_rules(&data_dir)));
     let timeline = Timeline::start(timeline_config)
         .await
         .map_err(|e| LaunchError::Timeline(e.to_string()))?;

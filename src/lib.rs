@@ -63,6 +63,9 @@
 //!     `timeline/` (`filter`, `protocol`: requests split into journal reads and tasks so the
 //!     compiler routes them, `rows`: the journal row cache, `titles`: summaries that name what
 //!     the app knows); `state/titles`: the title of a linked entry, asset or release, when known.
+//!   - Settings → Alerts and hooks: `alerts` (requests, results and the section's state, pure),
+//!     `views/settings_alerts`, and `worker/alerts` (rules file, "Send a test", delivery logs,
+//!     notices forwarded as toasts, re-validations run on the sandbox's connection).
 //! - [`embedded`]: the composition root of the desktop app's local backend (receiver, journal,
 //!   sandbox, shared signing secret); outside `app`, so the app knows the sandbox only as HTTP.
 //! - [`config`]: paths (`directories`), connection profiles, token storage: the system keychain
@@ -75,6 +78,10 @@
 //! - [`timeline`]: the webhook receiver, the durable SQLite event journal with its live stream,
 //!   the call-log poller, the event model (payloads as `cma` types, causes, summaries), and
 //!   the export (NDJSON/CSV, written through a temporary file renamed into place).
+//! - [`alerts`]: alert rules over timeline events ("when a schedule fails, post to Slack"):
+//!   the TOML rules file, matching, messages for Slack/Teams/Google Chat/JSON, the durable
+//!   outbox the journal writes with each event, and the deliverer with retries. Both the
+//!   app's embedded timeline and `release-desk receive --rules` run them.
 //! - [`clock`]: the one injectable clock (system, or manual for tests).
 //! - [`private_fs`]: owner-only data directories and database files (sandbox, journal).
 //! - [`shutdown`]: Ctrl-C and SIGTERM, listened for before a command announces it is ready.
@@ -155,6 +162,7 @@
 //!   `step_until` (which names the labels it saw on a timeout), never with a fixed sleep;
 //!   `tests/it/architecture.rs` guards the layers.
 
+pub mod alerts;
 pub mod app;
 pub mod clock;
 pub mod cma;

@@ -45,6 +45,10 @@ struct ReceiveArgs {
     /// How old a signature may be, in seconds (0 turns the check off).
     #[arg(long, default_value_t = release_desk::signing::DEFAULT_TTL_SECS)]
     ttl: u64,
+    /// Alert rules to run on every stored event (TOML; see the README's "Alerts and hooks").
+    /// The file holds hook URLs: keep it owner-only.
+    #[arg(long, value_name = "RULES.toml")]
+    rules: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -180,6 +184,23 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let rules = match args
+        .rules
+        .as_deref()
+        .map(release_desk::alerts::RuleSet::load_checked)
+    {
+        None => None,
+        Some(Ok((rules, warning))) => {
+            if let Some(warning) = warning {
+                eprintln!("release-desk receive: --rules: {warning}");
+            }
+            Some(release_desk::alerts::RulesHandle::new(rules))
+        }
+        Some(Err(e)) => {
+            eprintln!("release-desk receive: --rules: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };
@@ -190,6 +211,7 @@ fn run_receive(args: ReceiveArgs) -> ExitCode {
     config.receiver.bind = SocketAddr::new(args.bind, args.port);
     config.receiver.ttl_secs = args.ttl;
     config.receiver.secret = secret;
+    config.rules = rules;
     match runtime.block_on(release_desk::timeline::headless::record_until_stopped(
         config,
     )) {

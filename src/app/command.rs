@@ -392,4 +392,6 @@ pub enum Command {
         /// Release id.
         release_id: String,
     },
+    /// Settings → Alerts and hooks: rules, tests, delivery logs.
+    Alerts(crate::app::alerts::AlertsRequest),
 }

@@ -297,6 +297,8 @@ pub enum AppEvent {
         /// Each entry's draft against its published version, in item order.
         diffs: Vec<crate::readiness::EntryDiff>,
     },
+    /// Settings → Alerts and hooks, and what the alert rules tell the app.
+    Alerts(crate::app::alerts::AlertsResult),
 }
 
 /// What a failed request was doing. State decides by kind which spinner a failure stops (never

@@ -12,6 +12,7 @@
 //! (layout, the views and windows), [`intents`] (what views, shortcuts and the palette ask for,
 //! and how the app carries it out).
 
+pub mod alerts;
 pub mod command;
 pub mod event;
 pub mod failure;
@@ -144,6 +145,9 @@ impl App {
                     }
                 }
             });
+        }
+        if let Some(alerts) = &options.alerts {
+            worker::forward_alert_notices(&runtime, &alerts.handle, sink.clone());
         }
         let state = AppState::new(setup.connection, epoch);
         let now = options.clock.now();

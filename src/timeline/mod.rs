@@ -75,6 +75,10 @@ pub struct TimelineConfig {
     pub retention: Option<Retention>,
     /// How often retention runs.
     pub retention_interval: Duration,
+    /// Alert rules run on every new event ([`crate::alerts`]); `None` runs none.
+    pub rules: Option<crate::alerts::RulesHandle>,
+    /// How alert deliveries are retried.
+    pub alert_retry: crate::alerts::RetryPolicy,
 }
 
 impl TimelineConfig {
@@ -86,6 +90,8 @@ impl TimelineConfig {
             live_buffer: journal::DEFAULT_LIVE_BUFFER,
             retention: None,
             retention_interval: Duration::from_secs(600),
+            rules: None,
+            alert_retry: crate::alerts::RetryPolicy::default(),
         }
     }
 }
@@ -112,6 +118,7 @@ pub enum TimelineError {
 pub struct Timeline {
     addr: SocketAddr,
     journal: Journal,
+    alerts: Option<crate::alerts::AlertsHandle>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -130,6 +137,7 @@ impl Timeline {
         let mut journal_config = JournalConfig::new(config.data_dir.join(JOURNAL_FILE));
         journal_config.live_buffer = config.live_buffer;
         journal_config.clock = config.receiver.clock.clone();
+        journal_config.rules = config.rules.clone();
         let journal = tokio::task::spawn_blocking(move || Journal::open(journal_config))
             .await
             .map_err(|e| JournalError::Sqlite(e.to_string()))??;
@@ -155,6 +163,17 @@ impl Timeline {
             }
         });
         let mut tasks = vec![server];
+        // The deliverer starts after the journal opened, so deliveries pending from before a
+        // restart are sent first thing.
+        let alerts = config.rules.map(|rules| {
+            let alerts = crate::alerts::AlertsHandle::new(
+                journal.clone(),
+                rules,
+                config.receiver.clock.clone(),
+            );
+            tasks.push(alerts.spawn_deliverer(config.alert_retry.clone()));
+            alerts
+        });
         if let Some(policy) = config.retention {
             let journal = journal.clone();
             let every = config.retention_interval.max(Duration::from_secs(1));
@@ -174,6 +193,7 @@ impl Timeline {
         Ok(Self {
             addr,
             journal,
+            alerts,
             stop: Some(stop_tx),
             tasks,
         })
@@ -198,6 +218,11 @@ impl Timeline {
     /// The journal, for pages, details, counts and call-log polling.
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// The alerts (rules, delivery log, "Send a test", notices), when started with rules.
+    pub fn alerts(&self) -> Option<&crate::alerts::AlertsHandle> {
+        self.alerts.as_ref()
     }
 
     /// Stops accepting deliveries and waits (up to `grace`) for those in flight to be stored.

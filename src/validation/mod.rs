@@ -1028,5 +1028,7 @@ fn type_problem(type_: &FieldType, link_type: Option<&str>, value: &Value) -> Op
     }
 }
 
+pub mod wording;
+
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,8 @@
 //! Modules are grouped by the part under test; `support` holds small shared helpers.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod alerts;
+mod app_alerts;
 mod app_calendar;
 mod app_connections;
 mod app_daily;

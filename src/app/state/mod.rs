@@ -218,6 +218,8 @@ pub struct AppState {
     pub release_titles_asked: std::collections::HashSet<String>,
     /// The timeline view's window onto the journal (rows by rank, the selected event).
     pub timeline: super::timeline::TimelineRows,
+    /// Settings → Alerts and hooks.
+    pub alerts: crate::app::alerts::AlertsSettings,
     /// When the sandbox was last reset this session (the timeline marks it and re-anchors).
     pub sandbox_reset_at: Option<jiff::Timestamp>,
     /// A connection form's test is running.
@@ -398,6 +400,7 @@ impl AppState {
             }
             Command::LoadScheduledActions { .. } => self.scheduled_loading = true,
             Command::Timeline(request) => self.timeline.on_request(request),
+            Command::Alerts(request) => self.alerts.on_request(request),
             Command::DismissConflict => {
                 self.conflict = None;
                 return false;
@@ -783,6 +786,17 @@ impl AppState {
             } => self.readiness.store(release_id, version, readiness, report),
             AppEvent::ChangesLoaded { release_id, diffs } => {
                 self.readiness.store_changes(release_id, diffs);
+            }
+            AppEvent::Alerts(result) => {
+                use crate::app::alerts::AlertsToast;
+                match self.alerts.apply(result) {
+                    Some(AlertsToast::Success(text)) => self.toast(Toast::Success(text)),
+                    Some(AlertsToast::Info(text)) => self.toast(Toast::Info(text)),
+                    Some(AlertsToast::Error(text)) => {
+                        self.toast(Toast::Error(Failure::plain(text)))
+                    }
+                    None => {}
+                }
             }
             AppEvent::TimelineMissed(count) => {
                 self.events_received += count;

@@ -11,6 +11,7 @@ pub mod release_detail;
 pub mod release_items;
 pub mod releases;
 pub mod settings;
+pub mod settings_alerts;
 pub mod timeline;
 
 pub mod calendar;

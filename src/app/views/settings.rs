@@ -20,6 +20,7 @@ pub struct SettingsView {
     confirm_load: Option<LoadKind>,
     form: Option<ProfileForm>,
     confirm_delete: Option<String>,
+    alerts: super::settings_alerts::AlertsSection,
 }
 
 /// Which replacement of the sandbox's space the user is confirming.
@@ -190,6 +191,7 @@ impl SettingsView {
             }
         }
         self.sandbox_ui(ui, cx);
+        self.alerts.ui(ui, cx);
         ui.add_space(theme::SECTION_GAP);
         ui.label(RichText::new("Appearance").strong());
         let mut preference = ui.ctx().options(|o| o.theme_preference);

@@ -33,6 +33,8 @@ use tokio_util::sync::CancellationToken;
 use super::command::ScheduledQuery;
 use crate::cma::{ScheduledAction, ScheduledActionBody, ScheduledActionStatus, Timestamp};
 
+mod alerts;
+pub use alerts::forward_alert_notices;
 mod bulk;
 mod connection;
 mod files;
@@ -240,6 +242,17 @@ pub struct WorkerOptions {
     pub clock: crate::clock::Clock,
     /// How a file to open is chosen: the desktop's dialog, or (tests) a given file.
     pub file_choice: FileChoice,
+    /// The embedded timeline's alerts and the file their rules are saved to.
+    pub alerts: Option<AppAlerts>,
+}
+
+/// The alerts the app edits: the embedded timeline's handle and the rules file.
+#[derive(Clone, Debug)]
+pub struct AppAlerts {
+    /// The running alerts.
+    pub handle: crate::alerts::AlertsHandle,
+    /// Where Settings saves the rules (owner-only).
+    pub file: std::path::PathBuf,
 }
 
 /// How the worker chooses a file to open.
@@ -264,6 +277,7 @@ impl WorkerOptions {
             receiver_secret: None,
             clock: crate::clock::Clock::system(),
             file_choice: FileChoice::Ask,
+            alerts: None,
         }
     }
 }
@@ -288,6 +302,7 @@ pub fn spawn(
         readiness: readiness::ReadinessTasks::default(),
         cancel: cancel.clone(),
     };
+    alerts::follow_revalidations(runtime, &worker);
     let inner = runtime.clone();
     runtime.spawn(async move {
         let mut latest = LatestTasks::default();
@@ -552,6 +567,7 @@ impl Worker {
             Command::Timeline(request) => self.timeline(request).await,
             Command::CheckReadiness { release_ids } => self.check_readiness(release_ids),
             Command::LoadChanges { release_id } => self.load_changes(release_id).await,
+            Command::Alerts(request) => self.alerts(request).await,
         }
     }
 

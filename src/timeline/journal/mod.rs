@@ -183,6 +183,9 @@ pub struct JournalConfig {
     pub queue: usize,
     /// Where "now" comes from (received times, retention by age).
     pub clock: Clock,
+    /// Alert rules: each new event they match enqueues a delivery in the alerts outbox, in
+    /// the event's own transaction ([`crate::alerts::outbox`]). `None`: no alerts.
+    pub rules: Option<crate::alerts::RulesHandle>,
 }
 
 impl JournalConfig {
@@ -193,6 +196,7 @@ impl JournalConfig {
             live_buffer: DEFAULT_LIVE_BUFFER,
             queue: DEFAULT_QUEUE,
             clock: Clock::system(),
+            rules: None,
         }
     }
 }
@@ -397,6 +401,9 @@ enum WriteOp {
         policy: Retention,
         reply: oneshot::Sender<Result<u64, JournalError>>,
     },
+    /// Work of another module on the write connection (the alerts outbox), run after the
+    /// batch's appends; it answers through its own channel.
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
 impl Journal {
@@ -421,7 +428,7 @@ impl Journal {
         let fts = prepare(&conn).map_err(|e| open_err(e.to_string()))?;
         let (ops_tx, ops_rx) = mpsc::channel(config.queue.max(1));
         let (live, _) = broadcast::channel(config.live_buffer.max(1));
-        let mut writer = Writer::new(conn, fts, live.clone(), config.clock.clone())
+        let mut writer = Writer::new(conn, fts, live.clone(), config.clock.clone(), config.rules)
             .map_err(|e| open_err(e.to_string()))?;
         let handle = std::thread::Builder::new()
             .name("timeline-journal".into())
@@ -502,6 +509,37 @@ impl Journal {
             .await
             .map_err(|_| JournalError::Closed)?;
         answer.await.map_err(|_| JournalError::Closed)?
+    }
+
+    /// Runs `f` in a transaction of its own on the writer's connection, between batches
+    /// of appends (for the alerts outbox, whose rows the writer also inserts).
+    pub(crate) async fn write_with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        let ops = self.inner.ops.as_ref().ok_or(JournalError::Closed)?;
+        let (reply, answer) = oneshot::channel();
+        let run = move |conn: &mut Connection| {
+            let result = (|| {
+                let tx = conn.transaction()?;
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            let _ = reply.send(result.map_err(|e: rusqlite::Error| JournalError::from(e)));
+        };
+        ops.send(WriteOp::Run(Box::new(run)))
+            .await
+            .map_err(|_| JournalError::Closed)?;
+        answer.await.map_err(|_| JournalError::Closed)?
+    }
+
+    /// Runs `f` on a pooled read-only connection (blocking); for the alerts outbox.
+    pub(crate) fn read_with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, JournalError>,
+    ) -> Result<T, JournalError> {
+        self.read(f)
     }
 
     /// Runs `f` on a pooled read-only connection (blocking).
@@ -632,7 +670,7 @@ impl Journal {
         )?;
         for event in events {
             now = now.max(event.event_at.map_or(now, |t| t.as_millis()));
-            append_one(&tx, event, None, now)?;
+            append_one(&tx, event, None, None, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -734,6 +772,7 @@ fn prepare(conn: &Connection) -> rusqlite::Result<bool> {
     // The writer touches a dozen indexes per event; keep their hot pages in memory.
     conn.pragma_update(None, "cache_size", -32_768)?;
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(crate::alerts::outbox::SCHEMA)?;
     let fts: bool = conn.query_row(
         "SELECT sqlite_compileoption_used('ENABLE_FTS5')",
         [],

@@ -16,6 +16,8 @@ pub(super) struct Writer {
     fts_upto: i64,
     /// About how many events wait for the full-text index.
     fts_pending: i64,
+    /// Alert rules matched against every new event (in its transaction).
+    rules: Option<crate::alerts::RulesHandle>,
 }
 
 /// An append waiting for the writer: the event, the logged call it comes from, and where to
@@ -32,6 +34,7 @@ impl Writer {
         fts: bool,
         live: broadcast::Sender<TimelineNotice>,
         clock: Clock,
+        rules: Option<crate::alerts::RulesHandle>,
     ) -> rusqlite::Result<Self> {
         let last_ms: Option<i64> =
             conn.query_row("SELECT MAX(received_ms) FROM events", [], |row| row.get(0))?;
@@ -50,6 +53,7 @@ impl Writer {
             since_optimize: 0,
             fts_upto,
             fts_pending: if fts { fts_pending } else { 0 },
+            rules,
         })
     }
 
@@ -98,16 +102,21 @@ impl Writer {
             }
             let mut appends = Vec::with_capacity(batch.len());
             let mut retains = Vec::new();
+            let mut runs = Vec::new();
             for op in batch {
                 match op {
                     WriteOp::Append { event, call, reply } => {
                         appends.push((event, call, reply));
                     }
                     WriteOp::Retain { policy, reply } => retains.push((policy, reply)),
+                    WriteOp::Run(run) => runs.push(run),
                 }
             }
             if !appends.is_empty() {
                 self.write_batch(appends);
+            }
+            for run in runs {
+                run(&mut self.conn);
             }
             for (policy, reply) in retains {
                 let _ = reply.send(self.retain(policy));
@@ -250,13 +259,16 @@ impl Writer {
         now: i64,
         isolated: bool,
     ) -> rusqlite::Result<Vec<Result<AppendOutcome, JournalError>>> {
+        // One snapshot of the rules for the whole batch.
+        let rules = self.rules.as_ref().map(crate::alerts::RulesHandle::get);
+        let rules = rules.as_deref();
         let tx = self.conn.transaction()?;
         let mut results = Vec::with_capacity(appends.len());
         for (event, call, _) in appends {
             let result = if isolated {
-                append_in_savepoint(&tx, event, call.as_ref(), now)
+                append_in_savepoint(&tx, event, call.as_ref(), rules, now)
             } else {
-                Ok(append_one(&tx, event, call.as_ref(), now)?)
+                Ok(append_one(&tx, event, call.as_ref(), rules, now)?)
             };
             results.push(result);
         }
@@ -367,6 +379,7 @@ impl Writer {
             "DELETE FROM seen_calls WHERE seen_ms < ?1",
             [now.saturating_sub(SEEN_CALLS_KEEP_MS)],
         )?;
+        crate::alerts::outbox::prune(&self.conn, now)?;
         Ok(deleted)
     }
 }
@@ -376,10 +389,11 @@ fn append_in_savepoint(
     tx: &rusqlite::Transaction<'_>,
     event: &IncomingEvent,
     call: Option<&CallRef>,
+    rules: Option<&crate::alerts::RuleSet>,
     now: i64,
 ) -> Result<AppendOutcome, JournalError> {
     tx.execute_batch("SAVEPOINT append")?;
-    match append_one(tx, event, call, now) {
+    match append_one(tx, event, call, rules, now) {
         Ok(outcome) => {
             tx.execute_batch("RELEASE append")?;
             Ok(outcome)
@@ -391,10 +405,13 @@ fn append_in_savepoint(
     }
 }
 
+/// Appends one event (or merges it into the row with its dedup key) and, for a new row,
+/// enqueues the alert deliveries `rules` owe it, in the same transaction.
 pub(super) fn append_one(
     conn: &Connection,
     event: &IncomingEvent,
     call: Option<&CallRef>,
+    rules: Option<&crate::alerts::RuleSet>,
     now: i64,
 ) -> rusqlite::Result<AppendOutcome> {
     if let Some(call) = call {
@@ -521,6 +538,13 @@ pub(super) fn append_one(
         i64::try_from(event.body_len).unwrap_or(i64::MAX),
     ])?;
     let id = conn.last_insert_rowid();
+    if let Some(rules) = rules {
+        let key = dedup_key.clone().unwrap_or_else(|| format!("event:{id}"));
+        let title = |release_id: &str| release_lookup(release_id).map(|info| info.title);
+        crate::alerts::outbox::enqueue_for_event(
+            conn, rules, event, id, &key, &summary, &title, now,
+        )?;
+    }
     if let Some((release_id, info)) = event.release_info() {
         if event.action == "delete" {
             conn.prepare_cached("DELETE FROM release_info WHERE id = ?1")?
