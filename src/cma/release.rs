@@ -240,6 +240,14 @@ impl ReleaseBody {
         }
     }
 
+    /// A new release like `release`: titled "<title> (copy)", with the same items (those Release
+    /// Desk cannot model too), metadata and model (Launch or Timeline).
+    pub fn duplicate_of(release: &Release) -> Self {
+        let mut body = Self::from(release);
+        body.title = format!("{} (copy)", release.title);
+        body
+    }
+
     /// The schema the body asks for (Launch unless it says otherwise).
     pub fn schema(&self) -> ReleaseSchema {
         self.sys

@@ -11,6 +11,7 @@ mod app_daily;
 mod app_failures;
 mod app_keyboard;
 mod app_readiness;
+mod app_readiness_ui;
 mod app_release_models;
 mod app_sandbox_load;
 mod app_scale;

@@ -352,6 +352,8 @@ impl AppState {
                 self.schedule_submit = ScheduleSubmit::Pending;
             }
             Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
+            Command::CheckReadiness { release_ids } => self.readiness.on_asked(release_ids),
+            Command::LoadChanges { release_id } => self.readiness.on_changes_asked(release_id),
             Command::TestConnection => self.connection_testing = true,
             Command::TestProfile { .. } => {
                 self.profile_testing = true;
@@ -772,6 +774,18 @@ impl AppState {
                 if changes_releases && !ours {
                     self.effects.push(Effect::RefreshReleases);
                 }
+                // Readiness read these: a saved draft, a publish elsewhere or a saved release
+                // makes what was worked out stale (checked again when next shown).
+                if let Some(id) = &event.entity_id {
+                    match event.entity_type.as_str() {
+                        "Entry" | "Asset" => {
+                            self.readiness.invalidate_entity(id);
+                        }
+                        "Release" => self.readiness.invalidate(id),
+                        "ContentType" | "Locale" => self.readiness.invalidate_all(),
+                        _ => {}
+                    }
+                }
                 if self.recent_events.len() >= RECENT_EVENTS {
                     self.recent_events.pop_front();
                 }
@@ -1040,6 +1054,10 @@ impl AppState {
 
     fn track(&mut self, action: TrackedAction) {
         if action.status.is_final() {
+            // The verdict weighs the last run (and a publish moves the version).
+            if let ActionTarget::Release(id) = &action.target {
+                self.readiness.invalidate(id);
+            }
             let verb = action.action.to_string();
             match (&action.status, &action.error) {
                 (crate::cma::ActionStatus::Succeeded, _) => self.toast(Toast::Success(format!(

@@ -44,6 +44,11 @@ impl ReadinessEntry {
 pub struct ReadinessCache {
     entries: HashMap<String, ReadinessEntry>,
     changes: HashMap<String, Vec<EntryDiff>>,
+    /// Releases whose check was sent and not answered: not asked again until an answer or an
+    /// invalidation (a failed check is only logged by the worker, so it waits for a change).
+    asked: HashSet<String>,
+    /// Releases whose review was asked for and not answered.
+    changes_asked: HashSet<String>,
 }
 
 impl ReadinessCache {
@@ -60,6 +65,7 @@ impl ReadinessCache {
             .map(|body| group_errors(&body))
             .unwrap_or_default();
         let involved = report.involved.iter().map(|l| l.id().to_owned()).collect();
+        self.asked.remove(&release_id);
         self.entries.insert(
             release_id,
             ReadinessEntry {
@@ -88,7 +94,34 @@ impl ReadinessCache {
         if let Some(entry) = self.entries.get_mut(release_id) {
             entry.stale = true;
         }
+        self.asked.remove(release_id);
         self.changes.remove(release_id);
+        self.changes_asked.remove(release_id);
+    }
+
+    /// Notes that a check of these releases was sent ([`ReadinessCache::wanted`] skips them).
+    pub fn on_asked<'a>(&mut self, release_ids: impl IntoIterator<Item = &'a String>) {
+        self.asked.extend(release_ids.into_iter().cloned());
+    }
+
+    /// Notes that a release's review was asked for.
+    pub fn on_changes_asked(&mut self, release_id: &str) {
+        self.changes_asked.insert(release_id.to_owned());
+    }
+
+    /// Whether a release's review should be asked for: not loaded and not in flight.
+    pub fn changes_wanted(&self, release_id: &str) -> bool {
+        !self.changes.contains_key(release_id) && !self.changes_asked.contains(release_id)
+    }
+
+    /// How many checks are in flight.
+    pub fn checking_count(&self) -> usize {
+        self.asked.len()
+    }
+
+    /// Whether a check of the release is in flight.
+    pub fn is_checking(&self, release_id: &str) -> bool {
+        self.asked.contains(release_id)
     }
 
     /// Marks stale every result that read the entry or asset `entity_id` (a draft saved, a
@@ -104,7 +137,9 @@ impl ReadinessCache {
             })
             .collect();
         for id in &hit {
+            self.asked.remove(id);
             self.changes.remove(id);
+            self.changes_asked.remove(id);
         }
         hit.sort_unstable();
         hit
@@ -113,23 +148,30 @@ impl ReadinessCache {
     /// Marks every result stale (the content model changed, or the space was reset).
     pub fn invalidate_all(&mut self) {
         self.entries.values_mut().for_each(|e| e.stale = true);
+        self.asked.clear();
         self.changes.clear();
+        self.changes_asked.clear();
     }
 
     /// Forgets a release (deleted).
     pub fn forget(&mut self, release_id: &str) {
         self.entries.remove(release_id);
+        self.asked.remove(release_id);
         self.changes.remove(release_id);
+        self.changes_asked.remove(release_id);
     }
 
-    /// Of `releases` (id, current version), those to check again: no result, or a stale one.
+    /// Of `releases` (id, current version), those to check again: no result, or a stale one,
+    /// and no check in flight.
     pub fn wanted<'a>(&self, releases: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<String> {
         releases
             .into_iter()
             .filter(|(id, version)| {
-                self.entries
-                    .get(*id)
-                    .is_none_or(|e| e.is_stale_for(*version))
+                !self.asked.contains(*id)
+                    && self
+                        .entries
+                        .get(*id)
+                        .is_none_or(|e| e.is_stale_for(*version))
             })
             .map(|(id, _)| id.to_owned())
             .collect()
@@ -137,6 +179,7 @@ impl ReadinessCache {
 
     /// Stores a release's "Changes" review.
     pub fn store_changes(&mut self, release_id: String, diffs: Vec<EntryDiff>) {
+        self.changes_asked.remove(&release_id);
         self.changes.insert(release_id, diffs);
     }
 

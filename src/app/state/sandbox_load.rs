@@ -93,6 +93,7 @@ impl AppState {
         self.entity_view.pages.reset();
         self.entity_view.searches.clear();
         self.entity_view.resolving = Resolving::default();
+        self.readiness = super::ReadinessCache::default();
         self.actions.clear();
         self.releases_generation += 1;
         self.entities_generation += 1;

@@ -1145,3 +1145,78 @@ fn readiness_results_are_kept_per_release_and_only_from_the_current_connection()
         "a deleted release is forgotten"
     );
 }
+
+#[test]
+fn a_draft_saved_through_the_timeline_makes_the_readiness_of_releases_that_read_it_stale() {
+    use crate::readiness::{Readiness, ReadinessReport};
+    use crate::timeline::{Causes, Origin, TimelineEvent, Verdict};
+    let mut state = AppState {
+        epoch: CURRENT,
+        ..AppState::default()
+    };
+    let check = Command::CheckReadiness {
+        release_ids: vec!["r1".into(), "r2".into()],
+    };
+    state.on_sent(&check);
+    assert!(
+        state.readiness.wanted([("r1", 3), ("r2", 1)]).is_empty(),
+        "checks in flight are not asked for again"
+    );
+    let report = |ids: &[&str]| ReadinessReport {
+        involved: ids
+            .iter()
+            .map(|id| crate::cma::Link::new(crate::cma::LinkType::Entry, *id))
+            .collect(),
+        ..ReadinessReport::default()
+    };
+    for (id, version, involved) in [("r1", 3, ["article-1"]), ("r2", 1, ["author-9"])] {
+        state.receive(Stamped {
+            epoch: Some(CURRENT),
+            event: AppEvent::ReadinessLoaded {
+                release_id: id.into(),
+                version,
+                readiness: Readiness::Ready,
+                report: report(&involved),
+            },
+        });
+    }
+    assert!(state.readiness.wanted([("r1", 3), ("r2", 1)]).is_empty());
+    let saved = TimelineEvent {
+        id: 1,
+        received_at: crate::cma::Timestamp::from_millis(0).unwrap(),
+        origin: Origin::Receiver,
+        source: "sandbox".into(),
+        event_at: None,
+        topic: "ContentManagement.Entry.save".into(),
+        entity_type: "Entry".into(),
+        action: "save".into(),
+        entity_id: Some("article-1".into()),
+        version: Some(4),
+        environment: None,
+        action_status: None,
+        causes: Causes::default(),
+        attempt: 1,
+        attempts: 1,
+        idempotency_key: None,
+        webhook_name: None,
+        verdict: Verdict::Verified,
+        http_status: 200,
+        call_id: None,
+        summary: "Entry saved".into(),
+        body_len: 0,
+    };
+    state.receive(Stamped {
+        epoch: Some(CURRENT),
+        event: AppEvent::TimelineAppended(std::sync::Arc::new(saved)),
+    });
+    let r1 = state.readiness.get("r1").expect("kept while checked again");
+    assert!(
+        r1.stale && r1.readiness == Readiness::Ready,
+        "shown as it was, marked"
+    );
+    assert_eq!(
+        state.readiness.wanted([("r1", 3), ("r2", 1)]),
+        ["r1"],
+        "only the release that read the entry is checked again"
+    );
+}

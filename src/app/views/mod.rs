@@ -9,6 +9,7 @@ pub mod entries;
 pub mod inspector;
 pub mod release_detail;
 pub mod release_items;
+pub mod release_readiness;
 pub mod releases;
 pub mod settings;
 pub mod settings_alerts;

@@ -1,5 +1,6 @@
 //! [`ReleaseDetailView`]: one release — its entries and assets with their state, the action bar
-//! (Validate, Publish…, Unpublish…, Add entries…, Archive, Delete), the running action's
+//! (Validate, Publish…, Unpublish…, Add entries…, Archive, Duplicate, Delete), readiness
+//! (`release_readiness`), the Items / Changes tabs, the running action's
 //! progress, the conflict notice, and the action history.
 
 use egui::{RichText, Ui};
@@ -7,6 +8,7 @@ use egui::{RichText, Ui};
 use super::ViewCtx;
 use super::entity_picker::EntityPicker;
 use super::release_items::{self, ItemEdit};
+use super::release_readiness;
 use crate::app::command::{Command, PickerId};
 use crate::app::format;
 use crate::app::intents::{Route, Window};
@@ -37,6 +39,18 @@ pub struct ReleaseDetailView {
     renaming: Option<String>,
     /// The last item removed, offered back with Undo until the next edit.
     undo: Option<Removed>,
+    /// Items, or the "Changes" review.
+    tab: DetailTab,
+}
+
+/// What the lower part of the page shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum DetailTab {
+    /// The items and their states, editable.
+    #[default]
+    Items,
+    /// What a publish changes in each entry, field by field.
+    Changes,
 }
 
 /// An item taken out of the release: where it was, and its title for the notice.
@@ -59,6 +73,7 @@ impl ReleaseDetailView {
             adding: None,
             renaming: None,
             undo: None,
+            tab: DetailTab::Items,
         }
     }
 
@@ -123,10 +138,39 @@ impl ReleaseDetailView {
         self.conflict_ui(ui, cx);
         self.action_bar_ui(ui, cx, &release);
         schedule_note_ui(ui, cx, &release);
+        ui.add_space(4.0);
+        release_readiness::readiness_ui(ui, cx, &release);
         ui.add_space(theme::SECTION_GAP);
-        self.entities_ui(ui, cx, &release);
-        ui.add_space(theme::SECTION_GAP);
-        self.history_ui(ui, cx);
+        ui.horizontal(|ui| {
+            for (tab, label, tip) in [
+                (
+                    DetailTab::Items,
+                    "Items",
+                    "The release's entries and assets",
+                ),
+                (
+                    DetailTab::Changes,
+                    "Changes",
+                    "What a publish changes in each entry, field by field",
+                ),
+            ] {
+                if ui
+                    .selectable_label(self.tab == tab, label)
+                    .on_hover_text(tip)
+                    .clicked()
+                {
+                    self.tab = tab;
+                }
+            }
+        });
+        match self.tab {
+            DetailTab::Items => {
+                self.entities_ui(ui, cx, &release);
+                ui.add_space(theme::SECTION_GAP);
+                self.history_ui(ui, cx);
+            }
+            DetailTab::Changes => release_readiness::changes_ui(ui, cx, &release),
+        }
         self.confirm_ui(ui, cx, &release);
         self.add_ui(ui, cx, &release);
         if !stay {
@@ -360,6 +404,18 @@ impl ReleaseDetailView {
                 });
             }
             if ui
+                .button("Duplicate")
+                .on_hover_text(
+                    "A new release with the same entries and their actions, titled \"… (copy)\"; \
+                     archived releases too, to publish the same set again",
+                )
+                .clicked()
+            {
+                cx.send(Command::CreateRelease {
+                    body: ReleaseBody::duplicate_of(release),
+                });
+            }
+            if ui
                 .add_enabled(idle, egui::Button::new("🗑 Delete…"))
                 .on_hover_text("Delete the release (entries stay)")
                 .clicked()
@@ -553,6 +609,10 @@ impl ReleaseDetailView {
                         }
                     });
                 }
+            }
+            if confirm == Confirm::Publish {
+                ui.add_space(4.0);
+                release_readiness::publish_warning_ui(ui, cx, &release.sys.id);
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {

@@ -12,9 +12,11 @@ use crate::app::command::{Command, PickerId, ReleaseQuery};
 use crate::app::intents::Route;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
-    action_badge_ui, badge_ui, empty_state_ui, next_schedule_ui, release_status_badge_ui,
+    action_badge_ui, badge_ui, empty_state_ui, next_schedule_ui, readiness_badge_ui,
+    release_status_badge_ui,
 };
 use crate::cma::{ReleaseBody, ReleaseItem};
+use crate::readiness::Readiness;
 
 /// Id of the filter box (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "releases-filter";
@@ -55,7 +57,69 @@ pub struct ReleasesView {
     /// When the search text last changed (input time), until the reload it leads to.
     search_edited_at: Option<f64>,
     create: Option<CreateReleaseDialog>,
+    /// Shows only releases of one readiness (worked out for the loaded rows).
+    readiness: ReadinessFilter,
 }
+
+/// The readiness filter's choices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum ReadinessFilter {
+    #[default]
+    Any,
+    Ready,
+    Blocked,
+    MissingReferences,
+    Empty,
+    Scheduled,
+    Published,
+    LastRunFailed,
+}
+
+impl ReadinessFilter {
+    const ALL: [Self; 8] = [
+        Self::Any,
+        Self::Ready,
+        Self::Blocked,
+        Self::MissingReferences,
+        Self::Empty,
+        Self::Scheduled,
+        Self::Published,
+        Self::LastRunFailed,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Any => "Any readiness",
+            Self::Ready => "Ready",
+            Self::Blocked => "Blocked",
+            Self::MissingReferences => "Missing references",
+            Self::Empty => "Empty",
+            Self::Scheduled => "Scheduled",
+            Self::Published => "Published",
+            Self::LastRunFailed => "Last run failed",
+        }
+    }
+
+    fn admits(self, readiness: Option<&Readiness>) -> bool {
+        let Some(r) = readiness else {
+            return self == Self::Any;
+        };
+        match self {
+            Self::Any => true,
+            Self::Ready => *r == Readiness::Ready,
+            Self::Blocked => matches!(r, Readiness::Blocked { .. }),
+            Self::MissingReferences => matches!(r, Readiness::MissingReferences { .. }),
+            Self::Empty => *r == Readiness::Empty,
+            Self::Scheduled => matches!(r, Readiness::Scheduled { .. }),
+            Self::Published => *r == Readiness::Published,
+            Self::LastRunFailed => *r == Readiness::LastRunFailed,
+        }
+    }
+}
+
+/// At most this many readiness checks run at once (each reads the release, its entities and
+/// their links: a few requests, which share the space's rate limit with what the user asks).
+const READINESS_IN_FLIGHT: usize = 6;
 
 impl ReleasesView {
     /// A view showing active releases first.
@@ -141,6 +205,17 @@ impl ReleasesView {
                     self.archived = value;
                 }
             }
+            ui.separator();
+            egui::ComboBox::from_id_salt("readiness-filter")
+                .selected_text(self.readiness.label())
+                .width(130.0)
+                .show_ui(ui, |ui| {
+                    for choice in ReadinessFilter::ALL {
+                        ui.selectable_value(&mut self.readiness, choice, choice.label());
+                    }
+                })
+                .response
+                .on_hover_text("Show only releases that would publish cleanly, are blocked, …");
             // Contentful lists the two release models apart; a space moving from Launch to
             // Timeline holds both, so the list shows one at a time.
             if cx.state.release_model.mixed() {
@@ -240,7 +315,14 @@ impl ReleasesView {
             });
             return;
         }
-        let rows = state.releases.len();
+        // The rows shown: every loaded release, or those of the chosen readiness.
+        let shown: Vec<usize> = (0..state.releases.len())
+            .filter(|&i| {
+                self.readiness
+                    .admits(state.readiness.readiness(&state.releases[i].sys.id))
+            })
+            .collect();
+        let rows = shown.len();
         // Keyboard: arrows move the selection, Enter opens it.
         let (up, down, enter) = ui.input(|i| {
             (
@@ -257,7 +339,11 @@ impl ReleasesView {
             if up {
                 self.selected = self.selected.saturating_sub(1);
             }
-            if enter && let Some(r) = state.releases.get(self.selected) {
+            if enter
+                && let Some(r) = shown
+                    .get(self.selected)
+                    .and_then(|&i| state.releases.get(i))
+            {
                 cx.go(Route::Release(r.sys.id.clone()));
             }
         }
@@ -286,6 +372,10 @@ impl ReleasesView {
         let mut load_more = false;
         let selected = self.selected;
         let mut clicked_row = None;
+        // The rows drawn this frame, whose readiness is asked for (virtualised: not the rest).
+        let mut visible: Vec<(&str, u64)> = Vec::new();
+        // The Updated column gives its room to Readiness in a narrow window.
+        let wide = ui.available_width() > 860.0;
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
@@ -296,7 +386,8 @@ impl ReleasesView {
             .column(Column::exact(56.0))
             .column(Column::exact(130.0).clip(true))
             .column(Column::exact(170.0).clip(true))
-            .column(Column::exact(100.0).clip(true))
+            .column(Column::exact(150.0).clip(true))
+            .columns(Column::exact(100.0).clip(true), usize::from(wide))
             .header(24.0, |mut header| {
                 header.col(|ui| sort_header(ui, "Title", "title", &mut order));
                 header.col(|ui| {
@@ -313,14 +404,24 @@ impl ReleasesView {
                     ui.strong("Next")
                         .on_hover_text("The next scheduled publish or unpublish");
                 });
-                header.col(|ui| sort_header(ui, "Updated", "sys.updatedAt", &mut order));
+                header.col(|ui| {
+                    ui.strong("Readiness").on_hover_text(
+                        "Whether a publish now would succeed, checked here with the space's \
+                         own rules before anything runs",
+                    );
+                });
+                if wide {
+                    header.col(|ui| sort_header(ui, "Updated", "sys.updatedAt", &mut order));
+                }
             })
             .body(|body| {
                 body.rows(theme::ROW_HEIGHT, rows, |mut row| {
                     let index = row.index();
-                    let Some(release) = state.releases.get(index) else {
+                    let Some(release) = shown.get(index).and_then(|&i| state.releases.get(i))
+                    else {
                         return;
                     };
+                    visible.push((&release.sys.id, release.sys.version));
                     if index + 20 >= rows && state.releases_next.is_some() {
                         load_more = true;
                     }
@@ -364,6 +465,22 @@ impl ReleasesView {
                             ui.label(RichText::new("—").weak());
                         }
                     });
+                    row.col(|ui| match state.readiness.get(&release.sys.id) {
+                        Some(entry) => {
+                            let stale = entry.is_stale_for(release.sys.version);
+                            readiness_badge_ui(ui, &entry.readiness, stale, now);
+                        }
+                        None => {
+                            ui.label(RichText::new("Checking…").weak())
+                                .on_hover_text("Working out whether it would publish");
+                        }
+                    });
+                    if !wide {
+                        if row.response().clicked() {
+                            clicked_row = Some(index);
+                        }
+                        return;
+                    }
                     row.col(|ui| {
                         let when = release
                             .sys
@@ -384,10 +501,38 @@ impl ReleasesView {
                 });
             });
         self.order = order;
+        // With a readiness filter every loaded release needs its readiness, shown or not.
+        let candidates: Vec<(&str, u64)> = if self.readiness == ReadinessFilter::Any {
+            visible
+        } else {
+            state
+                .releases
+                .iter()
+                .map(|r| (r.sys.id.as_str(), r.sys.version))
+                .collect()
+        };
+        let room = READINESS_IN_FLIGHT.saturating_sub(state.readiness.checking_count());
+        let mut wanted = state.readiness.wanted(candidates);
+        wanted.truncate(room);
+        if !wanted.is_empty() {
+            cx.send(Command::CheckReadiness {
+                release_ids: wanted,
+            });
+        }
+        if rows == 0 && self.readiness != ReadinessFilter::Any {
+            ui.label(
+                RichText::new(format!(
+                    "No loaded release is {} yet. Readiness fills in as it is checked; choose \
+                     \"Any readiness\" to see them all.",
+                    self.readiness.label().to_lowercase()
+                ))
+                .weak(),
+            );
+        }
         unsupported_ui(ui, state);
         if let Some(index) = clicked_row {
             self.selected = index;
-            if let Some(r) = state.releases.get(index) {
+            if let Some(r) = shown.get(index).and_then(|&i| state.releases.get(i)) {
                 cx.go(Route::Release(r.sys.id.clone()));
             }
         }

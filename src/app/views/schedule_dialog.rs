@@ -393,6 +393,22 @@ impl ScheduleDialog {
                     }
                 });
         }
+        // A release that would fail is warned about (the user may still schedule it).
+        if let Some(target) = &self.target
+            && *target.link_type() == crate::cma::LinkType::Release
+            && self.action == ScheduledActionKind::Publish
+        {
+            let wanted = cx.state.readiness.wanted([(
+                target.id(),
+                cx.state.release(target.id()).map_or(0, |r| r.sys.version),
+            )]);
+            if !wanted.is_empty() && cx.state.release(target.id()).is_some() {
+                cx.send(crate::app::command::Command::CheckReadiness {
+                    release_ids: wanted,
+                });
+            }
+            super::release_readiness::publish_warning_ui(ui, cx, target.id());
+        }
         self.conflict_notice_ui(ui, cx);
         let empty_release = self.empty_release(cx.state);
         if let Some(title) = &empty_release {

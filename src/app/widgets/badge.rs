@@ -98,3 +98,65 @@ pub fn next_schedule_ui(
             )
         ))
 }
+
+/// A release's readiness as a badge ("Ready", "Blocked (5 problems)", "Scheduled Tue 09:00
+/// CET"…), its tooltip saying what it means and what to do; a stale one is drawn as it was,
+/// marked as being checked again.
+pub fn readiness_badge_ui(
+    ui: &mut Ui,
+    readiness: &crate::readiness::Readiness,
+    stale: bool,
+    now: jiff::Timestamp,
+) -> Response {
+    use crate::readiness::Readiness;
+    let (text, tone, tip) = match readiness {
+        Readiness::Ready => (
+            readiness.label(),
+            Tone::Success,
+            "Every entity passes the publish rules and every link resolves".to_owned(),
+        ),
+        Readiness::Blocked { .. } => (
+            readiness.label(),
+            Tone::Danger,
+            "A publish now would fail: open the release to see each problem".to_owned(),
+        ),
+        Readiness::MissingReferences { .. } => (
+            readiness.label(),
+            Tone::Warning,
+            "Linked drafts are outside the release: open it and choose Add them".to_owned(),
+        ),
+        Readiness::Empty => (
+            readiness.label(),
+            Tone::Neutral,
+            "Nothing to publish yet: add entries".to_owned(),
+        ),
+        Readiness::Scheduled { at, zone } => (
+            format!(
+                "Scheduled {}",
+                crate::app::format::short_time_in_zone(*at, zone.as_deref(), now)
+            ),
+            Tone::Progress,
+            format!(
+                "Ready, and a publish is scheduled for {}",
+                crate::app::format::time_in_zone(*at, zone.as_deref())
+            ),
+        ),
+        Readiness::Published => (
+            readiness.label(),
+            Tone::Neutral,
+            "Published (and archived by the publish)".to_owned(),
+        ),
+        Readiness::LastRunFailed => (
+            readiness.label(),
+            Tone::Danger,
+            "The last validate or publish failed and nothing changed since".to_owned(),
+        ),
+    };
+    let tip = if stale {
+        format!("{tip}. Something involved changed: checking again…")
+    } else {
+        tip
+    };
+    let text = if stale { format!("{text} …") } else { text };
+    badge_ui(ui, &text, tone, &tip)
+}

@@ -8,7 +8,8 @@ mod list_keys;
 mod search_select;
 
 pub use badge::{
-    action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, release_status_badge_ui,
+    action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, readiness_badge_ui,
+    release_status_badge_ui,
 };
 pub use empty_state::empty_state_ui;
 pub use failure_toasts::FailureToasts;
