@@ -34,10 +34,9 @@ fn ask_if_wanted(cx: &mut ViewCtx<'_>, release: &Release) {
 pub fn readiness_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
     ask_if_wanted(cx, release);
     let Some(entry) = cx.state.readiness.get(&release.sys.id).cloned() else {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(RichText::new("Checking whether it would publish…").weak());
-        });
+        // A still line, not a spinner: the check runs in the background and may take a few
+        // seconds on a rate-limited space; nothing waits on it.
+        ui.label(RichText::new("Readiness: checking whether it would publish…").weak());
         return;
     };
     let stale = entry.is_stale_for(release.sys.version);

@@ -691,8 +691,10 @@ impl Worker {
         }
     }
 
+    /// The entries and assets behind `links`, 100 ids a request, the requests side by side:
+    /// over the internet their round trips overlap (the client's limiter still spaces them).
     async fn fetch_entities(&self, links: &[Link]) -> Result<Vec<Entity>, CmaError> {
-        let mut out = Vec::new();
+        let mut requests = Vec::new();
         for (kind, link_type) in [
             (EntityKind::Entry, LinkType::Entry),
             (EntityKind::Asset, LinkType::Asset),
@@ -704,10 +706,11 @@ impl Worker {
                 .collect();
             for chunk in ids.chunks(100) {
                 let q = Query::new().set("sys.id[in]", chunk.join(",")).limit(100);
-                out.extend(self.client.query_entities(kind, &q).await?.items);
+                requests.push(async move { self.client.query_entities(kind, &q).await });
             }
         }
-        Ok(out)
+        let pages = futures_util::future::try_join_all(requests).await?;
+        Ok(pages.into_iter().flat_map(|page| page.items).collect())
     }
 
     async fn open_release(&self, id: &str) {
@@ -722,26 +725,31 @@ impl Worker {
         // Marked as loading before the release shows, so its view does not ask for them too.
         self.sink.send(AppEvent::EntitiesResolving(ids.clone()));
         self.sink.send(AppEvent::ReleaseUpdated(release));
-        self.resolve_entities(ids).await;
-        let schedules = Query::new()
-            .set("entity.sys.id", id)
-            .order("-scheduledFor.datetime")
-            .limit(20);
-        match self.client.query_scheduled_actions(&schedules).await {
-            Ok(page) => self.sink.send(AppEvent::ReleaseSchedulesLoaded(page.items)),
-            Err(e) => tracing::debug!("schedules of release {id}: {e}"),
-        }
-        let q = Query::new()
-            .set("sys.release.sys.id[in]", id)
-            .order("-sys.createdAt")
-            .limit(100);
-        match self.client.query_release_actions(&q).await {
-            Ok(actions) => self.sink.send(AppEvent::ReleaseActionsLoaded {
-                release_id: id.to_owned(),
-                actions,
-            }),
-            Err(e) => self.sink.fail(RequestKind::LoadReleaseActions, &e),
-        }
+        // The entities, the release's schedules and its action history load side by side.
+        let schedules = async {
+            let q = Query::new()
+                .set("entity.sys.id", id)
+                .order("-scheduledFor.datetime")
+                .limit(20);
+            match self.client.query_scheduled_actions(&q).await {
+                Ok(page) => self.sink.send(AppEvent::ReleaseSchedulesLoaded(page.items)),
+                Err(e) => tracing::debug!("schedules of release {id}: {e}"),
+            }
+        };
+        let actions = async {
+            let q = Query::new()
+                .set("sys.release.sys.id[in]", id)
+                .order("-sys.createdAt")
+                .limit(100);
+            match self.client.query_release_actions(&q).await {
+                Ok(actions) => self.sink.send(AppEvent::ReleaseActionsLoaded {
+                    release_id: id.to_owned(),
+                    actions,
+                }),
+                Err(e) => self.sink.fail(RequestKind::LoadReleaseActions, &e),
+            }
+        };
+        tokio::join!(self.resolve_entities(ids), schedules, actions);
     }
 
     /// A 409 becomes a conflict notice naming who changed it; anything else a failure.
