@@ -290,6 +290,14 @@ pub enum AppEvent {
         /// The problems, missing references and dangling links behind it.
         report: crate::readiness::ReadinessReport,
     },
+    /// A release's readiness could not be worked out (the list shows it as unknown, with why;
+    /// it is checked again when something involved changes or the list reloads).
+    ReadinessFailed {
+        /// The release.
+        release_id: String,
+        /// What went wrong, in words.
+        error: String,
+    },
     /// A release's "Changes" review loaded (`Command::LoadChanges`).
     ChangesLoaded {
         /// The release.

@@ -16,6 +16,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::{Stream, TryStreamExt, stream};
@@ -309,6 +310,9 @@ impl Default for PollOptions {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Work nobody is waiting for (readiness checks of list rows): it takes a request slot
+    /// only while no foreground request waits for one ([`Client::background`]).
+    background: bool,
 }
 
 struct Inner {
@@ -316,6 +320,22 @@ struct Inner {
     config: ClientConfig,
     auth: HeaderValue,
     limiter: Option<DefaultDirectRateLimiter>,
+    /// Foreground requests waiting for the limiter.
+    foreground_waiting: AtomicUsize,
+    /// Signalled when the last waiting foreground request got its slot.
+    foreground_idle: tokio::sync::Notify,
+}
+
+/// Counts a foreground request as waiting until dropped (also when its task is cancelled),
+/// then lets background requests go when it was the last.
+struct Waiting<'a>(&'a Inner);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.0.foreground_waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.foreground_idle.notify_waiters();
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -447,8 +467,43 @@ impl Client {
                 config,
                 auth,
                 limiter,
+                foreground_waiting: AtomicUsize::new(0),
+                foreground_idle: tokio::sync::Notify::new(),
             }),
+            background: false,
         })
+    }
+
+    /// A clone for background work (the same pool and limiter): under a rate limit its
+    /// requests wait while any request of a foreground clone waits, so what the user opened
+    /// is never queued behind checks they did not ask for. Without a limit it is the same.
+    pub fn background(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            background: true,
+        }
+    }
+
+    /// Waits for this request's slot under the rate limit (none without one).
+    async fn wait_turn(&self) {
+        let Some(limiter) = &self.inner.limiter else {
+            return;
+        };
+        if self.background {
+            loop {
+                // Registered before the check, so a wake-up between the two is not lost.
+                let idle = self.inner.foreground_idle.notified();
+                if self.inner.foreground_waiting.load(Ordering::Acquire) == 0 {
+                    break;
+                }
+                idle.await;
+            }
+            limiter.until_ready().await;
+        } else {
+            self.inner.foreground_waiting.fetch_add(1, Ordering::AcqRel);
+            let _waiting = Waiting(&self.inner);
+            limiter.until_ready().await;
+        }
     }
 
     /// The configuration (the token stays redacted in its `Debug`).
@@ -498,9 +553,7 @@ impl Client {
         let policy = &self.inner.config.retry;
         let mut attempt: u32 = 0;
         loop {
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.until_ready().await;
-            }
+            self.wait_turn().await;
             let mut request = self
                 .inner
                 .http
@@ -583,9 +636,7 @@ impl Client {
         mut on_chunk: impl FnMut(&[u8]),
     ) -> Result<(), CmaError> {
         let url = self.url(&call);
-        if let Some(limiter) = &self.inner.limiter {
-            limiter.until_ready().await;
-        }
+        self.wait_turn().await;
         let mut request = self
             .inner
             .http
@@ -868,5 +919,54 @@ mod tests {
             ),
             RetryDecision::Stop
         );
+    }
+}
+
+#[cfg(test)]
+mod priority_tests {
+    use std::num::NonZeroU32;
+    use std::sync::atomic::Ordering;
+
+    use super::{AccessToken, Client, ClientConfig, Region, Waiting};
+
+    #[tokio::test]
+    async fn background_requests_wait_while_a_foreground_request_waits() {
+        let mut config = ClientConfig::new(
+            Region::Custom("http://127.0.0.1:9".parse().unwrap()),
+            AccessToken::new("t".to_owned()),
+            "s",
+            "master",
+        );
+        config.rate_limit = NonZeroU32::new(1_000);
+        let client = Client::new(config).unwrap();
+        // A foreground request is waiting for its slot.
+        client
+            .inner
+            .foreground_waiting
+            .fetch_add(1, Ordering::AcqRel);
+        let waiting = Waiting(&client.inner);
+        let background = client.background();
+        let turn = tokio::spawn(async move { background.wait_turn().await });
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!turn.is_finished(), "it yields to the waiting request");
+        drop(waiting);
+        turn.await.unwrap();
+        // Without a limit, background work never waits.
+        let unlimited = Client::new(ClientConfig::new(
+            Region::Custom("http://127.0.0.1:9".parse().unwrap()),
+            AccessToken::new("t".to_owned()),
+            "s",
+            "master",
+        ))
+        .unwrap();
+        let mut unlimited_config = unlimited.config().clone();
+        unlimited_config.rate_limit = None;
+        Client::new(unlimited_config)
+            .unwrap()
+            .background()
+            .wait_turn()
+            .await;
     }
 }

@@ -12,7 +12,9 @@ use release_desk::cma::{Client, EntityKind, Query};
 use release_desk::sandbox::seed::Seed;
 use release_desk::sandbox::{Sandbox, SandboxConfig};
 
-use crate::app_support::{AppHarness, has_label_containing, runtime, setup_for, step_until};
+use crate::app_support::{
+    AppHarness, has_label, has_label_containing, runtime, setup_for, step_until,
+};
 use crate::selectors::{button, has_button};
 
 fn open_settings(harness: &mut AppHarness) {
@@ -92,7 +94,18 @@ fn a_connected_space_is_copied_into_the_sandbox_and_the_app_switches_to_it() {
     let copied = count(&local);
     assert_eq!(copied, count(&production));
     assert!(copied.0 > 10 && copied.1 > 2, "{copied:?}");
-    harness.get_by_label("Releases").click();
+    // A click that lands while the switch's notices still settle can be lost: click again
+    // until the Releases view shows (under load this took more than one frame).
+    for _ in 0..20 {
+        if has_label(&harness, "Search release titles") {
+            break;
+        }
+        harness.get_by_label("Releases").click();
+        for _ in 0..5 {
+            harness.step();
+            std::thread::sleep(std::time::Duration::from_millis(15));
+        }
+    }
     step_until(&mut harness, "the copied releases in the sandbox", |h| {
         has_label_containing(h, "Spring Travel Issue")
     });

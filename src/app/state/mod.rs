@@ -798,6 +798,9 @@ impl AppState {
                 readiness,
                 report,
             } => self.readiness.store(release_id, version, readiness, report),
+            AppEvent::ReadinessFailed { release_id, error } => {
+                self.readiness.failed(release_id, error);
+            }
             AppEvent::ChangesLoaded { release_id, diffs } => {
                 self.readiness.store_changes(release_id, diffs);
             }

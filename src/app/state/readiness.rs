@@ -49,6 +49,8 @@ pub struct ReadinessCache {
     asked: HashSet<String>,
     /// Releases whose review was asked for and not answered.
     changes_asked: HashSet<String>,
+    /// Releases whose last check failed, with why (not asked again until invalidated).
+    failures: HashMap<String, String>,
 }
 
 impl ReadinessCache {
@@ -66,6 +68,7 @@ impl ReadinessCache {
             .unwrap_or_default();
         let involved = report.involved.iter().map(|l| l.id().to_owned()).collect();
         self.asked.remove(&release_id);
+        self.failures.remove(&release_id);
         self.entries.insert(
             release_id,
             ReadinessEntry {
@@ -95,8 +98,21 @@ impl ReadinessCache {
             entry.stale = true;
         }
         self.asked.remove(release_id);
+        self.failures.remove(release_id);
         self.changes.remove(release_id);
         self.changes_asked.remove(release_id);
+    }
+
+    /// Notes that a check failed: shown as unknown with `error`, not asked again until
+    /// something involved changes.
+    pub fn failed(&mut self, release_id: String, error: String) {
+        self.asked.remove(&release_id);
+        self.failures.insert(release_id, error);
+    }
+
+    /// Why the last check of a release failed, when it did and no result came since.
+    pub fn failure(&self, release_id: &str) -> Option<&str> {
+        self.failures.get(release_id).map(String::as_str)
     }
 
     /// Notes that a check of these releases was sent ([`ReadinessCache::wanted`] skips them).
@@ -149,6 +165,7 @@ impl ReadinessCache {
     pub fn invalidate_all(&mut self) {
         self.entries.values_mut().for_each(|e| e.stale = true);
         self.asked.clear();
+        self.failures.clear();
         self.changes.clear();
         self.changes_asked.clear();
     }
@@ -156,6 +173,7 @@ impl ReadinessCache {
     /// Forgets a release (deleted).
     pub fn forget(&mut self, release_id: &str) {
         self.entries.remove(release_id);
+        self.failures.remove(release_id);
         self.asked.remove(release_id);
         self.changes.remove(release_id);
         self.changes_asked.remove(release_id);
@@ -168,6 +186,7 @@ impl ReadinessCache {
             .into_iter()
             .filter(|(id, version)| {
                 !self.asked.contains(*id)
+                    && !self.failures.contains_key(*id)
                     && self
                         .entries
                         .get(*id)

@@ -470,10 +470,17 @@ impl ReleasesView {
                             let stale = entry.is_stale_for(release.sys.version);
                             readiness_badge_ui(ui, &entry.readiness, stale, now);
                         }
-                        None => {
-                            ui.label(RichText::new("Checking…").weak())
-                                .on_hover_text("Working out whether it would publish");
-                        }
+                        None => match state.readiness.failure(&release.sys.id) {
+                            Some(error) => {
+                                ui.label(RichText::new("Unknown").weak()).on_hover_text(
+                                    format!("Could not check it: {error}. It is checked again when something in it changes."),
+                                );
+                            }
+                            None => {
+                                ui.label(RichText::new("Checking…").weak())
+                                    .on_hover_text("Working out whether it would publish");
+                            }
+                        },
                     });
                     if !wide {
                         if row.response().clicked() {

@@ -45,7 +45,9 @@ impl Worker {
     pub(super) fn check_readiness(&self, release_ids: Vec<String>) {
         let mut seen = std::collections::HashSet::new();
         for id in release_ids.into_iter().filter(|id| seen.insert(id.clone())) {
-            let worker = self.clone();
+            // Checks of list rows yield to what the user opened (the space's rate limit is shared).
+            let mut worker = self.clone();
+            worker.client = self.client.background();
             let task_id = id.clone();
             let handle = tokio::spawn(
                 self.cancel
@@ -70,7 +72,13 @@ impl Worker {
                 readiness: assessment.readiness,
                 report: assessment.report,
             }),
-            Err(e) => tracing::warn!(release = %release_id, error = %e, "readiness check failed"),
+            Err(e) => {
+                tracing::warn!(release = %release_id, error = %e, "readiness check failed");
+                self.sink.send(AppEvent::ReadinessFailed {
+                    release_id,
+                    error: describe(&e),
+                });
+            }
         }
     }
 
