@@ -316,7 +316,8 @@ impl ReleaseDetailView {
             .cloned();
         let archived = release.is_archived();
         let empty = release.entities.is_empty();
-        ui.horizontal(|ui| {
+        // Wraps in a narrow window rather than pushing Delete off the edge.
+        ui.horizontal_wrapped(|ui| {
             let idle = running.is_none();
             let can_act = idle && !archived && !empty;
             let why = if archived {

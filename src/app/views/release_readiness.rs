@@ -74,11 +74,12 @@ pub fn readiness_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
     if !entry.problems.is_empty() {
         egui::CollapsingHeader::new(format!("Problems ({})", entry.report.problem_count()))
             .id_salt(("readiness-problems", &release.sys.id))
-            .default_open(entry.problems.len() <= 5)
+            // Open when short, so a small window keeps room for the items below.
+            .default_open(entry.report.problem_count() <= 2)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("readiness-problems-scroll")
-                    .max_height(200.0)
+                    .max_height(160.0)
                     .show(ui, |ui| {
                         for problem in &entry.problems {
                             let link = problem.link();
@@ -167,11 +168,7 @@ fn missing_ui(
                     RichText::new(format!(
                         "{} linked entr{} would be unresolved",
                         missing.len(),
-                        if missing.len() == 1 {
-                            "y is"
-                        } else {
-                            "ies are"
-                        }
+                        if missing.len() == 1 { "y" } else { "ies" }
                     ))
                     .strong(),
                 );
@@ -270,6 +267,19 @@ pub fn changes_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
         });
         return;
     };
+    // References are named by title: ask once for the ones not loaded.
+    let referenced: Vec<Link> = diffs
+        .iter()
+        .flat_map(|d| &d.fields)
+        .flat_map(|f| [f.published.as_ref(), f.draft.as_ref()])
+        .flatten()
+        .filter_map(|v| match v {
+            DiffValue::Links(links) => Some(links.iter().cloned()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    cx.resolve(&referenced);
     if diffs.is_empty() {
         ui.label(
             RichText::new("No entries to compare: the review covers the release's entries.").weak(),
