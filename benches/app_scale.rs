@@ -10,6 +10,9 @@
 //! - `entries_first_rows_ms`: Ctrl+2 to the first page of entries drawn;
 //! - `entries_scroll_frame_ms_p50`: the median frame while the mouse wheel scrolls the entries
 //!   table down through pages that load as they come into view;
+//! - `releases_scroll_frame_ms_p50`: the median frame while the wheel scrolls the releases
+//!   list (5,000 releases, pages loading) as readiness fills in for the rows shown (issue 16:
+//!   full frame rate is ≤ 16.7);
 //! - `rss_mb_after_all_views`: the app's VmRSS after every area, a release detail and a scroll
 //!   through the entries (from `/proc/self/status`; the sandbox is another process).
 //!
@@ -225,6 +228,37 @@ fn main() {
         .releases_shown_after_launch_ms()
         .unwrap_or(0);
 
+    // The releases list scrolled while readiness is worked out for the rows shown.
+    harness.hover_at(egui::pos2(700.0, 400.0));
+    let mut release_frames = Vec::with_capacity(SCROLL_FRAMES);
+    for _ in 0..SCROLL_FRAMES {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        let started = Instant::now();
+        harness.step();
+        release_frames.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(4));
+    }
+    release_frames.sort_by(f64::total_cmp);
+    let releases_scroll_p50 = release_frames[release_frames.len() / 2];
+    eprintln!(
+        "releases scrolled: {} loaded, {} with readiness; p90 {:.3} ms",
+        harness.state().state().releases.len(),
+        harness
+            .state()
+            .state()
+            .releases
+            .iter()
+            .filter(|r| harness.state().state().readiness.get(&r.sys.id).is_some())
+            .count(),
+        release_frames[release_frames.len() * 9 / 10]
+    );
+
     go(&mut harness, egui::Key::Num2);
     let first_rows = step_until(&mut harness, "the first entry rows", entries_loaded);
 
@@ -307,6 +341,7 @@ fn main() {
     println!("releases_shown_after_launch_ms={releases_ms}");
     println!("entries_first_rows_ms={}", first_rows.as_millis());
     println!("entries_scroll_frame_ms_p50={scroll_p50:.3}");
+    println!("releases_scroll_frame_ms_p50={releases_scroll_p50:.3}");
     println!("rss_mb_after_all_views={rss:.1}");
     println!(
         "internet_releases_first_rows_ms={}",

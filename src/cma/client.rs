@@ -324,6 +324,9 @@ struct Inner {
     foreground_waiting: AtomicUsize,
     /// Signalled when the last waiting foreground request got its slot.
     foreground_idle: tokio::sync::Notify,
+    /// One background request at a time waits at the limiter, so a foreground request that
+    /// arrives meanwhile competes with one, not with every background task.
+    background_gate: tokio::sync::Semaphore,
 }
 
 /// Counts a foreground request as waiting until dropped (also when its task is cancelled),
@@ -469,6 +472,7 @@ impl Client {
                 limiter,
                 foreground_waiting: AtomicUsize::new(0),
                 foreground_idle: tokio::sync::Notify::new(),
+                background_gate: tokio::sync::Semaphore::new(1),
             }),
             background: false,
         })
@@ -490,6 +494,8 @@ impl Client {
             return;
         };
         if self.background {
+            // The gate is never closed; were it, the request would go without it.
+            let _gate = self.inner.background_gate.acquire().await.ok();
             loop {
                 // Registered before the check, so a wake-up between the two is not lost.
                 let idle = self.inner.foreground_idle.notified();

@@ -12,8 +12,7 @@
 use std::collections::HashSet;
 
 use crate::cma::{
-    ContentType, EntityError, EntityState, ErrorBody, ErrorId, ItemAction, Link, LinkType, Release,
-    ReleaseItem,
+    ContentType, EntityError, ErrorBody, ItemAction, Link, LinkType, Release, ReleaseItem,
 };
 use crate::validation::{self, Options, RegexCache, Space, Target};
 
@@ -191,29 +190,17 @@ impl<'a> Preflight<'a> {
             if !item.effect.publishes() {
                 continue;
             }
-            if entity.state() == EntityState::Archived {
-                errors.push(EntityError::new(
-                    link.clone(),
-                    ErrorBody::new(
-                        ErrorId::BadRequest,
-                        format!(
-                            "{} '{}' is archived and cannot be published",
-                            link.sys.link_type, link.sys.id
-                        ),
-                    ),
-                ));
-                continue;
-            }
-            let error = match validation::validate_for_publish(entity, self, &options) {
-                Ok(()) => None,
-                Err(error) => match &item.effect {
-                    Effect::Locales { add, .. } => validation::only_in_locales(error, add),
-                    _ => Some(error),
-                },
+            let only_locales = match &item.effect {
+                Effect::Locales { add, .. } => Some(add.as_slice()),
+                _ => None,
             };
-            if let Some(error) = error {
-                errors.push(EntityError::new(link.clone(), error));
-            }
+            errors.extend(validation::publish_problem(
+                link,
+                entity,
+                only_locales,
+                self,
+                &options,
+            ));
         }
         errors
     }

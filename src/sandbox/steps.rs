@@ -16,7 +16,7 @@ use super::error::ApiErr;
 use super::space_view::SpaceView;
 use super::store::Tx;
 use super::webhooks::Cause;
-use crate::cma::{ActionKind, EntityError, EntityState, ErrorBody, ErrorId, Link, LinkType};
+use crate::cma::{ActionKind, EntityError, ErrorBody, ErrorId, Link, LinkType};
 use crate::validation::{self, Options};
 
 /// What an action does to one entity.
@@ -143,29 +143,17 @@ pub fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -
         if !step.effect.publishes() {
             continue;
         }
-        if entity.state() == EntityState::Archived {
-            errors.push(EntityError::new(
-                link.clone(),
-                ErrorBody::new(
-                    ErrorId::BadRequest,
-                    format!(
-                        "{} '{}' is archived and cannot be published",
-                        link.sys.link_type, link.sys.id
-                    ),
-                ),
-            ));
-            continue;
-        }
-        let error = match validation::validate_for_publish(entity, view, &options) {
-            Ok(()) => None,
-            Err(error) => match &step.effect {
-                Effect::Locales { add, .. } => validation::only_in_locales(error, add),
-                _ => Some(error),
-            },
+        let only_locales = match &step.effect {
+            Effect::Locales { add, .. } => Some(add.as_slice()),
+            _ => None,
         };
-        if let Some(error) = error {
-            errors.push(EntityError::new(link.clone(), error));
-        }
+        errors.extend(validation::publish_problem(
+            link,
+            entity,
+            only_locales,
+            view,
+            &options,
+        ));
     }
     errors
 }

@@ -203,6 +203,38 @@ pub fn validate_for_publish(
     validator.finish()
 }
 
+/// The publish check of one release or bulk item that publishes `entity` (at `link`): an
+/// archived entity is refused; otherwise the field rules apply, only in the `add` locales when
+/// the item publishes locale by locale (`only_locales`). `None` when it would publish. The
+/// sandbox's release steps and the app's readiness preflight both ask this, so their verdicts
+/// cannot drift apart.
+pub fn publish_problem(
+    link: &crate::cma::Link,
+    entity: &Entity,
+    only_locales: Option<&[String]>,
+    space: &dyn Space,
+    options: &Options<'_>,
+) -> Option<crate::cma::EntityError> {
+    if entity.state() == EntityState::Archived {
+        return Some(crate::cma::EntityError::new(
+            link.clone(),
+            ErrorBody::new(
+                ErrorId::BadRequest,
+                format!(
+                    "{} '{}' is archived and cannot be published",
+                    link.sys.link_type, link.sys.id
+                ),
+            ),
+        ));
+    }
+    let error = validate_for_publish(entity, space, options).err()?;
+    let error = match only_locales {
+        Some(add) => only_in_locales(error, add)?,
+        None => error,
+    };
+    Some(crate::cma::EntityError::new(link.clone(), error))
+}
+
 /// A validation error restricted to the locales being published (locale-based publishing, spec
 /// §10: only the `add` locales get the publish checks): field errors in other locales are
 /// dropped (`None` when none is left); errors not about one locale stay, and the wrapper id
