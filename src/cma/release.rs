@@ -240,7 +240,7 @@ impl ReleaseBody {
         }
     }
 
-    /// A new release like `release`: titled "<title> (copy)", with the same items (those Release
+    /// A new release like `release`: titled "`<title> (copy)`", with the same items (those Release
     /// Desk cannot model too), metadata and model (Launch or Timeline).
     pub fn duplicate_of(release: &Release) -> Self {
         let mut body = Self::from(release);
@@ -277,5 +277,32 @@ impl From<&Release> for ReleaseBody {
                 schema_version: Some(schema),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_keeps_the_model_and_items_and_says_it_is_a_copy() {
+        let release: Release = serde_json::from_value(serde_json::json!({
+            "title": "Cider week",
+            "entities": {"sys": {"type": "Array"}, "items": [
+                {"entity": {"sys": {"type": "Link", "linkType": "Entry", "id": "e1"}},
+                 "action": "unpublish"},
+                {"shape": "unknown to Release Desk"}
+            ]},
+            "sys": {"type": "Release", "id": "r1", "version": 4,
+                    "schemaVersion": "Release.v2", "status": "archived"}
+        }))
+        .unwrap();
+        let body = ReleaseBody::duplicate_of(&release);
+        assert_eq!(body.title, "Cider week (copy)");
+        assert_eq!(body.schema(), ReleaseSchema::Timeline);
+        assert_eq!(
+            body.entities, release.entities,
+            "every item, unsupported ones too"
+        );
     }
 }
