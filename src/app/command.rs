@@ -386,6 +386,13 @@ pub enum Command {
         /// Release ids.
         release_ids: Vec<String>,
     },
+    /// Find the published entries outside a release that would link to its members once it
+    /// is unpublished (the Unpublish confirmation); answered with
+    /// `AppEvent::UnpublishLinksLoaded`.
+    CheckUnpublish {
+        /// Release id.
+        release_id: String,
+    },
     /// Load the "Changes" review of a release: each entry's draft against its published
     /// version; answered with `AppEvent::ChangesLoaded`.
     LoadChanges {

@@ -298,6 +298,15 @@ pub enum AppEvent {
         /// What went wrong, in words.
         error: String,
     },
+    /// What a release's unpublish would leave dangling (`Command::CheckUnpublish`).
+    UnpublishLinksLoaded {
+        /// The release.
+        release_id: String,
+        /// Published entries outside it that link to its members.
+        dangling: Vec<crate::readiness::DanglingLink>,
+        /// Members whose linking entries were not looked up (past the lookup bound).
+        unchecked: usize,
+    },
     /// A release's "Changes" review loaded (`Command::LoadChanges`).
     ChangesLoaded {
         /// The release.

@@ -237,3 +237,32 @@ pub fn dangling_links(
     }
     out
 }
+
+/// A release-level unpublish (Launch: every member goes offline): the published entries
+/// outside the release among `linking` that would be left linking to one of its members,
+/// titled from `snapshot`'s content model.
+pub fn release_unpublish_dangling(
+    release: &Release,
+    snapshot: &super::Snapshot,
+    linking: &[(Link, Vec<Entity>)],
+) -> Vec<DanglingLink> {
+    let members: HashSet<_> = release.entities.links().map(key).collect();
+    let mut out = Vec::new();
+    for (to, entries) in linking {
+        if !members.contains(&key(to)) {
+            continue;
+        }
+        for entry in entries {
+            let from = entry.link();
+            let published = matches!(entry.state(), EntityState::Published | EntityState::Changed);
+            if published && !members.contains(&key(&from)) {
+                out.push(DanglingLink {
+                    from_title: snapshot.title_of(entry),
+                    from,
+                    to: to.clone(),
+                });
+            }
+        }
+    }
+    out
+}

@@ -28,7 +28,7 @@ mod tests;
 pub use changes::{DiffValue, EntryChange, EntryDiff, FieldDiff, diff_entry, release_changes};
 pub use closure::{
     AddReferencesError, CLOSURE_DEPTH, DanglingLink, MAX_RELEASE_ENTITIES, MissingReference,
-    add_references, dangling_links, missing_references,
+    add_references, dangling_links, missing_references, release_unpublish_dangling,
 };
 pub use preflight::{Effect, PlannedItem, Preflight, plan};
 pub use snapshot::{Snapshot, field_links};

@@ -381,3 +381,50 @@ fn a_draft_edit_of_an_involved_entry_makes_a_ready_release_blocked_once_checked_
     assert_eq!(entry.problems[0].fields[0].path, "title › en-US");
     assert_eq!(entry.problems[0].fields[0].reason, "Required, but empty");
 }
+
+#[test]
+fn a_launch_unpublish_lists_the_published_entries_left_linking_to_its_members() {
+    let f = Fixture::start();
+    // A Launch release holding an author three published articles link to, and one of those
+    // articles: the other two are left linking to the author, and a published article that
+    // links to the one taken offline is listed too.
+    let created = f
+        .block_on(f.client.create_release(&ReleaseBody::new(
+            "Take Samuel offline",
+            vec![
+                Link::entry("author-samuel-adeyemi"),
+                Link::entry("article-urban-bees"),
+            ],
+        )))
+        .unwrap();
+    f.worker.send(Command::CheckUnpublish {
+        release_id: created.sys.id.clone(),
+    });
+    let (dangling, unchecked) = f.wait_for("unpublish links", |event| match event {
+        AppEvent::UnpublishLinksLoaded {
+            release_id,
+            dangling,
+            unchecked,
+        } if release_id == created.sys.id => Some((dangling, unchecked)),
+        _ => None,
+    });
+    assert_eq!(unchecked, 0);
+    let mut from: Vec<_> = dangling.iter().map(|d| d.from.id()).collect();
+    from.sort_unstable();
+    assert_eq!(
+        from,
+        [
+            "article-ice-swimming",
+            "article-nyc-rooftop-gardens",
+            "article-ocean-heatwave"
+        ],
+        "never the release's own article"
+    );
+    assert!(
+        dangling.iter().all(|d| matches!(
+            d.to.id(),
+            "author-samuel-adeyemi" | "article-urban-bees"
+        ) && d.from_title.is_some()),
+        "{dangling:?}"
+    );
+}

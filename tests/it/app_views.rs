@@ -49,7 +49,11 @@ fn acted(h: &Harness<'static, Detail>) -> Vec<Intent> {
         .filter(|i| {
             !matches!(
                 i,
-                Intent::Run(Command::CheckReadiness { .. } | Command::LoadChanges { .. })
+                Intent::Run(
+                    Command::CheckReadiness { .. }
+                        | Command::LoadChanges { .. }
+                        | Command::CheckUnpublish { .. }
+                )
             )
         })
         .cloned()

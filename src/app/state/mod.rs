@@ -354,6 +354,9 @@ impl AppState {
             Command::LoadScheduledPage { .. } => self.scheduled_page.loading = true,
             Command::CheckReadiness { release_ids } => self.readiness.on_asked(release_ids),
             Command::LoadChanges { release_id } => self.readiness.on_changes_asked(release_id),
+            Command::CheckUnpublish { release_id } => {
+                self.readiness.on_unpublish_asked(release_id);
+            }
             Command::TestConnection => self.connection_testing = true,
             Command::TestProfile { .. } => {
                 self.profile_testing = true;
@@ -801,6 +804,13 @@ impl AppState {
             AppEvent::ReadinessFailed { release_id, error } => {
                 self.readiness.failed(release_id, error);
             }
+            AppEvent::UnpublishLinksLoaded {
+                release_id,
+                dangling,
+                unchecked,
+            } => self
+                .readiness
+                .store_unpublish(release_id, dangling, unchecked),
             AppEvent::ChangesLoaded { release_id, diffs } => {
                 self.readiness.store_changes(release_id, diffs);
             }

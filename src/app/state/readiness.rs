@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::app::failure::{EntityProblems, group_errors};
-use crate::readiness::{EntryDiff, Readiness, ReadinessReport};
+use crate::readiness::{DanglingLink, EntryDiff, Readiness, ReadinessReport};
 
 /// One release's readiness as last worked out.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,9 @@ pub struct ReadinessCache {
     changes_asked: HashSet<String>,
     /// Releases whose last check failed, with why (not asked again until invalidated).
     failures: HashMap<String, String>,
+    /// What each release's unpublish would leave dangling (and how many members went
+    /// unchecked), once asked for by the Unpublish confirmation; `None` while asked.
+    unpublish: HashMap<String, Option<(Vec<DanglingLink>, usize)>>,
 }
 
 impl ReadinessCache {
@@ -101,6 +104,7 @@ impl ReadinessCache {
         self.failures.remove(release_id);
         self.changes.remove(release_id);
         self.changes_asked.remove(release_id);
+        self.unpublish.remove(release_id);
     }
 
     /// Notes that a check failed: shown as unknown with `error`, not asked again until
@@ -194,6 +198,28 @@ impl ReadinessCache {
             })
             .map(|(id, _)| id.to_owned())
             .collect()
+    }
+
+    /// Notes that a release's unpublish links were asked for.
+    pub fn on_unpublish_asked(&mut self, release_id: &str) {
+        self.unpublish.insert(release_id.to_owned(), None);
+    }
+
+    /// Stores what a release's unpublish would leave dangling.
+    pub fn store_unpublish(
+        &mut self,
+        release_id: String,
+        dangling: Vec<DanglingLink>,
+        unchecked: usize,
+    ) {
+        self.unpublish
+            .insert(release_id, Some((dangling, unchecked)));
+    }
+
+    /// What a release's unpublish would leave dangling: `None` if never asked, `Some(None)`
+    /// while loading.
+    pub fn unpublish(&self, release_id: &str) -> Option<Option<&(Vec<DanglingLink>, usize)>> {
+        self.unpublish.get(release_id).map(Option::as_ref)
     }
 
     /// Stores a release's "Changes" review.

@@ -615,6 +615,10 @@ impl ReleaseDetailView {
                 ui.add_space(4.0);
                 release_readiness::publish_warning_ui(ui, cx, &release.sys.id);
             }
+            if confirm == Confirm::Unpublish {
+                ui.add_space(4.0);
+                release_readiness::unpublish_links_ui(ui, cx, release);
+            }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 if ui.button(RichText::new(verb).strong()).clicked() {

@@ -396,3 +396,54 @@ fn value_text(cx: &ViewCtx<'_>, value: Option<&DiffValue>) -> String {
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+/// In the Unpublish confirmation of a release-level unpublish: the published entries outside
+/// the release that would be left linking to what it takes offline. Asks once when shown.
+pub fn unpublish_links_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) {
+    let Some(loaded) = cx.state.readiness.unpublish(&release.sys.id) else {
+        cx.send(Command::CheckUnpublish {
+            release_id: release.sys.id.clone(),
+        });
+        return;
+    };
+    let Some((dangling, unchecked)) = loaded.cloned() else {
+        ui.label(RichText::new("Checking which published entries link to these…").weak());
+        return;
+    };
+    if dangling.is_empty() {
+        ui.label(RichText::new("No published entry outside the release links to these.").weak());
+    } else {
+        let n = dangling.len();
+        ui.label(
+            RichText::new(format!(
+                "⚠ {n} published entr{} would link to unpublished content:",
+                if n == 1 { "y" } else { "ies" }
+            ))
+            .color(theme::tone(ui.visuals(), Tone::Warning)),
+        );
+        egui::ScrollArea::vertical()
+            .id_salt("unpublish-dangling")
+            .max_height(120.0)
+            .show(ui, |ui| {
+                for d in &dangling {
+                    let from = d
+                        .from_title
+                        .clone()
+                        .unwrap_or_else(|| d.from.id().to_owned());
+                    let to = cx
+                        .state
+                        .link_title(&d.to)
+                        .unwrap_or_else(|| d.to.id().to_owned());
+                    ui.label(format!("• {from} links to {to}"));
+                }
+            });
+    }
+    if unchecked > 0 {
+        ui.label(
+            RichText::new(format!(
+                "{unchecked} more entities were not checked (the check stops at 50 lookups)."
+            ))
+            .weak(),
+        );
+    }
+}

@@ -354,6 +354,14 @@ struct Worker {
 const FOLLOW_ACTION_FOR: Duration = Duration::from_secs(600);
 
 impl Worker {
+    /// This worker with a background client ([`Client::background`]): its requests wait
+    /// while a foreground one waits for the rate limiter.
+    fn in_background(&self) -> Self {
+        let mut worker = self.clone();
+        worker.client = self.client.background();
+        worker
+    }
+
     /// This worker for a command that outlives the connection: its events carry no epoch, and
     /// shutting the worker down does not stop it.
     fn unbound(&self) -> Self {
@@ -479,13 +487,15 @@ impl Worker {
             Command::LoadEntityPage { query, page, .. } => {
                 self.load_entity_page(query, page).await;
             }
-            Command::ResolveEntities { ids } => self.resolve_entities(ids).await,
+            // Titles a view lacks are background work: under a rate limit, the page or range
+            // the user opened goes first and the names fill in after.
+            Command::ResolveEntities { ids } => self.in_background().resolve_entities(ids).await,
             Command::SearchEntities { picker, search } => {
                 self.search_entities(picker, search).await;
             }
             Command::SearchReleases { search } => self.search_releases(search).await,
             Command::ResolveReleases { ids } => {
-                let titles = self.release_titles_by_id(ids).await;
+                let titles = self.in_background().release_titles_by_id(ids).await;
                 self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
             }
             Command::LoadEntity { kind, id } => match self.client.get_entity(kind, &id).await {
@@ -566,6 +576,7 @@ impl Worker {
             } => self.export_ics(file_name, calendar_name, events).await,
             Command::Timeline(request) => self.timeline(request).await,
             Command::CheckReadiness { release_ids } => self.check_readiness(release_ids),
+            Command::CheckUnpublish { release_id } => self.check_unpublish(release_id).await,
             Command::LoadChanges { release_id } => self.load_changes(release_id).await,
             Command::Alerts(request) => self.alerts(request).await,
         }

@@ -46,8 +46,7 @@ impl Worker {
         let mut seen = std::collections::HashSet::new();
         for id in release_ids.into_iter().filter(|id| seen.insert(id.clone())) {
             // Checks of list rows yield to what the user opened (the space's rate limit is shared).
-            let mut worker = self.clone();
-            worker.client = self.client.background();
+            let worker = self.in_background();
             let task_id = id.clone();
             let handle = tokio::spawn(
                 self.cancel
@@ -226,6 +225,44 @@ impl Worker {
             }
         }
         out
+    }
+
+    /// A release-level unpublish's dangling links: for each member (at most
+    /// [`DANGLING_LOOKUPS`]), the entries linking to it; those published and outside the
+    /// release are answered.
+    pub(super) async fn check_unpublish(&self, release_id: String) {
+        let result: Result<_, CmaError> = async {
+            let model = self.readiness_model().await?;
+            let release = self.client.get_release(&release_id).await?;
+            let snapshot = Snapshot::new(model.content_types.clone(), model.locales.clone());
+            let members = release.entities.link_vec();
+            let mut linking = Vec::new();
+            for target in members.iter().take(DANGLING_LOOKUPS) {
+                let key = match target.link_type() {
+                    LinkType::Asset => "links_to_asset",
+                    _ => "links_to_entry",
+                };
+                let q = Query::new().set(key, target.id()).limit(100);
+                linking.push((
+                    target.clone(),
+                    self.client
+                        .query_entities(EntityKind::Entry, &q)
+                        .await?
+                        .items,
+                ));
+            }
+            let dangling = rules::release_unpublish_dangling(&release, &snapshot, &linking);
+            Ok((dangling, members.len().saturating_sub(DANGLING_LOOKUPS)))
+        }
+        .await;
+        match result {
+            Ok((dangling, unchecked)) => self.sink.send(AppEvent::UnpublishLinksLoaded {
+                release_id,
+                dangling,
+                unchecked,
+            }),
+            Err(e) => self.sink.fail(RequestKind::OpenRelease, &e),
+        }
     }
 
     /// The "Changes" review: every entry of the release against its published version.
