@@ -364,13 +364,15 @@ async fn refused_posts_are_retried_with_backoff_and_errors_never_show_the_url() 
     send(failed_schedule().signed(&secret()), timeline.addr()).await;
     sink.wait_for("/slack/T000/B000/SECRETPART", 1).await;
     let retrying = wait_for_state(&alerts, "failed-schedules", DeliveryState::Pending).await;
-    // The first attempt is recorded before it shows as pending again.
-    let retrying = if retrying.attempts == 0 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        log(&alerts, "failed-schedules").await.remove(0)
-    } else {
-        retrying
-    };
+    // The first attempt is recorded right after the post: poll until it shows.
+    let mut retrying = retrying;
+    for _ in 0..500 {
+        if retrying.attempts > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        retrying = log(&alerts, "failed-schedules").await.remove(0);
+    }
     assert_eq!((retrying.attempts, retrying.last_status), (1, Some(503)));
     let error = retrying.last_error.unwrap();
     assert!(error.contains(&format!("http://{sink_addr}/…")), "{error}");
