@@ -18,32 +18,8 @@ use crate::validation::{self, Options, RegexCache, Space, Target};
 
 use super::snapshot::{EntityKey, Snapshot, key};
 
-/// What a release's publish does to one entity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Publish it (every locale).
-    Publish,
-    /// Unpublish it, or leave it unpublished.
-    Unpublish,
-    /// Locale-based: publish `add`, unpublish `remove`.
-    Locales {
-        /// Locales published.
-        add: Vec<String>,
-        /// Locales unpublished (or left unpublished).
-        remove: Vec<String>,
-    },
-}
-
-impl Effect {
-    /// Whether it publishes anything (and so gets the publish checks).
-    pub fn publishes(&self) -> bool {
-        match self {
-            Self::Publish => true,
-            Self::Unpublish => false,
-            Self::Locales { add, .. } => !add.is_empty(),
-        }
-    }
-}
+/// What a release's publish does to one entity (the same as the sandbox's release steps).
+pub use crate::validation::Effect;
 
 /// One release item as its publish runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,14 +166,10 @@ impl<'a> Preflight<'a> {
             if !item.effect.publishes() {
                 continue;
             }
-            let only_locales = match &item.effect {
-                Effect::Locales { add, .. } => Some(add.as_slice()),
-                _ => None,
-            };
             errors.extend(validation::publish_problem(
                 link,
                 entity,
-                only_locales,
+                item.effect.only_locales(),
                 self,
                 &options,
             ));

@@ -19,33 +19,8 @@ use super::webhooks::Cause;
 use crate::cma::{ActionKind, EntityError, ErrorBody, ErrorId, Link, LinkType};
 use crate::validation::{self, Options};
 
-/// What an action does to one entity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Publish the whole entity (every locale).
-    Publish,
-    /// Unpublish the whole entity, or leave it unpublished.
-    Unpublish,
-    /// Locale-based: publish the `add` locales, unpublish the `remove` ones; locales in neither
-    /// keep their state.
-    Locales {
-        /// Locales to publish.
-        add: Vec<String>,
-        /// Locales to unpublish (or leave unpublished).
-        remove: Vec<String>,
-    },
-}
-
-impl Effect {
-    /// Whether the effect publishes anything (and so gets the publish checks).
-    pub fn publishes(&self) -> bool {
-        match self {
-            Self::Publish => true,
-            Self::Unpublish => false,
-            Self::Locales { add, .. } => !add.is_empty(),
-        }
-    }
-}
+/// What an action does to one entity (shared with the readiness preflight).
+pub use crate::validation::Effect;
 
 /// One entity and what happens to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,14 +118,10 @@ pub fn check_steps(view: &mut SpaceView, steps: &[Step], check_versions: bool) -
         if !step.effect.publishes() {
             continue;
         }
-        let only_locales = match &step.effect {
-            Effect::Locales { add, .. } => Some(add.as_slice()),
-            _ => None,
-        };
         errors.extend(validation::publish_problem(
             link,
             entity,
-            only_locales,
+            step.effect.only_locales(),
             view,
             &options,
         ));

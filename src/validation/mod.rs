@@ -203,9 +203,48 @@ pub fn validate_for_publish(
     validator.finish()
 }
 
+/// What a release or bulk action does to one entity: the sandbox's release steps and the
+/// app's readiness preflight plan items with it, and [`publish_problem`] checks by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Publish the whole entity (every locale).
+    Publish,
+    /// Unpublish the whole entity, or leave it unpublished.
+    Unpublish,
+    /// Locale-based: publish the `add` locales, unpublish the `remove` ones; locales in neither
+    /// keep their state.
+    Locales {
+        /// Locales to publish.
+        add: Vec<String>,
+        /// Locales to unpublish (or leave unpublished).
+        remove: Vec<String>,
+    },
+}
+
+impl Effect {
+    /// Whether the effect publishes anything (and so gets the publish checks).
+    pub fn publishes(&self) -> bool {
+        match self {
+            Self::Publish => true,
+            Self::Unpublish => false,
+            Self::Locales { add, .. } => !add.is_empty(),
+        }
+    }
+}
+
+impl Effect {
+    /// The locales a locale-based publish is limited to (`None`: every locale).
+    pub fn only_locales(&self) -> Option<&[String]> {
+        match self {
+            Self::Locales { add, .. } => Some(add),
+            _ => None,
+        }
+    }
+}
+
 /// The publish check of one release or bulk item that publishes `entity` (at `link`): an
 /// archived entity is refused; otherwise the field rules apply, only in the `add` locales when
-/// the item publishes locale by locale (`only_locales`). `None` when it would publish. The
+/// the item publishes locale by locale ([`Effect::only_locales`]). `None` when it would publish. The
 /// sandbox's release steps and the app's readiness preflight both ask this, so their verdicts
 /// cannot drift apart.
 pub fn publish_problem(
