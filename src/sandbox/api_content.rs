@@ -382,15 +382,24 @@ fn entity_select(tx: &Tx<'_>, k: EntityKind, query: &QueryParams) -> Result<Sele
             [text(&path), text(value), number, text(value), text(value)],
         );
     }
-    if let Some(phrase) = query.get("query").and_then(index::fts_phrase) {
-        select.full_text(phrase);
+    let phrase = query.get("query").and_then(index::fts_phrase);
+    if let Some(phrase) = &phrase {
+        select.full_text(phrase.clone());
     }
-    // Only the kind and content types narrow it: the kept totals answer `total`.
+    // Only the kind and content types narrow it (besides the words): the kept totals, or the
+    // word index's facets, answer `total` without visiting each match's index row.
+    let others = select.filter_count() - usize::from(phrase.is_some());
     let covered = match &content_types {
-        None => select.filter_count() == 1,
-        Some(types) => !types.is_empty() && select.filter_count() == 2,
+        None => others == 1,
+        Some(types) => !types.is_empty() && others == 2,
     };
-    if covered {
+    if covered && let Some(phrase) = &phrase {
+        let fts = index::fts_with_facets(phrase, entities::store_kind(k), content_types.as_deref());
+        select.count_from(
+            "SELECT COUNT(*) FROM entity_fts WHERE entity_fts MATCH ?",
+            vec![text(&fts)],
+        );
+    } else if covered {
         let types = content_types.clone().unwrap_or_default();
         let marks = vec!["?"; types.len()].join(", ");
         let sql = if types.is_empty() {

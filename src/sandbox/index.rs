@@ -6,7 +6,8 @@
 //! can never disagree with a committed document. What is kept:
 //! - `entity_index`: per entry or asset its content type, derived state, `sys` instants (as Unix
 //!   ms, so they order as numbers), published/archived versions and display title; `entity_fts`
-//!   (FTS5) holds its words for `query=`; `entity_links` every Entry/Asset link in its fields
+//!   (FTS5) holds its words for `query=`, and its kind and content type as facet terms in a
+//!   column of their own, so the `total` of a search is counted inside the word index; `entity_links` every Entry/Asset link in its fields
 //!   (for `links_to_entry`/`links_to_asset`); `entity_counts` how many of each kind and content
 //!   type exist, so the `total` of an unfiltered (or content-type) list is not a count over
 //!   50,000 rows.
@@ -30,7 +31,7 @@ use super::store::kind;
 use crate::cma::Timestamp;
 
 /// The index's schema version; a database recording another one is re-indexed when opened.
-pub const VERSION: &str = "2";
+pub const VERSION: &str = "3";
 
 /// The settings key the index version is kept under.
 pub const VERSION_KEY: &str = "index_version";
@@ -74,7 +75,7 @@ CREATE TABLE IF NOT EXISTS entity_links (
     PRIMARY KEY (link_type, target, kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entity_links_by_source ON entity_links (kind, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS entity_fts USING fts5 (words, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS entity_fts USING fts5 (words, facets, tokenize = 'unicode61');
 CREATE TABLE IF NOT EXISTS release_index (
     id           TEXT PRIMARY KEY,
     seq          INTEGER NOT NULL,
@@ -415,8 +416,8 @@ fn put_entity(conn: &Connection, k: &str, id: &str, seq: i64, doc: &Value) -> ru
             conn.last_insert_rowid()
         }
     };
-    conn.prepare_cached("INSERT INTO entity_fts (rowid, words) VALUES (?1, ?2)")?
-        .execute(params![rid, words(doc, id)])?;
+    conn.prepare_cached("INSERT INTO entity_fts (rowid, words, facets) VALUES (?1, ?2, ?3)")?
+        .execute(params![rid, words(doc, id), facets(k, content_type)])?;
     conn.prepare_cached("DELETE FROM entity_links WHERE kind = ?1 AND id = ?2")?
         .execute(params![k, id])?;
     let mut insert = conn.prepare_cached(
@@ -499,7 +500,7 @@ fn record_version(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Drops the side tables whose columns changed since the index version the database records,
 /// before [`SCHEMA`] creates them again (then [`ensure`] fills them): version 2 added
-/// `release_index.schema`. Runs before `SCHEMA`, whose indexes name the new columns.
+/// `release_index.schema`, version 3 the `facets` column of `entity_fts`. Runs before `SCHEMA`, whose indexes name the new columns.
 pub fn drop_outdated(conn: &Connection) -> rusqlite::Result<()> {
     let recorded: Option<String> = conn
         .query_row(
@@ -509,7 +510,7 @@ pub fn drop_outdated(conn: &Connection) -> rusqlite::Result<()> {
         )
         .optional()?;
     if recorded.as_deref() != Some(VERSION) {
-        conn.execute_batch("DROP TABLE IF EXISTS release_index;")?;
+        conn.execute_batch("DROP TABLE IF EXISTS release_index; DROP TABLE IF EXISTS entity_fts;")?;
     }
     Ok(())
 }
@@ -599,27 +600,65 @@ pub fn entries_of_type(conn: &Connection, content_type: &str) -> rusqlite::Resul
 }
 
 /// An FTS5 query for what a user typed: the words as one phrase whose last word may be the
-/// start of a word (`cider mak` finds "cider makers"). Quotes are escaped, so any input is a
-/// valid query; `None` when it holds no word.
+/// start of a word (`cider mak` finds "cider makers"), in the `words` column. Quotes are
+/// escaped, so any input is a valid query; `None` when it holds no word.
 pub fn fts_phrase(input: &str) -> Option<String> {
-    let words: Vec<&str> = input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() {
-        return None;
-    }
-    Some(format!("\"{}\" *", words.join(" ")))
+    let words = fts_words(input)?;
+    Some(format!("words : \"{words}\" *"))
 }
 
 /// An FTS5 query that matches every document holding `value`'s words in a row (no prefix):
 /// a sound pre-filter for a field equal to `value`. `None` when `value` has no word.
 pub fn fts_exact(value: &str) -> Option<String> {
-    let words: Vec<&str> = value
+    let words = fts_words(value)?;
+    Some(format!("words : \"{words}\""))
+}
+
+/// `input`'s words (letters and digits), space-separated; `None` when it has none.
+fn fts_words(input: &str) -> Option<String> {
+    let words: Vec<&str> = input
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    (!words.is_empty()).then(|| format!("\"{}\"", words.join(" ")))
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The facet terms of an entity's FTS row: its kind, and its content type hex-encoded (an id
+/// may hold `-`, `_` or `.`, which the tokenizer would split on), so that a search narrowed to
+/// a kind and content types is answered, and counted, by the word index alone.
+fn facets(k: &str, content_type: Option<&str>) -> String {
+    match content_type {
+        Some(ct) => format!("{} {}", kind_facet(k), type_facet(ct)),
+        None => kind_facet(k),
+    }
+}
+
+fn kind_facet(k: &str) -> String {
+    format!("k{}", k.to_ascii_lowercase())
+}
+
+fn type_facet(content_type: &str) -> String {
+    use std::fmt::Write as _;
+    content_type
+        .bytes()
+        .fold(String::from("t"), |mut facet, b| {
+            let _ = write!(facet, "{b:02x}");
+            facet
+        })
+}
+
+/// `fts` (a [`fts_phrase`]) narrowed to entities of kind `k` and, when given, one of
+/// `content_types` (not empty): an FTS5 query whose `COUNT(*)` is the search's total.
+pub fn fts_with_facets(fts: &str, k: &str, content_types: Option<&[String]>) -> String {
+    let mut query = format!("({fts}) AND facets : {}", kind_facet(k));
+    if let Some(types) = content_types.filter(|t| !t.is_empty()) {
+        let any: Vec<String> = types
+            .iter()
+            .map(|t| format!("facets : {}", type_facet(t)))
+            .collect();
+        query.push_str(&format!(" AND ({})", any.join(" OR ")));
+    }
+    query
 }
 
 /// What a list selects from.
@@ -840,9 +879,23 @@ mod tests {
 
     #[test]
     fn a_typed_query_becomes_a_safe_prefix_phrase() {
-        assert_eq!(fts_phrase("Cider mak").as_deref(), Some("\"Cider mak\" *"));
-        assert_eq!(fts_phrase("a\"b OR c").as_deref(), Some("\"a b OR c\" *"));
+        assert_eq!(
+            fts_phrase("Cider mak").as_deref(),
+            Some("words : \"Cider mak\" *")
+        );
+        assert_eq!(
+            fts_phrase("a\"b OR c").as_deref(),
+            Some("words : \"a b OR c\" *")
+        );
         assert_eq!(fts_phrase(" \"*- "), None);
+        assert_eq!(
+            facets("Entry", Some("blog-post")),
+            "kentry t626c6f672d706f7374"
+        );
+        assert_eq!(
+            fts_with_facets("words : \"x\" *", "Entry", Some(&["a".into(), "b".into()])),
+            "(words : \"x\" *) AND facets : kentry AND (facets : t61 OR facets : t62)"
+        );
     }
 
     #[test]
