@@ -99,6 +99,10 @@ pub struct App {
     focus_filter: bool,
     /// Milliseconds from the launch to the first releases shown, once measured (and logged).
     releases_shown_after: Option<u64>,
+    /// When this frame's own work began (set in `logic`, read at the end of `ui`).
+    frame_started: Option<std::time::Instant>,
+    /// The last frame's own work: draining events, shortcuts and every view's layout.
+    last_frame_work: std::time::Duration,
     _keep_alive: Option<Box<dyn std::any::Any + Send>>,
 }
 
@@ -175,6 +179,8 @@ impl App {
                 .with_margin(egui::vec2(12.0, 40.0)),
             focus_filter: false,
             releases_shown_after: None,
+            frame_started: None,
+            last_frame_work: std::time::Duration::ZERO,
             _keep_alive: setup.keep_alive,
         })
     }
@@ -185,6 +191,13 @@ impl App {
     /// measured and logged once a process (a reconnect is not a launch).
     pub fn releases_shown_after_launch_ms(&self) -> Option<u64> {
         self.releases_shown_after
+    }
+
+    /// What the last frame cost the app itself (`logic` and `ui`: events applied, every view
+    /// laid out), without what the platform adds around it (painting, or a test harness's
+    /// AccessKit tree): what benchmarks hold a frame budget against.
+    pub fn last_frame_work(&self) -> std::time::Duration {
+        self.last_frame_work
     }
 
     /// The state the views draw from (read-only: tests and benchmarks look at what is
@@ -200,6 +213,7 @@ impl eframe::App for App {
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.frame_started = Some(std::time::Instant::now());
         self.drain_events();
         self.shortcuts(ctx);
         self.escape(ctx);
@@ -221,5 +235,8 @@ impl eframe::App for App {
         self.palette_ui(&ctx);
         self.toasts.show(&ctx);
         self.failures.show(&ctx);
+        if let Some(started) = self.frame_started.take() {
+            self.last_frame_work = started.elapsed();
+        }
     }
 }

@@ -560,6 +560,14 @@ impl Client {
         let mut attempt: u32 = 0;
         loop {
             self.wait_turn().await;
+            tracing::debug!(
+                method = %call.method,
+                path = url.path(),
+                query = url.query().unwrap_or(""),
+                background = self.background,
+                attempt,
+                "CMA request sent"
+            );
             let mut request = self
                 .inner
                 .http
