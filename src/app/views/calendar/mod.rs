@@ -150,7 +150,9 @@ pub struct CalendarView {
     /// The arrow keys moved the highlight: its card scrolls into view once.
     scroll_to_highlight: bool,
     loaded: Option<(Date, Date, String)>,
-    last_load: f64,
+    /// When the shown range was last asked for, on the app's clock (not egui's input time,
+    /// which a test harness steps a quarter second a frame).
+    last_load: Option<Timestamp>,
     reload: bool,
     /// The scheduled-actions generation whose entities were asked for (their titles).
     resolved_for: Option<u64>,
@@ -164,8 +166,8 @@ pub struct CalendarView {
     grid: week_grid::WeekGrid,
 }
 
-/// How often the shown range is reloaded while the calendar is open (seconds).
-const REFRESH_SECS: f64 = 60.0;
+/// How often the shown range is reloaded while the calendar is open.
+const REFRESH: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// The width of the day panel beside the month grid.
 const DAY_PANEL_WIDTH: f32 = 330.0;
 /// The narrowest the day panel gets (beside a month grid of at least `MONTH_MIN_WIDTH`).
@@ -191,7 +193,7 @@ impl CalendarView {
             highlight: None,
             scroll_to_highlight: false,
             loaded: None,
-            last_load: 0.0,
+            last_load: None,
             reload: false,
             resolved_for: None,
             cache: DayCache::default(),
@@ -220,7 +222,7 @@ impl CalendarView {
             let state = cx.state;
             cx.resolve(state.scheduled_actions.values().map(|a| &a.entity));
         }
-        self.load_range(ui, cx);
+        self.load_range(cx);
         self.rebuild(cx);
         self.toolbar_ui(ui, cx, today);
         ui.add_space(4.0);
@@ -264,11 +266,13 @@ impl CalendarView {
         (first, last)
     }
 
-    fn load_range(&mut self, ui: &Ui, cx: &mut ViewCtx<'_>) {
+    fn load_range(&mut self, cx: &mut ViewCtx<'_>) {
         let (first, last) = self.shown_days();
         let key = (first, last, self.zone.clone());
-        let time = ui.input(|i| i.time);
-        let stale = time - self.last_load > REFRESH_SECS;
+        let now = cx.now;
+        let stale = self
+            .last_load
+            .is_none_or(|at| now.duration_since(at) > REFRESH);
         if self.loaded.as_ref() == Some(&key) && !self.reload && !stale {
             return;
         }
@@ -279,7 +283,7 @@ impl CalendarView {
             });
         }
         self.loaded = Some(key);
-        self.last_load = time;
+        self.last_load = Some(now);
         self.reload = false;
     }
 
