@@ -1,7 +1,7 @@
 //! [`Command`]: what a view asks the background worker to do (imperative names). Views push
 //! commands; they never await, call HTTP, or touch files.
 
-use crate::cma::{AccessToken, ActionKind, EntityKind, ReleaseBody};
+use crate::cma::{AccessToken, ActionKind, EntityKind, Link, ReleaseBody};
 use crate::cma::{ScheduledActionBody, ScheduledActionStatus, Timestamp};
 use crate::config::Profile;
 
@@ -182,6 +182,10 @@ pub enum Command {
     OpenRelease {
         /// Release id.
         id: String,
+        /// The members the copy already loaded names (from the list): resolved at once, beside
+        /// the read of the release, rather than a round trip after it. Members the read adds
+        /// are resolved when it returns.
+        members: Vec<Link>,
     },
     /// Create a release (Launch or Timeline, as the body says).
     CreateRelease {

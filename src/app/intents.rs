@@ -104,7 +104,15 @@ impl App {
             Route::Release(id) => {
                 self.nav = Nav::Releases;
                 self.send(Command::DismissConflict);
-                self.send(Command::OpenRelease { id: id.clone() });
+                let members = self
+                    .state
+                    .release(&id)
+                    .map(|r| r.entities.link_vec())
+                    .unwrap_or_default();
+                self.send(Command::OpenRelease {
+                    id: id.clone(),
+                    members,
+                });
                 self.detail = Some(ReleaseDetailView::new(id));
             }
         }
@@ -157,7 +165,10 @@ impl App {
             UiCommand::Reload => match (self.nav, &self.detail) {
                 (Nav::Releases, Some(d)) => {
                     let id = d.release_id.clone();
-                    self.send(Command::OpenRelease { id });
+                    self.send(Command::OpenRelease {
+                        id,
+                        members: Vec::new(),
+                    });
                 }
                 (Nav::Entries, _) => self.entries.reload(),
                 (Nav::Calendar, _) => self.calendar.reload(),

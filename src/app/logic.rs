@@ -123,7 +123,10 @@ impl App {
         match &self.detail {
             Some(detail) => {
                 let id = detail.release_id.clone();
-                self.send(Command::OpenRelease { id });
+                self.send(Command::OpenRelease {
+                    id,
+                    members: Vec::new(),
+                });
             }
             None => self.releases.reload(),
         }

@@ -300,7 +300,10 @@ impl ReleaseDetailView {
                         conflict.what
                     ));
                     if ui.button("Reload").clicked() {
-                        cx.send(Command::OpenRelease { id: conflict.id.clone() });
+                        cx.send(Command::OpenRelease {
+                            id: conflict.id.clone(),
+                            members: Vec::new(),
+                        });
                         cx.send(Command::DismissConflict);
                     }
                 });
