@@ -13,7 +13,7 @@ use crate::app::intents::Route;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
     action_badge_ui, badge_ui, empty_state_ui, next_schedule_ui, readiness_badge_ui,
-    release_status_badge_ui,
+    release_status_badge_ui, text_cell_ui,
 };
 use crate::cma::{ReleaseBody, ReleaseItem};
 use crate::readiness::Readiness;
@@ -414,7 +414,8 @@ impl ReleasesView {
                     header.col(|ui| sort_header(ui, "Updated", "sys.updatedAt", &mut order));
                 }
             })
-            .body(|body| {
+            .body(|mut body| {
+                let weak = body.ui_mut().visuals().weak_text_color();
                 body.rows(theme::ROW_HEIGHT, rows, |mut row| {
                     let index = row.index();
                     let Some(release) = shown.get(index).and_then(|&i| state.releases.get(i))
@@ -435,13 +436,13 @@ impl ReleasesView {
                                 "A Timeline release (Release.v2): each entry has its own action",
                             );
                         }
-                        ui.label(&release.title);
+                        text_cell_ui(ui, release.title.as_str(), None);
                     });
                     row.col(|ui| {
                         release_status_badge_ui(ui, &release.sys.status);
                     });
                     row.col(|ui| {
-                        ui.label(release.entities.len().to_string());
+                        text_cell_ui(ui, release.entities.len().to_string(), None);
                     });
                     row.col(|ui| {
                         let tracked = state.tracked_for_release(&release.sys.id);
@@ -453,7 +454,7 @@ impl ReleasesView {
                                 action_badge_ui(ui, &a.action, &a.sys.status);
                             }
                             _ => {
-                                ui.label(RichText::new("—").weak());
+                                text_cell_ui(ui, "—", Some(weak));
                             }
                         }
                     });
@@ -462,7 +463,7 @@ impl ReleasesView {
                             next_schedule_ui(ui, next, now);
                         }
                         None => {
-                            ui.label(RichText::new("—").weak());
+                            text_cell_ui(ui, "—", Some(weak));
                         }
                     });
                     row.col(|ui| match state.readiness.get(&release.sys.id) {
@@ -472,12 +473,12 @@ impl ReleasesView {
                         }
                         None => match state.readiness.failure(&release.sys.id) {
                             Some(error) => {
-                                ui.label(RichText::new("Unknown").weak()).on_hover_text(
-                                    format!("Could not check it: {error}. It is checked again when something in it changes."),
-                                );
+                                text_cell_ui(ui, "Unknown", Some(weak)).on_hover_ui(|ui| {
+                                    ui.label(format!("Could not check it: {error}. It is checked again when something in it changes."));
+                                });
                             }
                             None => {
-                                ui.label(RichText::new("Checking…").weak())
+                                text_cell_ui(ui, "Checking…", Some(weak))
                                     .on_hover_text("Working out whether it would publish");
                             }
                         },
@@ -494,13 +495,10 @@ impl ReleasesView {
                             .updated_at
                             .map(|t| crate::app::format::relative_time(t, now))
                             .unwrap_or_default();
-                        let by = release
-                            .sys
-                            .updated_by
-                            .as_ref()
-                            .map(|l| l.id().to_owned())
-                            .unwrap_or_default();
-                        ui.label(when).on_hover_text(format!("by {by}"));
+                        text_cell_ui(ui, when, None).on_hover_ui(|ui| {
+                            let by = release.sys.updated_by.as_ref().map_or("", |l| l.id());
+                            ui.label(format!("by {by}"));
+                        });
                     });
                     if row.response().clicked() {
                         clicked_row = Some(index);

@@ -1,27 +1,26 @@
 //! Status badges: a short word on a faint pill of the status colour.
 
-use egui::{Response, RichText, Sense, Ui};
+use egui::{Response, RichText, Sense, TextStyle, Ui, WidgetInfo};
 
 use crate::app::theme::{self, Tone};
 use crate::cma::{ActionKind, ActionStatus, EntityState, ReleaseStatus};
 
-/// A badge with `text` in `tone`; its hover text explains it.
+/// A badge with `text` in `tone`; its hover text explains it. Painted in one go (a pill and
+/// a line of small text), as tables draw one per row every frame; a screen reader reads it as
+/// a label.
 pub fn badge_ui(ui: &mut Ui, text: &str, tone: Tone, tooltip: &str) -> Response {
-    let visuals = ui.visuals().clone();
-    let response = egui::Frame::new()
-        .fill(theme::tone_fill(&visuals, tone))
-        .corner_radius(8.0)
-        .inner_margin(egui::Margin::symmetric(8, 2))
-        .show(ui, |ui| {
-            ui.label(
-                RichText::new(text)
-                    .small()
-                    .strong()
-                    .color(theme::tone(&visuals, tone)),
-            )
-        })
-        .response
-        .interact(Sense::hover());
+    let visuals = ui.visuals();
+    let fill = theme::tone_fill(visuals, tone);
+    let color = theme::tone(visuals, tone);
+    let font = TextStyle::Small.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(text.to_owned(), font, color);
+    let padding = egui::vec2(8.0, 2.0);
+    let (rect, response) = ui.allocate_exact_size(galley.size() + 2.0 * padding, Sense::hover());
+    if ui.is_rect_visible(rect) {
+        ui.painter().rect_filled(rect, 8.0, fill);
+        ui.painter().galley(rect.min + padding, galley, color);
+    }
+    response.widget_info(|| WidgetInfo::labeled(egui::accesskit::Role::Label, true, text));
     if tooltip.is_empty() {
         response
     } else {

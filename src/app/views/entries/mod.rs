@@ -21,7 +21,7 @@ use crate::app::format;
 use crate::app::intents::Window;
 use crate::app::state::EntityKey;
 use crate::app::theme;
-use crate::app::widgets::{empty_state_ui, entity_state_badge_ui};
+use crate::app::widgets::{empty_state_ui, entity_state_badge_ui, link_cell_ui, text_cell_ui};
 use crate::cma::{ActionKind, EntityKind};
 
 /// Id of the filter box (Ctrl+F focuses it).
@@ -388,30 +388,32 @@ impl EntriesView {
                             toggle = Some(key.clone());
                         }
                     });
+                    // Painted cells (`widgets::cell`): this runs for every row in view, every
+                    // frame of a scroll.
                     row.col(|ui| {
-                        let title = ui.link(state.display_title(entity)).on_hover_text(&key.1);
+                        let title =
+                            link_cell_ui(ui, state.display_title(entity)).on_hover_text(&key.1);
                         open_in_contentful_menu(&title, state, key);
                         if title.clicked() {
                             open = Some(key.clone());
                         }
                     });
                     row.col(|ui| {
-                        ui.label(state.content_type_name(entity));
+                        text_cell_ui(ui, state.content_type_name(entity), None);
                     });
                     row.col(|ui| {
                         entity_state_badge_ui(ui, entity.state());
                     });
                     row.col(|ui| {
-                        ui.label(entity.sys.version.unwrap_or(0).to_string());
+                        text_cell_ui(ui, entity.sys.version.unwrap_or(0).to_string(), None);
                     });
                     row.col(|ui| {
-                        ui.label(
-                            entity
-                                .sys
-                                .updated_at
-                                .map(|t| format::relative_time(t, now))
-                                .unwrap_or_default(),
-                        );
+                        let updated = entity
+                            .sys
+                            .updated_at
+                            .map(|t| format::relative_time(t, now))
+                            .unwrap_or_default();
+                        text_cell_ui(ui, updated, None);
                     });
                 });
             });
