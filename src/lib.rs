@@ -116,7 +116,7 @@
 //! - Architecture Invariant: the app never loads a whole space. The entries view pages from
 //!   the server (`skip`/`limit`, filters and order on the server) and keeps at most
 //!   `state::MAX_PAGES` pages; views that show titles ask for the ids they lack
-//!   (`sys.id[in]`, 100 a request) once; pickers search the server; the entity cache is
+//!   (`sys.id[in]`, up to 200 a request) once; pickers search the server; the entity cache is
 //!   bounded (`state::ENTITY_CACHE_CAP`). The calendar loads its visible range.
 //! - Architecture Invariant: [`validation`] and [`readiness`] are pure (no I/O, no egui) and
 //!   name neither `app` nor `sandbox`: one set of publish rules serves both sides.

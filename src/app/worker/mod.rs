@@ -585,23 +585,30 @@ impl Worker {
     /// Loads the space, its content types and locales; the first failure ends it (one
     /// unreachable host is reported once, not after three rounds of retries).
     async fn load_space(&self) {
-        let loaded = async {
-            let space = self.client.get_space().await?;
-            let content_types = self.client.content_types().await?;
-            let locales = self.client.locales().await?;
-            let release_model = self.release_model().await;
-            Ok::<_, CmaError>((space, content_types, locales, release_model))
-        }
-        .await;
+        // Side by side: one round trip (the rate limiter still spaces the five requests).
+        let (space, content_types, locales, release_model) = tokio::join!(
+            self.client.get_space(),
+            self.client.content_types(),
+            self.client.locales(),
+            self.release_model(),
+        );
+        let loaded = match (space, content_types, locales) {
+            (Ok(space), Ok(content_types), Ok(locales)) => Ok((space, content_types, locales)),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+        };
         match loaded {
-            Ok((space, content_types, locales, release_model)) => {
+            Ok((space, content_types, locales)) => {
+                // Readiness checks validate against the same model: not read twice.
+                self.prime_readiness_model(content_types.clone(), locales.clone())
+                    .await;
                 self.sink.send(AppEvent::SpaceLoaded {
                     name: space.name,
                     content_types,
                     locales,
                     release_model,
                 });
-                self.load_upcoming_release_schedules().await;
+                // The Next column and due-soon notices: filled in behind what the user opens.
+                self.in_background().load_upcoming_release_schedules().await;
             }
             Err(e) => {
                 let host = self
@@ -715,8 +722,10 @@ impl Worker {
                 .filter(|l| *l.link_type() == link_type)
                 .map(Link::id)
                 .collect();
-            for chunk in ids.chunks(100) {
-                let q = Query::new().set("sys.id[in]", chunk.join(",")).limit(100);
+            for batch in crate::cma::ids::id_batches(&ids) {
+                let q = Query::new()
+                    .set("sys.id[in]", batch.join(","))
+                    .limit(batch.len() as u64);
                 requests.push(async move { self.client.query_entities(kind, &q).await });
             }
         }
@@ -871,8 +880,8 @@ impl Worker {
         }
     }
 
-    /// Entities by id, 100 a request; always answers with what it asked for, so the state
-    /// stops waiting for them even when a request failed.
+    /// Entities by id, up to 200 a request ([`crate::cma::ids::id_batches`]); always answers
+    /// with what it asked for, so the state stops waiting for them even when a request failed.
     async fn resolve_entities(&self, ids: Vec<(EntityKind, String)>) {
         if ids.is_empty() {
             return;

@@ -3,7 +3,7 @@
 //! through the same CMA calls.
 //!
 //! A readiness check reads the content model (once per connection: [`ReadinessTasks`]), the
-//! release, its entities (`sys.id[in]`, 100 a request), the targets of their links level by
+//! release, its entities (`sys.id[in]`, up to 200 a request), the targets of their links level by
 //! level to [`CLOSURE_DEPTH`] (only what is not loaded yet, and past the first level only the
 //! drafts' links, which are the ones the closure follows), the last action, the next scheduled
 //! publish and, for what the release unpublishes, the entries linking to it (`links_to_entry` /
@@ -129,6 +129,18 @@ impl Worker {
         Ok((release.sys.version, assessment))
     }
 
+    /// Keeps the content model the space was loaded with for the checks to come.
+    pub(super) async fn prime_readiness_model(
+        &self,
+        content_types: Vec<ContentType>,
+        locales: Vec<Locale>,
+    ) {
+        *self.readiness.model.lock().await = Some(Arc::new(Model {
+            content_types,
+            locales,
+        }));
+    }
+
     /// The content model, read once per connection.
     async fn readiness_model(&self) -> Result<Arc<Model>, CmaError> {
         let mut cached = self.readiness.model.lock().await;
@@ -143,7 +155,7 @@ impl Worker {
         Ok(model)
     }
 
-    /// Loads `links` (`sys.id[in]`, 100 a request) into the snapshot; those not found are
+    /// Loads `links` (`sys.id[in]`, up to 200 a request) into the snapshot; those not found are
     /// recorded as absent.
     async fn load_into(&self, snapshot: &mut Snapshot, links: &[Link]) -> Result<(), CmaError> {
         let wanted: Vec<Link> = links
@@ -287,8 +299,10 @@ impl Worker {
         let drafts = self.fetch_entities(&entries).await?;
         let ids: Vec<&str> = entries.iter().map(Link::id).collect();
         let mut published = Vec::new();
-        for chunk in ids.chunks(100) {
-            let q = Query::new().set("sys.id[in]", chunk.join(",")).limit(100);
+        for batch in crate::cma::ids::id_batches(&ids) {
+            let q = Query::new()
+                .set("sys.id[in]", batch.join(","))
+                .limit(batch.len() as u64);
             published.extend(self.client.query_public_entries(&q).await?.items);
         }
         let content_types: HashMap<String, ContentType> = model

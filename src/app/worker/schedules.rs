@@ -182,12 +182,12 @@ impl Worker {
         ids.dedup();
         // Launch and Timeline releases are listed apart (spec §10.1): ask both, every chunk
         // side by side (the rate limiter still spaces them), so titles cost one round trip.
-        let queries: Vec<Query> = ids
-            .chunks(100)
-            .flat_map(|chunk| {
+        let queries: Vec<Query> = crate::cma::ids::id_batches(&ids)
+            .into_iter()
+            .flat_map(|batch| {
                 let q = Query::new()
-                    .set("sys.id[in]", chunk.join(","))
-                    .limit(chunk.len() as u64);
+                    .set("sys.id[in]", batch.join(","))
+                    .limit(batch.len() as u64);
                 [q.clone(), q.set("sys.schemaVersion", "Release.v2")]
             })
             .collect();
