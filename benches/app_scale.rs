@@ -24,7 +24,9 @@
 //! `--rate-limit 7 --latency 150`, and the app's client at its default 7 requests a second:
 //! - `internet_releases_first_rows_ms`, `internet_entries_first_rows_ms`,
 //!   `internet_calendar_first_rows_ms`, `internet_release_detail_ms`: each view opened to its
-//!   first rows drawn (target ≤ 1000 each);
+//!   first rows drawn, the views one after another as soon as the last one showed (the
+//!   release detail: the largest release on screen, 200 entities, resolved; target ≤ 1000
+//!   each);
 //! - `internet_rate_limit_errors_shown`: how many times a rate-limit error (429) reached the
 //!   screen while browsing (target 0).
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -197,21 +199,24 @@ fn calendar_loaded(h: &Harness<'static, App>) -> bool {
     state.scheduled_range.is_some() && !state.scheduled_loading
 }
 
-/// Opens the first release shown in the list; steps until its entities are resolved.
+/// Opens the largest release shown in the list (one at the 200-entity limit: every tenth in
+/// the big space); steps until its entities are resolved.
 fn open_first_release(harness: &mut Harness<'static, App>) -> Duration {
-    // Titles repeat in the big space, and the list shows one model at a time: the first
-    // loaded release whose title is on screen is the one opened.
-    let titles: Vec<String> = harness
+    // The list shows one model at a time: of the loaded releases whose titles (unique in the
+    // big space) are on screen, the one with the most entities is opened.
+    let mut releases: Vec<(usize, String)> = harness
         .state()
         .state()
         .releases
         .iter()
-        .map(|r| r.title.clone())
+        .map(|r| (r.entities.len(), r.title.clone()))
         .collect();
-    let title = titles
+    releases.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    let (entities, title) = releases
         .iter()
-        .find(|t| harness.query_all_by_label(t).next().is_some())
+        .find(|(_, t)| harness.query_all_by_label(t).next().is_some())
         .expect("a release row on screen");
+    eprintln!("opening '{title}' ({entities} entities)");
     harness.query_all_by_label(title).next().unwrap().click();
     step_until(harness, "the release detail", |h| {
         h.query_all_by_label("✔ Validate").next().is_some()
