@@ -499,12 +499,23 @@ impl Client {
             loop {
                 // Registered before the check, so a wake-up between the two is not lost.
                 let idle = self.inner.foreground_idle.notified();
-                if self.inner.foreground_waiting.load(Ordering::Acquire) == 0 {
-                    break;
+                if self.inner.foreground_waiting.load(Ordering::Acquire) > 0 {
+                    idle.await;
+                    continue;
                 }
-                idle.await;
+                // Only a slot free now is taken: a background request never holds a future
+                // slot that a foreground request arriving meanwhile would have to wait behind.
+                match limiter.check() {
+                    Ok(()) => break,
+                    Err(not_until) => {
+                        let now = governor::clock::Clock::now(limiter.clock());
+                        let wait = not_until.wait_time_from(now);
+                        // A little later than a foreground request waiting for the same
+                        // slot, which then wins it.
+                        tokio::time::sleep(wait + Duration::from_millis(2)).await;
+                    }
+                }
             }
-            limiter.until_ready().await;
         } else {
             self.inner.foreground_waiting.fetch_add(1, Ordering::AcqRel);
             let _waiting = Waiting(&self.inner);
