@@ -84,10 +84,17 @@ impl Worker {
                 for action in &items {
                     self.follow_if_due_soon(action);
                 }
-                let titles = self.release_titles(&items).await;
+                // What the actions act on is named in the same step (releases by title, entries
+                // and assets loaded): the rows appear with their titles, never with ids first.
+                let mut targets =
+                    entity_keys(&items.iter().map(|a| a.entity.clone()).collect::<Vec<_>>());
+                targets.sort_unstable();
+                targets.dedup();
+                let (titles, ()) =
+                    tokio::join!(self.release_titles(&items), self.resolve_entities(targets));
+                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
                 self.sink
                     .send(AppEvent::ScheduledActionsLoaded { from, to, items });
-                self.sink.send(AppEvent::ReleaseTitlesLoaded(titles));
             }
             (Err(e), _) | (_, Err(e)) => self.sink.fail(RequestKind::LoadScheduledRange, &e),
         }
