@@ -99,6 +99,9 @@ pub struct App {
     focus_filter: bool,
     /// Milliseconds from the launch to the first releases shown, once measured (and logged).
     releases_shown_after: Option<u64>,
+    /// The space (name, content model, locales) is to be loaded once this frame's views have
+    /// asked for what they show: the releases list's first page goes before it.
+    space_pending: bool,
     /// When this frame's own work began (set in `logic`, read at the end of `ui`).
     frame_started: Option<std::time::Instant>,
     /// The last frame's own work: draining events, shortcuts and every view's layout.
@@ -125,7 +128,6 @@ impl App {
         let client = Client::new(setup.client)?;
         let epoch = Epoch(1);
         let worker = worker::spawn(&runtime, client, &sink, options.clone(), epoch);
-        worker.send(Command::LoadSpace);
         worker.send(Command::LoadProfiles);
         // Reading the time-zone database scans the disk: do it off the UI thread, before any
         // zone picker asks for the names.
@@ -179,6 +181,7 @@ impl App {
                 .with_margin(egui::vec2(12.0, 40.0)),
             focus_filter: false,
             releases_shown_after: None,
+            space_pending: true,
             frame_started: None,
             last_frame_work: std::time::Duration::ZERO,
             _keep_alive: setup.keep_alive,
@@ -235,6 +238,9 @@ impl eframe::App for App {
         self.palette_ui(&ctx);
         self.toasts.show(&ctx);
         self.failures.show(&ctx);
+        if std::mem::take(&mut self.space_pending) {
+            self.send(Command::LoadSpace);
+        }
         if let Some(started) = self.frame_started.take() {
             self.last_frame_work = started.elapsed();
         }

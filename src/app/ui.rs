@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 
 use super::App;
 use super::intents::{Route, Window, WindowKind};
-use super::state::Nav;
+use super::state::{ConnectionStatus, Nav};
 use super::theme;
 use super::ui_command::UiCommand;
 use super::views::ViewCtx;
@@ -15,9 +15,14 @@ impl App {
     pub(super) fn nav_ui(&mut self, ui: &mut Ui) {
         ui.add_space(10.0);
         ui.label(RichText::new("Release Desk").heading().strong());
-        if let Some(name) = &self.state.space_name {
-            ui.label(RichText::new(name).weak());
-        }
+        // The line is there before the name arrives, so the navigation below never jumps
+        // under the pointer.
+        let name = match (&self.state.space_name, &self.state.connection_status) {
+            (Some(name), _) => name.as_str(),
+            (None, ConnectionStatus::Connecting) => "Loading the space…",
+            (None, _) => "Not connected",
+        };
+        ui.label(RichText::new(name).weak());
         ui.add_space(14.0);
         for nav in Nav::ALL {
             let shortcut = match nav {
