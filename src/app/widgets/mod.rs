@@ -12,7 +12,7 @@ pub use badge::{
     action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, readiness_badge_ui,
     release_status_badge_ui,
 };
-pub use cell::{link_cell_ui, text_cell_ui};
+pub use cell::{check_cell_ui, link_cell_ui, text_cell_ui};
 pub use empty_state::empty_state_ui;
 pub use failure_toasts::FailureToasts;
 pub use json::{DiffLine, diff_ui, json_tree_ui, line_diff};

@@ -21,7 +21,9 @@ use crate::app::format;
 use crate::app::intents::Window;
 use crate::app::state::EntityKey;
 use crate::app::theme;
-use crate::app::widgets::{empty_state_ui, entity_state_badge_ui, link_cell_ui, text_cell_ui};
+use crate::app::widgets::{
+    check_cell_ui, empty_state_ui, entity_state_badge_ui, link_cell_ui, text_cell_ui,
+};
 use crate::cma::{ActionKind, EntityKind};
 
 /// Id of the filter box (Ctrl+F focuses it).
@@ -341,13 +343,12 @@ impl EntriesView {
         table
             .header(24.0, |mut h| {
                 h.col(|ui| {
-                    let mut all = all_selected;
-                    if ui
-                        .checkbox(&mut all, "")
+                    // Drawn like the rows' checkboxes below it.
+                    if check_cell_ui(ui, all_selected)
                         .on_hover_text("Select the rows in view")
-                        .changed()
+                        .clicked()
                     {
-                        select_all = Some(all);
+                        select_all = Some(!all_selected);
                     }
                 });
                 for title in ["Title", "Content type", "State", "Version", "Updated"] {
@@ -377,13 +378,12 @@ impl EntriesView {
                         }
                         return;
                     };
-                    let mut checked = self.selected.contains(key);
+                    let checked = self.selected.contains(key);
                     row.set_selected(checked || index == cursor);
                     row.col(|ui| {
-                        if ui
-                            .checkbox(&mut checked, "")
+                        if check_cell_ui(ui, checked)
                             .on_hover_text("Select for a bulk action")
-                            .changed()
+                            .clicked()
                         {
                             toggle = Some(key.clone());
                         }
