@@ -74,9 +74,10 @@ pub enum AppEvent {
         content_types: Vec<ContentType>,
         /// Locales.
         locales: Vec<Locale>,
-        /// Which release models the space uses.
-        release_model: crate::app::release_model::SpaceReleaseModel,
     },
+    /// Which release models the space uses (two small probes, after [`AppEvent::SpaceLoaded`]
+    /// when they answer later: titles need the content model first).
+    ReleaseModelDetected(crate::app::release_model::SpaceReleaseModel),
     /// The command palette's release search was answered: (id, title) of the matches.
     ReleaseSearchLoaded {
         /// The words searched for (replies to an older search are dropped).

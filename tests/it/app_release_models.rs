@@ -115,7 +115,6 @@ fn timeline_detail() -> Harness<'static, Drawn<ReleaseDetailView>> {
             .unwrap(),
         ],
         locales: vec![locale("en-US", true), locale("de-DE", false)],
-        release_model: Default::default(),
     });
     let _ = state.apply(AppEvent::ReleaseUpdated(timeline_release()));
     let _ = state.apply(AppEvent::EntitiesResolved {

@@ -344,7 +344,6 @@ fn entries_harness() -> Harness<'static, Entries> {
             .unwrap(),
         ],
         locales: Vec::new(),
-        release_model: Default::default(),
     });
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
@@ -540,7 +539,6 @@ fn the_add_entries_picker_refuses_archived_entries_names_their_releases_and_ente
             .unwrap(),
         ],
         locales: Vec::new(),
-        release_model: Default::default(),
     });
     h.run();
     button(&h, "Add entries…").click();

@@ -471,10 +471,8 @@ impl AppState {
                 name,
                 content_types,
                 locales,
-                release_model,
             } => {
                 self.space_name = Some(name);
-                self.release_model = release_model;
                 self.connection_status = ConnectionStatus::Connected;
                 self.content_types = content_types
                     .into_iter()
@@ -483,6 +481,7 @@ impl AppState {
                 self.locales = locales;
                 self.entities_generation += 1;
             }
+            AppEvent::ReleaseModelDetected(model) => self.release_model = model,
             AppEvent::ReleasesLoaded {
                 query,
                 items,

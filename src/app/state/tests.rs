@@ -592,7 +592,6 @@ fn the_connection_is_connecting_until_the_space_loads_or_fails() {
             name: "Northwind".into(),
             content_types: Vec::new(),
             locales: Vec::new(),
-            release_model: Default::default(),
         })],
         "connection: Connected",
     );

@@ -585,28 +585,38 @@ impl Worker {
     /// Loads the space, its content types and locales; the first failure ends it (one
     /// unreachable host is reported once, not after three rounds of retries).
     async fn load_space(&self) {
-        // Side by side: one round trip (the rate limiter still spaces the five requests).
-        let (space, content_types, locales, release_model) = tokio::join!(
-            self.client.get_space(),
-            self.client.content_types(),
-            self.client.locales(),
-            self.release_model(),
-        );
-        let loaded = match (space, content_types, locales) {
-            (Ok(space), Ok(content_types), Ok(locales)) => Ok((space, content_types, locales)),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+        // Side by side: one round trip (the rate limiter still spaces the requests). The space
+        // is announced as soon as its name, content model and locales are in (titles need
+        // them); the release-model probes follow on their own.
+        let space = async {
+            let (space, content_types, locales) = tokio::join!(
+                self.client.get_space(),
+                self.client.content_types(),
+                self.client.locales(),
+            );
+            match (space, content_types, locales) {
+                (Ok(space), Ok(content_types), Ok(locales)) => {
+                    // Readiness checks validate against the same model: not read twice.
+                    self.prime_readiness_model(content_types.clone(), locales.clone())
+                        .await;
+                    self.sink.send(AppEvent::SpaceLoaded {
+                        name: space.name,
+                        content_types,
+                        locales,
+                    });
+                    Ok(())
+                }
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+            }
         };
+        // The probes yield to what the user opens: until they answer, the list shows the
+        // default model.
+        let background = self.in_background();
+        let (loaded, release_model) = tokio::join!(space, background.release_model());
         match loaded {
-            Ok((space, content_types, locales)) => {
-                // Readiness checks validate against the same model: not read twice.
-                self.prime_readiness_model(content_types.clone(), locales.clone())
-                    .await;
-                self.sink.send(AppEvent::SpaceLoaded {
-                    name: space.name,
-                    content_types,
-                    locales,
-                    release_model,
-                });
+            Ok(()) => {
+                self.sink
+                    .send(AppEvent::ReleaseModelDetected(release_model));
                 // The Next column and due-soon notices: filled in behind what the user opens.
                 self.in_background().load_upcoming_release_schedules().await;
             }
