@@ -190,8 +190,11 @@ fn releases_loaded(h: &Harness<'static, App>) -> bool {
     state.releases_loaded && !state.releases.is_empty()
 }
 
+/// The first page is in, with the content model its titles are read by (before it, a row
+/// could only show an entry's id).
 fn entries_loaded(h: &Harness<'static, App>) -> bool {
-    !h.state().state().entity_view.pages.pages.is_empty()
+    let state = h.state().state();
+    !state.entity_view.pages.pages.is_empty() && !state.content_types.is_empty()
 }
 
 fn calendar_loaded(h: &Harness<'static, App>) -> bool {
