@@ -53,9 +53,10 @@ pub fn check_cell_ui(ui: &mut Ui, checked: bool) -> Response {
     if ui.is_rect_visible(rect) {
         let visuals = ui.style().interact(&response);
         let (small, big) = ui.spacing().icon_rectangles(rect);
+        // A box, not a pill: the button rounding of the theme would make it read as a radio.
         ui.painter().rect(
             big.expand(visuals.expansion),
-            visuals.corner_radius,
+            visuals.corner_radius.at_most(2),
             visuals.bg_fill,
             visuals.bg_stroke,
             StrokeKind::Inside,
