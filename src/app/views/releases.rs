@@ -171,7 +171,9 @@ impl ReleasesView {
         ui.horizontal(|ui| {
             // In a narrow window the navigation already says where we are; the heading gives
             // its room to the filters (the model switch needs it in a space with both models).
-            if ui.available_width() > 800.0 || !cx.state.release_model.mixed() {
+            let narrow = ui.available_width() <= 800.0;
+            let mixed = cx.state.release_model.mixed();
+            if !narrow || !mixed {
                 ui.heading("Releases");
                 ui.add_space(theme::SECTION_GAP);
             }
@@ -180,7 +182,10 @@ impl ReleasesView {
                     .id(egui::Id::unique(FILTER_ID))
                     .hint_text("Search titles  (Ctrl+F)")
                     // Narrower in a small window, so the filters and buttons keep their room.
-                    .desired_width((ui.available_width() - 520.0).clamp(120.0, 240.0)),
+                    .desired_width(
+                        (ui.available_width() - if mixed { 660.0 } else { 520.0 })
+                            .clamp(100.0, 240.0),
+                    ),
             );
             filter.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search release titles")
@@ -208,7 +213,7 @@ impl ReleasesView {
             ui.separator();
             egui::ComboBox::from_id_salt("readiness-filter")
                 .selected_text(self.readiness.label())
-                .width(130.0)
+                .width(if narrow && mixed { 104.0 } else { 130.0 })
                 .show_ui(ui, |ui| {
                     for choice in ReadinessFilter::ALL {
                         ui.selectable_value(&mut self.readiness, choice, choice.label());
@@ -218,7 +223,7 @@ impl ReleasesView {
                 .on_hover_text("Show only releases that would publish cleanly, are blocked, …");
             // Contentful lists the two release models apart; a space moving from Launch to
             // Timeline holds both, so the list shows one at a time.
-            if cx.state.release_model.mixed() {
+            if mixed {
                 ui.separator();
                 let shown = self.timeline_shown(cx);
                 for (label, timeline, tip) in [
@@ -249,9 +254,16 @@ impl ReleasesView {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                // Short in a small window with both models' switch beside it.
+                let label = if narrow && mixed {
+                    "➕ New…"
+                } else {
+                    "➕ New release…"
+                };
                 if ui
-                    .button("➕ New release…")
+                    .button(label)
                     .on_hover_text("Create a release from entries (Ctrl+N)")
+                    .accessible_name("New release…")
                     .clicked()
                 {
                     self.open_create_dialog();
@@ -380,12 +392,17 @@ impl ReleasesView {
             .striped(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            // Fits the 900×560 minimum window; the title takes what is left.
-            .column(Column::remainder().at_least(140.0).clip(true))
+            // Fits the 900×560 minimum window (narrower Title, Last action and Next there; the
+            // readiness badge keeps its width); the title takes what is left.
+            .column(
+                Column::remainder()
+                    .at_least(if wide { 140.0 } else { 110.0 })
+                    .clip(true),
+            )
             .column(Column::exact(70.0))
             .column(Column::exact(56.0))
-            .column(Column::exact(130.0).clip(true))
-            .column(Column::exact(170.0).clip(true))
+            .column(Column::exact(if wide { 130.0 } else { 110.0 }).clip(true))
+            .column(Column::exact(if wide { 170.0 } else { 150.0 }).clip(true))
             .column(Column::exact(150.0).clip(true))
             .columns(Column::exact(100.0).clip(true), usize::from(wide))
             .header(24.0, |mut header| {
