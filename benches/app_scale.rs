@@ -67,7 +67,8 @@ impl SandboxProcess {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut values = std::collections::HashMap::new();
-        for line in BufReader::new(stdout).lines() {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
             let line = line.unwrap();
             if let Some((key, value)) = line.split_once('=') {
                 values.insert(key.to_owned(), value.to_owned());
@@ -76,6 +77,9 @@ impl SandboxProcess {
                 break;
             }
         }
+        // Whatever it prints later is read too: with the pipe closed, its next line would
+        // fail to write and end the sandbox under the app.
+        std::thread::spawn(move || lines.for_each(drop));
         let url = values["base_url"].parse().unwrap();
         let config = ClientConfig::new(
             Region::Custom(url),
