@@ -596,14 +596,14 @@ impl Worker {
             );
             match (space, content_types, locales) {
                 (Ok(space), Ok(content_types), Ok(locales)) => {
-                    // Readiness checks validate against the same model: not read twice.
-                    self.prime_readiness_model(content_types.clone(), locales.clone())
-                        .await;
                     self.sink.send(AppEvent::SpaceLoaded {
                         name: space.name,
-                        content_types,
-                        locales,
+                        content_types: content_types.clone(),
+                        locales: locales.clone(),
                     });
+                    // Readiness checks validate against the same model: not read twice. After
+                    // the event: a check reading the model holds it until its reads answer.
+                    self.prime_readiness_model(content_types, locales).await;
                     Ok(())
                 }
                 (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),

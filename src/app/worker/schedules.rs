@@ -183,19 +183,43 @@ impl Worker {
     }
 
     /// The titles of the releases of `ids` (archived ones too); those that cannot be read are
-    /// left out, and the views show their ids.
+    /// left out, and the views show their ids. Launch and Timeline releases are listed apart
+    /// (spec §10.1): the Launch list is asked first, every batch side by side, and only the ids
+    /// it did not return are asked of the Timeline list, so a space of one model pays one round
+    /// trip.
     pub(super) async fn release_titles_by_id(&self, mut ids: Vec<String>) -> Vec<(String, String)> {
         ids.sort_unstable();
         ids.dedup();
-        // Launch and Timeline releases are listed apart (spec §10.1): ask both, every chunk
-        // side by side (the rate limiter still spaces them), so titles cost one round trip.
-        let queries: Vec<Query> = crate::cma::ids::id_batches(&ids)
+        let mut titles = self.release_titles_in(&ids, None).await;
+        let found: std::collections::HashSet<&str> =
+            titles.iter().map(|(id, _)| id.as_str()).collect();
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !found.contains(id.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            titles.extend(self.release_titles_in(&missing, Some("Release.v2")).await);
+        }
+        titles
+    }
+
+    /// (id, title) of the releases of `ids` one list returns (`schema`: `sys.schemaVersion`).
+    async fn release_titles_in(
+        &self,
+        ids: &[String],
+        schema: Option<&str>,
+    ) -> Vec<(String, String)> {
+        let queries: Vec<Query> = crate::cma::ids::id_batches(ids)
             .into_iter()
-            .flat_map(|batch| {
+            .map(|batch| {
                 let q = Query::new()
                     .set("sys.id[in]", batch.join(","))
                     .limit(batch.len() as u64);
-                [q.clone(), q.set("sys.schemaVersion", "Release.v2")]
+                match schema {
+                    Some(schema) => q.set("sys.schemaVersion", schema),
+                    None => q,
+                }
             })
             .collect();
         let pages =
