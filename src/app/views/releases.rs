@@ -327,13 +327,18 @@ impl ReleasesView {
             });
             return;
         }
-        // The rows shown: every loaded release, or those of the chosen readiness.
-        let shown: Vec<usize> = (0..state.releases.len())
-            .filter(|&i| {
-                self.readiness
-                    .admits(state.readiness.readiness(&state.releases[i].sys.id))
-            })
-            .collect();
+        // The rows shown: every loaded release (no lookup per release and frame), or those of
+        // the chosen readiness.
+        let shown: Vec<usize> = if self.readiness == ReadinessFilter::Any {
+            (0..state.releases.len()).collect()
+        } else {
+            (0..state.releases.len())
+                .filter(|&i| {
+                    self.readiness
+                        .admits(state.readiness.readiness(&state.releases[i].sys.id))
+                })
+                .collect()
+        };
         let rows = shown.len();
         // Keyboard: arrows move the selection, Enter opens it.
         let (up, down, enter) = ui.input(|i| {
