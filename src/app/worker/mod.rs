@@ -309,6 +309,16 @@ pub fn spawn(
         // Runs until the last handle is gone; after a shutdown only the commands that outlive
         // the connection still run (a profile being saved, a file being written).
         while let Some(command) = rx.recv().await {
+            // Writes to the saved profiles finish before the next command is read: a switch
+            // sent right after a save connects with what was saved (spawned, it could read the
+            // store first).
+            if matches!(
+                command,
+                Command::SaveProfile { .. } | Command::DeleteProfile { .. }
+            ) {
+                worker.unbound().run(command).await;
+                continue;
+            }
             if command.outlives_connection() {
                 let task = worker.unbound();
                 inner.spawn(async move { task.run(command).await });
