@@ -100,7 +100,7 @@ impl App {
         self.worker.shutdown();
         let epoch = self.state.reconnect(connection.clone(), id);
         self.worker = worker::spawn(&self.runtime, client, &self.sink, options, epoch);
-        self.space_pending = true;
+        self.space_in_frames = Some(1);
         self.releases = ReleasesView::new();
         self.entries = EntriesView::default();
         self.detail = None;

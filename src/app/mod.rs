@@ -99,9 +99,10 @@ pub struct App {
     focus_filter: bool,
     /// Milliseconds from the launch to the first releases shown, once measured (and logged).
     releases_shown_after: Option<u64>,
-    /// The space (name, content model, locales) is to be loaded once this frame's views have
-    /// asked for what they show: the releases list's first page goes before it.
-    space_pending: bool,
+    /// Frames left before the space (name, content model, locales) is asked for: the views
+    /// ask for what they show in the first frame, and the worker starts those requests before
+    /// the space's arrive (the releases list's first page goes first). `None`: asked.
+    space_in_frames: Option<u8>,
     /// When this frame's own work began (set in `logic`, read at the end of `ui`).
     frame_started: Option<std::time::Instant>,
     /// The last frame's own work: draining events, shortcuts and every view's layout.
@@ -181,7 +182,7 @@ impl App {
                 .with_margin(egui::vec2(12.0, 40.0)),
             focus_filter: false,
             releases_shown_after: None,
-            space_pending: true,
+            space_in_frames: Some(1),
             frame_started: None,
             last_frame_work: std::time::Duration::ZERO,
             _keep_alive: setup.keep_alive,
@@ -238,8 +239,16 @@ impl eframe::App for App {
         self.palette_ui(&ctx);
         self.toasts.show(&ctx);
         self.failures.show(&ctx);
-        if std::mem::take(&mut self.space_pending) {
-            self.send(Command::LoadSpace);
+        match self.space_in_frames {
+            Some(0) => {
+                self.space_in_frames = None;
+                self.send(Command::LoadSpace);
+            }
+            Some(n) => {
+                self.space_in_frames = Some(n - 1);
+                ui.ctx().request_repaint();
+            }
+            None => {}
         }
         if let Some(started) = self.frame_started.take() {
             self.last_frame_work = started.elapsed();
