@@ -153,9 +153,7 @@ async fn bench() {
                     .map(|l| l.sys.id.as_str())
                     .collect();
                 for batch in id_batches(&ids) {
-                    let query = Query::new()
-                        .set("sys.id[in]", batch.join(","))
-                        .limit(batch.len() as u64);
+                    let query = Query::ids_in(batch);
                     let page = client.query_entities(kind, &query).await.expect("resolve");
                     resolved += page.items.len();
                 }

@@ -263,6 +263,15 @@ impl Query {
         self.set("limit", n)
     }
 
+    /// `sys.id[in]=…` for one batch of ids ([`crate::cma::ids::id_batches`]), with a `limit`
+    /// that fits them all.
+    pub fn ids_in<S: AsRef<str>>(batch: &[S]) -> Self {
+        let ids: Vec<&str> = batch.iter().map(AsRef::as_ref).collect();
+        Self::new()
+            .set("sys.id[in]", ids.join(","))
+            .limit(batch.len() as u64)
+    }
+
     /// `order=…` (`-sys.updatedAt`, `title`, …).
     pub fn order(self, order: &str) -> Self {
         self.set("order", order)

@@ -743,9 +743,7 @@ impl Worker {
                 .map(Link::id)
                 .collect();
             for batch in crate::cma::ids::id_batches(&ids) {
-                let q = Query::new()
-                    .set("sys.id[in]", batch.join(","))
-                    .limit(batch.len() as u64);
+                let q = Query::ids_in(batch);
                 requests.push(async move { self.client.query_entities(kind, &q).await });
             }
         }

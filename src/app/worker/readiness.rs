@@ -300,9 +300,7 @@ impl Worker {
         let ids: Vec<&str> = entries.iter().map(Link::id).collect();
         let mut published = Vec::new();
         for batch in crate::cma::ids::id_batches(&ids) {
-            let q = Query::new()
-                .set("sys.id[in]", batch.join(","))
-                .limit(batch.len() as u64);
+            let q = Query::ids_in(batch);
             published.extend(self.client.query_public_entries(&q).await?.items);
         }
         let content_types: HashMap<String, ContentType> = model

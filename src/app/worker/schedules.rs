@@ -213,9 +213,7 @@ impl Worker {
         let queries: Vec<Query> = crate::cma::ids::id_batches(ids)
             .into_iter()
             .map(|batch| {
-                let q = Query::new()
-                    .set("sys.id[in]", batch.join(","))
-                    .limit(batch.len() as u64);
+                let q = Query::ids_in(batch);
                 match schema {
                     Some(schema) => q.set("sys.schemaVersion", schema),
                     None => q,
