@@ -199,7 +199,7 @@ impl Palette {
                 Some(PaletteRow {
                     label: format!("Open '{}'", state.display_title(entity)),
                     note: match key.0 {
-                        EntityKind::Entry => state.content_type_name(entity),
+                        EntityKind::Entry => state.content_type_name(entity).to_owned(),
                         EntityKind::Asset => "Asset".to_owned(),
                     },
                     choice: PaletteChoice::Entity(key.0, key.1.clone()),

@@ -988,9 +988,10 @@ impl AppState {
         let link = &action.entity;
         match link.link_type() {
             crate::cma::LinkType::Release => self.release_title(link.id()),
-            _ => self
-                .entity(link)
-                .map_or_else(|| link.id().to_owned(), |e| self.display_title(e)),
+            _ => self.entity(link).map_or_else(
+                || link.id().to_owned(),
+                |e| self.display_title(e).to_owned(),
+            ),
         }
     }
 
@@ -1189,32 +1190,32 @@ impl AppState {
 
     /// An entity's display title: the content type's display field in the default locale
     /// (assets: their title), else its id.
-    pub fn display_title(&self, entity: &Entity) -> String {
+    pub fn display_title<'a>(&'a self, entity: &'a Entity) -> &'a str {
         let locale = self.default_locale();
         let field = match &entity.sys.content_type {
             Some(ct) => self
                 .content_types
                 .get(ct.id())
-                .and_then(|ct| ct.display_field.clone()),
-            None => Some("title".to_owned()),
+                .and_then(|ct| ct.display_field.as_deref()),
+            None => Some("title"),
         };
         field
-            .and_then(|f| entity.field(&f, locale).cloned())
+            .and_then(|f| entity.field(f, locale))
             .and_then(|v| match v {
-                Value::String(s) if !s.trim().is_empty() => Some(s),
+                Value::String(s) if !s.trim().is_empty() => Some(s.as_str()),
                 _ => None,
             })
-            .unwrap_or_else(|| entity.sys.id.clone())
+            .unwrap_or(&entity.sys.id)
     }
 
     /// The content type's name of an entity ("Asset" for assets).
-    pub fn content_type_name(&self, entity: &Entity) -> String {
+    pub fn content_type_name<'a>(&'a self, entity: &'a Entity) -> &'a str {
         match &entity.sys.content_type {
             Some(ct) => self
                 .content_types
                 .get(ct.id())
-                .map_or_else(|| ct.id().to_owned(), |ct| ct.name.clone()),
-            None => "Asset".to_owned(),
+                .map_or_else(|| ct.id(), |ct| ct.name.as_str()),
+            None => "Asset",
         }
     }
 }

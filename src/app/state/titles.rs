@@ -12,9 +12,9 @@ impl AppState {
     /// `None` for anything not loaded and for other kinds of links.
     pub fn link_title(&self, link: &Link) -> Option<String> {
         match link.link_type() {
-            LinkType::Entry | LinkType::Asset => {
-                self.entity(link).map(|entity| self.display_title(entity))
-            }
+            LinkType::Entry | LinkType::Asset => self
+                .entity(link)
+                .map(|entity| self.display_title(entity).to_owned()),
             LinkType::Release => self
                 .release(link.id())
                 .map(|r| r.title.clone())

@@ -479,7 +479,7 @@ impl ReleaseDetailView {
                     .map(|link| {
                         cx.state
                             .entity(link)
-                            .map(|e| cx.state.display_title(e))
+                            .map(|e| cx.state.display_title(e).to_owned())
                             .unwrap_or_else(|| link.id().to_owned())
                     })
                     .unwrap_or_else(|| "the item".to_owned());
@@ -590,7 +590,7 @@ impl ReleaseDetailView {
                             matches!(state, crate::cma::EntityState::Published | crate::cma::EntityState::Changed)
                         };
                         if will_change {
-                            changes.push((cx.state.display_title(e), state));
+                            changes.push((cx.state.display_title(e).to_owned(), state));
                         }
                     }
                     ui.label(format!(

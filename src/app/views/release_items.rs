@@ -301,7 +301,7 @@ pub fn planned_changes(cx: &ViewCtx<'_>, release: &Release) -> Vec<(String, Stri
             let title = cx
                 .state
                 .entity(link)
-                .map(|e| cx.state.display_title(e))
+                .map(|e| cx.state.display_title(e).to_owned())
                 .unwrap_or_else(|| link.id().to_owned());
             let does = match item {
                 ReleaseItem::Action { action, .. } => match action {

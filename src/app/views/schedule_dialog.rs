@@ -954,7 +954,7 @@ fn ref_title(entity: &EntityRef, state: &AppState) -> String {
             state
                 .entities
                 .get(&(kind, entity.id.clone()))
-                .map_or_else(|| entity.id.clone(), |e| state.display_title(e))
+                .map_or_else(|| entity.id.clone(), |e| state.display_title(e).to_owned())
         }
     }
 }
