@@ -12,8 +12,8 @@ use crate::app::command::{Command, PickerId, ReleaseQuery};
 use crate::app::intents::Route;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
-    action_badge_ui, badge_ui, empty_state_ui, next_schedule_ui, readiness_badge_ui,
-    release_status_badge_ui, text_cell_ui,
+    action_badge_ui, badge_ui, cell_tooltip, cell_tooltip_ui, empty_state_ui, next_schedule_ui,
+    readiness_badge_ui, release_status_badge_ui, text_cell_ui,
 };
 use crate::cma::{ReleaseBody, ReleaseItem};
 use crate::readiness::Readiness;
@@ -495,13 +495,14 @@ impl ReleasesView {
                         }
                         None => match state.readiness.failure(&release.sys.id) {
                             Some(error) => {
-                                text_cell_ui(ui, "Unknown", Some(weak)).on_hover_ui(|ui| {
-                                    ui.label(format!("Could not check it: {error}. It is checked again when something in it changes."));
-                                });
+                                let why = format!("Could not check it: {error}. It is checked again when something in it changes.");
+                                cell_tooltip(text_cell_ui(ui, "Unknown", Some(weak)), &why);
                             }
                             None => {
-                                text_cell_ui(ui, "Checking…", Some(weak))
-                                    .on_hover_text("Working out whether it would publish");
+                                cell_tooltip(
+                                    text_cell_ui(ui, "Checking…", Some(weak)),
+                                    "Working out whether it would publish",
+                                );
                             }
                         },
                     });
@@ -517,7 +518,7 @@ impl ReleasesView {
                             .updated_at
                             .map(|t| crate::app::format::relative_time(t, now))
                             .unwrap_or_default();
-                        text_cell_ui(ui, when, None).on_hover_ui(|ui| {
+                        cell_tooltip_ui(text_cell_ui(ui, when, None), "", |ui| {
                             let by = release.sys.updated_by.as_ref().map_or("", |l| l.id());
                             ui.label(format!("by {by}"));
                         });

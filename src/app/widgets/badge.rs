@@ -1,6 +1,8 @@
 //! Status badges: a short word on a faint pill of the status colour.
 
-use egui::{Response, RichText, Sense, TextStyle, Ui, WidgetInfo};
+use std::sync::Arc;
+
+use egui::{Galley, Rect, Response, RichText, Sense, TextStyle, Ui, Vec2, WidgetInfo};
 
 use crate::app::theme::{self, Tone};
 use crate::cma::{ActionKind, ActionStatus, EntityState, ReleaseStatus};
@@ -9,34 +11,89 @@ use crate::cma::{ActionKind, ActionStatus, EntityState, ReleaseStatus};
 /// a line of small text), as tables draw one per row every frame; a screen reader reads it as
 /// a label.
 pub fn badge_ui(ui: &mut Ui, text: &str, tone: Tone, tooltip: &str) -> Response {
-    let visuals = ui.visuals();
-    let fill = theme::tone_fill(visuals, tone);
-    let color = theme::tone(visuals, tone);
+    let (galley, size) = badge_galley(ui, text, tone);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    finish_badge(ui, rect, galley, tone, response, tooltip)
+}
+
+/// [`badge_ui`] at the left of `cell` (centred across it), for rows painted cell by cell
+/// ([`super::cell`]).
+pub fn badge_in(ui: &mut Ui, cell: Rect, text: &str, tone: Tone, tooltip: &str) -> Response {
+    let (galley, size) = badge_galley(ui, text, tone);
+    let rect = Rect::from_min_size(
+        egui::pos2(cell.left(), cell.center().y - size.y / 2.0),
+        size,
+    );
+    let response = ui.allocate_rect(rect, Sense::hover());
+    finish_badge(ui, rect, galley, tone, response, tooltip)
+}
+
+/// The laid-out `text` of a badge and the size of its pill.
+fn badge_galley(ui: &Ui, text: &str, tone: Tone) -> (Arc<Galley>, Vec2) {
+    let color = theme::tone(ui.visuals(), tone);
     let font = TextStyle::Small.resolve(ui.style());
     let galley = ui.painter().layout_no_wrap(text.to_owned(), font, color);
-    let padding = egui::vec2(8.0, 2.0);
-    let (rect, response) = ui.allocate_exact_size(galley.size() + 2.0 * padding, Sense::hover());
+    let size = galley.size() + 2.0 * BADGE_PADDING;
+    (galley, size)
+}
+
+/// Space between a badge's text and the edge of its pill.
+const BADGE_PADDING: Vec2 = egui::vec2(8.0, 2.0);
+
+/// Paints the pill and its text in `rect`, names it for a screen reader, adds the tooltip.
+fn finish_badge(
+    ui: &Ui,
+    rect: Rect,
+    galley: Arc<Galley>,
+    tone: Tone,
+    response: Response,
+    tooltip: &str,
+) -> Response {
     if ui.is_rect_visible(rect) {
-        ui.painter().rect_filled(rect, 8.0, fill);
-        ui.painter().galley(rect.min + padding, galley, color);
+        let visuals = ui.visuals();
+        let color = theme::tone(visuals, tone);
+        ui.painter()
+            .rect_filled(rect, 8.0, theme::tone_fill(visuals, tone));
+        ui.painter()
+            .galley(rect.min + BADGE_PADDING, galley.clone(), color);
     }
-    response.widget_info(|| WidgetInfo::labeled(egui::accesskit::Role::Label, true, text));
+    response.widget_info(|| WidgetInfo::labeled(egui::accesskit::Role::Label, true, galley.text()));
     if tooltip.is_empty() {
         response
     } else {
-        response.on_hover_text(tooltip)
+        super::cell_tooltip(response, tooltip)
     }
 }
 
 /// draft / changed / published / archived.
 pub fn entity_state_badge_ui(ui: &mut Ui, state: EntityState) -> Response {
-    let tip = match state {
+    badge_ui(
+        ui,
+        state.label(),
+        theme::entity_state_tone(state),
+        entity_state_tip(state),
+    )
+}
+
+/// [`entity_state_badge_ui`] in a painted row's `cell`.
+pub fn entity_state_badge_in(ui: &mut Ui, cell: Rect, state: EntityState) -> Response {
+    badge_in(
+        ui,
+        cell,
+        state.label(),
+        theme::entity_state_tone(state),
+        entity_state_tip(state),
+    )
+}
+
+/// What an entity's state means, as its badge's tooltip says.
+fn entity_state_tip(state: EntityState) -> &'static str {
+    match state {
         EntityState::Draft => "Never published, or unpublished",
         EntityState::Changed => "Published, with edits that are not published yet",
         EntityState::Published => "Published and unchanged since",
         EntityState::Archived => "Archived: unarchive it to edit or publish",
-    };
-    badge_ui(ui, state.label(), theme::entity_state_tone(state), tip)
+    }
 }
 
 /// An action's kind and status, e.g. "publish · failed".

@@ -3,25 +3,161 @@
 //! for the general case (atoms, wrapping, text selection) and keep what the user and a screen
 //! reader get from those: the same look, the same hover and click, a `Label` or `Link` node
 //! with the same name.
+//!
+//! Two ways in: `*_cell_ui` place themselves in a table cell's `Ui` (one `Ui` per cell), and
+//! `*_in` paint into a given rect, for a row drawn as one cell split into columns by
+//! [`split_row`] (no `Ui` per cell: the cheapest row egui can draw with a node per cell).
 
 use egui::accesskit::Role;
 use egui::{
-    Color32, CursorIcon, Response, Sense, Shape, Stroke, StrokeKind, TextStyle, Ui, WidgetInfo,
-    pos2,
+    Color32, CursorIcon, Galley, Rect, Response, Sense, Shape, Stroke, StrokeKind, TextStyle, Ui,
+    WidgetInfo, pos2,
 };
+use std::sync::Arc;
+
+/// How wide one column of a row split by [`split_row`] is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColumnWidth {
+    /// Exactly this many points.
+    Exact(f32),
+    /// What the exact columns leave.
+    Rest {
+        /// The narrowest it may be.
+        at_least: f32,
+    },
+}
+
+/// The narrowest a row of `columns` can be, `gap` apart.
+pub fn row_min_width(columns: &[ColumnWidth], gap: f32) -> f32 {
+    let widths: f32 = columns
+        .iter()
+        .map(|c| match c {
+            ColumnWidth::Exact(w) => *w,
+            ColumnWidth::Rest { at_least } => *at_least,
+        })
+        .sum();
+    widths + gap * columns.len().saturating_sub(1) as f32
+}
+
+/// The rects of a row's `columns` across `row`, left to right and `gap` apart, as a table lays
+/// out its columns: a header split the same way lines up with its rows.
+pub fn split_row<const N: usize>(row: Rect, columns: &[ColumnWidth; N], gap: f32) -> [Rect; N] {
+    let exact: f32 = columns
+        .iter()
+        .map(|c| match c {
+            ColumnWidth::Exact(w) => *w,
+            ColumnWidth::Rest { .. } => 0.0,
+        })
+        .sum();
+    let rest_columns = columns
+        .iter()
+        .filter(|c| matches!(c, ColumnWidth::Rest { .. }))
+        .count()
+        .max(1) as f32;
+    let gaps = gap * N.saturating_sub(1) as f32;
+    let rest = (row.width() - exact - gaps) / rest_columns;
+    let mut x = row.left();
+    columns.map(|c| {
+        let w = match c {
+            ColumnWidth::Exact(w) => w,
+            ColumnWidth::Rest { at_least } => rest.max(at_least),
+        };
+        let rect = Rect::from_x_y_ranges(x..=x + w, row.y_range());
+        x += w + gap;
+        rect
+    })
+}
+
+/// Where a line of `size` goes in `cell`: at its left, centred across it.
+fn left_in(cell: Rect, size: egui::Vec2) -> Rect {
+    Rect::from_min_size(pos2(cell.left(), cell.center().y - size.y / 2.0), size)
+}
+
+/// Paints `galley` at `rect.min`, clipped to `cell` (a long title stops at its column).
+fn paint_clipped(ui: &Ui, cell: Rect, rect: Rect, galley: Arc<Galley>, color: Color32) {
+    if ui.is_rect_visible(rect) {
+        let clip = ui.clip_rect().intersect(cell);
+        ui.painter()
+            .with_clip_rect(clip)
+            .galley(rect.min, galley, color);
+    }
+}
+
+/// A line of `text` in the body font (`color`, or the normal text colour) in `cell`, clipped
+/// to it; a screen reader reads it as a label.
+pub fn text_in(
+    ui: &mut Ui,
+    cell: Rect,
+    text: impl Into<String>,
+    color: Option<Color32>,
+) -> Response {
+    let color = color.unwrap_or_else(|| ui.visuals().text_color());
+    let font = TextStyle::Body.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(text.into(), font, color);
+    let rect = left_in(cell, galley.size());
+    let response = ui.allocate_rect(rect.intersect(cell), Sense::hover());
+    paint_clipped(ui, cell, rect, galley.clone(), color);
+    response.widget_info(|| WidgetInfo::labeled(Role::Label, true, galley.text()));
+    response
+}
+
+/// `text` as a link in `cell` (see [`link_cell_ui`]), clipped to it.
+pub fn link_in(ui: &mut Ui, cell: Rect, text: impl Into<String>) -> Response {
+    let color = ui.visuals().hyperlink_color;
+    let font = TextStyle::Body.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(text.into(), font, color);
+    let rect = left_in(cell, galley.size());
+    let response = ui.allocate_rect(rect.intersect(cell), Sense::click());
+    paint_link(ui, cell, rect, galley, color, response)
+}
+
+/// A checkbox (see [`check_cell_ui`]) at the left of `cell`.
+pub fn check_in(ui: &mut Ui, cell: Rect, checked: bool, name: &str) -> Response {
+    let side = ui.spacing().icon_width;
+    let rect = left_in(cell, egui::vec2(side, side));
+    let response = ui.allocate_rect(rect, Sense::click());
+    paint_check(ui, rect, checked, name, response)
+}
 
 /// A line of `text` in the body font (`color`, or the normal text colour), not wrapped: the
-/// column clips it.
+/// column clips it. For a table cell whose layout runs left to right (the text goes after
+/// what the cell already holds, centred across the row).
+///
+/// Passive text needs no widget of its own: the text is painted where the next widget would
+/// go, and the cell itself is named by it for a screen reader (a `Label` node with the text,
+/// joined to what an earlier text in the cell put there). The returned response is the
+/// cell's, for a tooltip.
 pub fn text_cell_ui(ui: &mut Ui, text: impl Into<String>, color: Option<Color32>) -> Response {
     let color = color.unwrap_or_else(|| ui.visuals().text_color());
     let font = TextStyle::Body.resolve(ui.style());
     let galley = ui.painter().layout_no_wrap(text.into(), font, color);
-    let (rect, response) = ui.allocate_exact_size(galley.size(), Sense::hover());
+    let space = ui.available_rect_before_wrap();
+    let lane = Rect::from_min_size(space.min, egui::vec2(galley.size().x, space.height()));
+    let rect = ui.layout().align_size_within_rect(galley.size(), lane);
     if ui.is_rect_visible(rect) {
         ui.painter().galley(rect.min, galley.clone(), color);
     }
-    response.widget_info(|| WidgetInfo::labeled(Role::Label, true, galley.text()));
-    response
+    ui.advance_cursor_after_rect(rect);
+    // As egui names a `Label`: by its value; a `Ui`'s node has no bounds of its own, and
+    // the cell's are where a screen reader (or a test) points at it.
+    let cell = ui.max_rect();
+    ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
+        node.set_role(Role::Label);
+        node.set_bounds(egui::accesskit::Rect {
+            x0: cell.min.x.into(),
+            y0: cell.min.y.into(),
+            x1: cell.max.x.into(),
+            y1: cell.max.y.into(),
+        });
+        match node.value() {
+            Some(earlier) if !earlier.is_empty() => {
+                let joined = format!("{earlier} {}", galley.text());
+                node.set_value(joined);
+            }
+            _ => node.set_value(galley.text()),
+        }
+    });
+    ui.response()
 }
 
 /// `text` as a link (the hyperlink colour, underlined and a pointing hand on hover) that
@@ -31,25 +167,40 @@ pub fn link_cell_ui(ui: &mut Ui, text: impl Into<String>) -> Response {
     let font = TextStyle::Body.resolve(ui.style());
     let galley = ui.painter().layout_no_wrap(text.into(), font, color);
     let (rect, response) = ui.allocate_exact_size(galley.size(), Sense::click());
-    if ui.is_rect_visible(rect) {
-        let painter = ui.painter();
-        if response.hovered() || response.has_focus() {
-            let y = rect.bottom() - 0.5;
-            painter.hline(rect.x_range(), y, Stroke::new(1.0, color));
-        }
-        painter.galley(rect.min, galley.clone(), color);
+    paint_link(ui, ui.clip_rect(), rect, galley, color, response)
+}
+
+/// Paints a link's text (underlined while hovered or focused) and names it.
+fn paint_link(
+    ui: &Ui,
+    cell: Rect,
+    rect: Rect,
+    galley: Arc<Galley>,
+    color: Color32,
+    response: Response,
+) -> Response {
+    if ui.is_rect_visible(rect) && (response.hovered() || response.has_focus()) {
+        let y = rect.bottom() - 0.5;
+        let x = rect.x_range().intersection(cell.x_range());
+        ui.painter().hline(x, y, Stroke::new(1.0, color));
     }
+    paint_clipped(ui, cell, rect, galley.clone(), color);
     response.widget_info(|| WidgetInfo::labeled(Role::Link, true, galley.text()));
     response.on_hover_cursor(CursorIcon::PointingHand)
 }
 
 /// A checkbox showing `checked`, drawn with the interaction visuals of the theme (so it hovers
 /// and highlights like every other control); the caller flips its value when the response is
-/// clicked. A screen reader reads it as a checkbox with its state.
-pub fn check_cell_ui(ui: &mut Ui, checked: bool) -> Response {
+/// clicked. A screen reader reads it as a checkbox named `name`, with its state.
+pub fn check_cell_ui(ui: &mut Ui, checked: bool, name: &str) -> Response {
     let side = ui.spacing().icon_width;
     let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), Sense::click());
-    response.widget_info(|| WidgetInfo::selected(Role::CheckBox, ui.is_enabled(), checked, ""));
+    paint_check(ui, rect, checked, name, response)
+}
+
+/// Paints a checkbox in `rect` and names it.
+fn paint_check(ui: &Ui, rect: Rect, checked: bool, name: &str, response: Response) -> Response {
+    response.widget_info(|| WidgetInfo::selected(Role::CheckBox, ui.is_enabled(), checked, name));
     if ui.is_rect_visible(rect) {
         let visuals = ui.style().interact(&response);
         let (small, big) = ui.spacing().icon_rectangles(rect);
@@ -73,4 +224,39 @@ pub fn check_cell_ui(ui: &mut Ui, checked: bool) -> Response {
         }
     }
     response
+}
+
+/// `response` with `text` as its tooltip and accessible description, as
+/// [`Response::on_hover_text`] gives, for cells that every row draws every frame: the tooltip
+/// is only worked out while the pointer is on the cell or its tooltip is open, which is the
+/// only time it can show.
+pub fn cell_tooltip(response: Response, text: &str) -> Response {
+    cell_tooltip_ui(response, text, |ui| {
+        ui.label(text);
+    })
+}
+
+/// Like [`cell_tooltip`], with `add_contents` drawing the tooltip; `description` is what a
+/// screen reader hears (nothing when empty).
+pub fn cell_tooltip_ui(
+    response: Response,
+    description: &str,
+    add_contents: impl FnOnce(&mut Ui),
+) -> Response {
+    if !description.is_empty() {
+        response.ctx.accesskit_node_builder(response.id, |node| {
+            if node.description().is_none() {
+                node.set_description(description);
+            }
+        });
+    }
+    if response.hovered() || response.is_tooltip_open() {
+        response.on_hover_ui(|ui| {
+            // As `on_hover_text` does, so a tooltip does not shrink as its text changes.
+            ui.set_max_width(ui.spacing().tooltip_width);
+            add_contents(ui);
+        })
+    } else {
+        response
+    }
 }

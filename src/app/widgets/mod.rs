@@ -9,10 +9,13 @@ mod list_keys;
 mod search_select;
 
 pub use badge::{
-    action_badge_ui, badge_ui, entity_state_badge_ui, next_schedule_ui, readiness_badge_ui,
-    release_status_badge_ui,
+    action_badge_ui, badge_in, badge_ui, entity_state_badge_in, entity_state_badge_ui,
+    next_schedule_ui, readiness_badge_ui, release_status_badge_ui,
 };
-pub use cell::{check_cell_ui, link_cell_ui, text_cell_ui};
+pub use cell::{
+    ColumnWidth, cell_tooltip, cell_tooltip_ui, check_cell_ui, check_in, link_cell_ui, link_in,
+    row_min_width, split_row, text_cell_ui, text_in,
+};
 pub use empty_state::empty_state_ui;
 pub use failure_toasts::FailureToasts;
 pub use json::{DiffLine, diff_ui, json_tree_ui, line_diff};

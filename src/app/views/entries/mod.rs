@@ -22,7 +22,8 @@ use crate::app::intents::Window;
 use crate::app::state::EntityKey;
 use crate::app::theme;
 use crate::app::widgets::{
-    check_cell_ui, empty_state_ui, entity_state_badge_ui, link_cell_ui, text_cell_ui,
+    ColumnWidth, cell_tooltip, check_in, empty_state_ui, entity_state_badge_in, link_in,
+    row_min_width, split_row, text_in,
 };
 use crate::cma::{ActionKind, EntityKind};
 
@@ -31,6 +32,17 @@ pub const FILTER_ID: &str = "entries-filter";
 
 /// How close (in rows) the visible rows may come to a page before it is loaded ahead.
 const PREFETCH_ROWS: usize = 50;
+
+/// The table's columns: the checkbox, title, content type, state, version and updated. They
+/// fit the minimum window (900 px less the navigation); the title takes the rest.
+const COLUMNS: [ColumnWidth; 6] = [
+    ColumnWidth::Exact(28.0),
+    ColumnWidth::Rest { at_least: 160.0 },
+    ColumnWidth::Exact(120.0),
+    ColumnWidth::Exact(90.0),
+    ColumnWidth::Exact(60.0),
+    ColumnWidth::Exact(110.0),
+];
 
 /// At most this many entities per bulk action (the CMA's limit).
 const BULK_LIMIT: usize = 200;
@@ -327,35 +339,37 @@ impl EntriesView {
         let mut open = None;
         let mut select_all = None;
         let mut drawn: Option<Range<usize>> = None;
+        // A row is one table cell split into its columns (`split_row`), not a cell per column:
+        // this runs for every row in view, every frame of a scroll, and a `Ui` per cell was
+        // most of its cost. The header is split the same way, so the two line up.
+        let gap = ui.spacing().item_spacing.x;
         let mut table = TableBuilder::new(ui)
             .striped(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            // Fits the minimum window (900 px less the navigation): the title takes the rest.
-            .column(Column::exact(28.0))
-            .column(Column::remainder().at_least(160.0).clip(true))
-            .column(Column::exact(120.0).clip(true))
-            .column(Column::exact(90.0))
-            .column(Column::exact(60.0))
-            .column(Column::exact(110.0));
+            .column(
+                Column::remainder()
+                    .at_least(row_min_width(&COLUMNS, gap))
+                    .clip(true),
+            );
         if std::mem::take(&mut self.cursor_moved) {
             table = table.scroll_to_row(cursor, None);
         }
         table
             .header(24.0, |mut h| {
                 h.col(|ui| {
+                    let cells = split_row(ui.max_rect(), &COLUMNS, gap);
                     // Drawn like the rows' checkboxes below it.
-                    if check_cell_ui(ui, all_selected)
-                        .on_hover_text("Select the rows in view")
-                        .clicked()
-                    {
+                    let hint = "Select the rows in view";
+                    if cell_tooltip(check_in(ui, cells[0], all_selected, hint), hint).clicked() {
                         select_all = Some(!all_selected);
                     }
+                    for (title, cell) in ["Title", "Content type", "State", "Version", "Updated"]
+                        .into_iter()
+                        .zip(&cells[1..])
+                    {
+                        text_in(ui, *cell, title, Some(ui.visuals().strong_text_color()));
+                    }
                 });
-                for title in ["Title", "Content type", "State", "Version", "Updated"] {
-                    h.col(|ui| {
-                        ui.strong(title);
-                    });
-                }
             })
             .body(|body| {
                 body.rows(theme::ROW_HEIGHT, len, |mut row| {
@@ -369,51 +383,47 @@ impl EntriesView {
                     let (Some(key), Some(entity)) = (key, entity) else {
                         // Its page has not arrived: a quiet placeholder of the same height.
                         row.set_selected(index == cursor);
-                        row.col(|_| {});
                         row.col(|ui| {
-                            ui.label(RichText::new("Loading…").weak());
+                            let cells = split_row(ui.max_rect(), &COLUMNS, gap);
+                            text_in(
+                                ui,
+                                cells[1],
+                                "Loading…",
+                                Some(ui.visuals().weak_text_color()),
+                            );
                         });
-                        for _ in 0..4 {
-                            row.col(|_| {});
-                        }
                         return;
                     };
                     let checked = self.selected.contains(key);
                     row.set_selected(checked || index == cursor);
                     row.col(|ui| {
-                        if check_cell_ui(ui, checked)
-                            .on_hover_text("Select for a bulk action")
-                            .clicked()
-                        {
+                        let cells = split_row(ui.max_rect(), &COLUMNS, gap);
+                        let hint = "Select for a bulk action";
+                        if cell_tooltip(check_in(ui, cells[0], checked, hint), hint).clicked() {
                             toggle = Some(key.clone());
                         }
-                    });
-                    // Painted cells (`widgets::cell`): this runs for every row in view, every
-                    // frame of a scroll.
-                    row.col(|ui| {
-                        let title =
-                            link_cell_ui(ui, state.display_title(entity)).on_hover_text(&key.1);
+                        let title = cell_tooltip(
+                            link_in(ui, cells[1], state.display_title(entity)),
+                            &key.1,
+                        );
                         open_in_contentful_menu(&title, state, key);
                         if title.clicked() {
                             open = Some(key.clone());
                         }
-                    });
-                    row.col(|ui| {
-                        text_cell_ui(ui, state.content_type_name(entity), None);
-                    });
-                    row.col(|ui| {
-                        entity_state_badge_ui(ui, entity.state());
-                    });
-                    row.col(|ui| {
-                        text_cell_ui(ui, entity.sys.version.unwrap_or(0).to_string(), None);
-                    });
-                    row.col(|ui| {
+                        text_in(ui, cells[2], state.content_type_name(entity), None);
+                        entity_state_badge_in(ui, cells[3], entity.state());
+                        text_in(
+                            ui,
+                            cells[4],
+                            entity.sys.version.unwrap_or(0).to_string(),
+                            None,
+                        );
                         let updated = entity
                             .sys
                             .updated_at
                             .map(|t| format::relative_time(t, now))
                             .unwrap_or_default();
-                        text_cell_ui(ui, updated, None);
+                        text_in(ui, cells[5], updated, None);
                     });
                 });
             });
