@@ -2,15 +2,33 @@
 
 use crate::cma::Timestamp;
 
-/// "just now", "5 min ago", "3 h ago" before `now`, or the date for older instants.
+/// When `t` was, as a list column says it: "just now", "5 min ago", "3 h ago", "2 days ago"
+/// within a week of `now`, then the day ("26 Nov", with the year when it is not this year's),
+/// in the system time zone. An instant after `now` is [`local_time`], as is the exact time a
+/// tooltip shows. Whole days keep a column calm, and rows updated on one day read (and lay out)
+/// alike.
 pub fn relative_time(t: Timestamp, now: jiff::Timestamp) -> String {
+    relative_time_in(t, now, &jiff::tz::TimeZone::system())
+}
+
+/// [`relative_time`] in time zone `tz`.
+fn relative_time_in(t: Timestamp, now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     let secs = now.as_second() - t.0.as_second();
     match secs {
         s if s < 0 => local_time(t),
         s if s < 45 => "just now".into(),
         s if s < 3600 => format!("{} min ago", (s + 30) / 60),
         s if s < 86_400 => format!("{} h ago", s / 3600),
-        _ => local_time(t),
+        s if s < 2 * 86_400 => "1 day ago".into(),
+        s if s < 7 * 86_400 => format!("{} days ago", s / 86_400),
+        _ => {
+            let day = t.0.to_zoned(tz.clone());
+            if day.year() == now.to_zoned(tz.clone()).year() {
+                day.strftime("%-d %b").to_string()
+            } else {
+                day.strftime("%-d %b %Y").to_string()
+            }
+        }
     }
 }
 
@@ -79,6 +97,22 @@ pub use crate::validation::wording::field_error_reason;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_times_say_how_long_ago_then_the_day() {
+        let utc = jiff::tz::TimeZone::UTC;
+        let now = Timestamp::from_millis(1_796_198_400_000).unwrap(); // 2026-12-02T08:00:00Z
+        let ago = |secs: i64| Timestamp::from_millis(1_796_198_400_000 - secs * 1000).unwrap();
+        let said = |secs: i64| relative_time_in(ago(secs), now.0, &utc);
+        assert_eq!(said(10), "just now");
+        assert_eq!(said(5 * 60), "5 min ago");
+        assert_eq!(said(3 * 3600 + 59), "3 h ago");
+        assert_eq!(said(86_400 + 5), "1 day ago");
+        assert_eq!(said(6 * 86_400), "6 days ago");
+        assert_eq!(said(7 * 86_400), "25 Nov");
+        assert_eq!(said(340 * 86_400), "27 Dec 2025");
+        assert_eq!(said(-60), local_time(ago(-60)), "a future instant in full");
+    }
 
     #[test]
     fn times_in_sentences_name_their_zone() {

@@ -170,12 +170,10 @@ pub fn items_ui(ui: &mut Ui, cx: &mut ViewCtx<'_>, release: &Release) -> Option<
                         });
                     }
                     row.col(|ui| {
-                        ui.label(
-                            entity
-                                .and_then(|e| e.sys.updated_at)
-                                .map(|t| format::relative_time(t, now))
-                                .unwrap_or_default(),
-                        );
+                        if let Some(t) = entity.and_then(|e| e.sys.updated_at) {
+                            ui.label(format::relative_time(t, now))
+                                .on_hover_text(format::local_time(t));
+                        }
                     });
                     row.col(|ui| {
                         if editable
