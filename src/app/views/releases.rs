@@ -12,8 +12,8 @@ use crate::app::command::{Command, PickerId, ReleaseQuery};
 use crate::app::intents::Route;
 use crate::app::theme::{self, Tone};
 use crate::app::widgets::{
-    action_badge_ui, badge_ui, cell_tooltip, cell_tooltip_ui, empty_state_ui, next_schedule_ui,
-    readiness_badge_ui, release_status_badge_ui, text_cell_ui,
+    ColumnWidth, action_badge, badge_in, badge_ui, cell_tooltip, cell_tooltip_ui, empty_state_ui,
+    next_schedule_in, readiness_badge, release_status_badge, row_min_width, split_row, text_in,
 };
 use crate::cma::{ReleaseBody, ReleaseItem};
 use crate::readiness::Readiness;
@@ -393,48 +393,60 @@ impl ReleasesView {
         let mut visible: Vec<(&str, u64)> = Vec::new();
         // The Updated column gives its room to Readiness in a narrow window.
         let wide = ui.available_width() > 860.0;
+        // A row is one table cell split into its columns (`split_row`), as the entries table
+        // draws it: no `Ui` per cell in a list scrolled through thousands of releases. The
+        // header is split the same way, so the two line up.
+        let columns = release_columns(wide);
+        let gap = ui.spacing().item_spacing.x;
+        let in_cell = |ui: &mut Ui, cell: egui::Rect, add: &mut dyn FnMut(&mut Ui)| {
+            ui.scope_builder(
+                egui::UiBuilder::new()
+                    .max_rect(cell)
+                    .layout(egui::Layout::left_to_right(egui::Align::Center)),
+                |ui| add(ui),
+            );
+        };
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            // Fits the 900×560 minimum window (narrower Title, Last action and Next there; the
-            // readiness badge keeps its width); the title takes what is left.
             .column(
                 Column::remainder()
-                    .at_least(if wide { 140.0 } else { 110.0 })
+                    .at_least(row_min_width(&columns, gap))
                     .clip(true),
             )
-            .column(Column::exact(70.0))
-            .column(Column::exact(56.0))
-            .column(Column::exact(if wide { 130.0 } else { 110.0 }).clip(true))
-            .column(Column::exact(if wide { 170.0 } else { 150.0 }).clip(true))
-            .column(Column::exact(150.0).clip(true))
-            .columns(Column::exact(100.0).clip(true), usize::from(wide))
             .header(24.0, |mut header| {
-                header.col(|ui| sort_header(ui, "Title", "title", &mut order));
                 header.col(|ui| {
-                    ui.strong("Status");
+                    let cells = split_row(ui.max_rect(), &columns, gap);
+                    in_cell(ui, cells[0], &mut |ui| {
+                        sort_header(ui, "Title", "title", &mut order);
+                    });
+                    in_cell(ui, cells[1], &mut |ui| {
+                        ui.strong("Status");
+                    });
+                    in_cell(ui, cells[2], &mut |ui| {
+                        ui.strong("Entities")
+                            .on_hover_text("Entries and assets in the release");
+                    });
+                    in_cell(ui, cells[3], &mut |ui| {
+                        ui.strong("Last action");
+                    });
+                    in_cell(ui, cells[4], &mut |ui| {
+                        ui.strong("Next")
+                            .on_hover_text("The next scheduled publish or unpublish");
+                    });
+                    in_cell(ui, cells[5], &mut |ui| {
+                        ui.strong("Readiness").on_hover_text(
+                            "Whether a publish now would succeed, checked here with the \
+                             space's own rules before anything runs",
+                        );
+                    });
+                    if let Some(&cell) = cells.get(6) {
+                        in_cell(ui, cell, &mut |ui| {
+                            sort_header(ui, "Updated", "sys.updatedAt", &mut order);
+                        });
+                    }
                 });
-                header.col(|ui| {
-                    ui.strong("Entities")
-                        .on_hover_text("Entries and assets in the release");
-                });
-                header.col(|ui| {
-                    ui.strong("Last action");
-                });
-                header.col(|ui| {
-                    ui.strong("Next")
-                        .on_hover_text("The next scheduled publish or unpublish");
-                });
-                header.col(|ui| {
-                    ui.strong("Readiness").on_hover_text(
-                        "Whether a publish now would succeed, checked here with the space's \
-                         own rules before anything runs",
-                    );
-                });
-                if wide {
-                    header.col(|ui| sort_header(ui, "Updated", "sys.updatedAt", &mut order));
-                }
             })
             .body(|mut body| {
                 let weak = body.ui_mut().visuals().weak_text_color();
@@ -450,78 +462,78 @@ impl ReleasesView {
                     }
                     row.set_selected(index == selected);
                     row.col(|ui| {
+                        let cells = split_row(ui.max_rect(), &columns, gap);
+                        let mut title = cells[0];
                         if release.is_timeline() {
-                            badge_ui(
+                            let badge = badge_in(
                                 ui,
+                                title,
                                 "Timeline",
                                 Tone::Accent,
                                 "A Timeline release (Release.v2): each entry has its own action",
                             );
+                            title.min.x = badge.rect.right() + gap;
                         }
-                        text_cell_ui(ui, release.title.as_str(), None);
-                    });
-                    row.col(|ui| {
-                        release_status_badge_ui(ui, &release.sys.status);
-                    });
-                    row.col(|ui| {
-                        text_cell_ui(ui, release.entities.len().to_string(), None);
-                    });
-                    row.col(|ui| {
+                        text_in(ui, title, release.title.as_str(), None);
+                        release_status_badge(&release.sys.status).paint_in(ui, cells[1]);
+                        text_in(ui, cells[2], release.entities.len().to_string(), None);
                         let tracked = state.tracked_for_release(&release.sys.id);
                         match (tracked, state.latest_actions.get(&release.sys.id)) {
                             (Some(t), _) if !t.status.is_final() => {
-                                action_badge_ui(ui, &t.action, &t.status);
+                                action_badge(&t.action, &t.status).paint_in(ui, cells[3]);
                             }
                             (_, Some(a)) => {
-                                action_badge_ui(ui, &a.action, &a.sys.status);
+                                action_badge(&a.action, &a.sys.status).paint_in(ui, cells[3]);
                             }
                             _ => {
-                                text_cell_ui(ui, "—", Some(weak));
+                                text_in(ui, cells[3], "—", Some(weak));
                             }
                         }
-                    });
-                    row.col(|ui| match state.next_schedule(&release.sys.id) {
-                        Some(next) => {
-                            next_schedule_ui(ui, next, now);
-                        }
-                        None => {
-                            text_cell_ui(ui, "—", Some(weak));
-                        }
-                    });
-                    row.col(|ui| match state.readiness.get(&release.sys.id) {
-                        Some(entry) => {
-                            let stale = entry.is_stale_for(release.sys.version);
-                            readiness_badge_ui(ui, &entry.readiness, stale, now);
-                        }
-                        None => match state.readiness.failure(&release.sys.id) {
-                            Some(error) => {
-                                let why = format!("Could not check it: {error}. It is checked again when something in it changes.");
-                                cell_tooltip(text_cell_ui(ui, "Unknown", Some(weak)), &why);
+                        match state.next_schedule(&release.sys.id) {
+                            Some(next) => {
+                                next_schedule_in(ui, cells[4], next, now);
                             }
                             None => {
-                                cell_tooltip(
-                                    text_cell_ui(ui, "Checking…", Some(weak)),
-                                    "Working out whether it would publish",
-                                );
+                                text_in(ui, cells[4], "—", Some(weak));
                             }
-                        },
-                    });
-                    if !wide {
-                        if row.response().clicked() {
-                            clicked_row = Some(index);
                         }
-                        return;
-                    }
-                    row.col(|ui| {
-                        let when = release
-                            .sys
-                            .updated_at
-                            .map(|t| crate::app::format::relative_time(t, now))
-                            .unwrap_or_default();
-                        cell_tooltip_ui(text_cell_ui(ui, when, None), "", |ui| {
-                            let by = release.sys.updated_by.as_ref().map_or("", |l| l.id());
-                            ui.label(format!("by {by}"));
-                        });
+                        match state.readiness.get(&release.sys.id) {
+                            Some(entry) => {
+                                let stale = entry.is_stale_for(release.sys.version);
+                                readiness_badge(&entry.readiness, stale, now)
+                                    .paint_in(ui, cells[5]);
+                            }
+                            None => match state.readiness.failure(&release.sys.id) {
+                                Some(error) => {
+                                    let why = format!(
+                                        "Could not check it: {error}. It is checked again when \
+                                         something in it changes."
+                                    );
+                                    cell_tooltip(
+                                        text_in(ui, cells[5], "Unknown", Some(weak)),
+                                        &why,
+                                    );
+                                }
+                                None => {
+                                    cell_tooltip(
+                                        text_in(ui, cells[5], "Checking…", Some(weak)),
+                                        "Working out whether it would publish",
+                                    );
+                                }
+                            },
+                        }
+                        if let Some(&cell) = cells.get(6)
+                            && let Some(t) = release.sys.updated_at
+                        {
+                            let when = crate::app::format::relative_time(t, now);
+                            cell_tooltip_ui(text_in(ui, cell, when, None), "", |ui| {
+                                let at = crate::app::format::local_time(t);
+                                match &release.sys.updated_by {
+                                    Some(by) => ui.label(format!("{at} by {}", by.id())),
+                                    None => ui.label(at),
+                                };
+                            });
+                        }
                     });
                     if row.response().clicked() {
                         clicked_row = Some(index);
@@ -598,6 +610,26 @@ impl ReleasesView {
 
 /// Releases of the loaded pages the app cannot model: one line each, so the user knows they
 /// exist (and why they are not in the table) instead of the whole page failing.
+/// The list's columns: title, status, entities, last action, next, readiness and (when
+/// `wide`) updated. They fit the 900×560 minimum window: narrower Title, Last action and Next
+/// there (the readiness badge keeps its width), and the title takes what is left.
+fn release_columns(wide: bool) -> Vec<ColumnWidth> {
+    let mut columns = vec![
+        ColumnWidth::Rest {
+            at_least: if wide { 140.0 } else { 110.0 },
+        },
+        ColumnWidth::Exact(70.0),
+        ColumnWidth::Exact(56.0),
+        ColumnWidth::Exact(if wide { 130.0 } else { 110.0 }),
+        ColumnWidth::Exact(if wide { 170.0 } else { 150.0 }),
+        ColumnWidth::Exact(150.0),
+    ];
+    if wide {
+        columns.push(ColumnWidth::Exact(100.0));
+    }
+    columns
+}
+
 fn unsupported_ui(ui: &mut Ui, state: &crate::app::state::AppState) {
     if state.releases_unsupported.is_empty() {
         return;

@@ -1,5 +1,6 @@
 //! Status badges: a short word on a faint pill of the status colour.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use egui::{Galley, Rect, Response, RichText, Sense, TextStyle, Ui, Vec2, WidgetInfo};
@@ -65,39 +66,52 @@ fn finish_badge(
     }
 }
 
+/// A badge's word, status colour and explanation (its tooltip), drawn where a layout puts it
+/// ([`Badge::ui`]) or in a painted row's cell ([`Badge::paint_in`]).
+#[derive(Debug, Clone)]
+pub struct Badge {
+    /// The word on the pill.
+    pub text: Cow<'static, str>,
+    /// Its status colour.
+    pub tone: Tone,
+    /// What it means, shown on hover and read by a screen reader.
+    pub tip: Cow<'static, str>,
+}
+
+impl Badge {
+    /// The badge where the layout puts it.
+    pub fn ui(&self, ui: &mut Ui) -> Response {
+        badge_ui(ui, &self.text, self.tone, &self.tip)
+    }
+
+    /// The badge at the left of `cell`.
+    pub fn paint_in(&self, ui: &mut Ui, cell: Rect) -> Response {
+        badge_in(ui, cell, &self.text, self.tone, &self.tip)
+    }
+}
+
 /// draft / changed / published / archived.
-pub fn entity_state_badge_ui(ui: &mut Ui, state: EntityState) -> Response {
-    badge_ui(
-        ui,
-        state.label(),
-        theme::entity_state_tone(state),
-        entity_state_tip(state),
-    )
-}
-
-/// [`entity_state_badge_ui`] in a painted row's `cell`.
-pub fn entity_state_badge_in(ui: &mut Ui, cell: Rect, state: EntityState) -> Response {
-    badge_in(
-        ui,
-        cell,
-        state.label(),
-        theme::entity_state_tone(state),
-        entity_state_tip(state),
-    )
-}
-
-/// What an entity's state means, as its badge's tooltip says.
-fn entity_state_tip(state: EntityState) -> &'static str {
-    match state {
+pub fn entity_state_badge(state: EntityState) -> Badge {
+    let tip = match state {
         EntityState::Draft => "Never published, or unpublished",
         EntityState::Changed => "Published, with edits that are not published yet",
         EntityState::Published => "Published and unchanged since",
         EntityState::Archived => "Archived: unarchive it to edit or publish",
+    };
+    Badge {
+        text: state.label().into(),
+        tone: theme::entity_state_tone(state),
+        tip: tip.into(),
     }
 }
 
+/// [`entity_state_badge`] where the layout puts it.
+pub fn entity_state_badge_ui(ui: &mut Ui, state: EntityState) -> Response {
+    entity_state_badge(state).ui(ui)
+}
+
 /// An action's kind and status, e.g. "publish · failed".
-pub fn action_badge_ui(ui: &mut Ui, action: &ActionKind, status: &ActionStatus) -> Response {
+pub fn action_badge(action: &ActionKind, status: &ActionStatus) -> Badge {
     let word = match status {
         ActionStatus::Created => "queued",
         ActionStatus::InProgress => "running",
@@ -105,21 +119,34 @@ pub fn action_badge_ui(ui: &mut Ui, action: &ActionKind, status: &ActionStatus) 
         ActionStatus::Failed => "failed",
         ActionStatus::Other(s) => s.as_str(),
     };
-    badge_ui(
-        ui,
-        &format!("{action} · {word}"),
-        theme::action_status_tone(status),
-        &format!("Last action: {action}, {word}"),
-    )
+    Badge {
+        text: format!("{action} · {word}").into(),
+        tone: theme::action_status_tone(status),
+        tip: format!("Last action: {action}, {word}").into(),
+    }
+}
+
+/// [`action_badge`] where the layout puts it.
+pub fn action_badge_ui(ui: &mut Ui, action: &ActionKind, status: &ActionStatus) -> Response {
+    action_badge(action, status).ui(ui)
 }
 
 /// active / archived.
-pub fn release_status_badge_ui(ui: &mut Ui, status: &ReleaseStatus) -> Response {
+pub fn release_status_badge(status: &ReleaseStatus) -> Badge {
     let tip = match status {
         ReleaseStatus::Active => "Open for changes and actions",
         _ => "Archived: read-only until unarchived",
     };
-    badge_ui(ui, status.as_str(), theme::release_status_tone(status), tip)
+    Badge {
+        text: status.as_str().to_owned().into(),
+        tone: theme::release_status_tone(status),
+        tip: tip.into(),
+    }
+}
+
+/// [`release_status_badge`] where the layout puts it.
+pub fn release_status_badge_ui(ui: &mut Ui, status: &ReleaseStatus) -> Response {
+    release_status_badge(status).ui(ui)
 }
 
 /// A release's next schedule, "⏰ Publishes Tue 1 Dec 09:00 EST" in the schedule's zone, or
@@ -129,6 +156,32 @@ pub fn next_schedule_ui(
     action: &crate::cma::ScheduledAction,
     now: jiff::Timestamp,
 ) -> Response {
+    let (text, tone) = next_schedule_text(action, now);
+    let color = theme::tone(ui.visuals(), tone);
+    ui.label(RichText::new(text).color(color))
+        .on_hover_text(next_schedule_tip(action))
+}
+
+/// [`next_schedule_ui`] in a painted row's `cell`; the tooltip is worked out only on hover.
+pub fn next_schedule_in(
+    ui: &mut Ui,
+    cell: Rect,
+    action: &crate::cma::ScheduledAction,
+    now: jiff::Timestamp,
+) -> Response {
+    let (text, tone) = next_schedule_text(action, now);
+    let color = theme::tone(ui.visuals(), tone);
+    let response = super::text_in(ui, cell, text, Some(color));
+    super::cell_tooltip_ui(response, "", |ui| {
+        ui.label(next_schedule_tip(action));
+    })
+}
+
+/// The words of [`next_schedule_ui`] and their tone.
+fn next_schedule_text(
+    action: &crate::cma::ScheduledAction,
+    now: jiff::Timestamp,
+) -> (String, Tone) {
     let verb = match action.action.as_str() {
         "unpublish" => "Unpublishes",
         _ => "Publishes",
@@ -139,20 +192,22 @@ pub fn next_schedule_ui(
         now,
     );
     let overdue = action.scheduled_for.datetime.0 < now;
-    let (text, tone) = if overdue {
+    if overdue {
         (format!("⏰ {verb} — overdue since {when}"), Tone::Warning)
     } else {
         (format!("⏰ {verb} {when}"), Tone::Progress)
-    };
-    let visuals = ui.visuals().clone();
-    ui.label(RichText::new(text).color(theme::tone(&visuals, tone)))
-        .on_hover_text(format!(
-            "Scheduled: {}. Open the calendar to move or cancel it.",
-            crate::app::format::time_in_zone(
-                action.scheduled_for.datetime,
-                action.scheduled_for.timezone.as_deref()
-            )
-        ))
+    }
+}
+
+/// The tooltip of [`next_schedule_ui`]: the full time, and where to change it.
+fn next_schedule_tip(action: &crate::cma::ScheduledAction) -> String {
+    format!(
+        "Scheduled: {}. Open the calendar to move or cancel it.",
+        crate::app::format::time_in_zone(
+            action.scheduled_for.datetime,
+            action.scheduled_for.timezone.as_deref()
+        )
+    )
 }
 
 /// A release's readiness as a badge ("Ready", "Blocked (5 problems)", "Scheduled Tue 09:00
@@ -164,6 +219,15 @@ pub fn readiness_badge_ui(
     stale: bool,
     now: jiff::Timestamp,
 ) -> Response {
+    readiness_badge(readiness, stale, now).ui(ui)
+}
+
+/// The badge of [`readiness_badge_ui`].
+pub fn readiness_badge(
+    readiness: &crate::readiness::Readiness,
+    stale: bool,
+    now: jiff::Timestamp,
+) -> Badge {
     use crate::readiness::Readiness;
     let (text, tone, tip) = match readiness {
         Readiness::Ready => (
@@ -214,5 +278,9 @@ pub fn readiness_badge_ui(
         tip
     };
     let text = if stale { format!("{text} …") } else { text };
-    badge_ui(ui, &text, tone, &tip)
+    Badge {
+        text: text.into(),
+        tone,
+        tip: tip.into(),
+    }
 }

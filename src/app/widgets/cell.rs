@@ -41,7 +41,7 @@ pub fn row_min_width(columns: &[ColumnWidth], gap: f32) -> f32 {
 
 /// The rects of a row's `columns` across `row`, left to right and `gap` apart, as a table lays
 /// out its columns: a header split the same way lines up with its rows.
-pub fn split_row<const N: usize>(row: Rect, columns: &[ColumnWidth; N], gap: f32) -> [Rect; N] {
+pub fn split_row(row: Rect, columns: &[ColumnWidth], gap: f32) -> Vec<Rect> {
     let exact: f32 = columns
         .iter()
         .map(|c| match c {
@@ -54,18 +54,21 @@ pub fn split_row<const N: usize>(row: Rect, columns: &[ColumnWidth; N], gap: f32
         .filter(|c| matches!(c, ColumnWidth::Rest { .. }))
         .count()
         .max(1) as f32;
-    let gaps = gap * N.saturating_sub(1) as f32;
+    let gaps = gap * columns.len().saturating_sub(1) as f32;
     let rest = (row.width() - exact - gaps) / rest_columns;
     let mut x = row.left();
-    columns.map(|c| {
-        let w = match c {
-            ColumnWidth::Exact(w) => w,
-            ColumnWidth::Rest { at_least } => rest.max(at_least),
-        };
-        let rect = Rect::from_x_y_ranges(x..=x + w, row.y_range());
-        x += w + gap;
-        rect
-    })
+    columns
+        .iter()
+        .map(|c| {
+            let w = match *c {
+                ColumnWidth::Exact(w) => w,
+                ColumnWidth::Rest { at_least } => rest.max(at_least),
+            };
+            let rect = Rect::from_x_y_ranges(x..=x + w, row.y_range());
+            x += w + gap;
+            rect
+        })
+        .collect()
 }
 
 /// Where a line of `size` goes in `cell`: at its left, centred across it.
@@ -84,7 +87,7 @@ fn paint_clipped(ui: &Ui, cell: Rect, rect: Rect, galley: Arc<Galley>, color: Co
 }
 
 /// A line of `text` in the body font (`color`, or the normal text colour) in `cell`, clipped
-/// to it; a screen reader reads it as a label.
+/// to it (the whole text shows on hover then); a screen reader reads it as a label.
 pub fn text_in(
     ui: &mut Ui,
     cell: Rect,
@@ -98,16 +101,29 @@ pub fn text_in(
     let response = ui.allocate_rect(rect.intersect(cell), Sense::hover());
     paint_clipped(ui, cell, rect, galley.clone(), color);
     response.widget_info(|| WidgetInfo::labeled(Role::Label, true, galley.text()));
-    response
+    whole_text_on_hover(response, cell, &galley)
 }
 
-/// `text` as a link in `cell` (see [`link_cell_ui`]), clipped to it.
+/// When `galley` is wider than its `cell` (clipped), the whole text as the tooltip.
+fn whole_text_on_hover(response: Response, cell: Rect, galley: &Galley) -> Response {
+    if galley.size().x > cell.width() {
+        cell_tooltip_ui(response, "", |ui| {
+            ui.label(galley.text());
+        })
+    } else {
+        response
+    }
+}
+
+/// `text` as a link in `cell` (see [`link_cell_ui`]), clipped to it (the whole text shows on
+/// hover then).
 pub fn link_in(ui: &mut Ui, cell: Rect, text: impl Into<String>) -> Response {
     let color = ui.visuals().hyperlink_color;
     let font = TextStyle::Body.resolve(ui.style());
     let galley = ui.painter().layout_no_wrap(text.into(), font, color);
     let rect = left_in(cell, galley.size());
     let response = ui.allocate_rect(rect.intersect(cell), Sense::click());
+    let response = whole_text_on_hover(response, cell, &galley);
     paint_link(ui, cell, rect, galley, color, response)
 }
 
@@ -258,5 +274,39 @@ pub fn cell_tooltip_ui(
         })
     } else {
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: [ColumnWidth; 3] = [
+        ColumnWidth::Exact(28.0),
+        ColumnWidth::Rest { at_least: 100.0 },
+        ColumnWidth::Exact(60.0),
+    ];
+
+    #[test]
+    fn a_split_row_lines_up_like_table_columns() {
+        let row = Rect::from_min_size(pos2(10.0, 0.0), egui::vec2(400.0, 26.0));
+        let cells = split_row(row, &COLUMNS, 8.0);
+        let xs: Vec<(f32, f32)> = cells.iter().map(|c| (c.left(), c.right())).collect();
+        // 28 + 8 + rest + 8 + 60 = 400: the rest takes 296.
+        assert_eq!(xs, vec![(10.0, 38.0), (46.0, 342.0), (350.0, 410.0)]);
+        assert!(cells.iter().all(|c| c.y_range() == row.y_range()));
+    }
+
+    #[test]
+    fn a_narrow_row_keeps_its_columns_minimum() {
+        assert_eq!(row_min_width(&COLUMNS, 8.0), 28.0 + 100.0 + 60.0 + 16.0);
+        let row = Rect::from_min_size(pos2(0.0, 0.0), egui::vec2(150.0, 26.0));
+        let cells = split_row(row, &COLUMNS, 8.0);
+        assert_eq!(
+            cells[1].width(),
+            100.0,
+            "the rest column never goes under its minimum"
+        );
+        assert_eq!(cells[2].left(), 28.0 + 8.0 + 100.0 + 8.0);
     }
 }

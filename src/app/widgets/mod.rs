@@ -9,8 +9,9 @@ mod list_keys;
 mod search_select;
 
 pub use badge::{
-    action_badge_ui, badge_in, badge_ui, entity_state_badge_in, entity_state_badge_ui,
-    next_schedule_ui, readiness_badge_ui, release_status_badge_ui,
+    Badge, action_badge, action_badge_ui, badge_in, badge_ui, entity_state_badge,
+    entity_state_badge_ui, next_schedule_in, next_schedule_ui, readiness_badge, readiness_badge_ui,
+    release_status_badge, release_status_badge_ui,
 };
 pub use cell::{
     ColumnWidth, cell_tooltip, cell_tooltip_ui, check_cell_ui, check_in, link_cell_ui, link_in,

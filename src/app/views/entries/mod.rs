@@ -22,8 +22,8 @@ use crate::app::intents::Window;
 use crate::app::state::EntityKey;
 use crate::app::theme;
 use crate::app::widgets::{
-    ColumnWidth, cell_tooltip, check_in, empty_state_ui, entity_state_badge_in, link_in,
-    row_min_width, split_row, text_in,
+    ColumnWidth, cell_tooltip, cell_tooltip_ui, check_in, empty_state_ui, entity_state_badge,
+    link_in, row_min_width, split_row, text_in,
 };
 use crate::cma::{ActionKind, EntityKind};
 
@@ -411,19 +411,20 @@ impl EntriesView {
                             open = Some(key.clone());
                         }
                         text_in(ui, cells[2], state.content_type_name(entity), None);
-                        entity_state_badge_in(ui, cells[3], entity.state());
+                        entity_state_badge(entity.state()).paint_in(ui, cells[3]);
                         text_in(
                             ui,
                             cells[4],
                             entity.sys.version.unwrap_or(0).to_string(),
                             None,
                         );
-                        let updated = entity
-                            .sys
-                            .updated_at
-                            .map(|t| format::relative_time(t, now))
-                            .unwrap_or_default();
-                        text_in(ui, cells[5], updated, None);
+                        if let Some(t) = entity.sys.updated_at {
+                            let updated =
+                                text_in(ui, cells[5], format::relative_time(t, now), None);
+                            cell_tooltip_ui(updated, "", |ui| {
+                                ui.label(format::local_time(t));
+                            });
+                        }
                     });
                 });
             });
