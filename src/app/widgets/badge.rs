@@ -18,7 +18,7 @@ pub fn badge_ui(ui: &mut Ui, text: &str, tone: Tone, tooltip: &str) -> Response 
 }
 
 /// [`badge_ui`] at the left of `cell` (centred across it), for rows painted cell by cell
-/// ([`super::cell`]).
+/// ([`super::split_row`]).
 pub fn badge_in(ui: &mut Ui, cell: Rect, text: &str, tone: Tone, tooltip: &str) -> Response {
     let (galley, size) = badge_galley(ui, text, tone);
     let rect = Rect::from_min_size(

@@ -1,12 +1,10 @@
-//! Table cells painted in one go: a line of text, a link and a checkbox. A virtualised table lays out
-//! dozens of them every frame while the user scrolls, so they skip what `Label` and `Link` do
-//! for the general case (atoms, wrapping, text selection) and keep what the user and a screen
-//! reader get from those: the same look, the same hover and click, a `Label` or `Link` node
-//! with the same name.
-//!
-//! Two ways in: `*_cell_ui` place themselves in a table cell's `Ui` (one `Ui` per cell), and
-//! `*_in` paint into a given rect, for a row drawn as one cell split into columns by
-//! [`split_row`] (no `Ui` per cell: the cheapest row egui can draw with a node per cell).
+//! Table rows painted in one go. A virtualised table lays out dozens of rows every frame while
+//! the user scrolls, so a row is one table cell split into its columns by [`split_row`] (no
+//! `Ui` per cell), and its texts, links, checkboxes and badges (`super::badge_in`) are painted
+//! into their column's rect. They skip what `Label`, `Link` and `Checkbox` do for the general
+//! case (atoms, wrapping, text selection, a layout) and keep what the user and a screen reader
+//! get from those: the same look, the same hover and click, a `Label`, `Link` or `CheckBox`
+//! node with the same name.
 
 use egui::accesskit::Role;
 use egui::{
@@ -115,8 +113,9 @@ fn whole_text_on_hover(response: Response, cell: Rect, galley: &Galley) -> Respo
     }
 }
 
-/// `text` as a link in `cell` (see [`link_cell_ui`]), clipped to it (the whole text shows on
-/// hover then).
+/// `text` as a link in `cell` (the hyperlink colour, underlined and a pointing hand on hover)
+/// that senses clicks, for opening what a row names; clipped to the cell (the whole text shows
+/// on hover then).
 pub fn link_in(ui: &mut Ui, cell: Rect, text: impl Into<String>) -> Response {
     let color = ui.visuals().hyperlink_color;
     let font = TextStyle::Body.resolve(ui.style());
@@ -127,63 +126,15 @@ pub fn link_in(ui: &mut Ui, cell: Rect, text: impl Into<String>) -> Response {
     paint_link(ui, cell, rect, galley, color, response)
 }
 
-/// A checkbox (see [`check_cell_ui`]) at the left of `cell`.
+/// A checkbox showing `checked` at the left of `cell`, drawn with the interaction visuals of the
+/// theme (so it hovers and highlights like every other control); the caller flips its value
+/// when the response is clicked. A screen reader reads it as a checkbox named `name`, with its
+/// state.
 pub fn check_in(ui: &mut Ui, cell: Rect, checked: bool, name: &str) -> Response {
     let side = ui.spacing().icon_width;
     let rect = left_in(cell, egui::vec2(side, side));
     let response = ui.allocate_rect(rect, Sense::click());
     paint_check(ui, rect, checked, name, response)
-}
-
-/// A line of `text` in the body font (`color`, or the normal text colour), not wrapped: the
-/// column clips it. For a table cell whose layout runs left to right (the text goes after
-/// what the cell already holds, centred across the row).
-///
-/// Passive text needs no widget of its own: the text is painted where the next widget would
-/// go, and the cell itself is named by it for a screen reader (a `Label` node with the text,
-/// joined to what an earlier text in the cell put there). The returned response is the
-/// cell's, for a tooltip.
-pub fn text_cell_ui(ui: &mut Ui, text: impl Into<String>, color: Option<Color32>) -> Response {
-    let color = color.unwrap_or_else(|| ui.visuals().text_color());
-    let font = TextStyle::Body.resolve(ui.style());
-    let galley = ui.painter().layout_no_wrap(text.into(), font, color);
-    let space = ui.available_rect_before_wrap();
-    let lane = Rect::from_min_size(space.min, egui::vec2(galley.size().x, space.height()));
-    let rect = ui.layout().align_size_within_rect(galley.size(), lane);
-    if ui.is_rect_visible(rect) {
-        ui.painter().galley(rect.min, galley.clone(), color);
-    }
-    ui.advance_cursor_after_rect(rect);
-    // As egui names a `Label`: by its value; a `Ui`'s node has no bounds of its own, and
-    // the cell's are where a screen reader (or a test) points at it.
-    let cell = ui.max_rect();
-    ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
-        node.set_role(Role::Label);
-        node.set_bounds(egui::accesskit::Rect {
-            x0: cell.min.x.into(),
-            y0: cell.min.y.into(),
-            x1: cell.max.x.into(),
-            y1: cell.max.y.into(),
-        });
-        match node.value() {
-            Some(earlier) if !earlier.is_empty() => {
-                let joined = format!("{earlier} {}", galley.text());
-                node.set_value(joined);
-            }
-            _ => node.set_value(galley.text()),
-        }
-    });
-    ui.response()
-}
-
-/// `text` as a link (the hyperlink colour, underlined and a pointing hand on hover) that
-/// senses clicks, for opening what a row names.
-pub fn link_cell_ui(ui: &mut Ui, text: impl Into<String>) -> Response {
-    let color = ui.visuals().hyperlink_color;
-    let font = TextStyle::Body.resolve(ui.style());
-    let galley = ui.painter().layout_no_wrap(text.into(), font, color);
-    let (rect, response) = ui.allocate_exact_size(galley.size(), Sense::click());
-    paint_link(ui, ui.clip_rect(), rect, galley, color, response)
 }
 
 /// Paints a link's text (underlined while hovered or focused) and names it.
@@ -203,15 +154,6 @@ fn paint_link(
     paint_clipped(ui, cell, rect, galley.clone(), color);
     response.widget_info(|| WidgetInfo::labeled(Role::Link, true, galley.text()));
     response.on_hover_cursor(CursorIcon::PointingHand)
-}
-
-/// A checkbox showing `checked`, drawn with the interaction visuals of the theme (so it hovers
-/// and highlights like every other control); the caller flips its value when the response is
-/// clicked. A screen reader reads it as a checkbox named `name`, with its state.
-pub fn check_cell_ui(ui: &mut Ui, checked: bool, name: &str) -> Response {
-    let side = ui.spacing().icon_width;
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), Sense::click());
-    paint_check(ui, rect, checked, name, response)
 }
 
 /// Paints a checkbox in `rect` and names it.

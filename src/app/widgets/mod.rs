@@ -14,8 +14,8 @@ pub use badge::{
     release_status_badge, release_status_badge_ui,
 };
 pub use cell::{
-    ColumnWidth, cell_tooltip, cell_tooltip_ui, check_cell_ui, check_in, link_cell_ui, link_in,
-    row_min_width, split_row, text_cell_ui, text_in,
+    ColumnWidth, cell_tooltip, cell_tooltip_ui, check_in, link_in, row_min_width, split_row,
+    text_in,
 };
 pub use empty_state::empty_state_ui;
 pub use failure_toasts::FailureToasts;
