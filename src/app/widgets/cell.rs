@@ -114,15 +114,21 @@ fn whole_text_on_hover(response: Response, cell: Rect, galley: &Galley) -> Respo
 }
 
 /// `text` as a link in `cell` (the hyperlink colour, underlined and a pointing hand on hover)
-/// that senses clicks, for opening what a row names; clipped to the cell (the whole text shows
-/// on hover then).
-pub fn link_in(ui: &mut Ui, cell: Rect, text: impl Into<String>) -> Response {
+/// that senses clicks, for opening what a row names; clipped to the cell. Its tooltip is
+/// `hint` (also its accessible description), below the whole text when the cell clips it.
+pub fn link_in(ui: &mut Ui, cell: Rect, text: impl Into<String>, hint: &str) -> Response {
     let color = ui.visuals().hyperlink_color;
     let font = TextStyle::Body.resolve(ui.style());
     let galley = ui.painter().layout_no_wrap(text.into(), font, color);
     let rect = left_in(cell, galley.size());
     let response = ui.allocate_rect(rect.intersect(cell), Sense::click());
-    let response = whole_text_on_hover(response, cell, &galley);
+    let clipped = galley.size().x > cell.width();
+    let response = cell_tooltip_ui(response, hint, |ui| {
+        if clipped {
+            ui.label(galley.text());
+        }
+        ui.label(egui::RichText::new(hint).weak());
+    });
     paint_link(ui, cell, rect, galley, color, response)
 }
 

@@ -402,10 +402,7 @@ impl EntriesView {
                         if cell_tooltip(check_in(ui, cells[0], checked, hint), hint).clicked() {
                             toggle = Some(key.clone());
                         }
-                        let title = cell_tooltip(
-                            link_in(ui, cells[1], state.display_title(entity)),
-                            &key.1,
-                        );
+                        let title = link_in(ui, cells[1], state.display_title(entity), &key.1);
                         open_in_contentful_menu(&title, state, key);
                         if title.clicked() {
                             open = Some(key.clone());
