@@ -86,3 +86,13 @@ impl StopRequests {
         }
     }
 }
+
+/// Prints `line` on stdout for whoever reads it. A long-running command must not die because
+/// its reader went away (`… | head`, a supervisor that read the lines it needed): `println!`
+/// panics on a closed pipe and so skips the graceful stop. The line is dropped instead; what it
+/// said is kept elsewhere (the journal, the database).
+pub fn print_line(line: impl std::fmt::Display) {
+    use std::io::Write;
+    // Nothing to do about a reader that has gone: the command goes on until a stop request.
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use super::{Sandbox, SandboxConfig, SandboxError};
-use crate::shutdown::StopRequests;
+use crate::shutdown::{StopRequests, print_line};
 
 /// How long deliveries in flight may take to finish when asked to stop.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -25,23 +25,23 @@ pub async fn serve_until_stopped(config: SandboxConfig) -> Result<(), SandboxErr
             eprintln!("  skipped: {problem}");
         }
     }
-    println!(
+    print_line(format_args!(
         "base_url={}",
         sandbox.base_url.as_str().trim_end_matches('/')
-    );
-    println!("space_id={}", sandbox.space_id);
+    ));
+    print_line(format_args!("space_id={}", sandbox.space_id));
     if let Some(cert) = &sandbox.tls_cert {
-        println!("tls_cert={}", cert.display());
+        print_line(format_args!("tls_cert={}", cert.display()));
         eprintln!(
             "https with a self-signed certificate: tell Node.js tools to trust it with \
              NODE_EXTRA_CA_CERTS={}",
             cert.display()
         );
     }
-    println!("environment={}", sandbox.environment_id);
-    println!("token={}", sandbox.token);
+    print_line(format_args!("environment={}", sandbox.environment_id));
+    print_line(format_args!("token={}", sandbox.token));
     if let Some(secret) = &sandbox.signing_secret {
-        println!("signing_secret={}", secret.expose());
+        print_line(format_args!("signing_secret={}", secret.expose()));
     }
     eprintln!(
         "Sandbox serving space '{}' (environment '{}') at {} — data in {}. Ctrl-C or SIGTERM to stop.",

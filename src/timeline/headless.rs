@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{LiveItem, Timeline, TimelineConfig, TimelineError, TimelineNotice};
 use crate::alerts::AlertNotice;
-use crate::shutdown::StopRequests;
+use crate::shutdown::{StopRequests, print_line};
 
 /// How long deliveries in flight may take to be stored when asked to stop.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -19,8 +19,11 @@ pub async fn record_until_stopped(config: TimelineConfig) -> Result<(), Timeline
     let signed = config.receiver.secret.is_some();
     let mut stop = StopRequests::listen();
     let timeline = Timeline::start(config).await?;
-    println!("addr={}", timeline.addr());
-    println!("journal={}", timeline.journal().path().display());
+    print_line(format_args!("addr={}", timeline.addr()));
+    print_line(format_args!(
+        "journal={}",
+        timeline.journal().path().display()
+    ));
     eprintln!(
         "Recording webhook deliveries at http://{}/webhooks/<source> ({}) into {}. Ctrl-C or SIGTERM to stop.",
         timeline.addr(),
@@ -45,15 +48,15 @@ pub async fn record_until_stopped(config: TimelineConfig) -> Result<(), Timeline
     loop {
         tokio::select! {
             notice = next_notice(&mut alerts) => if let Some(line) = notice {
-                println!("{line}");
+                print_line(line);
             },
             item = live.recv() => match item {
-                Some(LiveItem::Notice(TimelineNotice::Appended(event))) => println!("{}", event.log_line()),
+                Some(LiveItem::Notice(TimelineNotice::Appended(event))) => print_line(event.log_line()),
                 Some(LiveItem::Notice(TimelineNotice::AttemptCounted { id, attempt, attempts })) => {
-                    println!("retry of event {id}: attempt {attempt} ({attempts} attempts stored once)");
+                    print_line(format_args!("retry of event {id}: attempt {attempt} ({attempts} attempts stored once)"));
                 }
                 Some(LiveItem::Missed { count, .. }) => {
-                    println!("… {count} events not printed (they are in the journal)");
+                    print_line(format_args!("… {count} events not printed (they are in the journal)"));
                 }
                 None => break,
             },

@@ -366,6 +366,66 @@ async fn the_receiver_stops_cleanly_on_sigterm() {
     assert!(stderr.contains("SIGTERM"), "{stderr}");
 }
 
+/// A port free now, for a command whose stdout is not read.
+#[cfg(unix)]
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiver_keeps_recording_when_its_stdout_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_release-desk"))
+        .args(["receive", "--port", &port.to_string(), "--data"])
+        .arg(dir.path())
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the first line (`release-desk receive | head -0`).
+    drop(child.stdout.take());
+    release_desk::cma::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let mut recorded = false;
+    for _ in 0..300 {
+        let sent = http
+            .post(format!("http://127.0.0.1:{port}/webhooks/closed-stdout"))
+            .header("X-Contentful-Topic", "ContentManagement.Entry.publish")
+            .header(
+                "Content-Type",
+                "application/vnd.contentful.management.v1+json",
+            )
+            .body(r#"{"sys":{"id":"e1","type":"Entry"}}"#)
+            .send()
+            .await;
+        if sent.is_ok_and(|r| r.status().is_success()) {
+            recorded = true;
+            break;
+        }
+        // Waiting for the process to listen, not for time to pass.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        recorded,
+        "the receiver answers with nobody reading its stdout"
+    );
+    terminate(&child);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("SIGTERM"), "a graceful stop: {stderr}");
+}
+
 // ---- In-process: failpoints, locks, file modes ----------------------------------------------------
 
 fn on_disk(dir: &Path) -> SandboxConfig {
