@@ -341,15 +341,7 @@ async fn sigterm_lets_deliveries_in_flight_finish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_receiver_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_release-desk"))
-        .args(["receive", "--port", "0", "--data"])
-        .arg(dir.path())
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_receiver(dir.path(), 0);
     // Keep reading stdout to its end, as a terminal would.
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
@@ -364,6 +356,20 @@ async fn the_receiver_stops_cleanly_on_sigterm() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("SIGTERM"), "{stderr}");
+}
+
+/// `release-desk receive` on `port` (0: any), recording into `data`; stdout and stderr piped.
+#[cfg(unix)]
+fn spawn_receiver(data: &Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_release-desk"))
+        .args(["receive", "--port", &port.to_string(), "--data"])
+        .arg(data)
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// A port free now, for a command whose stdout is not read.
@@ -381,21 +387,13 @@ fn free_port() -> u16 {
 async fn the_receiver_keeps_recording_when_its_stdout_closes() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_release-desk"))
-        .args(["receive", "--port", &port.to_string(), "--data"])
-        .arg(dir.path())
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_receiver(dir.path(), port);
     // The reader goes away before the first line (`release-desk receive | head -0`).
     drop(child.stdout.take());
     release_desk::cma::install_crypto_provider();
     let http = reqwest::Client::new();
     let mut recorded = false;
-    for _ in 0..300 {
+    for _ in 0..1500 {
         let sent = http
             .post(format!("http://127.0.0.1:{port}/webhooks/closed-stdout"))
             .header("X-Contentful-Topic", "ContentManagement.Entry.publish")
@@ -410,8 +408,8 @@ async fn the_receiver_keeps_recording_when_its_stdout_closes() {
             recorded = true;
             break;
         }
-        // Waiting for the process to listen, not for time to pass.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Polls until the process listens (at most 30 s).
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(
         recorded,
