@@ -1,7 +1,7 @@
 //! [`ReleasesView`]: the list of releases — a virtualised table with search, an active/archived
 //! filter, a Launch/Timeline switch in spaces that use both models, sortable columns, cursor
 //! paging as the user scrolls, releases the app cannot model listed as such, and the
-//! create-release dialog (which model, title, entries: [`create`]).
+//! create-release dialog (which model, title, entries: [`CreateReleaseDialog`]).
 
 mod create;
 
